@@ -1,0 +1,122 @@
+package media
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Reflector is a Telegram relay from a phoneConnection entry (spec §3).
+type Reflector struct {
+	ID      int64
+	IP      string // IPv4, may be empty
+	IPv6    string // may be empty
+	Port    int
+	PeerTag [16]byte
+	TCP     bool
+}
+
+// WebRTCServer is a STUN or TURN server from a phoneConnectionWebrtc entry (spec §3).
+type WebRTCServer struct {
+	ID       int64
+	IP       string
+	IPv6     string
+	Port     int
+	Username string
+	Password string
+	TURN     bool
+	STUN     bool
+}
+
+// Params is everything an engine needs to carry one call's media.
+type Params struct {
+	// Key is the 256-byte shared call key from the DH exchange.
+	Key [256]byte
+	// Outgoing is true on the caller's side.
+	Outgoing bool
+	// LibraryVersion is the negotiated version, e.g. "2.4.4" or "9.0.0".
+	LibraryVersion string
+	Reflectors     []Reflector
+	WebRTCServers  []WebRTCServer
+	// P2PAllowed is the server's p2p_allowed combined with the user's own policy.
+	P2PAllowed bool
+	// ConnectTimeout (call_connect_timeout_ms) bounds the time to first connect;
+	// PacketTimeout (call_packet_timeout_ms) is how long silence from the peer is
+	// tolerated once connected.
+	ConnectTimeout time.Duration
+	PacketTimeout  time.Duration
+	// Audio is the audio engine's view for this call.
+	Audio AudioPort
+	// SendSignaling sends opaque engine signalling to the peer through
+	// phone.sendSignalingData (tgcalls engines only; nil for legacy).
+	SendSignaling func(ctx context.Context, data []byte) error
+	// OnEvent receives state changes. It must not block: the engine calls it from
+	// its own goroutines.
+	OnEvent func(Event)
+	Logger  *slog.Logger
+}
+
+// State is the media connection state an engine reports.
+type State int
+
+const (
+	StateConnecting State = iota
+	StateConnected
+	StateReconnecting
+	StateFailed
+	StateClosed
+)
+
+func (s State) String() string {
+	switch s {
+	case StateConnecting:
+		return "connecting"
+	case StateConnected:
+		return "connected"
+	case StateReconnecting:
+		return "reconnecting"
+	case StateFailed:
+		return "failed"
+	case StateClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// Event is a state change of an engine. Err is set with StateFailed.
+type Event struct {
+	State       State
+	Err         error
+	RemoteMuted bool
+}
+
+// Stats is one snapshot of an engine's view of the call, as the UI shows it.
+type Stats struct {
+	LibraryVersion string
+	Path           string // e.g. "relay 127.0.0.1:5000", "p2p", "turn"
+	SendBitrate    int    // bit/s
+	RecvBitrate    int    // bit/s
+	SendLoss       float64
+	RecvLoss       float64
+	RTT            time.Duration
+	Jitter         time.Duration
+	SignalBars     int // 0..4
+	PacketsSent    uint64
+	PacketsRecv    uint64
+	PacketsDropped uint64 // rejected on receive: bad crypto, replay, malformed
+	RemoteMuted    bool
+	Audio          AudioStats
+}
+
+// Engine carries one call's media. Start it once; Close ends it.
+type Engine interface {
+	Start(ctx context.Context) error
+	// ReceiveSignaling hands the engine data from updatePhoneCallSignalingData.
+	ReceiveSignaling(data []byte)
+	SetMuted(muted bool)
+	Stats() Stats
+	Close() error
+}
+
+// Factory builds an engine for one negotiated library version.
+type Factory func(p Params) (Engine, error)
