@@ -41,7 +41,7 @@ type AudioStats struct {
 	Jitter                         time.Duration
 	PacketsReceived                uint64
 	PacketsLost                    uint64
-	PacketsDiscarded               uint64 // late or duplicate
+	PacketsDiscarded               uint64        // late or duplicate
 	JitterBufferDelay              time.Duration // current target delay
 	ConcealedSamples               uint64
 	TotalSamplesReceived           uint64
