@@ -1,0 +1,285 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+)
+
+// Contact is a Telegram user as the UI and the call core need it.
+type Contact struct {
+	ID         int64
+	AccessHash int64
+	FirstName  string
+	LastName   string
+	Username   string
+	Phone      string
+	// LastSeen is a human phrase ("online", "last seen recently", "last seen 14:02"); empty when hidden.
+	LastSeen string
+}
+
+// Name is how the contact is shown.
+func (c Contact) Name() string {
+	n := strings.TrimSpace(c.FirstName + " " + c.LastName)
+	switch {
+	case n != "":
+		return n
+	case c.Username != "":
+		return "@" + c.Username
+	case c.Phone != "":
+		return "+" + c.Phone
+	}
+	return fmt.Sprintf("user %d", c.ID)
+}
+
+// Initials are up to two letters for an avatar.
+func (c Contact) Initials() string {
+	var out []rune
+	for _, part := range strings.Fields(c.Name()) {
+		for _, r := range part {
+			if r != '@' && r != '+' {
+				out = append(out, r)
+				break
+			}
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+// InputUser addresses the contact in API requests.
+func (c Contact) InputUser() *tg.InputUser {
+	return &tg.InputUser{UserID: c.ID, AccessHash: c.AccessHash}
+}
+
+// ContactFromUser converts an API user.
+func ContactFromUser(u *tg.User) Contact {
+	return Contact{
+		ID: u.ID, AccessHash: u.AccessHash,
+		FirstName: u.FirstName, LastName: u.LastName,
+		Username: u.Username, Phone: u.Phone,
+		LastSeen: lastSeen(u.Status, time.Now()),
+	}
+}
+
+func lastSeen(s tg.UserStatusClass, now time.Time) string {
+	switch s := s.(type) {
+	case *tg.UserStatusOnline:
+		return "online"
+	case *tg.UserStatusOffline:
+		t := time.Unix(int64(s.WasOnline), 0)
+		if now.Sub(t) < 24*time.Hour {
+			return "last seen " + t.Format("15:04")
+		}
+		return "last seen " + t.Format("Jan 2")
+	case *tg.UserStatusRecently:
+		return "last seen recently"
+	case *tg.UserStatusLastWeek:
+		return "last seen within a week"
+	case *tg.UserStatusLastMonth:
+		return "last seen within a month"
+	}
+	return ""
+}
+
+func usersOf(list []tg.UserClass) []Contact {
+	out := make([]Contact, 0, len(list))
+	for _, u := range list {
+		if u, ok := u.(*tg.User); ok {
+			out = append(out, ContactFromUser(u))
+		}
+	}
+	return out
+}
+
+// Contacts lists the address book, sorted by name.
+func (c *Client) Contacts(ctx context.Context) ([]Contact, error) {
+	res, err := c.api.ContactsGetContacts(ctx, 0)
+	if err != nil {
+		return nil, fmt.Errorf("get contacts: %w", err)
+	}
+	cs, ok := res.(*tg.ContactsContacts)
+	if !ok {
+		return nil, fmt.Errorf("get contacts: unexpected answer %T", res)
+	}
+	out := usersOf(cs.Users)
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name()) < strings.ToLower(out[j].Name()) })
+	return out, nil
+}
+
+// Resolve finds one user by "@username", "username" or "+phone"; ErrNotFound
+// when nobody matches.
+func (c *Client) Resolve(ctx context.Context, query string) (Contact, error) {
+	q := strings.TrimSpace(query)
+	if q == "" {
+		return Contact{}, fmt.Errorf("resolve: %w", ErrNotFound)
+	}
+	var users []tg.UserClass
+	if digits, ok := phoneDigits(q); ok {
+		res, err := c.api.ContactsResolvePhone(ctx, digits)
+		if err != nil {
+			return Contact{}, fmt.Errorf("resolve %s: %w", q, notFound(err))
+		}
+		users = res.Users
+	} else {
+		res, err := c.api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: strings.TrimPrefix(q, "@")})
+		if err != nil {
+			return Contact{}, fmt.Errorf("resolve %s: %w", q, notFound(err))
+		}
+		users = res.Users
+	}
+	found := usersOf(users)
+	if len(found) == 0 {
+		return Contact{}, fmt.Errorf("resolve %s: %w", q, ErrNotFound)
+	}
+	return found[0], nil
+}
+
+// phoneDigits accepts "+1 555-0100"-style input and returns its digits.
+func phoneDigits(q string) (string, bool) {
+	if !strings.HasPrefix(q, "+") && (len(q) == 0 || q[0] < '0' || q[0] > '9') {
+		return "", false
+	}
+	var b strings.Builder
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' || r == ' ' || r == '-' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+	}
+	return b.String(), b.Len() > 0
+}
+
+func notFound(err error) error {
+	if tgerr.Is(err, "USERNAME_NOT_OCCUPIED", "USERNAME_INVALID", "PHONE_NOT_OCCUPIED", "PHONE_NUMBER_INVALID") {
+		return fmt.Errorf("%w (%v)", ErrNotFound, err)
+	}
+	return err
+}
+
+// Search finds users by name or username, contacts first.
+func (c *Client) Search(ctx context.Context, q string, limit int) ([]Contact, error) {
+	res, err := c.api.ContactsSearch(ctx, &tg.ContactsSearchRequest{Q: q, Limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", q, err)
+	}
+	return usersOf(res.Users), nil
+}
+
+// CallKind says how a call in the history went for this user.
+type CallKind int
+
+const (
+	CallOutgoing CallKind = iota
+	CallIncoming
+	CallMissed
+	CallDeclined
+)
+
+func (k CallKind) String() string {
+	return [...]string{"outgoing", "incoming", "missed", "declined"}[k]
+}
+
+// HistoryEntry is one call from the server's history.
+type HistoryEntry struct {
+	CallID   int64
+	Peer     Contact
+	Outgoing bool
+	Kind     CallKind
+	Reason   string // missed, busy, hangup, disconnect
+	Duration time.Duration
+	Date     time.Time
+}
+
+// CallHistory returns the newest calls first, as Telegram keeps them: service
+// messages with messageActionPhoneCall, found with inputMessagesFilterPhoneCalls.
+func (c *Client) CallHistory(ctx context.Context, limit int) ([]HistoryEntry, error) {
+	res, err := c.api.MessagesSearch(ctx, &tg.MessagesSearchRequest{
+		Peer:   &tg.InputPeerEmpty{},
+		Filter: &tg.InputMessagesFilterPhoneCalls{},
+		Limit:  limit,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("call history: %w", err)
+	}
+	var msgs []tg.MessageClass
+	var users []tg.UserClass
+	switch r := res.(type) {
+	case *tg.MessagesMessages:
+		msgs, users = r.Messages, r.Users
+	case *tg.MessagesMessagesSlice:
+		msgs, users = r.Messages, r.Users
+	default:
+		return nil, fmt.Errorf("call history: unexpected answer %T", res)
+	}
+	byID := map[int64]Contact{}
+	for _, u := range usersOf(users) {
+		byID[u.ID] = u
+	}
+	var out []HistoryEntry
+	for _, m := range msgs {
+		svc, ok := m.(*tg.MessageService)
+		if !ok {
+			continue
+		}
+		act, ok := svc.Action.(*tg.MessageActionPhoneCall)
+		if !ok {
+			continue
+		}
+		peer, ok := svc.PeerID.(*tg.PeerUser)
+		if !ok {
+			continue
+		}
+		e := HistoryEntry{
+			CallID:   act.CallID,
+			Peer:     byID[peer.UserID],
+			Outgoing: svc.Out,
+			Date:     time.Unix(int64(svc.Date), 0),
+		}
+		if d, ok := act.GetDuration(); ok {
+			e.Duration = time.Duration(d) * time.Second
+		}
+		if r, ok := act.GetReason(); ok {
+			e.Reason = reasonName(r)
+		}
+		e.Kind = historyKind(e.Outgoing, e.Reason)
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func historyKind(outgoing bool, reason string) CallKind {
+	switch {
+	case outgoing:
+		return CallOutgoing
+	case reason == "missed":
+		return CallMissed
+	case reason == "busy":
+		return CallDeclined
+	}
+	return CallIncoming
+}
+
+func reasonName(r tg.PhoneCallDiscardReasonClass) string {
+	switch r.(type) {
+	case *tg.PhoneCallDiscardReasonMissed:
+		return "missed"
+	case *tg.PhoneCallDiscardReasonBusy:
+		return "busy"
+	case *tg.PhoneCallDiscardReasonHangup:
+		return "hangup"
+	case *tg.PhoneCallDiscardReasonDisconnect:
+		return "disconnect"
+	}
+	return "other"
+}

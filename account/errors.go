@@ -1,0 +1,55 @@
+package account
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gotd/td/tgerr"
+)
+
+// Errors the UI must recognise during sign-in and lookups.
+var (
+	ErrCodeInvalid     = errors.New("the code is not correct")
+	ErrCodeExpired     = errors.New("the code has expired; request a new one")
+	ErrPasswordNeeded  = errors.New("this account is protected by a password")
+	ErrPasswordInvalid = errors.New("the password is not correct")
+	ErrSignUpRequired  = errors.New("no account uses this phone number yet")
+	ErrPhoneInvalid    = errors.New("the phone number is not valid")
+	ErrNotFound        = errors.New("nobody matches")
+	ErrNotAuthorized   = errors.New("not signed in")
+)
+
+// FloodWaitError says the server wants the client to wait before retrying.
+type FloodWaitError struct{ Wait time.Duration }
+
+func (e *FloodWaitError) Error() string {
+	return fmt.Sprintf("too many attempts; try again in %s", e.Wait.Round(time.Second))
+}
+
+// mapAuthError turns Telegram's sign-in RPC errors into the sentinels above.
+func mapAuthError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if d, ok := tgerr.AsFloodWait(err); ok {
+		return &FloodWaitError{Wait: d}
+	}
+	switch {
+	case tgerr.Is(err, "PHONE_CODE_INVALID", "PHONE_CODE_EMPTY"):
+		return fmt.Errorf("%w (%v)", ErrCodeInvalid, err)
+	case tgerr.Is(err, "PHONE_CODE_EXPIRED"):
+		return fmt.Errorf("%w (%v)", ErrCodeExpired, err)
+	case tgerr.Is(err, "SESSION_PASSWORD_NEEDED"):
+		return ErrPasswordNeeded
+	case tgerr.Is(err, "PASSWORD_HASH_INVALID"):
+		return fmt.Errorf("%w (%v)", ErrPasswordInvalid, err)
+	case tgerr.Is(err, "PHONE_NUMBER_UNOCCUPIED"):
+		return ErrSignUpRequired
+	case tgerr.Is(err, "PHONE_NUMBER_INVALID", "PHONE_NUMBER_BANNED"):
+		return fmt.Errorf("%w (%v)", ErrPhoneInvalid, err)
+	case tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED"):
+		return fmt.Errorf("%w (%v)", ErrNotAuthorized, err)
+	}
+	return err
+}
