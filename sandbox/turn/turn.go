@@ -175,7 +175,6 @@ func (c *pausableConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	}
 }
 
-
 func (c *pausableConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if c.paused.Load() {
 		c.dropped.Add(1)
