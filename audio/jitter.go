@@ -1,0 +1,328 @@
+package audio
+
+import (
+	"log/slog"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/tgphone/tgphone/media"
+)
+
+// Jitter-buffer limits. The floor stays low so a calm network costs little
+// delay; the ceiling bounds what a pathological peer can make us buffer.
+const (
+	jbMinDelay   = 40 * time.Millisecond
+	jbMaxDelay   = 1000 * time.Millisecond
+	jbHysteresis = media.SampleRate / 50 // 20 ms in samples
+	jbHistory    = 128                   // packets of delay history
+	jbFarJump    = 10 * media.SampleRate // 10 s: an absurd timestamp
+	jbResetAfter = 25                    // consecutive absurd packets mean the peer restarted
+	// silenceRMS is the level under which a frame may be dropped or repeated
+	// to change the delay without an audible cut (≈ −50 dBFS).
+	silenceRMS = 100
+)
+
+type jbPacket struct {
+	ts      int64
+	n       int
+	payload []byte
+	arrival time.Time
+}
+
+// JitterStats adds to media.AudioStats what the quality harness reports.
+type JitterStats struct {
+	media.AudioStats
+	// MeanDelay is the mean time from a packet's arrival to its playout.
+	MeanDelay time.Duration
+	// SingleLosses counts gaps of exactly one packet; FECPacketsRecovered of
+	// those were recovered from the next packet's in-band FEC.
+	SingleLosses uint64
+}
+
+// JitterBuffer orders, times and decodes peer packets into 20 ms frames.
+// It is not safe for concurrent use; Session serialises access.
+type JitterBuffer struct {
+	dec     *Decoder
+	log     *slog.Logger
+	pkts    []jbPacket // sorted by ts
+	started bool
+	playTS  int64
+	pcm     []int16
+	scratch []int16
+
+	haveBase bool
+	lastRaw  uint32
+	lastExt  int64
+	absurd   int
+
+	t0          time.Time
+	transit     []float64 // ring of arrival−timestamp in samples
+	transitPos  int
+	lastTransit float64
+	jitter      float64 // RFC 3550 interarrival jitter, samples
+	target      int     // samples
+	lastDur     int
+
+	st         JitterStats
+	delaySum   time.Duration
+	delayCount uint64
+}
+
+// NewJitterBuffer makes an empty buffer that decodes with dec.
+func NewJitterBuffer(dec *Decoder, logger *slog.Logger) *JitterBuffer {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &JitterBuffer{
+		dec:     dec,
+		log:     logger,
+		scratch: make([]int16, maxPacketSamples),
+		target:  samplesOf(jbMinDelay),
+		lastDur: FrameSamples,
+	}
+}
+
+func samplesOf(d time.Duration) int { return int(d * media.SampleRate / time.Second) }
+
+func durationOf(samples int) time.Duration {
+	return time.Duration(samples) * time.Second / media.SampleRate
+}
+
+// Put queues a received packet. Malformed, late, duplicate and absurd packets
+// are counted as discarded; their slots are concealed at playout.
+func (j *JitterBuffer) Put(p media.ReceivedPacket) {
+	n, err := PacketSamples(p.Payload)
+	if err != nil {
+		j.st.PacketsDiscarded++
+		return
+	}
+	var ext int64
+	if !j.haveBase {
+		j.haveBase, j.lastRaw, j.lastExt = true, p.Timestamp, int64(p.Timestamp)
+		ext = int64(p.Timestamp)
+		j.t0 = p.Arrival
+	} else {
+		ext = j.lastExt + int64(int32(p.Timestamp-j.lastRaw))
+	}
+	ref := j.lastExt
+	if j.started {
+		ref = j.playTS
+	}
+	if d := ext - ref; d > jbFarJump || d < -jbFarJump {
+		j.st.PacketsDiscarded++
+		j.absurd++
+		if j.absurd >= jbResetAfter {
+			j.log.Warn("jitter buffer: peer timestamps jumped, restarting stream")
+			j.reset()
+		}
+		return
+	}
+	j.absurd = 0
+	if ext > j.lastExt {
+		j.lastExt, j.lastRaw = ext, p.Timestamp
+	}
+	if j.started && ext+int64(n) <= j.playTS {
+		j.st.PacketsDiscarded++ // late
+		return
+	}
+	i, found := slices.BinarySearchFunc(j.pkts, ext, func(q jbPacket, t int64) int {
+		switch {
+		case q.ts < t:
+			return -1
+		case q.ts > t:
+			return 1
+		}
+		return 0
+	})
+	if found {
+		j.st.PacketsDiscarded++ // duplicate
+		return
+	}
+	j.pkts = slices.Insert(j.pkts, i, jbPacket{ts: ext, n: n, payload: append([]byte(nil), p.Payload...), arrival: p.Arrival})
+	j.st.PacketsReceived++
+	j.measure(ext, n, p.Arrival)
+}
+
+// measure updates the jitter estimate and the target delay: the target covers
+// the 95th percentile of recent transit-time spread plus one packet, so it
+// follows the network up at once and back down as calm packets replace the
+// spike in the history.
+func (j *JitterBuffer) measure(ext int64, n int, arrival time.Time) {
+	tr := arrival.Sub(j.t0).Seconds()*media.SampleRate - float64(ext)
+	if len(j.transit) > 0 {
+		d := math.Abs(tr - j.lastTransit)
+		j.jitter += (d - j.jitter) / 16
+	}
+	j.lastTransit = tr
+	if len(j.transit) < jbHistory {
+		j.transit = append(j.transit, tr)
+	} else {
+		j.transit[j.transitPos] = tr
+		j.transitPos = (j.transitPos + 1) % jbHistory
+	}
+	s := slices.Clone(j.transit)
+	slices.Sort(s)
+	spread := s[len(s)*95/100] - s[0]
+	t := int(spread) + n
+	j.target = min(max(t, samplesOf(jbMinDelay)), samplesOf(jbMaxDelay))
+}
+
+func (j *JitterBuffer) reset() {
+	j.pkts = j.pkts[:0]
+	j.pcm = j.pcm[:0]
+	j.started = false
+	j.haveBase = false
+	j.absurd = 0
+	j.transit = j.transit[:0]
+	j.transitPos = 0
+}
+
+// level is how many samples are buffered ahead of the playout point.
+func (j *JitterBuffer) level() int {
+	l := len(j.pcm)
+	if n := len(j.pkts); n > 0 {
+		if end := j.pkts[n-1].ts + int64(j.pkts[n-1].n); end > j.playTS {
+			l += int(end - j.playTS)
+		}
+	}
+	return l
+}
+
+// Pull fills out (FrameSamples long) with the next 20 ms of playout at time now.
+func (j *JitterBuffer) Pull(out []int16, now time.Time) {
+	if !j.started {
+		if len(j.pkts) == 0 || j.pkts[len(j.pkts)-1].ts+int64(j.pkts[len(j.pkts)-1].n)-j.pkts[0].ts < int64(j.target) {
+			clear(out)
+			return
+		}
+		j.started = true
+		j.playTS = j.pkts[0].ts
+	}
+	lvl := j.level()
+	grow := lvl < j.target-jbHysteresis
+	shrink := lvl > j.target+jbHysteresis
+	if lvl > samplesOf(jbMaxDelay)+FrameSamples {
+		// Far too much queued (a peer burst after a stall): drop the oldest
+		// 20 ms even if audible, so delay stays bounded.
+		j.fill(FrameSamples, now)
+		j.pcm = j.pcm[FrameSamples:]
+		j.st.RemovedSamplesForAcceleration += FrameSamples
+	}
+	j.fill(FrameSamples, now)
+	if shrink && quiet(j.pcm[:FrameSamples]) {
+		j.pcm = j.pcm[FrameSamples:]
+		j.st.RemovedSamplesForAcceleration += FrameSamples
+		j.fill(FrameSamples, now)
+	} else if grow && quiet(j.pcm[:FrameSamples]) && len(j.pkts) > 0 {
+		// Repeat silence rather than play on towards an underrun.
+		clear(out)
+		j.st.InsertedSamplesForDeceleration += FrameSamples
+		j.st.TotalSamplesReceived += FrameSamples
+		return
+	}
+	copy(out, j.pcm[:FrameSamples])
+	j.pcm = j.pcm[FrameSamples:]
+	j.st.TotalSamplesReceived += FrameSamples
+}
+
+// fill decodes or conceals until at least want samples are ready.
+func (j *JitterBuffer) fill(want int, now time.Time) {
+	for len(j.pcm) < want {
+		// Drop what the playout point has passed.
+		for len(j.pkts) > 0 && j.pkts[0].ts+int64(j.pkts[0].n) <= j.playTS {
+			j.pkts = j.pkts[1:]
+			j.st.PacketsDiscarded++
+		}
+		if len(j.pkts) == 0 {
+			// Underrun: conceal without moving the playout point, so a late
+			// packet still plays (the delay grows and shrinks again later).
+			j.conceal(FrameSamples)
+			continue
+		}
+		p := j.pkts[0]
+		gap := int(p.ts - j.playTS)
+		switch {
+		case gap <= 0:
+			j.pkts = j.pkts[1:]
+			n, err := j.dec.Decode(p.payload, j.scratch)
+			if err != nil {
+				j.log.Debug("jitter buffer: undecodable packet concealed", "err", err)
+				n = p.n
+				j.conceal(n)
+			} else {
+				j.pcm = append(j.pcm, j.scratch[:n]...)
+			}
+			if skip := -gap; skip > 0 && skip < n { // overlap with what already played
+				j.pcm = append(j.pcm[:len(j.pcm)-n], j.pcm[len(j.pcm)-n+skip:]...)
+			}
+			j.playTS = p.ts + int64(p.n)
+			j.lastDur = p.n
+			j.delaySum += now.Sub(p.arrival)
+			j.delayCount++
+		case gap > jbFarJump/10:
+			// A second or more missing: resynchronise rather than conceal it all.
+			j.st.PacketsLost += uint64(gap / j.lastDur)
+			j.playTS = p.ts
+			j.conceal(FrameSamples)
+		default:
+			lost := (gap + j.lastDur - 1) / j.lastDur
+			if gap > j.lastDur {
+				// Conceal all but the last missing packet, which FEC may recover.
+				c := gap - j.lastDur
+				j.st.PacketsLost += uint64(lost - 1)
+				j.conceal(c)
+				j.playTS += int64(c)
+				continue
+			}
+			j.st.PacketsLost++
+			if lost == 1 && gap == j.lastDur {
+				j.st.SingleLosses++
+			}
+			buf := j.scratch[:roundFrame(gap)]
+			if hasLBRR(p.payload) && j.dec.RecoverFEC(p.payload, buf) == nil {
+				j.st.FECPacketsRecovered++
+				j.pcm = append(j.pcm, buf...)
+			} else {
+				j.conceal(len(buf))
+			}
+			j.playTS = p.ts
+		}
+	}
+}
+
+// roundFrame rounds a sample count up to Opus' 2.5 ms granularity.
+func roundFrame(n int) int { return min((n+119)/120*120, maxPacketSamples) }
+
+func (j *JitterBuffer) conceal(n int) {
+	for n > 0 {
+		c := min(roundFrame(n), maxPacketSamples)
+		buf := j.scratch[:c]
+		if err := j.dec.Conceal(buf); err != nil {
+			clear(buf)
+		}
+		take := min(c, n)
+		j.pcm = append(j.pcm, buf[:take]...)
+		j.st.ConcealedSamples += uint64(take)
+		n -= take
+	}
+}
+
+func quiet(frame []int16) bool {
+	var sum float64
+	for _, s := range frame {
+		sum += float64(s) * float64(s)
+	}
+	return math.Sqrt(sum/float64(len(frame))) < silenceRMS
+}
+
+// Stats returns the receive statistics so far.
+func (j *JitterBuffer) Stats() JitterStats {
+	st := j.st
+	st.Jitter = durationOf(int(j.jitter))
+	st.JitterBufferDelay = durationOf(j.target)
+	if j.delayCount > 0 {
+		st.MeanDelay = j.delaySum / time.Duration(j.delayCount)
+	}
+	return st
+}

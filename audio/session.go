@@ -1,0 +1,453 @@
+package audio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tgphone/tgphone/media"
+)
+
+// ErrClosed is returned by ReadPacket after Close.
+var ErrClosed = errors.New("audio session closed")
+
+// Config opens a Session. Device ids: "default", a miniaudio id from
+// ListDevices, or virtual: input tone:HZ, silence, file:PATH.wav / PATH.wav,
+// loop:; output wav:PATH.wav, null, loop:.
+type Config struct {
+	Input, Output string
+	Ring          string // ringtone device; "" uses Output
+	DSP           DSPConfig
+	Encoder       media.EncoderConfig
+	// LoopDelay is how long a loop: pair takes to bring playback back to
+	// capture (the sandbox's echo contact); 0 means 200 ms.
+	LoopDelay time.Duration
+	// LoopFiles makes WAV inputs repeat instead of ending in silence.
+	LoopFiles bool
+	// OnEvent receives device events; it must not block.
+	OnEvent func(Event)
+}
+
+// EventKind names what happened to a device.
+type EventKind int
+
+const (
+	EventDeviceLost    EventKind = iota // a device failed; reopening it
+	EventDeviceReopened                 // the same device works again
+	EventFallback                       // fell back to the default device
+	EventReceiveOnly                    // no microphone: sending silence (Err = ErrNoMicrophone)
+	EventNoPlayback                     // no speaker: playing into null (Err = ErrNoSpeaker)
+	EventSwitched                       // SwitchInput/SwitchOutput succeeded
+)
+
+func (k EventKind) String() string {
+	return [...]string{"device-lost", "device-reopened", "fallback-default", "receive-only", "no-playback", "switched"}[k]
+}
+
+// Event reports a device change.
+type Event struct {
+	Kind    EventKind
+	Capture bool // input side; false: output or ring
+	Device  string
+	Err     error
+}
+
+// Session is the audio of one call: it implements media.AudioPort.
+type Session struct {
+	log     *slog.Logger
+	cfg     Config
+	devs    backend
+	packets chan media.Packet
+	done    chan struct{}
+	events  chan devFailure
+	wg      sync.WaitGroup
+
+	mu     sync.Mutex // guards everything below and the pipeline state
+	enc    *Encoder
+	dec    *Decoder
+	jb     *JitterBuffer
+	dsp    *Processor
+	far    [][]int16 // played frames awaiting their capture twin (AEC reference)
+	muted  bool
+	levels Levels
+	in     stream
+	out    stream
+	ring   stream
+	inID   string
+	outID  string
+	gen    int // bumps on every device (re)open so stale failures are ignored
+	inGen  int
+	outGen int
+	closed bool
+}
+
+type devFailure struct {
+	capture bool
+	gen     int
+	err     error
+}
+
+var _ media.AudioPort = (*Session)(nil)
+
+// Open starts capture and playback. A missing microphone or speaker does not
+// fail Open: the session runs receive-only (or silent) and reports an event.
+func Open(cfg Config, logger *slog.Logger) (*Session, error) {
+	var real backend
+	if mb, err := sharedMalgo(); err == nil {
+		real = mb
+	} else if logger != nil {
+		logger.Warn("audio: no sound system, virtual devices only", "err", err)
+	}
+	return open(cfg, logger, real)
+}
+
+func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if cfg.LoopDelay == 0 {
+		cfg.LoopDelay = 200 * time.Millisecond
+	}
+	if cfg.Encoder.Bitrate == 0 {
+		cfg.Encoder = media.EncoderConfig{FrameDuration: 20 * time.Millisecond, Bitrate: 24000, FEC: true}
+	}
+	s := &Session{
+		log:     logger.With("component", "audio"),
+		cfg:     cfg,
+		packets: make(chan media.Packet, 50),
+		done:    make(chan struct{}),
+		events:  make(chan devFailure, 8),
+	}
+	s.devs = router{virtual: &virtualBackend{loop: newLoopLine(cfg.LoopDelay), tick: 20 * time.Millisecond, loops: cfg.LoopFiles}, real: real}
+	var err error
+	if s.enc, err = NewEncoder(cfg.Encoder); err != nil {
+		return nil, fmt.Errorf("open audio: %w", err)
+	}
+	if s.dec, err = NewDecoder(); err != nil {
+		return nil, fmt.Errorf("open audio: %w", err)
+	}
+	s.jb = NewJitterBuffer(s.dec, s.log)
+	if s.dsp, err = NewProcessor(cfg.DSP); err != nil {
+		return nil, fmt.Errorf("open audio: %w", err)
+	}
+	s.mu.Lock()
+	s.openSide(true, cfg.Input)
+	s.openSide(false, cfg.Output)
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go s.supervise()
+	return s, nil
+}
+
+func (s *Session) emit(e Event) {
+	s.log.Info("audio device event", "event", e.Kind.String(), "capture", e.Capture, "device", e.Device, "err", e.Err)
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(e)
+	}
+}
+
+// openSide opens id for one side, falling back to default and then to a
+// virtual device, so the call never ends for want of hardware. Caller holds mu.
+func (s *Session) openSide(capture bool, id string) {
+	try := []string{id}
+	if id != DefaultID {
+		try = append(try, DefaultID)
+	}
+	for i, cand := range try {
+		st, gen, err := s.openOne(capture, cand)
+		if err == nil {
+			s.setStream(capture, st, cand, gen)
+			if i > 0 {
+				s.emit(Event{Kind: EventFallback, Capture: capture, Device: cand})
+			}
+			return
+		}
+		s.log.Warn("audio: open device failed", "capture", capture, "device", cand, "err", err)
+	}
+	if capture {
+		st, gen, _ := s.openOne(true, "silence")
+		s.setStream(true, st, "silence", gen)
+		s.emit(Event{Kind: EventReceiveOnly, Capture: true, Device: id, Err: ErrNoMicrophone})
+		return
+	}
+	st, gen, _ := s.openOne(false, "null")
+	s.setStream(false, st, "null", gen)
+	s.emit(Event{Kind: EventNoPlayback, Device: id, Err: ErrNoSpeaker})
+}
+
+func (s *Session) openOne(capture bool, id string) (stream, int, error) {
+	s.gen++
+	gen := s.gen
+	fail := func(err error) {
+		select {
+		case s.events <- devFailure{capture: capture, gen: gen, err: err}:
+		case <-s.done:
+		}
+	}
+	var st stream
+	var err error
+	if capture {
+		st, err = s.devs.openCapture(id, s.onCapture, fail)
+	} else {
+		st, err = s.devs.openPlayback(id, s.onPlayback, fail)
+	}
+	return st, gen, err
+}
+
+func (s *Session) setStream(capture bool, st stream, id string, gen int) {
+	if capture {
+		s.in, s.inID, s.inGen = st, id, gen
+	} else {
+		s.out, s.outID, s.outGen = st, id, gen
+	}
+}
+
+// supervise recovers lost devices: reopen the same id, else fall back.
+func (s *Session) supervise() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case f := <-s.events:
+			s.mu.Lock()
+			if s.closed || f.gen != s.streamGen(f.capture) {
+				s.mu.Unlock()
+				continue
+			}
+			id := s.outID
+			old := s.out
+			if f.capture {
+				id, old = s.inID, s.in
+			}
+			s.emit(Event{Kind: EventDeviceLost, Capture: f.capture, Device: id, Err: f.err})
+			s.mu.Unlock()
+			old.Close() // outside mu: Close waits for callbacks that take mu
+			s.mu.Lock()
+			if !s.closed {
+				s.openSide(f.capture, id)
+				if cur := s.currentID(f.capture); cur == id {
+					s.emit(Event{Kind: EventDeviceReopened, Capture: f.capture, Device: id})
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// streamGen is the generation of the stream now open on a side; failures
+// from streams already replaced are stale.
+func (s *Session) streamGen(capture bool) int {
+	if capture {
+		return s.inGen
+	}
+	return s.outGen
+}
+
+func (s *Session) currentID(capture bool) string {
+	if capture {
+		return s.inID
+	}
+	return s.outID
+}
+
+// onCapture is every capture device's callback: clean, meter, encode.
+func (s *Session) onCapture(frame []int16) {
+	s.mu.Lock()
+	var far []int16
+	if len(s.far) > 0 {
+		far, s.far = s.far[0], s.far[1:]
+	}
+	buf := make([]int16, FrameSamples)
+	copy(buf, frame)
+	s.dsp.Process(buf, far)
+	if s.muted {
+		clear(buf)
+	}
+	s.levels.Mic = MeasureLevel(buf)
+	pkt, ok, err := s.enc.Push(buf)
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Warn("audio: encode failed", "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	select {
+	case s.packets <- pkt:
+	default: // the engine is not reading: drop the oldest, keep latency bounded
+		select {
+		case <-s.packets:
+		default:
+		}
+		s.packets <- pkt
+	}
+}
+
+// maxFarFrames bounds the AEC reference queue (200 ms) when capture stalls.
+const maxFarFrames = 10
+
+// onPlayback is every playback device's callback: jitter buffer → speaker,
+// and the frame actually handed to the device becomes the AEC reference.
+func (s *Session) onPlayback(out []int16) {
+	s.mu.Lock()
+	s.jb.Pull(out, time.Now())
+	s.levels.Speaker = MeasureLevel(out)
+	s.far = append(s.far, append([]int16(nil), out...))
+	if len(s.far) > maxFarFrames {
+		s.far = s.far[1:]
+	}
+	s.mu.Unlock()
+}
+
+// ReadPacket blocks until the next encoded microphone packet.
+func (s *Session) ReadPacket(ctx context.Context) (media.Packet, error) {
+	select {
+	case p := <-s.packets:
+		return p, nil
+	case <-ctx.Done():
+		return media.Packet{}, ctx.Err()
+	case <-s.done:
+		return media.Packet{}, ErrClosed
+	}
+}
+
+// WritePacket queues a peer packet for playout; it never blocks on devices.
+func (s *Session) WritePacket(p media.ReceivedPacket) {
+	if p.Arrival.IsZero() {
+		p.Arrival = time.Now()
+	}
+	s.mu.Lock()
+	s.jb.Put(p)
+	s.mu.Unlock()
+}
+
+// SetEncoder applies the engine's encoder settings (clamped to 8–32 kbit/s, 20/40/60 ms).
+func (s *Session) SetEncoder(cfg media.EncoderConfig) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.enc.Configure(cfg); err != nil {
+		s.log.Warn("audio: encoder config rejected", "err", err)
+	}
+}
+
+// AudioStats is a snapshot of receive statistics and levels.
+func (s *Session) AudioStats() media.AudioStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.jb.Stats().AudioStats
+	st.MicLevelDBFS = s.levels.Mic.RMSDBFS
+	st.SpeakerLevelDBFS = s.levels.Speaker.RMSDBFS
+	return st
+}
+
+// SetMuted mutes the microphone (silence is still encoded so timing holds).
+func (s *Session) SetMuted(m bool) {
+	s.mu.Lock()
+	s.muted = m
+	s.mu.Unlock()
+}
+
+// Levels returns the latest mic and speaker meter readings.
+func (s *Session) Levels() Levels {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.levels
+}
+
+// Devices returns the input and output ids in use (after any fallback).
+func (s *Session) Devices() (input, output string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inID, s.outID
+}
+
+// SwitchInput moves capture to id mid-call; on failure the old device stays.
+func (s *Session) SwitchInput(id string) error { return s.switchSide(true, id) }
+
+// SwitchOutput moves playback to id mid-call; on failure the old device stays.
+func (s *Session) SwitchOutput(id string) error { return s.switchSide(false, id) }
+
+func (s *Session) switchSide(capture bool, id string) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	st, gen, err := s.openOne(capture, id)
+	if err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("switch to %q: %w", id, err)
+	}
+	old := s.out
+	if capture {
+		old = s.in
+	}
+	s.setStream(capture, st, id, gen)
+	s.emit(Event{Kind: EventSwitched, Capture: capture, Device: id})
+	s.mu.Unlock()
+	old.Close()
+	return nil
+}
+
+// PlayTone starts a call-progress tone on the ring device, replacing any tone playing.
+func (s *Session) PlayTone(t Tone) error {
+	g, err := newToneGen(t)
+	if err != nil {
+		return err
+	}
+	s.StopTone()
+	id := s.cfg.Ring
+	if id == "" {
+		id = s.cfg.Output
+	}
+	fill := func(f []int16) { g.fill(f) }
+	st, err := s.devs.openPlayback(id, fill, func(err error) {
+		s.log.Warn("audio: ring device lost", "device", id, "err", err)
+	})
+	if err != nil && id != DefaultID {
+		s.emit(Event{Kind: EventFallback, Device: DefaultID, Err: err})
+		st, err = s.devs.openPlayback(DefaultID, fill, func(error) {})
+	}
+	if err != nil {
+		return fmt.Errorf("play %s: %w", t, err)
+	}
+	s.mu.Lock()
+	s.ring = st
+	s.mu.Unlock()
+	return nil
+}
+
+// StopTone stops the tone, if any.
+func (s *Session) StopTone() {
+	s.mu.Lock()
+	r := s.ring
+	s.ring = nil
+	s.mu.Unlock()
+	if r != nil {
+		r.Close()
+	}
+}
+
+// Close stops all devices and frees the DSP state.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	in, out := s.in, s.out
+	s.mu.Unlock()
+	s.StopTone()
+	in.Close()
+	out.Close()
+	close(s.done)
+	s.wg.Wait()
+	s.dsp.Close()
+	return nil
+}
