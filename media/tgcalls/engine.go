@@ -1,0 +1,999 @@
+package tgcalls
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/transport/v4"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/signaling"
+)
+
+// Sentinel errors an Event may carry with StateFailed.
+var (
+	ErrConnectTimeout  = errors.New("tgcalls: no media connection within the connect timeout")
+	ErrPacketTimeout   = errors.New("tgcalls: no audio from the peer within the packet timeout")
+	ErrTransportFailed = errors.New("tgcalls: ICE/DTLS transport failed")
+	ErrUnsupported     = errors.New("tgcalls: library version not implemented by this engine")
+)
+
+const (
+	opusPayloadType = 111
+	dataLabel       = "data"
+	// ptimeTgphone is the fmtp key by which tgphone tells a peer it accepts
+	// 20 ms frames. libwebrtc ignores opus parameters it does not know, and a
+	// peer that does not send it gets tgcalls' 60 ms.
+	ptimeKey    = "ptime"
+	ptimeShort  = 20 * time.Millisecond
+	ptimeTgcall = 60 * time.Millisecond
+	// sendBitrate is tgcalls' cap for audio.
+	sendBitrate = 32000
+	// maxEarly bounds signalling buffered before Start.
+	maxEarly = 256
+	tick     = 250 * time.Millisecond
+)
+
+// Engine is one call's tgcalls V2 media: signalling through the call core,
+// ICE+DTLS-SRTP+SCTP through pion's ORTC objects (InitialSetup and
+// NegotiateChannels carry what SDP would, so no SDP is synthesised).
+type Engine struct {
+	p   media.Params
+	log *slog.Logger
+	net transport.Net // tests: a pion vnet instead of the host network
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	out    chan []byte // signalling packets, sent in order by one goroutine
+
+	mu           sync.Mutex
+	st           state
+	sig          *signaling.Conn
+	early        [][]byte
+	startedAt    time.Time
+	remote       *signaling.InitialSetup
+	pendingCands []signaling.Candidate
+	offerID      string
+	answered     map[string]bool
+	peerSSRC     uint32
+	frame        time.Duration
+	negotiated   bool
+	mediaOn      bool
+	recvOn       bool
+	sendOn       bool
+	muted        bool
+	remoteMuted  bool
+	dc           *webrtc.DataChannel
+	dcOpen       bool
+	teardownOnce sync.Once
+
+	api      *webrtc.API
+	gatherer *webrtc.ICEGatherer
+	ice      *webrtc.ICETransport
+	dtls     *webrtc.DTLSTransport
+	sctp     *webrtc.SCTPTransport
+	track    *webrtc.TrackLocalStaticRTP
+	sender   *webrtc.RTPSender
+	receiver *webrtc.RTPReceiver
+	ssrc     uint32
+
+	stats statCounters
+}
+
+// New builds an engine for one call; nothing touches the network before Start.
+func New(p media.Params) (media.Engine, error) { return newEngine(p, nil) }
+
+func newEngine(p media.Params, n transport.Net) (*Engine, error) {
+	if !Supports(p.LibraryVersion) {
+		return nil, fmt.Errorf("%w: %q", ErrUnsupported, p.LibraryVersion)
+	}
+	if p.Audio == nil || p.SendSignaling == nil {
+		return nil, errors.New("tgcalls: Params.Audio and Params.SendSignaling are required")
+	}
+	logger := p.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	ssrc, err := randomUint32()
+	if err != nil {
+		return nil, fmt.Errorf("tgcalls ssrc: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{
+		p:        p,
+		log:      logger.With("engine", "tgcalls", "version", p.LibraryVersion),
+		net:      n,
+		ctx:      ctx,
+		cancel:   cancel,
+		out:      make(chan []byte, 512),
+		sig:      signaling.NewConn(p.Key, p.Outgoing),
+		answered: map[string]bool{},
+		frame:    ptimeTgcall,
+		ssrc:     ssrc&0x7fffffff | 1,
+	}, nil
+}
+
+func randomUint32() (uint32, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return binary.BigEndian.Uint32(b[:]), nil
+}
+
+// fire runs one transition and executes its actions.
+func (e *Engine) fire(ev event, cause error) {
+	e.mu.Lock()
+	from := e.st
+	to, acts, err := next(from, ev)
+	e.st = to
+	e.mu.Unlock()
+	if err != nil {
+		if !errors.Is(err, errIgnored) {
+			e.log.Warn("unexpected engine event", "err", err)
+		}
+		return
+	}
+	e.log.Debug("engine transition", "from", from, "event", ev, "to", to)
+	for _, a := range acts {
+		e.do(a, cause)
+	}
+}
+
+func (e *Engine) do(a action, cause error) {
+	switch a {
+	case actGather:
+		if err := e.gather(); err != nil {
+			e.fail(fmt.Errorf("start tgcalls transport: %w", err))
+		}
+	case actStartTransport:
+		e.startTransport()
+	case actStartMedia:
+		e.startMedia()
+	case actReportConnected:
+		e.emit(media.Event{State: media.StateConnected})
+	case actReportReconnecting:
+		e.emit(media.Event{State: media.StateReconnecting})
+	case actReportFailed:
+		e.emit(media.Event{State: media.StateFailed, Err: cause})
+	case actTeardown:
+		e.teardown()
+	}
+}
+
+func (e *Engine) fail(err error) {
+	e.log.Warn("tgcalls engine failed", "err", err)
+	e.fire(evFailed, err)
+}
+
+func (e *Engine) emit(ev media.Event) {
+	e.mu.Lock()
+	ev.RemoteMuted = e.remoteMuted
+	e.mu.Unlock()
+	if e.p.OnEvent != nil {
+		e.p.OnEvent(ev)
+	}
+}
+
+// Start gathers candidates, begins signalling and returns; connection progress
+// arrives through Params.OnEvent.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	if e.st != stateIdle {
+		e.mu.Unlock()
+		return errors.New("tgcalls: Start called twice")
+	}
+	e.startedAt = time.Now()
+	e.mu.Unlock()
+	e.wg.Add(2)
+	go e.sendLoop()
+	go e.timerLoop()
+	e.emit(media.Event{State: media.StateConnecting})
+	e.fire(evStart, nil)
+	e.mu.Lock()
+	early := e.early
+	e.early = nil
+	e.mu.Unlock()
+	for _, d := range early {
+		e.receive(d)
+	}
+	return ctx.Err()
+}
+
+// ReceiveSignaling takes updatePhoneCallSignalingData bytes. Data that comes
+// before Start is kept (the peer may be faster than our accept).
+func (e *Engine) ReceiveSignaling(data []byte) {
+	data = append([]byte(nil), data...)
+	e.mu.Lock()
+	if e.st == stateIdle {
+		if len(e.early) < maxEarly {
+			e.early = append(e.early, data)
+		} else {
+			e.stats.dropped.Add(1)
+		}
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Unlock()
+	e.receive(data)
+}
+
+func (e *Engine) receive(data []byte) {
+	e.mu.Lock()
+	if e.st == stateClosed {
+		e.mu.Unlock()
+		return
+	}
+	msgs, err := e.sig.Receive(data)
+	acks, perr := e.sig.Poll(time.Now())
+	e.mu.Unlock()
+	if err != nil {
+		e.stats.dropped.Add(1)
+		e.log.Debug("drop signalling packet", "err", err)
+	}
+	if perr != nil {
+		e.log.Warn("signalling poll", "err", perr)
+	}
+	e.queue(acks...)
+	for _, m := range msgs {
+		e.handle(m)
+	}
+}
+
+func (e *Engine) queue(pkts ...[]byte) {
+	for _, p := range pkts {
+		select {
+		case e.out <- p:
+		default:
+			// The reliable framing re-sends what matters.
+			e.log.Warn("signalling queue full, packet dropped")
+		}
+	}
+}
+
+// sendMsg frames one JSON message on the reliable channel.
+func (e *Engine) sendMsg(m signaling.Message) {
+	data, err := signaling.Marshal(m)
+	if err != nil {
+		e.log.Warn("encode signalling", "err", err)
+		return
+	}
+	e.mu.Lock()
+	pkt, err := e.sig.Send(data, time.Now())
+	e.mu.Unlock()
+	if err != nil {
+		e.log.Warn("frame signalling", "err", err)
+		return
+	}
+	e.queue(pkt)
+}
+
+func (e *Engine) sendLoop() {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case p := <-e.out:
+			if err := e.p.SendSignaling(e.ctx, p); err != nil && e.ctx.Err() == nil {
+				e.log.Warn("send signalling data", "err", err)
+			}
+		}
+	}
+}
+
+// timerLoop drives re-sends, the connect and packet timeouts and the stats.
+func (e *Engine) timerLoop() {
+	defer e.wg.Done()
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case now := <-t.C:
+			e.mu.Lock()
+			pkts, err := e.sig.Poll(now)
+			st, started := e.st, e.startedAt
+			e.mu.Unlock()
+			if err != nil {
+				e.log.Warn("signalling poll", "err", err)
+			}
+			e.queue(pkts...)
+			e.stats.update(now)
+			switch {
+			case (st == stateSignaling || st == stateConnecting) && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
+				e.fail(ErrConnectTimeout)
+			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.silentFor(now) > e.p.PacketTimeout:
+				e.fail(ErrPacketTimeout)
+			}
+			e.adaptEncoder()
+		}
+	}
+}
+
+// handle processes one decrypted JSON message.
+func (e *Engine) handle(data []byte) {
+	m, err := signaling.Parse(data)
+	if err != nil {
+		if !errors.Is(err, signaling.ErrUnknownType) {
+			e.stats.dropped.Add(1)
+		}
+		e.log.Debug("ignore signalling message", "err", err)
+		return
+	}
+	switch m := m.(type) {
+	case *signaling.InitialSetup:
+		e.mu.Lock()
+		first := e.remote == nil
+		if first {
+			e.remote = m
+		}
+		e.mu.Unlock()
+		if !first {
+			return
+		}
+		if !e.p.Outgoing {
+			e.sendInitialSetup("passive")
+		}
+		e.fire(evRemoteSetup, nil)
+	case *signaling.Candidates:
+		for _, c := range m.Candidates {
+			e.addRemoteCandidate(c)
+		}
+	case *signaling.NegotiateChannels:
+		e.negotiate(m)
+	case *signaling.MediaState:
+		e.setRemoteMuted(m.Muted)
+	}
+}
+
+func (e *Engine) setRemoteMuted(muted bool) {
+	e.mu.Lock()
+	changed := e.remoteMuted != muted
+	e.remoteMuted = muted
+	st := e.st
+	e.mu.Unlock()
+	if changed {
+		e.emit(media.Event{State: publicState(st)})
+	}
+}
+
+func publicState(s state) media.State {
+	switch s {
+	case stateConnected:
+		return media.StateConnected
+	case stateReconnecting:
+		return media.StateReconnecting
+	case stateFailed:
+		return media.StateFailed
+	case stateClosed:
+		return media.StateClosed
+	}
+	return media.StateConnecting
+}
+
+// iceServers turns phoneConnectionWebrtc entries into pion ICE servers. Only
+// the call's own servers are used: no third-party STUN. Telegram reflectors
+// (Params.Reflectors) speak the proprietary ReflectorPort protocol, not TURN
+// (spec §6.4), so this engine does not use them.
+func iceServers(servers []media.WebRTCServer) []webrtc.ICEServer {
+	var out []webrtc.ICEServer
+	for _, s := range servers {
+		for _, host := range []string{s.IP, s.IPv6} {
+			if host == "" || s.Port <= 0 || s.Port > 65535 {
+				continue
+			}
+			addr := net.JoinHostPort(host, strconv.Itoa(s.Port))
+			if s.TURN && s.Username != "" && s.Password != "" {
+				out = append(out, webrtc.ICEServer{
+					URLs: []string{"turn:" + addr + "?transport=udp"}, Username: s.Username, Credential: s.Password,
+				})
+			}
+			if s.STUN {
+				out = append(out, webrtc.ICEServer{URLs: []string{"stun:" + addr}})
+			}
+		}
+	}
+	return out
+}
+
+// loopbackOnly is true when every server is on loopback (the sandbox): host
+// candidates are then limited to loopback too, so a sandbox call never uses
+// the machine's real interfaces.
+func loopbackOnly(servers []media.WebRTCServer) bool {
+	for _, s := range servers {
+		for _, h := range []string{s.IP, s.IPv6} {
+			if ip := net.ParseIP(h); ip != nil && !ip.IsLoopback() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (e *Engine) gather() error {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: opusCapability(),
+		PayloadType:        opusPayloadType,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return fmt.Errorf("register opus: %w", err)
+	}
+	ir := &interceptor.Registry{}
+	// Sender and receiver reports feed Stats (loss, jitter, RTT).
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return fmt.Errorf("rtcp reports: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetICETimeouts(3*time.Second, 20*time.Second, time.Second)
+	if e.net != nil {
+		se.SetNet(e.net)
+	} else if loopbackOnly(e.p.WebRTCServers) {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	e.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+
+	policy := webrtc.ICETransportPolicyAll
+	if !e.p.P2PAllowed {
+		policy = webrtc.ICETransportPolicyRelay
+	}
+	var err error
+	e.gatherer, err = e.api.NewICEGatherer(webrtc.ICEGatherOptions{
+		ICEServers: iceServers(e.p.WebRTCServers), ICEGatherPolicy: policy,
+	})
+	if err != nil {
+		return fmt.Errorf("ice gatherer: %w", err)
+	}
+	e.ice = e.api.NewICETransport(e.gatherer)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("dtls key: %w", err)
+	}
+	cert, err := webrtc.GenerateCertificate(key)
+	if err != nil {
+		return fmt.Errorf("dtls certificate: %w", err)
+	}
+	e.dtls, err = e.api.NewDTLSTransport(e.ice, []webrtc.Certificate{*cert})
+	if err != nil {
+		return fmt.Errorf("dtls transport: %w", err)
+	}
+	e.track, err = webrtc.NewTrackLocalStaticRTP(opusCapability(), "audio", "tgphone")
+	if err != nil {
+		return fmt.Errorf("audio track: %w", err)
+	}
+	e.gatherer.OnLocalCandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		line := c.ToJSON().Candidate
+		e.sendMsg(&signaling.Candidates{Candidates: []signaling.Candidate{{SdpString: line}}})
+	})
+	e.ice.OnConnectionStateChange(e.onICEState)
+	e.ice.OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+		e.stats.setPath(pathOf(p))
+	})
+	if e.p.Outgoing {
+		// The caller speaks first: InitialSetup, then the channel offer.
+		e.sendInitialSetup("actpass")
+		e.sendOffer()
+	}
+	if err := e.gatherer.Gather(); err != nil {
+		return fmt.Errorf("gather: %w", err)
+	}
+	return nil
+}
+
+func opusCapability() webrtc.RTPCodecCapability {
+	return webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeOpus, ClockRate: media.SampleRate, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1",
+	}
+}
+
+func pathOf(p *webrtc.ICECandidatePair) string {
+	if p == nil || p.Local == nil || p.Remote == nil {
+		return ""
+	}
+	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
+		return "turn " + net.JoinHostPort(p.Local.Address, strconv.Itoa(int(p.Local.Port)))
+	}
+	if p.Remote.Typ == webrtc.ICECandidateTypeRelay {
+		return "turn (peer) " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+	}
+	return "p2p " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+}
+
+func (e *Engine) sendInitialSetup(setup string) {
+	ip, err := e.gatherer.GetLocalParameters()
+	if err != nil {
+		e.log.Warn("local ice parameters", "err", err)
+		return
+	}
+	dp, err := e.dtls.GetLocalParameters()
+	if err != nil {
+		e.log.Warn("local dtls parameters", "err", err)
+		return
+	}
+	m := &signaling.InitialSetup{Ufrag: ip.UsernameFragment, Pwd: ip.Password}
+	for _, f := range dp.Fingerprints {
+		m.Fingerprints = append(m.Fingerprints, signaling.Fingerprint{Hash: f.Algorithm, Setup: setup, Fingerprint: f.Value})
+	}
+	e.sendMsg(m)
+}
+
+// audioContent is what we send: Opus with in-band FEC, and ptime=20 telling a
+// tgphone peer it may send 20 ms frames.
+func (e *Engine) audioContent() signaling.Content {
+	return signaling.Content{
+		Type: "audio",
+		Ssrc: strconv.FormatUint(uint64(e.ssrc), 10),
+		PayloadTypes: []signaling.PayloadType{{
+			ID: opusPayloadType, Name: "opus", Clockrate: media.SampleRate, Channels: 2,
+			Parameters: map[string]string{"minptime": "10", "useinbandfec": "1", ptimeKey: "20"},
+		}},
+	}
+}
+
+func (e *Engine) sendOffer() {
+	id, err := randomUint32()
+	if err != nil {
+		e.log.Warn("exchange id", "err", err)
+		return
+	}
+	e.mu.Lock()
+	e.offerID = strconv.FormatUint(uint64(id&0x7fffffff), 10)
+	offer := &signaling.NegotiateChannels{ExchangeID: e.offerID, Contents: []signaling.Content{e.audioContent()}}
+	e.mu.Unlock()
+	e.sendMsg(offer)
+}
+
+// negotiate takes the peer's offer or answer: its audio SSRC and whether it
+// accepts 20 ms frames. Offers are answered once per exchange id.
+func (e *Engine) negotiate(m *signaling.NegotiateChannels) {
+	audio, ok := m.Audio()
+	if !ok {
+		e.log.Debug("NegotiateChannels without audio")
+		return
+	}
+	ssrc, err := audio.SSRC()
+	if err != nil {
+		e.stats.dropped.Add(1)
+		e.log.Debug("bad NegotiateChannels", "err", err)
+		return
+	}
+	frame := ptimeTgcall
+	for _, pt := range audio.PayloadTypes {
+		if pt.Name == "opus" && pt.Parameters[ptimeKey] == "20" {
+			frame = ptimeShort
+		}
+	}
+	e.mu.Lock()
+	answer := m.ExchangeID != e.offerID && !e.answered[m.ExchangeID]
+	if answer {
+		e.answered[m.ExchangeID] = true
+	}
+	if e.peerSSRC == 0 {
+		e.peerSSRC = ssrc
+	}
+	e.frame = frame
+	e.negotiated = true
+	var reply *signaling.NegotiateChannels
+	if answer {
+		reply = &signaling.NegotiateChannels{ExchangeID: m.ExchangeID, Contents: []signaling.Content{e.audioContent()}}
+	}
+	e.mu.Unlock()
+	if reply != nil {
+		e.sendMsg(reply)
+	}
+	e.maybeStartStreams()
+}
+
+// addRemoteCandidate adds one trickled candidate, or keeps it until the
+// peer's InitialSetup has started ICE.
+func (e *Engine) addRemoteCandidate(c signaling.Candidate) {
+	cand, err := parseCandidate(c.SdpString)
+	if errors.Is(err, errReflector) {
+		// Native peers advertise their Telegram reflectors as
+		// "<…>.reflector" hosts; only ReflectorPort speaks to those.
+		return
+	}
+	if err != nil {
+		e.stats.dropped.Add(1)
+		e.log.Debug("skip remote candidate", "err", err)
+		return
+	}
+	e.mu.Lock()
+	if e.st != stateConnecting && e.st != stateConnected && e.st != stateReconnecting {
+		e.pendingCands = append(e.pendingCands, c)
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Unlock()
+	if err := e.ice.AddRemoteCandidate(cand); err != nil {
+		e.log.Debug("add remote candidate", "err", err)
+	}
+}
+
+func (e *Engine) startTransport() {
+	e.mu.Lock()
+	remote := *e.remote
+	pending := e.pendingCands
+	e.pendingCands = nil
+	e.mu.Unlock()
+	for _, c := range pending {
+		e.addRemoteCandidate(c)
+	}
+	role := webrtc.ICERoleControlled
+	if e.p.Outgoing {
+		role = webrtc.ICERoleControlling
+	}
+	var fps []webrtc.DTLSFingerprint
+	setup := ""
+	for _, f := range remote.Fingerprints {
+		fps = append(fps, webrtc.DTLSFingerprint{Algorithm: f.Hash, Value: f.Fingerprint})
+		if setup == "" {
+			setup = f.Setup
+		}
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := e.ice.Start(e.gatherer, webrtc.ICEParameters{UsernameFragment: remote.Ufrag, Password: remote.Pwd}, &role); err != nil {
+			if e.ctx.Err() == nil {
+				e.fail(fmt.Errorf("%w: ice: %w", ErrTransportFailed, err))
+			}
+			return
+		}
+		if err := e.dtls.Start(webrtc.DTLSParameters{Role: remoteDTLSRole(setup, e.p.Outgoing), Fingerprints: fps}); err != nil {
+			if e.ctx.Err() == nil {
+				e.fail(fmt.Errorf("%w: dtls: %w", ErrTransportFailed, err))
+			}
+			return
+		}
+		e.fire(evTransportUp, nil)
+	}()
+}
+
+// remoteDTLSRole is the peer's DTLS role, which pion's Start takes (ours is
+// the opposite). tgcalls: a remote "active" is the client, "passive" the
+// server; otherwise the caller is the client.
+func remoteDTLSRole(setup string, outgoing bool) webrtc.DTLSRole {
+	switch setup {
+	case "active":
+		return webrtc.DTLSRoleClient
+	case "passive":
+		return webrtc.DTLSRoleServer
+	}
+	if outgoing {
+		return webrtc.DTLSRoleServer
+	}
+	return webrtc.DTLSRoleClient
+}
+
+func (e *Engine) onICEState(s webrtc.ICETransportState) {
+	e.log.Debug("ice state", "state", s.String())
+	switch s {
+	case webrtc.ICETransportStateConnected, webrtc.ICETransportStateCompleted:
+		e.fire(evPathBack, nil)
+	case webrtc.ICETransportStateDisconnected:
+		e.fire(evPathLost, nil)
+	case webrtc.ICETransportStateFailed:
+		e.fire(evFailed, fmt.Errorf("%w: ice failed", ErrTransportFailed))
+	}
+}
+
+// startMedia runs once DTLS is up: the data channel now, the RTP streams once
+// NegotiateChannels told us the peer's SSRC and frame size.
+func (e *Engine) startMedia() {
+	e.mu.Lock()
+	e.mediaOn = true
+	e.mu.Unlock()
+	sctp := e.api.NewSCTPTransport(e.dtls)
+	e.mu.Lock()
+	e.sctp = sctp
+	e.mu.Unlock()
+	if !e.p.Outgoing {
+		sctp.OnDataChannel(e.bindDataChannel)
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		// Start blocks for the SCTP handshake; a peer without a data
+		// channel (gotd's client) never completes it, which only costs
+		// MediaState.
+		if err := sctp.Start(webrtc.SCTPCapabilities{MaxMessageSize: 0}); err != nil {
+			e.log.Debug("sctp start", "err", err)
+			return
+		}
+		if e.p.Outgoing {
+			id := uint16(0)
+			dc, err := e.api.NewDataChannel(sctp, &webrtc.DataChannelParameters{Label: dataLabel, ID: &id, Ordered: true})
+			if err != nil {
+				e.log.Debug("open data channel", "err", err)
+				return
+			}
+			e.bindDataChannel(dc)
+		}
+	}()
+	e.maybeStartStreams()
+}
+
+func (e *Engine) bindDataChannel(dc *webrtc.DataChannel) {
+	if dc.Label() != dataLabel {
+		return
+	}
+	e.mu.Lock()
+	e.dc = dc
+	e.mu.Unlock()
+	dc.OnOpen(func() {
+		e.mu.Lock()
+		e.dcOpen = true
+		e.mu.Unlock()
+		e.sendMediaState()
+	})
+	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
+		m, err := signaling.Parse(msg.Data)
+		if err != nil {
+			e.log.Debug("data channel message", "err", err)
+			return
+		}
+		if ms, ok := m.(*signaling.MediaState); ok {
+			e.setRemoteMuted(ms.Muted)
+		}
+	})
+	// A channel that opened before OnOpen was set fires nothing.
+	if dc.ReadyState() == webrtc.DataChannelStateOpen {
+		e.mu.Lock()
+		already := e.dcOpen
+		e.dcOpen = true
+		e.mu.Unlock()
+		if !already {
+			e.sendMediaState()
+		}
+	}
+}
+
+func (e *Engine) sendMediaState() {
+	e.mu.Lock()
+	dc, open, muted := e.dc, e.dcOpen, e.muted
+	e.mu.Unlock()
+	if dc == nil || !open {
+		return // sent on open
+	}
+	data, err := signaling.Marshal(&signaling.MediaState{Muted: muted, VideoState: "inactive", ScreencastState: "inactive"})
+	if err != nil {
+		return
+	}
+	if err := dc.SendText(string(data)); err != nil {
+		e.log.Debug("send MediaState", "err", err)
+	}
+}
+
+func (e *Engine) maybeStartStreams() {
+	e.mu.Lock()
+	if !e.mediaOn || !e.negotiated || e.st == stateClosed {
+		e.mu.Unlock()
+		return
+	}
+	startSend, startRecv := !e.sendOn, !e.recvOn && e.peerSSRC != 0
+	e.sendOn = true
+	if startRecv {
+		e.recvOn = true
+	}
+	peer, frame := e.peerSSRC, e.frame
+	e.mu.Unlock()
+	if startSend {
+		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: 5})
+		if err := e.startSender(); err != nil {
+			e.fail(err)
+			return
+		}
+	}
+	if startRecv {
+		if err := e.startReceiver(peer); err != nil {
+			e.fail(err)
+		}
+	}
+}
+
+func (e *Engine) startSender() error {
+	sender, err := e.api.NewRTPSender(e.track, e.dtls)
+	if err != nil {
+		return fmt.Errorf("rtp sender: %w", err)
+	}
+	e.mu.Lock()
+	e.sender = sender
+	e.mu.Unlock()
+	if err := sender.Send(webrtc.RTPSendParameters{Encodings: []webrtc.RTPEncodingParameters{{
+		RTPCodingParameters: webrtc.RTPCodingParameters{SSRC: webrtc.SSRC(e.ssrc), PayloadType: opusPayloadType},
+	}}}); err != nil {
+		return fmt.Errorf("rtp send: %w", err)
+	}
+	e.wg.Add(2)
+	go e.readSenderRTCP(sender)
+	go e.sendAudio()
+	return nil
+}
+
+func (e *Engine) startReceiver(peer uint32) error {
+	receiver, err := e.api.NewRTPReceiver(webrtc.RTPCodecTypeAudio, e.dtls)
+	if err != nil {
+		return fmt.Errorf("rtp receiver: %w", err)
+	}
+	e.mu.Lock()
+	e.receiver = receiver
+	e.mu.Unlock()
+	if err := receiver.Receive(webrtc.RTPReceiveParameters{Encodings: []webrtc.RTPDecodingParameters{{
+		RTPCodingParameters: webrtc.RTPCodingParameters{SSRC: webrtc.SSRC(peer)},
+	}}}); err != nil {
+		return fmt.Errorf("rtp receive: %w", err)
+	}
+	e.wg.Add(2)
+	go e.recvAudio(receiver.Track())
+	go func() {
+		defer e.wg.Done()
+		for {
+			if _, _, err := receiver.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// sendAudio moves encoded microphone packets into RTP. Muting is the audio
+// engine's business (it encodes silence); the flag only goes to the peer.
+func (e *Engine) sendAudio() {
+	defer e.wg.Done()
+	var seq uint16
+	if r, err := randomUint32(); err == nil {
+		seq = uint16(r)
+	}
+	for {
+		pkt, err := e.p.Audio.ReadPacket(e.ctx)
+		if err != nil {
+			if e.ctx.Err() == nil {
+				e.log.Warn("read microphone packet", "err", err)
+			}
+			return
+		}
+		err = e.track.WriteRTP(&rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: opusPayloadType, SequenceNumber: seq, Timestamp: pkt.Timestamp, SSRC: e.ssrc},
+			Payload: pkt.Payload,
+		})
+		seq++
+		if err != nil {
+			e.log.Debug("write rtp", "err", err)
+			continue
+		}
+		e.stats.sent(len(pkt.Payload))
+	}
+}
+
+func (e *Engine) recvAudio(track *webrtc.TrackRemote) {
+	defer e.wg.Done()
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		if pkt.PayloadType != opusPayloadType || len(pkt.Payload) == 0 {
+			e.stats.dropped.Add(1)
+			continue
+		}
+		e.stats.received(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
+		e.p.Audio.WritePacket(media.ReceivedPacket{
+			Timestamp: pkt.Timestamp, Seq: pkt.SequenceNumber, HasSeq: true,
+			Payload: append([]byte(nil), pkt.Payload...), Arrival: now,
+		})
+	}
+}
+
+func (e *Engine) readSenderRTCP(sender *webrtc.RTPSender) {
+	defer e.wg.Done()
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		e.stats.rtcp(pkts, e.ssrc, time.Now())
+	}
+}
+
+// adaptEncoder tells the encoder the loss the peer reports, so in-band FEC
+// scales with it.
+func (e *Engine) adaptEncoder() {
+	loss, changed := e.stats.lossForEncoder()
+	if !changed {
+		return
+	}
+	e.mu.Lock()
+	frame, on := e.frame, e.sendOn
+	e.mu.Unlock()
+	if on {
+		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: loss})
+	}
+}
+
+// SetMuted tells the peer through MediaState.
+func (e *Engine) SetMuted(muted bool) {
+	e.mu.Lock()
+	e.muted = muted
+	e.mu.Unlock()
+	e.sendMediaState()
+}
+
+// Stats is a snapshot for the UI.
+func (e *Engine) Stats() media.Stats {
+	e.mu.Lock()
+	remoteMuted, st := e.remoteMuted, e.st
+	e.mu.Unlock()
+	s := e.stats.snapshot()
+	s.LibraryVersion = e.p.LibraryVersion
+	s.RemoteMuted = remoteMuted
+	if st != stateConnected {
+		s.SignalBars = 0
+	}
+	s.Audio = e.p.Audio.AudioStats()
+	return s
+}
+
+// Close ends the call's media and waits for the engine's goroutines.
+func (e *Engine) Close() error {
+	e.fire(evClose, nil)
+	e.teardown()
+	e.wg.Wait()
+	return nil
+}
+
+// teardown stops everything once; it never waits, so failure paths inside the
+// engine's own goroutines can call it.
+func (e *Engine) teardown() {
+	e.teardownOnce.Do(func() {
+		e.cancel()
+		e.mu.Lock()
+		dc, sender, receiver, sctp := e.dc, e.sender, e.receiver, e.sctp
+		e.mu.Unlock()
+		if dc != nil {
+			_ = dc.Close()
+		}
+		if sender != nil {
+			_ = sender.Stop()
+		}
+		if receiver != nil {
+			_ = receiver.Stop()
+		}
+		if sctp != nil {
+			_ = sctp.Stop()
+		}
+		if e.dtls != nil {
+			_ = e.dtls.Stop()
+		}
+		if e.ice != nil {
+			_ = e.ice.Stop()
+		}
+		if e.gatherer != nil {
+			_ = e.gatherer.Close()
+		}
+	})
+}
