@@ -35,9 +35,10 @@ type JitterStats struct {
 	media.AudioStats
 	// MeanDelay is the mean time from a packet's arrival to its playout.
 	MeanDelay time.Duration
-	// SingleLosses counts gaps of exactly one packet; FECPacketsRecovered of
+	// SingleLosses counts gaps of exactly one packet; SingleRecoveredByFEC of
 	// those were recovered from the next packet's in-band FEC.
-	SingleLosses uint64
+	SingleLosses         uint64
+	SingleRecoveredByFEC uint64
 }
 
 // JitterBuffer orders, times and decodes peer packets into 20 ms frames.
@@ -63,6 +64,7 @@ type JitterBuffer struct {
 	jitter      float64 // RFC 3550 interarrival jitter, samples
 	target      int     // samples
 	lastDur     int
+	inBurst     bool // the gap being filled spans more than one packet
 
 	st         JitterStats
 	delaySum   time.Duration
@@ -273,15 +275,21 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 				j.st.PacketsLost += uint64(lost - 1)
 				j.conceal(c)
 				j.playTS += int64(c)
+				j.inBurst = true
 				continue
 			}
 			j.st.PacketsLost++
-			if lost == 1 && gap == j.lastDur {
+			single := !j.inBurst && lost == 1 && gap == j.lastDur
+			j.inBurst = false
+			if single {
 				j.st.SingleLosses++
 			}
 			buf := j.scratch[:roundFrame(gap)]
 			if hasLBRR(p.payload) && j.dec.RecoverFEC(p.payload, buf) == nil {
 				j.st.FECPacketsRecovered++
+				if single {
+					j.st.SingleRecoveredByFEC++
+				}
 				j.pcm = append(j.pcm, buf...)
 			} else {
 				j.conceal(len(buf))

@@ -13,6 +13,9 @@ import (
 // callback, DSP stage and jitter-buffer pull works in.
 const FrameSamples = media.SampleRate / 50
 
+// minFECLossPct is the loss the encoder plans for whenever FEC is on.
+const minFECLossPct = 10
+
 // maxPacketSamples is Opus' longest packet (120 ms).
 const maxPacketSamples = media.SampleRate * 120 / 1000
 
@@ -107,7 +110,13 @@ func (e *Encoder) Configure(cfg media.EncoderConfig) error {
 	if err := e.enc.SetInBandFEC(cfg.FEC); err != nil {
 		return fmt.Errorf("opus fec: %w", err)
 	}
-	if err := e.enc.SetPacketLossPerc(cfg.PacketLossPct); err != nil {
+	loss := cfg.PacketLossPct
+	if cfg.FEC {
+		// libopus 1.3 emits no LBRR below ≈10 % expected loss at WB, which
+		// would make FEC a no-op on a lightly lossy link.
+		loss = max(loss, minFECLossPct)
+	}
+	if err := e.enc.SetPacketLossPerc(loss); err != nil {
 		return fmt.Errorf("opus loss %d%%: %w", cfg.PacketLossPct, err)
 	}
 	if err := e.enc.SetDTX(cfg.DTX); err != nil {

@@ -35,12 +35,12 @@ type Config struct {
 type EventKind int
 
 const (
-	EventDeviceLost    EventKind = iota // a device failed; reopening it
-	EventDeviceReopened                 // the same device works again
-	EventFallback                       // fell back to the default device
-	EventReceiveOnly                    // no microphone: sending silence (Err = ErrNoMicrophone)
-	EventNoPlayback                     // no speaker: playing into null (Err = ErrNoSpeaker)
-	EventSwitched                       // SwitchInput/SwitchOutput succeeded
+	EventDeviceLost     EventKind = iota // a device failed; reopening it
+	EventDeviceReopened                  // the same device works again
+	EventFallback                        // fell back to the default device
+	EventReceiveOnly                     // no microphone: sending silence (Err = ErrNoMicrophone)
+	EventNoPlayback                      // no speaker: playing into null (Err = ErrNoSpeaker)
+	EventSwitched                        // SwitchInput/SwitchOutput succeeded
 )
 
 func (k EventKind) String() string {
