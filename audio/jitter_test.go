@@ -109,7 +109,7 @@ func TestJitterBufferLateAndAbsurd(t *testing.T) {
 		jb.Pull(out, epoch)
 	}
 	before := jb.Stats().PacketsDiscarded
-	jb.Put(media.ReceivedPacket{Timestamp: pk[0].Timestamp, Payload: pk[0].Payload, Arrival: epoch})            // late
+	jb.Put(media.ReceivedPacket{Timestamp: pk[0].Timestamp, Payload: pk[0].Payload, Arrival: epoch})         // late
 	jb.Put(media.ReceivedPacket{Timestamp: pk[0].Timestamp + 1<<31, Payload: pk[7].Payload, Arrival: epoch}) // absurd
 	if got := jb.Stats().PacketsDiscarded - before; got != 2 {
 		t.Fatalf("discarded %d, want 2", got)
