@@ -1,0 +1,220 @@
+package reflector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tgphone/tgphone/wire"
+)
+
+// ErrNotLoopback is returned for a listen address off the loopback interface:
+// the sandbox never listens on the network.
+var ErrNotLoopback = errors.New("reflector: address is not loopback")
+
+// Options configure a Relay.
+type Options struct {
+	// Addr is the UDP listen address; default "127.0.0.1:0".
+	Addr   string
+	Logger *slog.Logger
+}
+
+// CallStats are one call's counters, keyed by the call's canonical tag (bit 0
+// of byte 15 cleared).
+type CallStats struct {
+	Peers      int
+	PacketsIn  uint64
+	Forwarded  uint64
+	BytesFwd   uint64
+	Dropped    uint64 // unpaired or during a pause
+	SelfInfo   uint64
+	PeerInfo   uint64
+	LastActive time.Time
+}
+
+type peer struct {
+	addr netip.AddrPort
+	tag  wire.Tag
+	seen time.Time
+}
+
+type call struct {
+	peers []peer // at most 2
+	st    CallStats
+}
+
+// Relay is a running UDP relay.
+type Relay struct {
+	conn *net.UDPConn
+	log  *slog.Logger
+
+	mu          sync.Mutex
+	calls       map[wire.Tag]*call
+	pausedUntil time.Time
+	unparsed    uint64
+}
+
+// New binds the relay's socket.
+func New(o Options) (*Relay, error) {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	ap, err := netip.ParseAddrPort(o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("reflector listen address %q: %w", o.Addr, err)
+	}
+	if !ap.Addr().IsLoopback() {
+		return nil, fmt.Errorf("reflector listen %s: %w", ap, ErrNotLoopback)
+	}
+	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+	if err != nil {
+		return nil, fmt.Errorf("reflector listen %s: %w", ap, err)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Relay{conn: conn, log: o.Logger.With("component", "reflector"), calls: map[wire.Tag]*call{}}, nil
+}
+
+// Addr is the bound address.
+func (r *Relay) Addr() netip.AddrPort { return r.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// Pause drops every datagram for d, simulating a reflector outage.
+func (r *Relay) Pause(d time.Duration) {
+	r.mu.Lock()
+	r.pausedUntil = time.Now().Add(d)
+	r.mu.Unlock()
+}
+
+// Stop closes the socket; Run returns.
+func (r *Relay) Stop() error { return r.conn.Close() }
+
+// Stats returns a copy of every call's counters.
+func (r *Relay) Stats() map[wire.Tag]CallStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[wire.Tag]CallStats, len(r.calls))
+	for k, c := range r.calls {
+		s := c.st
+		s.Peers = len(c.peers)
+		out[k] = s
+	}
+	return out
+}
+
+// Run serves until ctx ends or Stop is called.
+func (r *Relay) Run(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { r.conn.Close() })
+	defer stop()
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := r.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("reflector read: %w", err)
+		}
+		for _, o := range r.handle(buf[:n], from, time.Now()) {
+			if _, err := r.conn.WriteToUDPAddrPort(o.b, o.to); err != nil {
+				r.log.Debug("reflector write", "to", o.to, "err", err)
+			}
+		}
+	}
+}
+
+type out struct {
+	b  []byte
+	to netip.AddrPort
+}
+
+func canonical(t wire.Tag) wire.Tag {
+	t[15] &^= 1
+	return t
+}
+
+// handle is the relay's whole logic, free of sockets so it can be tested.
+func (r *Relay) handle(b []byte, from netip.AddrPort, now time.Time) []out {
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	p, err := wire.ParseRelay(b)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.unparsed++
+		return nil
+	}
+	key := canonical(p.Tag)
+	c := r.calls[key]
+	if c == nil {
+		c = &call{}
+		r.calls[key] = c
+	}
+	c.st.PacketsIn++
+	c.st.LastActive = now
+	if now.Before(r.pausedUntil) {
+		c.st.Dropped++
+		return nil
+	}
+	me := c.register(p.Tag, from, now)
+	var other *peer
+	for i := range c.peers {
+		if i != me {
+			other = &c.peers[i]
+		}
+	}
+	switch p.Kind {
+	case wire.RelaySelfInfoRequest:
+		c.st.SelfInfo++
+		return []out{{wire.AppendSelfInfoReply(nil, p.Tag, int32(now.Unix()), p.QueryID, from), from}}
+	case wire.RelayPeerInfoRequest:
+		if other == nil {
+			c.st.Dropped++
+			return nil
+		}
+		c.st.PeerInfo++
+		return []out{{wire.AppendPeerInfoReply(nil, p.Tag, from, other.addr), from}}
+	case wire.RelayData:
+		if other == nil || len(p.Body) == 0 {
+			c.st.Dropped++
+			return nil
+		}
+		c.st.Forwarded++
+		c.st.BytesFwd += uint64(len(p.Body))
+		return []out{{wire.AppendData(nil, other.tag, p.Body), other.addr}}
+	}
+	// Replies sent to a relay are not requests: nothing to do.
+	c.st.Dropped++
+	return nil
+}
+
+// register returns the index of the sender's slot, adding it or moving a
+// roaming peer's address.
+func (c *call) register(tag wire.Tag, from netip.AddrPort, now time.Time) int {
+	for i := range c.peers {
+		if c.peers[i].addr == from {
+			c.peers[i].seen, c.peers[i].tag = now, tag
+			return i
+		}
+	}
+	if len(c.peers) < 2 {
+		c.peers = append(c.peers, peer{addr: from, tag: tag, seen: now})
+		return len(c.peers) - 1
+	}
+	// A third address: the peer whose tag this is has moved (network change).
+	// With identical tags pick the one heard from least recently.
+	i := 0
+	if c.peers[0].tag != c.peers[1].tag {
+		if c.peers[1].tag == tag {
+			i = 1
+		}
+	} else if c.peers[1].seen.Before(c.peers[0].seen) {
+		i = 1
+	}
+	c.peers[i] = peer{addr: from, tag: tag, seen: now}
+	return i
+}
