@@ -166,10 +166,41 @@ func (b *malgoBackend) open(kind malgo.DeviceType, id string, onFrame func([]int
 	return s, nil
 }
 
+// openAny opens id; when the system default cannot be opened (ALSA without
+// a configured card) it uses miniaudio's null backend, which paces callbacks
+// like a sound card (ALSA's own "null" PCM does not: it would spin a core).
+func (b *malgoBackend) openAny(kind malgo.DeviceType, id string, onFrame func([]int16), fail func(error)) (stream, error) {
+	st, err := b.open(kind, id, onFrame, fail)
+	if err == nil || (id != DefaultID && id != "") {
+		return st, err
+	}
+	nb, nerr := nullMalgo()
+	if nerr != nil {
+		return nil, err
+	}
+	return nb.open(kind, DefaultID, onFrame, fail)
+}
+
+var (
+	nullOnce sync.Once
+	nullCtx  *malgo.AllocatedContext
+	nullErr  error
+)
+
+func nullMalgo() (*malgoBackend, error) {
+	nullOnce.Do(func() {
+		nullCtx, nullErr = malgo.InitContext([]malgo.Backend{malgoBackendNull}, malgo.ContextConfig{}, nil)
+	})
+	if nullErr != nil {
+		return nil, fmt.Errorf("init miniaudio null backend: %w", nullErr)
+	}
+	return &malgoBackend{ctx: nullCtx}, nil
+}
+
 func (b *malgoBackend) openCapture(id string, onFrame func([]int16), fail func(error)) (stream, error) {
-	return b.open(malgo.Capture, id, onFrame, fail)
+	return b.openAny(malgo.Capture, id, onFrame, fail)
 }
 
 func (b *malgoBackend) openPlayback(id string, onFrame func([]int16), fail func(error)) (stream, error) {
-	return b.open(malgo.Playback, id, onFrame, fail)
+	return b.openAny(malgo.Playback, id, onFrame, fail)
 }
