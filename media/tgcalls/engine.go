@@ -73,6 +73,7 @@ type Engine struct {
 	peerSSRC     uint32
 	frame        time.Duration
 	negotiated   bool
+	ready        bool // transports built: signalling can be processed
 	mediaOn      bool
 	recvOn       bool
 	sendOn       bool
@@ -206,6 +207,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.emit(media.Event{State: media.StateConnecting})
 	e.fire(evStart, nil)
 	e.mu.Lock()
+	e.ready = true
 	early := e.early
 	e.early = nil
 	e.mu.Unlock()
@@ -220,7 +222,7 @@ func (e *Engine) Start(ctx context.Context) error {
 func (e *Engine) ReceiveSignaling(data []byte) {
 	data = append([]byte(nil), data...)
 	e.mu.Lock()
-	if e.st == stateIdle {
+	if !e.ready {
 		if len(e.early) < maxEarly {
 			e.early = append(e.early, data)
 		} else {
@@ -977,15 +979,13 @@ func (e *Engine) teardown() {
 		if dc != nil {
 			_ = dc.Close()
 		}
-		if sender != nil {
-			_ = sender.Stop()
-		}
-		if receiver != nil {
-			_ = receiver.Stop()
-		}
 		if sctp != nil {
 			_ = sctp.Stop()
 		}
+		// DTLS (and with it the SRTP session) goes before the RTP receiver:
+		// a packet arriving after the receiver stopped would open a new SRTP
+		// stream that nobody accepts in the ORTC API, and the session's read
+		// loop would block on it forever.
 		if e.dtls != nil {
 			_ = e.dtls.Stop()
 		}
@@ -994,6 +994,12 @@ func (e *Engine) teardown() {
 		}
 		if e.gatherer != nil {
 			_ = e.gatherer.Close()
+		}
+		if sender != nil {
+			_ = sender.Stop()
+		}
+		if receiver != nil {
+			_ = receiver.Stop()
 		}
 	})
 }

@@ -127,8 +127,9 @@ func (a *toneAudio) packets() int {
 	return len(a.recv)
 }
 
-// pcm decodes what arrived in timestamp order, concealing gaps.
-func (a *toneAudio) pcm() []int16 {
+// segments decodes what arrived in timestamp order and splits it where
+// packets were lost: each segment is phase-continuous audio.
+func (a *toneAudio) segments() [][]int16 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	dec, err := opus.NewDecoder(media.SampleRate, 1)
@@ -140,24 +141,26 @@ func (a *toneAudio) pcm() []int16 {
 		ts = append(ts, k)
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
-	var out []int16
-	buf := make([]int16, media.SampleRate/5)
+	var segs [][]int16
+	var cur []int16
 	var prevEnd uint32
+	buf := make([]int16, media.SampleRate/5)
 	for i, k := range ts {
-		if i > 0 && k > prevEnd && int(k-prevEnd) <= len(buf) {
-			// Conceal lost packets so the tone keeps its phase.
-			if err := dec.DecodePLC(buf[:k-prevEnd]); err == nil {
-				out = append(out, buf[:k-prevEnd]...)
-			}
+		if i > 0 && k != prevEnd && len(cur) > 0 {
+			segs = append(segs, cur)
+			cur = nil
 		}
 		n, err := dec.Decode(a.recv[k], buf)
 		if err != nil {
 			continue
 		}
-		out = append(out, buf[:n]...)
+		cur = append(cur, buf[:n]...)
 		prevEnd = k + uint32(n)
 	}
-	return out
+	if len(cur) > 0 {
+		segs = append(segs, cur)
+	}
+	return segs
 }
 
 // delays are mouth-to-ear transport delays: arrival at the peer minus the
@@ -179,20 +182,28 @@ func delays(from, to *toneAudio) []time.Duration {
 }
 
 // dominantFrequency finds the strongest tone between 100 and 2000 Hz with a
-// Goertzel scan, then refines it to 0.1 Hz around the peak.
-func dominantFrequency(pcm []int16) float64 {
+// Goertzel scan, then refines it to 0.1 Hz around the peak. Segments are
+// windowed separately and their power summed, so the phase jumps at lost
+// packets do not smear the peak.
+func dominantFrequency(segs [][]int16) float64 {
 	power := func(f float64) float64 {
 		w := 2 * math.Pi * f / media.SampleRate
 		c := 2 * math.Cos(w)
-		var s1, s2 float64
-		n := len(pcm)
-		for i, v := range pcm {
-			// Hann window against leakage from the edges and concealed gaps.
-			win := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
-			s := float64(v)*win + c*s1 - s2
-			s2, s1 = s1, s
+		total := 0.0
+		for _, pcm := range segs {
+			n := len(pcm)
+			if n < media.SampleRate/20 {
+				continue // shorter than 50 ms: too coarse to help
+			}
+			var s1, s2 float64
+			for i, v := range pcm {
+				win := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
+				s := float64(v)*win + c*s1 - s2
+				s2, s1 = s1, s
+			}
+			total += s1*s1 + s2*s2 - c*s1*s2
 		}
-		return s1*s1 + s2*s2 - c*s1*s2
+		return total
 	}
 	best, bestP := 0.0, -1.0
 	for f := 100.0; f <= 2000; f += 5 {

@@ -6,13 +6,13 @@ import "fmt"
 type state int
 
 const (
-	stateIdle       state = iota // built, Start not called
-	stateSignaling               // gathering, exchanging InitialSetup
-	stateConnecting              // ICE and DTLS started with the peer's parameters
-	stateConnected               // DTLS up: media flows
-	stateReconnecting            // ICE lost the path; it may come back
-	stateFailed                  // gave up (timeout, ICE/DTLS failure)
-	stateClosed                  // Close called
+	stateIdle         state = iota // built, Start not called
+	stateSignaling                 // gathering, exchanging InitialSetup
+	stateConnecting                // ICE and DTLS started with the peer's parameters
+	stateConnected                 // DTLS up: media flows
+	stateReconnecting              // ICE lost the path; it may come back
+	stateFailed                    // gave up (timeout, ICE/DTLS failure)
+	stateClosed                    // Close called
 )
 
 func (s state) String() string {
@@ -38,12 +38,12 @@ func (s state) String() string {
 type event int
 
 const (
-	evStart        event = iota
-	evRemoteSetup        // the peer's InitialSetup arrived
-	evTransportUp        // ICE connected and DTLS handshake done
-	evPathLost           // ICE disconnected
-	evPathBack           // ICE connected again after a loss
-	evFailed             // ICE/DTLS failed or a timeout fired
+	evStart       event = iota
+	evRemoteSetup       // the peer's InitialSetup arrived
+	evTransportUp       // ICE connected and DTLS handshake done
+	evPathLost          // ICE disconnected
+	evPathBack          // ICE connected again after a loss
+	evFailed            // ICE/DTLS failed or a timeout fired
 	evClose
 )
 
@@ -71,9 +71,9 @@ func (e event) String() string {
 type action int
 
 const (
-	actGather        action = iota // build transports, gather, send InitialSetup if caller
-	actStartTransport              // start ICE and DTLS with the peer's parameters
-	actStartMedia                  // RTP sender/receiver and the data channel
+	actGather         action = iota // build transports, gather, send InitialSetup if caller
+	actStartTransport               // start ICE and DTLS with the peer's parameters
+	actStartMedia                   // RTP sender/receiver and the data channel
 	actReportConnected
 	actReportReconnecting
 	actReportFailed
