@@ -4,6 +4,7 @@ package audio
 #cgo pkg-config: speexdsp
 #include <speex/speex_echo.h>
 #include <speex/speex_preprocess.h>
+#include <speex/speex_resampler.h>
 */
 import "C"
 
@@ -12,9 +13,17 @@ import (
 	"unsafe"
 )
 
-// echoTail is the echo path the canceller models: room reverb plus the
-// device latency left after aligning the far-end reference (up to ~120 ms).
-const echoTail = 250 * 48 // 250 ms in samples
+// The DSP runs at 16 kHz: Opus at the engines' 8–32 kbit/s codes wideband
+// (≤ 8 kHz audio) anyway, and AEC+NS cost a third of what they do at 48 kHz.
+const (
+	dspRate  = 16000
+	dspFrame = dspRate / 50
+	// echoTail is the echo path the canceller models: room reverb plus the
+	// device latency left after aligning the far-end reference (up to ~120 ms).
+	echoTail = 250 * dspRate / 1000
+	// resamplerQuality 3 is speexdsp's VoIP setting (≈ 70 dB stop band).
+	resamplerQuality = 3
+)
 
 // DSPConfig switches the speexdsp stages; each can be off on its own.
 type DSPConfig struct {
@@ -24,40 +33,52 @@ type DSPConfig struct {
 // Processor runs echo cancellation, noise suppression and AGC (speexdsp) on
 // 20 ms capture frames, using the played frame as the far-end reference.
 type Processor struct {
-	cfg  DSPConfig
-	echo *C.SpeexEchoState
-	pre  *C.SpeexPreprocessState
-	out  []int16
+	cfg                 DSPConfig
+	echo                *C.SpeexEchoState
+	pre                 *C.SpeexPreprocessState
+	down, farDown, up   *C.SpeexResamplerState
+	near, far, out, res []int16
 }
 
 // NewProcessor makes a processor; Close frees its C state.
 func NewProcessor(cfg DSPConfig) (*Processor, error) {
-	p := &Processor{cfg: cfg, out: make([]int16, FrameSamples)}
+	p := &Processor{cfg: cfg, near: make([]int16, dspFrame), far: make([]int16, dspFrame),
+		out: make([]int16, dspFrame), res: make([]int16, FrameSamples)}
+	if !cfg.AEC && !cfg.NS && !cfg.AGC {
+		return p, nil
+	}
+	var err C.int
+	p.down = C.speex_resampler_init(1, C.spx_uint32_t(48000), C.spx_uint32_t(dspRate), resamplerQuality, &err)
+	p.farDown = C.speex_resampler_init(1, C.spx_uint32_t(48000), C.spx_uint32_t(dspRate), resamplerQuality, &err)
+	p.up = C.speex_resampler_init(1, C.spx_uint32_t(dspRate), C.spx_uint32_t(48000), resamplerQuality, &err)
+	if p.down == nil || p.farDown == nil || p.up == nil {
+		p.Close()
+		return nil, errors.New("speex resampler init failed")
+	}
 	if cfg.AEC {
-		p.echo = C.speex_echo_state_init(C.int(FrameSamples), C.int(echoTail))
+		p.echo = C.speex_echo_state_init(C.int(dspFrame), C.int(echoTail))
 		if p.echo == nil {
+			p.Close()
 			return nil, errors.New("speex echo canceller init failed")
 		}
-		rate := C.int(48000)
+		rate := C.int(dspRate)
 		C.speex_echo_ctl(p.echo, C.SPEEX_ECHO_SET_SAMPLING_RATE, unsafe.Pointer(&rate))
 	}
-	if cfg.NS || cfg.AGC || cfg.AEC {
-		p.pre = C.speex_preprocess_state_init(C.int(FrameSamples), C.int(48000))
-		if p.pre == nil {
-			p.Close()
-			return nil, errors.New("speex preprocessor init failed")
-		}
-		setInt(p.pre, C.SPEEX_PREPROCESS_SET_DENOISE, b2i(cfg.NS))
-		setInt(p.pre, C.SPEEX_PREPROCESS_SET_AGC, b2i(cfg.AGC))
-		if cfg.AGC {
-			level := C.float(8000)
-			C.speex_preprocess_ctl(p.pre, C.SPEEX_PREPROCESS_SET_AGC_LEVEL, unsafe.Pointer(&level))
-		}
-		if cfg.AEC {
-			// The preprocessor's residual-echo suppressor removes what the
-			// linear filter leaves behind.
-			C.speex_preprocess_ctl(p.pre, C.SPEEX_PREPROCESS_SET_ECHO_STATE, unsafe.Pointer(p.echo))
-		}
+	p.pre = C.speex_preprocess_state_init(C.int(dspFrame), C.int(dspRate))
+	if p.pre == nil {
+		p.Close()
+		return nil, errors.New("speex preprocessor init failed")
+	}
+	setInt(p.pre, C.SPEEX_PREPROCESS_SET_DENOISE, b2i(cfg.NS))
+	setInt(p.pre, C.SPEEX_PREPROCESS_SET_AGC, b2i(cfg.AGC))
+	if cfg.AGC {
+		level := C.float(8000)
+		C.speex_preprocess_ctl(p.pre, C.SPEEX_PREPROCESS_SET_AGC_LEVEL, unsafe.Pointer(&level))
+	}
+	if cfg.AEC {
+		// The preprocessor's residual-echo suppressor removes what the
+		// linear filter leaves behind.
+		C.speex_preprocess_ctl(p.pre, C.SPEEX_PREPROCESS_SET_ECHO_STATE, unsafe.Pointer(p.echo))
 	}
 	return p, nil
 }
@@ -77,19 +98,34 @@ func setInt(st *C.SpeexPreprocessState, req C.int, v int) {
 // Process cleans one capture frame in place; far is the frame the speaker
 // played at the same moment (nil or short is treated as silence).
 func (p *Processor) Process(capture, far []int16) {
+	if p.pre == nil {
+		return
+	}
+	resample(p.down, capture[:FrameSamples], p.near)
+	cur := p.near
 	if p.echo != nil {
 		if len(far) < FrameSamples {
 			far = zeroFrame[:]
 		}
+		resample(p.farDown, far[:FrameSamples], p.far)
 		C.speex_echo_cancellation(p.echo,
-			(*C.spx_int16_t)(unsafe.Pointer(&capture[0])),
-			(*C.spx_int16_t)(unsafe.Pointer(&far[0])),
+			(*C.spx_int16_t)(unsafe.Pointer(&p.near[0])),
+			(*C.spx_int16_t)(unsafe.Pointer(&p.far[0])),
 			(*C.spx_int16_t)(unsafe.Pointer(&p.out[0])))
-		copy(capture, p.out)
+		cur = p.out
 	}
-	if p.pre != nil {
-		C.speex_preprocess_run(p.pre, (*C.spx_int16_t)(unsafe.Pointer(&capture[0])))
-	}
+	C.speex_preprocess_run(p.pre, (*C.spx_int16_t)(unsafe.Pointer(&cur[0])))
+	resample(p.up, cur, capture[:FrameSamples])
+}
+
+// resample converts one whole frame; the ratios are exact (3:1), so the
+// speex resampler consumes all input and fills all output every call.
+func resample(st *C.SpeexResamplerState, in, out []int16) {
+	inLen, outLen := C.spx_uint32_t(len(in)), C.spx_uint32_t(len(out))
+	C.speex_resampler_process_int(st, 0,
+		(*C.spx_int16_t)(unsafe.Pointer(&in[0])), &inLen,
+		(*C.spx_int16_t)(unsafe.Pointer(&out[0])), &outLen)
+	clear(out[outLen:])
 }
 
 var zeroFrame [FrameSamples]int16
@@ -103,5 +139,11 @@ func (p *Processor) Close() {
 	if p.echo != nil {
 		C.speex_echo_state_destroy(p.echo)
 		p.echo = nil
+	}
+	for _, r := range []**C.SpeexResamplerState{&p.down, &p.farDown, &p.up} {
+		if *r != nil {
+			C.speex_resampler_destroy(*r)
+			*r = nil
+		}
 	}
 }
