@@ -1,0 +1,731 @@
+package legacy
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/wire"
+)
+
+// Sentinel errors the UI recognises (carried in media.Event.Err).
+var (
+	ErrConnectTimeout = errors.New("could not connect to the other side")
+	ErrPacketTimeout  = errors.New("the connection was lost")
+	ErrNoPath         = errors.New("the call has no usable relay")
+)
+
+// Timing, as libtgvoip 2.4.4 does it unless noted.
+const (
+	initInterval      = 500 * time.Millisecond
+	selfInfoInterval  = 500 * time.Millisecond
+	selfInfoBurst     = 4
+	selfInfoKeepEvery = 5 * time.Second
+	peerInfoInterval  = 5 * time.Second
+	peerInfoMax       = 10
+	pingInterval      = time.Second // more often than 2.4.4's 10 s: RTT and p2p liveness matter on loopback tests
+	silenceAfter      = 1500 * time.Millisecond
+	relayDeadAfter    = 3 * time.Second
+	p2pDeadAfter      = 2 * time.Second
+	tick              = 50 * time.Millisecond
+	frameMs           = 60
+	startBitrate      = 16000
+	maxBitrate        = 20000
+	extraECBitrate    = 8000
+	extraECLossPct    = 2.0
+	defaultConnect    = 30 * time.Second
+	defaultPacket     = 10 * time.Second
+)
+
+// Options are for tests and diagnostics.
+type Options struct {
+	// Conn replaces the engine's UDP socket (e.g. a netem.Conn).
+	Conn net.PacketConn
+	// OnFirstAudio is called once when the first peer audio packet is handed
+	// to the audio engine: the accept→first-audio measurement hook.
+	OnFirstAudio func(time.Time)
+}
+
+type path struct {
+	name     string
+	addr     netip.AddrPort
+	tag      wire.Tag
+	relay    bool
+	rtt      time.Duration
+	lastRecv time.Time
+	lastPing time.Time
+	queries  map[int64]time.Time
+	replies  int
+}
+
+type sentPkt struct {
+	at    time.Time
+	typ   uint8
+	acked bool
+}
+
+// Engine is one call's libtgvoip 2.4.4 media session.
+type Engine struct {
+	p      media.Params
+	o      Options
+	log    *slog.Logger
+	cipher *wire.Cipher
+	conn   net.PacketConn
+
+	mu           sync.Mutex
+	state        connState
+	started      time.Time
+	paths        []*path
+	cur          *path
+	p2p          *path
+	seq          uint32
+	win          wire.RecvWindow
+	sent         map[uint32]sentPkt
+	pings        map[uint32]time.Time
+	gotInitAck   bool
+	lastInit     time.Time
+	lastRecv     time.Time
+	peerVersion  int32
+	peerInfoN    int
+	lastPeerInfo time.Time
+	selfInfoN    int
+	lastSelfInfo time.Time
+	muted        bool
+	remoteMuted  bool
+	ts0          uint32
+	haveTS0      bool
+	fecHist      [][]byte
+	recvPTS      map[uint32]bool
+	bitrate      int
+	lastRamp     time.Time
+	extraEC      bool
+	firstAudio   bool
+	stats        counters
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type counters struct {
+	sent, recv, dropped        uint64
+	sentBytes, recvBytes       uint64
+	winSentBytes, winRecvBytes uint64
+	winStart                   time.Time
+	sendBitrate, recvBitrate   int
+	sendLoss, recvLoss         float64
+	rtt                        time.Duration
+	recvExpected, recvGot      uint64
+}
+
+// New builds the engine for media.Factory.
+func New(p media.Params) (media.Engine, error) { return NewWithOptions(p, Options{}) }
+
+// NewWithOptions builds the engine with test or diagnostic options.
+func NewWithOptions(p media.Params, o Options) (*Engine, error) {
+	if p.Audio == nil {
+		return nil, errors.New("legacy engine: no audio port")
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	if p.ConnectTimeout <= 0 {
+		p.ConnectTimeout = defaultConnect
+	}
+	if p.PacketTimeout <= 0 {
+		p.PacketTimeout = defaultPacket
+	}
+	e := &Engine{p: p, o: o, log: p.Logger.With("engine", "legacy"), sent: map[uint32]sentPkt{},
+		pings: map[uint32]time.Time{}, recvPTS: map[uint32]bool{}, bitrate: startBitrate}
+	key := p.Key
+	e.cipher = wire.NewCipher(&key, p.Outgoing)
+	allLoopback := true
+	for _, r := range p.Reflectors {
+		if r.TCP {
+			continue // TCP relays are not implemented; UDP ones are always given too
+		}
+		for _, ipStr := range []string{r.IP, r.IPv6} {
+			ip, err := netip.ParseAddr(ipStr)
+			if err != nil || r.Port <= 0 || r.Port > 0xffff {
+				continue
+			}
+			allLoopback = allLoopback && ip.IsLoopback()
+			e.paths = append(e.paths, &path{name: fmt.Sprintf("relay %d %s", r.ID, netip.AddrPortFrom(ip, uint16(r.Port))),
+				addr: netip.AddrPortFrom(ip, uint16(r.Port)), tag: r.PeerTag, relay: true, queries: map[int64]time.Time{}})
+		}
+	}
+	if len(e.paths) == 0 {
+		return nil, fmt.Errorf("legacy engine: %d reflectors given: %w", len(p.Reflectors), ErrNoPath)
+	}
+	e.cur = e.paths[0]
+	if e.o.Conn != nil {
+		e.conn = e.o.Conn
+	} else {
+		laddr := "127.0.0.1:0"
+		if !allLoopback {
+			laddr = ":0"
+		}
+		c, err := net.ListenPacket("udp", laddr)
+		if err != nil {
+			return nil, fmt.Errorf("legacy engine: listen: %w", err)
+		}
+		e.conn = c
+	}
+	return e, nil
+}
+
+// Start launches the engine's goroutines.
+func (e *Engine) Start(ctx context.Context) error {
+	ctx, e.cancel = context.WithCancel(ctx)
+	e.mu.Lock()
+	e.started = time.Now()
+	e.lastRecv = e.started
+	e.mu.Unlock()
+	e.emit(media.Event{State: media.StateConnecting})
+	e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frameMs * time.Millisecond, Bitrate: startBitrate, FEC: true})
+	e.wg.Add(3)
+	go func() { defer e.wg.Done(); e.recvLoop(ctx) }()
+	go func() { defer e.wg.Done(); e.sendLoop(ctx) }()
+	go func() { defer e.wg.Done(); e.tickLoop(ctx) }()
+	return nil
+}
+
+// ReceiveSignaling is unused: 2.4.4 signals nothing through MTProto.
+func (e *Engine) ReceiveSignaling([]byte) {}
+
+// SetMuted switches between audio and NOP packets.
+func (e *Engine) SetMuted(m bool) {
+	e.mu.Lock()
+	e.muted = m
+	e.mu.Unlock()
+}
+
+// Close stops the engine and waits for its goroutines.
+func (e *Engine) Close() error {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	err := e.conn.Close()
+	e.wg.Wait()
+	e.mu.Lock()
+	changed := e.transition(evClose)
+	e.mu.Unlock()
+	if changed {
+		e.emit(media.Event{State: media.StateClosed})
+	}
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+func (e *Engine) emit(ev media.Event) {
+	if e.p.OnEvent != nil {
+		e.p.OnEvent(ev)
+	}
+}
+
+// transition applies ev under e.mu and reports whether the state changed.
+func (e *Engine) transition(ev connEvent) bool {
+	to, err := next(e.state, ev)
+	if err != nil || to == e.state {
+		return false
+	}
+	e.log.Info("media state", "from", e.state, "to", to, "event", ev)
+	e.state = to
+	return true
+}
+
+type datagram struct {
+	b  []byte
+	to netip.AddrPort
+}
+
+func (e *Engine) write(ds []datagram) {
+	for _, d := range ds {
+		if _, err := e.conn.WriteTo(d.b, net.UDPAddrFromAddrPort(d.to)); err != nil {
+			e.log.Debug("send", "path", d.to, "err", err)
+		}
+	}
+}
+
+// packetLocked seals one inner packet for path pa (nil = current path).
+func (e *Engine) packetLocked(pa *path, typ uint8, payload []byte, extras []wire.Extra) datagram {
+	if pa == nil {
+		pa = e.cur
+	}
+	e.seq++
+	ack, mask := e.win.Ack()
+	inner := wire.AppendPacket(nil, wire.Packet{Type: typ, AckID: ack, Seq: e.seq, AckMask: mask, Extras: extras, Payload: payload})
+	var b []byte
+	if pa.relay {
+		b = append(b, pa.tag[:]...)
+	}
+	b, err := e.cipher.Seal(b, inner, rand.Reader)
+	if err != nil {
+		e.log.Error("seal", "err", err)
+	}
+	e.sent[e.seq] = sentPkt{at: time.Now(), typ: typ}
+	delete(e.sent, e.seq-256)
+	e.stats.sent++
+	e.stats.sentBytes += uint64(len(b))
+	e.stats.winSentBytes += uint64(len(b))
+	return datagram{b, pa.addr}
+}
+
+func (e *Engine) extrasLocked() []wire.Extra {
+	if !e.extraEC {
+		return nil
+	}
+	return []wire.Extra{{Type: wire.ExtraStreamFlags, Data: wire.AppendStreamFlags(nil, wire.StreamFlags{StreamID: 1, Flags: wire.StreamFlagEnabled | wire.StreamFlagExtraEC})}}
+}
+
+func (e *Engine) sendLoop(ctx context.Context) {
+	for {
+		pkt, err := e.p.Audio.ReadPacket(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("read microphone packet", "err", err)
+			}
+			return
+		}
+		e.mu.Lock()
+		if !e.gotInitAck || e.state == stFailed {
+			e.mu.Unlock()
+			continue
+		}
+		if !e.haveTS0 {
+			e.ts0, e.haveTS0 = pkt.Timestamp, true
+		}
+		var d datagram
+		if e.muted {
+			d = e.packetLocked(nil, wire.TypeNop, nil, nil)
+		} else {
+			sd := wire.StreamData{StreamID: 1, PTS: (pkt.Timestamp - e.ts0) / 48, Data: pkt.Payload}
+			if e.extraEC {
+				sd.ExtraFEC = e.fecHist
+			}
+			payload, err := wire.AppendStreamData(nil, sd)
+			if err != nil {
+				sd.ExtraFEC = nil
+				payload, err = wire.AppendStreamData(nil, sd)
+			}
+			if err != nil {
+				e.mu.Unlock()
+				e.log.Warn("encode stream data", "err", err)
+				continue
+			}
+			d = e.packetLocked(nil, wire.TypeStreamData, payload, e.extrasLocked())
+			if len(pkt.Payload) <= 0xff {
+				e.fecHist = append(e.fecHist, append([]byte(nil), pkt.Payload...))
+				if len(e.fecHist) > 2 {
+					e.fecHist = e.fecHist[len(e.fecHist)-2:]
+				}
+			}
+		}
+		e.mu.Unlock()
+		e.write([]datagram{d})
+	}
+}
+
+func (e *Engine) recvLoop(ctx context.Context) {
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := e.conn.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			e.log.Debug("receive", "err", err)
+			continue
+		}
+		ua, ok := from.(*net.UDPAddr)
+		if !ok {
+			continue
+		}
+		src := ua.AddrPort()
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		out, evs := e.handle(buf[:n], src, time.Now())
+		e.write(out)
+		for _, ev := range evs {
+			e.emit(ev)
+		}
+	}
+}
+
+func (e *Engine) pathFor(src netip.AddrPort) *path {
+	for _, p := range e.paths {
+		if p.addr == src {
+			return p
+		}
+	}
+	if e.p2p != nil && e.p2p.addr == src {
+		return e.p2p
+	}
+	return nil
+}
+
+// handle processes one datagram; it returns datagrams to send and events.
+func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram, []media.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pa := e.pathFor(src)
+	if pa == nil {
+		e.stats.dropped++
+		return nil, nil
+	}
+	body := b
+	if pa.relay {
+		rp, err := wire.ParseRelay(b)
+		if err != nil || rp.Tag != pa.tag {
+			e.stats.dropped++
+			return nil, nil
+		}
+		switch rp.Kind {
+		case wire.RelaySelfInfoReply:
+			if at, ok := pa.queries[rp.QueryID]; ok {
+				delete(pa.queries, rp.QueryID)
+				pa.rtt = now.Sub(at)
+				pa.replies++
+				pa.lastRecv = now
+				e.pickRelayLocked(now)
+			}
+			return nil, nil
+		case wire.RelayPeerInfoReply:
+			if e.p.P2PAllowed && e.p2p == nil && rp.Peer.IsValid() && rp.Peer.Port() != 0 {
+				e.p2p = &path{name: "p2p " + rp.Peer.String(), addr: rp.Peer}
+				e.log.Info("p2p candidate from relay")
+			}
+			return nil, nil
+		case wire.RelayData:
+			body = rp.Body
+		default:
+			e.stats.dropped++
+			return nil, nil
+		}
+	}
+	inner, err := e.cipher.Open(body)
+	if err != nil {
+		e.stats.dropped++
+		return nil, nil
+	}
+	pkt, err := wire.ParsePacket(inner)
+	if err != nil || !e.win.Accept(pkt.Seq) {
+		e.stats.dropped++ // malformed or replayed
+		return nil, nil
+	}
+	e.stats.recv++
+	e.stats.recvBytes += uint64(len(b))
+	e.stats.winRecvBytes += uint64(len(b))
+	pa.lastRecv = now
+	e.lastRecv = now
+	e.ackLocked(pkt.AckID, pkt.AckMask)
+	var out []datagram
+	var evs []media.Event
+	switch pkt.Type {
+	case wire.TypeInit:
+		in, err := wire.ParseInit(pkt.Payload)
+		if err != nil || in.MinProtocolVersion > wire.ProtocolVersion {
+			e.stats.dropped++
+			return nil, nil
+		}
+		e.peerVersion = in.ProtocolVersion
+		ack := wire.AppendInitAck(nil, wire.InitAck{ProtocolVersion: wire.ProtocolVersion, MinProtocolVersion: wire.MinProtocolVersion,
+			Streams: []wire.StreamDesc{{ID: 1, Type: 1, Codec: wire.CodecOpus, FrameDuration: frameMs, Enabled: true}}})
+		out = append(out, e.packetLocked(pa, wire.TypeInitAck, ack, nil))
+	case wire.TypeInitAck:
+		if _, err := wire.ParseInitAck(pkt.Payload); err != nil {
+			e.stats.dropped++
+			return out, nil
+		}
+		e.gotInitAck = true
+	case wire.TypeStreamData:
+		sd, err := wire.ParseStreamData(pkt.Payload)
+		if err != nil {
+			e.stats.dropped++
+			return out, nil
+		}
+		if e.remoteMuted {
+			e.remoteMuted = false
+			evs = append(evs, media.Event{State: e.state.media(), RemoteMuted: false})
+		}
+		e.deliverLocked(sd, now)
+	case wire.TypeNop:
+		if !e.remoteMuted {
+			e.remoteMuted = true
+			evs = append(evs, media.Event{State: e.state.media(), RemoteMuted: true})
+		}
+	case wire.TypePing:
+		out = append(out, e.packetLocked(pa, wire.TypePong, le32(pkt.Seq), nil))
+	case wire.TypePong:
+		if s, err := wire.ParsePong(pkt.Payload); err == nil {
+			if at, ok := e.pings[s]; ok {
+				delete(e.pings, s)
+				pa.rtt = now.Sub(at)
+				e.stats.rtt = pa.rtt
+				if pa == e.p2p && e.cur != e.p2p && (e.cur.rtt == 0 || pa.rtt <= e.cur.rtt) {
+					e.log.Info("switching to p2p", "rtt", pa.rtt)
+					e.cur = e.p2p
+				}
+			}
+		}
+	}
+	if e.gotInitAck && e.transition(evPackets) {
+		evs = append(evs, media.Event{State: e.state.media(), RemoteMuted: e.remoteMuted})
+	}
+	return out, evs
+}
+
+func le32(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
+
+func (e *Engine) deliverLocked(sd wire.StreamData, now time.Time) {
+	// Extra-FEC copies carry the packets before this one, oldest first.
+	for i, f := range sd.ExtraFEC {
+		pts := sd.PTS - uint32(frameMs*(len(sd.ExtraFEC)-i))
+		if sd.PTS >= uint32(frameMs*(len(sd.ExtraFEC)-i)) && !e.recvPTS[pts] {
+			e.recvPTS[pts] = true
+			e.p.Audio.WritePacket(media.ReceivedPacket{Timestamp: pts * 48, Payload: append([]byte(nil), f...), Arrival: now})
+		}
+	}
+	if e.recvPTS[sd.PTS] {
+		return
+	}
+	e.recvPTS[sd.PTS] = true
+	delete(e.recvPTS, sd.PTS-64*frameMs)
+	e.stats.recvGot++
+	e.p.Audio.WritePacket(media.ReceivedPacket{Timestamp: sd.PTS * 48, Payload: append([]byte(nil), sd.Data...), Arrival: now})
+	if !e.firstAudio {
+		e.firstAudio = true
+		if e.o.OnFirstAudio != nil {
+			e.o.OnFirstAudio(now)
+		}
+	}
+	if exp := uint64(sd.PTS/frameMs) + 1; exp > e.stats.recvExpected {
+		e.stats.recvExpected = exp
+	}
+}
+
+// ackLocked marks our packets the peer acknowledged.
+func (e *Engine) ackLocked(ackID, mask uint32) {
+	for s, sp := range e.sent {
+		if !sp.acked && wire.Acked(ackID, mask, s) {
+			sp.acked = true
+			e.sent[s] = sp
+		}
+	}
+}
+
+// pickRelayLocked chooses the alive relay with the lowest RTT.
+func (e *Engine) pickRelayLocked(now time.Time) {
+	if e.cur == e.p2p && e.p2p != nil {
+		return
+	}
+	best := e.cur
+	for _, p := range e.paths {
+		alive := now.Sub(p.lastRecv) < relayDeadAfter
+		if !alive {
+			continue
+		}
+		if now.Sub(best.lastRecv) >= relayDeadAfter || (p.rtt > 0 && p.rtt < best.rtt) {
+			best = p
+		}
+	}
+	if best != e.cur {
+		e.log.Info("switching relay", "path", best.name, "rtt", best.rtt)
+		e.cur = best
+	}
+}
+
+func (e *Engine) tickLoop(ctx context.Context) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		out, evs := e.onTick(time.Now())
+		e.write(out)
+		for _, ev := range evs {
+			e.emit(ev)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (e *Engine) onTick(now time.Time) ([]datagram, []media.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state == stFailed || e.state == stClosed {
+		return nil, nil
+	}
+	var out []datagram
+	var evs []media.Event
+	// INIT until acknowledged.
+	if !e.gotInitAck && now.Sub(e.lastInit) >= initInterval {
+		e.lastInit = now
+		init := wire.AppendInit(nil, wire.Init{ProtocolVersion: wire.ProtocolVersion, MinProtocolVersion: wire.MinProtocolVersion, AudioCodecs: []uint32{wire.CodecOpus}})
+		out = append(out, e.packetLocked(nil, wire.TypeInit, init, nil))
+	}
+	// Self-info pings: a burst at start, then a keep-alive that also measures RTT.
+	every := selfInfoKeepEvery
+	if e.selfInfoN < selfInfoBurst || e.state == stReconnecting {
+		every = selfInfoInterval
+	}
+	if now.Sub(e.lastSelfInfo) >= every {
+		e.lastSelfInfo = now
+		e.selfInfoN++
+		for _, p := range e.paths {
+			q := int64(now.UnixNano())
+			p.queries[q] = now
+			for k, at := range p.queries {
+				if now.Sub(at) > relayDeadAfter {
+					delete(p.queries, k)
+				}
+			}
+			out = append(out, datagram{wire.AppendSelfInfoRequest(nil, p.tag, q), p.addr})
+		}
+	}
+	// Peer info, when p2p is allowed, after INIT_ACK.
+	if e.p.P2PAllowed && e.gotInitAck && e.p2p == nil && e.peerInfoN < peerInfoMax && now.Sub(e.lastPeerInfo) >= peerInfoInterval {
+		e.lastPeerInfo = now
+		e.peerInfoN++
+		out = append(out, datagram{wire.AppendPeerInfoRequest(nil, e.cur.tag), e.cur.addr})
+	}
+	// PINGs: on the p2p candidate to verify it, on the current path for RTT.
+	if e.gotInitAck {
+		for _, p := range []*path{e.p2p, e.cur} {
+			if p != nil && now.Sub(p.lastPing) >= pingInterval {
+				p.lastPing = now
+				d := e.packetLocked(p, wire.TypePing, nil, nil)
+				e.pings[e.seq] = now
+				out = append(out, d)
+			}
+		}
+		for s, at := range e.pings {
+			if now.Sub(at) > 5*time.Second {
+				delete(e.pings, s)
+			}
+		}
+	}
+	// Back to a relay when p2p stops answering.
+	if e.cur == e.p2p && e.p2p != nil && now.Sub(e.p2p.lastRecv) > p2pDeadAfter {
+		e.log.Info("p2p failed, back to relay")
+		e.cur = e.paths[0]
+		e.p2p.rtt = 0
+		e.pickRelayLocked(now)
+	} else if e.cur.relay && now.Sub(e.cur.lastRecv) > relayDeadAfter {
+		e.pickRelayLocked(now)
+	}
+	// Connection state.
+	silent := now.Sub(e.lastRecv)
+	switch e.state {
+	case stConnecting:
+		if now.Sub(e.started) > e.p.ConnectTimeout && e.transition(evTimeout) {
+			evs = append(evs, media.Event{State: media.StateFailed, Err: fmt.Errorf("no answer in %v: %w", e.p.ConnectTimeout, ErrConnectTimeout)})
+		}
+	case stConnected:
+		if silent > silenceAfter && e.transition(evSilence) {
+			evs = append(evs, media.Event{State: media.StateReconnecting, RemoteMuted: e.remoteMuted})
+		}
+	case stReconnecting:
+		if silent > e.p.PacketTimeout && e.transition(evTimeout) {
+			evs = append(evs, media.Event{State: media.StateFailed, Err: fmt.Errorf("no packets for %v: %w", silent.Round(time.Millisecond), ErrPacketTimeout)})
+		}
+	}
+	e.rateLocked(now)
+	return out, evs
+}
+
+// rateLocked updates bitrates and loss once a second and adapts the encoder.
+func (e *Engine) rateLocked(now time.Time) {
+	if e.stats.winStart.IsZero() {
+		e.stats.winStart = now
+	}
+	if e.gotInitAck && !e.extraEC && e.bitrate < maxBitrate && now.Sub(e.lastRamp) >= 300*time.Millisecond {
+		e.lastRamp = now
+		e.bitrate += 1000
+		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frameMs * time.Millisecond, Bitrate: e.bitrate, FEC: true})
+	}
+	el := now.Sub(e.stats.winStart)
+	if el < time.Second {
+		return
+	}
+	e.stats.sendBitrate = int(float64(e.stats.winSentBytes*8) / el.Seconds())
+	e.stats.recvBitrate = int(float64(e.stats.winRecvBytes*8) / el.Seconds())
+	e.stats.winSentBytes, e.stats.winRecvBytes, e.stats.winStart = 0, 0, now
+	// Send loss: audio packets older than 1 s that were never acknowledged.
+	var total, lost int
+	for _, sp := range e.sent {
+		if sp.typ == wire.TypeStreamData && now.Sub(sp.at) > time.Second {
+			total++
+			if !sp.acked {
+				lost++
+			}
+		}
+	}
+	if total > 0 {
+		e.stats.sendLoss = float64(lost) / float64(total)
+	}
+	if e.stats.recvExpected > 0 && e.stats.recvGot <= e.stats.recvExpected {
+		e.stats.recvLoss = 1 - float64(e.stats.recvGot)/float64(e.stats.recvExpected)
+	}
+	want := e.stats.sendLoss*100 > extraECLossPct
+	if want != e.extraEC {
+		e.extraEC = want
+		cfg := media.EncoderConfig{FrameDuration: frameMs * time.Millisecond, Bitrate: e.bitrate, FEC: true, PacketLossPct: int(e.stats.sendLoss * 100)}
+		if want {
+			cfg.Bitrate = extraECBitrate
+		} else {
+			e.bitrate = startBitrate
+			cfg.Bitrate = startBitrate
+		}
+		e.log.Info("extra error correction", "on", want)
+		e.p.Audio.SetEncoder(cfg)
+	}
+}
+
+// Stats snapshots the call.
+func (e *Engine) Stats() media.Stats {
+	a := e.p.Audio.AudioStats()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := media.Stats{LibraryVersion: "2.4.4", Path: e.cur.name, SendBitrate: e.stats.sendBitrate, RecvBitrate: e.stats.recvBitrate,
+		SendLoss: e.stats.sendLoss, RecvLoss: e.stats.recvLoss, RTT: e.cur.rtt, Jitter: a.Jitter,
+		PacketsSent: e.stats.sent, PacketsRecv: e.stats.recv, PacketsDropped: e.stats.dropped, RemoteMuted: e.remoteMuted, Audio: a}
+	if s.RTT == 0 {
+		s.RTT = e.stats.rtt
+	}
+	s.SignalBars = signalBars(e.state, s.SendLoss, s.RTT)
+	return s
+}
+
+// signalBars follows libtgvoip's idea: 4 bars, fewer with loss and long RTT,
+// none while reconnecting.
+func signalBars(st connState, loss float64, rtt time.Duration) int {
+	if st != stConnected {
+		return 0
+	}
+	bars := 4
+	switch {
+	case loss > 0.10:
+		bars = 1
+	case loss > 0.05:
+		bars = 2
+	case loss > 0.02:
+		bars = 3
+	}
+	if rtt > 800*time.Millisecond {
+		bars = min(bars, 2)
+	}
+	if rtt > 2*time.Second {
+		bars = 1
+	}
+	return bars
+}
