@@ -1,0 +1,100 @@
+package tgcalls
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/tgphone/tgphone/media"
+)
+
+func TestParseCandidate(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		typ        webrtc.ICECandidateType
+		err        error
+		ok         bool
+	}{
+		{"host", "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host", webrtc.ICECandidateTypeHost, nil, true},
+		{"a= prefix ipv6", "a=candidate:1 1 udp 2130706431 ::1 5000 typ host generation 0", webrtc.ICECandidateTypeHost, nil, true},
+		{"relay", "candidate:2 1 udp 16777215 127.0.0.1 6000 typ relay raddr 127.0.0.1 rport 5000", webrtc.ICECandidateTypeRelay, nil, true},
+		{"srflx", "candidate:3 1 udp 1686052607 127.0.0.1 7000 typ srflx raddr 10.0.0.1 rport 5000", webrtc.ICECandidateTypeSrflx, nil, true},
+		{"reflector", "candidate:4 1 udp 1 reflector-1-abcd.reflector 443 typ relay raddr 0.0.0.0 rport 0", 0, errReflector, false},
+		{"hostname", "candidate:5 1 udp 1 example.org 443 typ host", 0, nil, false},
+		{"tcp", "candidate:6 1 tcp 1 127.0.0.1 443 typ host tcptype passive", 0, nil, false},
+		{"short", "candidate:1 1 udp", 0, nil, false},
+		{"empty", "", 0, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseCandidate(tc.line)
+			if (err == nil) != tc.ok || (tc.err != nil && !errors.Is(err, tc.err)) {
+				t.Fatalf("err = %v, want ok=%v %v", err, tc.ok, tc.err)
+			}
+			if tc.ok && c.Typ != tc.typ {
+				t.Fatalf("type %v, want %v", c.Typ, tc.typ)
+			}
+		})
+	}
+}
+
+func FuzzParseCandidate(f *testing.F) {
+	f.Add("candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host")
+	f.Add("candidate:2 1 udp 16777215 127.0.0.1 6000 typ relay raddr 127.0.0.1 rport 5000")
+	f.Add("candidate:4 1 udp 1 reflector-1-abcd.reflector 443 typ relay")
+	f.Fuzz(func(t *testing.T, line string) {
+		_, _ = parseCandidate(line)
+	})
+}
+
+func TestTransitions(t *testing.T) {
+	all := []event{evStart, evRemoteSetup, evTransportUp, evPathLost, evPathBack, evFailed, evClose}
+	allowed := map[state]map[event]state{
+		stateIdle:         {evStart: stateSignaling, evClose: stateClosed},
+		stateSignaling:    {evRemoteSetup: stateConnecting, evFailed: stateFailed, evClose: stateClosed},
+		stateConnecting:   {evTransportUp: stateConnected, evFailed: stateFailed, evClose: stateClosed},
+		stateConnected:    {evPathLost: stateReconnecting, evFailed: stateFailed, evClose: stateClosed},
+		stateReconnecting: {evPathBack: stateConnected, evFailed: stateFailed, evClose: stateClosed},
+		stateFailed:       {evClose: stateClosed},
+		stateClosed:       {},
+	}
+	for from, moves := range allowed {
+		for _, ev := range all {
+			t.Run(from.String()+"/"+ev.String(), func(t *testing.T) {
+				to, acts, err := next(from, ev)
+				want, ok := moves[ev]
+				switch {
+				case ok:
+					if err != nil || to != want || len(acts) == 0 {
+						t.Fatalf("→ %v %v %v, want %v", to, acts, err, want)
+					}
+				default:
+					if err == nil || to != from || len(acts) != 0 {
+						t.Fatalf("→ %v %v %v, want rejected or ignored", to, acts, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestIceServers(t *testing.T) {
+	got := iceServers([]media.WebRTCServer{
+		{IP: "127.0.0.1", Port: 3478, TURN: true, Username: "u", Password: "p"},
+		{IP: "127.0.0.1", IPv6: "::1", Port: 3478, STUN: true},
+		{IP: "127.0.0.1", Port: 3478, TURN: true}, // no credentials: unusable
+		{IP: "127.0.0.1", Port: 0, STUN: true},    // bad port
+	})
+	want := []string{"turn:127.0.0.1:3478?transport=udp", "stun:127.0.0.1:3478", "stun:[::1]:3478"}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i, w := range want {
+		if got[i].URLs[0] != w {
+			t.Errorf("server %d = %s, want %s", i, got[i].URLs[0], w)
+		}
+	}
+	if !loopbackOnly([]media.WebRTCServer{{IP: "127.0.0.1"}}) || loopbackOnly([]media.WebRTCServer{{IP: "149.154.167.51"}}) {
+		t.Error("loopbackOnly")
+	}
+}
