@@ -369,3 +369,44 @@ func FuzzJitterDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestJitterBufferLegacy60ms: legacy libtgvoip sends 60 ms packets with
+// Timestamp = pts_ms*48 and no sequence numbers; a single loss is recovered
+// from the next packet's FEC and playout stays continuous.
+func TestJitterBufferLegacy60ms(t *testing.T) {
+	sp := mustSpeech(t)
+	enc, err := NewEncoder(media.EncoderConfig{FrameDuration: 60 * time.Millisecond, Bitrate: 24000, FEC: true, PacketLossPct: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pk []media.Packet
+	for i := 0; i+FrameSamples <= len(sp); i += FrameSamples {
+		if p, ok, _ := enc.Push(sp[i : i+FrameSamples]); ok {
+			pk = append(pk, p)
+		}
+	}
+	jb := newJB(t)
+	out := make([]int16, FrameSamples)
+	pulls := 0
+	for i, p := range pk {
+		now := epoch.Add(time.Duration(i) * 60 * time.Millisecond)
+		if i != 10 {
+			pts := uint32(i * 60)
+			jb.Put(media.ReceivedPacket{Timestamp: pts * 48, Payload: p.Payload, Arrival: now})
+		}
+		for range 3 {
+			jb.Pull(out, now)
+			pulls++
+		}
+	}
+	st := jb.Stats()
+	if st.PacketsLost != 1 || st.SingleLosses != 1 {
+		t.Fatalf("lost %d single %d, want 1 and 1", st.PacketsLost, st.SingleLosses)
+	}
+	if st.FECPacketsRecovered != 1 {
+		t.Fatalf("FEC recovered %d of the one loss", st.FECPacketsRecovered)
+	}
+	if st.TotalSamplesReceived == 0 || st.TotalSamplesReceived > uint64(pulls*FrameSamples) {
+		t.Fatalf("total samples %d for %d pulls", st.TotalSamplesReceived, pulls)
+	}
+}

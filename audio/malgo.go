@@ -91,13 +91,16 @@ type malgoStream struct {
 	dev     *malgo.Device
 	mu      sync.Mutex
 	closing bool
+	once    sync.Once // a lost device may be closed by recovery and by Session.Close
 }
 
 func (s *malgoStream) Close() {
-	s.mu.Lock()
-	s.closing = true
-	s.mu.Unlock()
-	s.dev.Uninit()
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.closing = true
+		s.mu.Unlock()
+		s.dev.Uninit()
+	})
 }
 
 func (b *malgoBackend) open(kind malgo.DeviceType, id string, onFrame func([]int16), fail func(error)) (stream, error) {
