@@ -113,7 +113,7 @@ func testKey() [256]byte {
 	return k
 }
 
-func startCall(t *testing.T, ctx context.Context, cfg callCfg) (a, b *side) {
+func startCall(t testing.TB, ctx context.Context, cfg callCfg) (a, b *side) {
 	t.Helper()
 	tag := wire.Tag{0xb0, 0xa3, 0x83, 0x70, 15: 0x76}
 	mk := func(outgoing bool, hz float64) *side {
@@ -142,7 +142,7 @@ func startCall(t *testing.T, ctx context.Context, cfg callCfg) (a, b *side) {
 	return mk(true, 440), mk(false, 1000)
 }
 
-func newRelay(t *testing.T, ctx context.Context) *reflector.Relay {
+func newRelay(t testing.TB, ctx context.Context) *reflector.Relay {
 	r, err := reflector.New(reflector.Options{})
 	if err != nil {
 		t.Fatal(err)
