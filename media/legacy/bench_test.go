@@ -32,11 +32,14 @@ func BenchmarkCallLoopback(b *testing.B) {
 		cancel()
 		r.Stop()
 		cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
+		a.eng.mu.Lock()
+		ts0 := a.eng.ts0 // the engine's pts counts from its first packet sent
+		a.eng.mu.Unlock()
 		var d []time.Duration
 		a.audio.mu.Lock()
 		bb.audio.mu.Lock()
 		for ts, at := range bb.audio.arrivals {
-			if sent, ok := a.audio.sentAt[ts]; ok {
+			if sent, ok := a.audio.sentAt[ts+ts0]; ok {
 				d = append(d, at.Sub(sent)+60*time.Millisecond)
 			}
 		}
