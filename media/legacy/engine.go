@@ -469,7 +469,9 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 				delete(e.pings, s)
 				pa.rtt = now.Sub(at)
 				e.stats.rtt = pa.rtt
-				if pa == e.p2p && e.cur != e.p2p && (e.cur.rtt == 0 || pa.rtt <= e.cur.rtt) {
+				// Prefer the direct path unless it is clearly slower: it spares the
+				// relay hop, and loopback RTTs differ only by noise.
+				if pa == e.p2p && e.cur != e.p2p && pa.rtt <= e.cur.rtt+p2pSlack {
 					e.log.Info("switching to p2p", "rtt", pa.rtt)
 					e.cur = e.p2p
 				}
