@@ -34,6 +34,7 @@ const (
 	silenceAfter      = 1500 * time.Millisecond
 	relayDeadAfter    = 3 * time.Second
 	p2pDeadAfter      = 2 * time.Second
+	p2pSlack          = 30 * time.Millisecond
 	tick              = 50 * time.Millisecond
 	frameMs           = 60
 	startBitrate      = 16000
