@@ -184,8 +184,20 @@ func delays(from, to *toneAudio) []time.Duration {
 // dominantFrequency finds the strongest tone between 100 and 2000 Hz with a
 // Goertzel scan, then refines it to 0.1 Hz around the peak. Segments are
 // windowed separately and their power summed, so the phase jumps at lost
-// packets do not smear the peak.
+// packets do not smear the peak. Long segments are cut into 250 ms chunks:
+// a longer window's main lobe gets narrower than the 5 Hz coarse step, and
+// the scan would miss the tone.
 func dominantFrequency(segs [][]int16) float64 {
+	const chunk = media.SampleRate / 4
+	var chunks [][]int16
+	for _, s := range segs {
+		for len(s) > chunk {
+			chunks = append(chunks, s[:chunk])
+			s = s[chunk:]
+		}
+		chunks = append(chunks, s)
+	}
+	segs = chunks
 	power := func(f float64) float64 {
 		w := 2 * math.Pi * f / media.SampleRate
 		c := 2 * math.Cos(w)
