@@ -50,6 +50,8 @@ func BenchmarkCallLoopback(b *testing.B) {
 			b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "capture-to-jb-ms-p50")
 			b.ReportMetric(float64(d[len(d)*95/100].Microseconds())/1000, "capture-to-jb-ms-p95")
 		}
+		// The callee starts its engine on accept; the caller hears it first.
+		b.ReportMetric(float64((<-a.firstAudio).Sub(bb.started).Milliseconds()), "callee-start-to-caller-first-audio-ms")
 		b.ReportMetric(100*cpu.Seconds()/wall.Seconds()/2, "cpu-%-per-call-side")
 	}
 }

@@ -93,10 +93,12 @@ func (e *events) states() string {
 }
 
 type side struct {
-	eng   *Engine
-	audio *fakeAudio
-	ev    *events
-	conn  *netem.Conn
+	started    time.Time
+	firstAudio chan time.Time
+	eng        *Engine
+	audio      *fakeAudio
+	ev         *events
+	conn       *netem.Conn
 }
 
 type callCfg struct {
@@ -121,7 +123,7 @@ func startCall(t testing.TB, ctx context.Context, cfg callCfg) (a, b *side) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &side{audio: newFakeAudio(t, hz), ev: &events{}, conn: netem.Wrap(pc, cfg.imp)}
+		s := &side{audio: newFakeAudio(t, hz), ev: &events{}, conn: netem.Wrap(pc, cfg.imp), firstAudio: make(chan time.Time, 1)}
 		tg := tag
 		if !outgoing {
 			tg[15] |= 1
@@ -129,10 +131,11 @@ func startCall(t testing.TB, ctx context.Context, cfg callCfg) (a, b *side) {
 		p := media.Params{Key: testKey(), Outgoing: outgoing, LibraryVersion: "2.4.4", P2PAllowed: cfg.p2p,
 			Reflectors:     []media.Reflector{{ID: 1, IP: "127.0.0.1", Port: int(cfg.relay.Addr().Port()), PeerTag: tg}},
 			ConnectTimeout: 10 * time.Second, PacketTimeout: 8 * time.Second, Audio: s.audio, OnEvent: s.ev.add}
-		s.eng, err = NewWithOptions(p, Options{Conn: s.conn})
+		s.eng, err = NewWithOptions(p, Options{Conn: s.conn, OnFirstAudio: func(at time.Time) { s.firstAudio <- at }})
 		if err != nil {
 			t.Fatal(err)
 		}
+		s.started = time.Now()
 		if err := s.eng.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +155,7 @@ func newRelay(t testing.TB, ctx context.Context) *reflector.Relay {
 	return r
 }
 
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
