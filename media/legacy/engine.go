@@ -66,6 +66,13 @@ type path struct {
 	replies  int
 }
 
+// pendingExtra is a header extra repeated in every packet until one of the
+// packets that carried it is acknowledged.
+type pendingExtra struct {
+	x    wire.Extra
+	seqs []uint32
+}
+
 type sentPkt struct {
 	at    time.Time
 	typ   uint8
@@ -103,6 +110,8 @@ type Engine struct {
 	ts0          uint32
 	haveTS0      bool
 	fecHist      [][]byte
+	extras       []*pendingExtra
+	seenExtras   map[uint8]string
 	recvPTS      map[uint32]bool
 	bitrate      int
 	lastRamp     time.Time
@@ -143,7 +152,7 @@ func NewWithOptions(p media.Params, o Options) (*Engine, error) {
 		p.PacketTimeout = defaultPacket
 	}
 	e := &Engine{p: p, o: o, log: p.Logger.With("engine", "legacy"), sent: map[uint32]sentPkt{},
-		pings: map[uint32]time.Time{}, recvPTS: map[uint32]bool{}, bitrate: startBitrate}
+		pings: map[uint32]time.Time{}, recvPTS: map[uint32]bool{}, bitrate: startBitrate, seenExtras: map[uint8]string{}}
 	key := p.Key
 	e.cipher = wire.NewCipher(&key, p.Outgoing)
 	allLoopback := true
@@ -262,6 +271,12 @@ func (e *Engine) packetLocked(pa *path, typ uint8, payload []byte, extras []wire
 		pa = e.cur
 	}
 	e.seq++
+	if typ != wire.TypeInit && typ != wire.TypeInitAck {
+		for _, pe := range e.extras {
+			extras = append(extras, pe.x)
+			pe.seqs = append(pe.seqs, e.seq)
+		}
+	}
 	ack, mask := e.win.Ack()
 	inner := wire.AppendPacket(nil, wire.Packet{Type: typ, AckID: ack, Seq: e.seq, AckMask: mask, Extras: extras, Payload: payload})
 	var b []byte
@@ -280,11 +295,15 @@ func (e *Engine) packetLocked(pa *path, typ uint8, payload []byte, extras []wire
 	return datagram{b, pa.addr}
 }
 
-func (e *Engine) extrasLocked() []wire.Extra {
-	if !e.extraEC {
-		return nil
+// queueExtraLocked replaces any pending extra of the same type.
+func (e *Engine) queueExtraLocked(x wire.Extra) {
+	for _, pe := range e.extras {
+		if pe.x.Type == x.Type {
+			pe.x, pe.seqs = x, nil
+			return
+		}
 	}
-	return []wire.Extra{{Type: wire.ExtraStreamFlags, Data: wire.AppendStreamFlags(nil, wire.StreamFlags{StreamID: 1, Flags: wire.StreamFlagEnabled | wire.StreamFlagExtraEC})}}
+	e.extras = append(e.extras, &pendingExtra{x: x})
 }
 
 func (e *Engine) sendLoop(ctx context.Context) {
@@ -322,7 +341,7 @@ func (e *Engine) sendLoop(ctx context.Context) {
 				e.log.Warn("encode stream data", "err", err)
 				continue
 			}
-			d = e.packetLocked(nil, wire.TypeStreamData, payload, e.extrasLocked())
+			d = e.packetLocked(nil, wire.TypeStreamData, payload, nil)
 			if len(pkt.Payload) <= 0xff {
 				e.fecHist = append(e.fecHist, append([]byte(nil), pkt.Payload...))
 				if len(e.fecHist) > 2 {
@@ -427,6 +446,9 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 	pa.lastRecv = now
 	e.lastRecv = now
 	e.ackLocked(pkt.AckID, pkt.AckMask)
+	for _, x := range pkt.Extras {
+		e.extraLocked(x)
+	}
 	var out []datagram
 	var evs []media.Event
 	switch pkt.Type {
@@ -445,7 +467,10 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 			e.stats.dropped++
 			return out, nil
 		}
-		e.gotInitAck = true
+		if !e.gotInitAck {
+			e.gotInitAck = true
+			e.queueEndpointLocked()
+		}
 	case wire.TypeStreamData:
 		sd, err := wire.ParseStreamData(pkt.Payload)
 		if err != nil {
@@ -485,6 +510,55 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 	return out, evs
 }
 
+// extraLocked acts on a received extra once per distinct content (extras
+// are repeated until acked).
+func (e *Engine) extraLocked(x wire.Extra) {
+	if e.seenExtras[x.Type] == string(x.Data) {
+		return
+	}
+	e.seenExtras[x.Type] = string(x.Data)
+	switch x.Type {
+	case wire.ExtraLANEndpoint, wire.ExtraIPv6Endpoint:
+		parse := wire.ParseLANEndpoint
+		if x.Type == wire.ExtraIPv6Endpoint {
+			parse = wire.ParseIPv6Endpoint
+		}
+		ap, err := parse(x.Data)
+		if err != nil || !ap.IsValid() || ap.Port() == 0 || ap.Addr().IsUnspecified() {
+			e.stats.dropped++
+			return
+		}
+		if e.p.P2PAllowed && e.p2p == nil {
+			e.p2p = &path{name: "p2p " + ap.String(), addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())}
+			e.log.Info("p2p candidate from peer's endpoint extra")
+		}
+	case wire.ExtraStreamFlags:
+		if f, err := wire.ParseStreamFlags(x.Data); err == nil {
+			e.log.Debug("peer stream flags", "stream", f.StreamID, "flags", f.Flags)
+		}
+	}
+}
+
+// queueEndpointLocked advertises our socket address for p2p when it is a
+// concrete address (a socket bound to all interfaces has none to give).
+func (e *Engine) queueEndpointLocked() {
+	if !e.p.P2PAllowed {
+		return
+	}
+	ua, ok := e.conn.LocalAddr().(*net.UDPAddr)
+	if !ok {
+		return
+	}
+	ap := ua.AddrPort()
+	switch a := ap.Addr().Unmap(); {
+	case a.IsUnspecified():
+	case a.Is4():
+		e.queueExtraLocked(wire.Extra{Type: wire.ExtraLANEndpoint, Data: wire.AppendLANEndpoint(nil, netip.AddrPortFrom(a, ap.Port()))})
+	default:
+		e.queueExtraLocked(wire.Extra{Type: wire.ExtraIPv6Endpoint, Data: wire.AppendIPv6Endpoint(nil, ap)})
+	}
+}
+
 func le32(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
 
 func (e *Engine) deliverLocked(sd wire.StreamData, now time.Time) {
@@ -522,6 +596,17 @@ func (e *Engine) ackLocked(ackID, mask uint32) {
 			e.sent[s] = sp
 		}
 	}
+	kept := e.extras[:0]
+	for _, pe := range e.extras {
+		acked := false
+		for _, s := range pe.seqs {
+			acked = acked || wire.Acked(ackID, mask, s)
+		}
+		if !acked {
+			kept = append(kept, pe)
+		}
+	}
+	e.extras = kept
 }
 
 // pickRelayLocked chooses the alive relay with the lowest RTT.
@@ -689,6 +774,11 @@ func (e *Engine) rateLocked(now time.Time) {
 			e.bitrate = startBitrate
 			cfg.Bitrate = startBitrate
 		}
+		flags := wire.StreamFlagEnabled
+		if want {
+			flags |= wire.StreamFlagExtraEC
+		}
+		e.queueExtraLocked(wire.Extra{Type: wire.ExtraStreamFlags, Data: wire.AppendStreamFlags(nil, wire.StreamFlags{StreamID: 1, Flags: flags})})
 		e.log.Info("extra error correction", "on", want)
 		e.p.Audio.SetEncoder(cfg)
 	}
