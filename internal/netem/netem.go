@@ -25,6 +25,9 @@ type Config struct {
 	DupPct    float64       // chance a datagram is sent twice
 	RateBytes int           // bytes per second cap (token bucket, 1 s burst); 0 = none
 	Seed      uint64
+	// Block, when set, blackholes datagrams to the addresses it returns true
+	// for (a path outage that leaves the others up).
+	Block func(to net.Addr) bool
 }
 
 // Counters report what the layer did.
@@ -73,6 +76,8 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	cfg := c.cfg
 	drop := false
 	switch {
+	case cfg.Block != nil && cfg.Block(addr):
+		drop = true
 	case c.burst > 0:
 		c.burst--
 		drop = true

@@ -31,6 +31,7 @@ func TestImpairment(t *testing.T) {
 		{"10pct-loss", Config{LossPct: 10, Seed: 3}, 1000, 820, 960},
 		{"bursts", Config{LossPct: 5, BurstLen: 4, Seed: 4}, 1000, 700, 940},
 		{"duplicates", Config{DupPct: 100, Jitter: 5 * time.Millisecond, Seed: 5}, 100, 200, 200},
+		{"blocked", Config{Block: func(net.Addr) bool { return true }}, 20, 0, 0},
 		{"rate-cap", Config{RateBytes: 1000}, 100, 5, 12},
 	}
 	for _, tt := range tests {
