@@ -123,7 +123,11 @@ func startCall(t testing.TB, ctx context.Context, cfg callCfg) (a, b *side) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &side{audio: newFakeAudio(t, hz), ev: &events{}, conn: netem.Wrap(pc, cfg.imp), firstAudio: make(chan time.Time, 1)}
+		imp := cfg.imp
+		if !outgoing {
+			imp.Seed++ // independent losses each way
+		}
+		s := &side{audio: newFakeAudio(t, hz), ev: &events{}, conn: netem.Wrap(pc, imp), firstAudio: make(chan time.Time, 1)}
 		tg := tag
 		if !outgoing {
 			tg[15] |= 1
@@ -180,13 +184,14 @@ func checkTone(t *testing.T, name string, f *fakeAudio, want float64) {
 
 func TestToneThroughReflector(t *testing.T) {
 	tests := []struct {
-		name string
-		cfg  callCfg
-		path string
+		name    string
+		cfg     callCfg
+		path    string
+		extraEC bool
 	}{
-		{"relay", callCfg{}, "relay"},
-		{"p2p", callCfg{p2p: true}, "p2p"},
-		{"loss10-jitter30", callCfg{imp: netem.Config{LossPct: 10, Jitter: 30 * time.Millisecond, Seed: 7}}, "relay"},
+		{"relay", callCfg{}, "relay", false},
+		{"p2p", callCfg{p2p: true}, "p2p", false},
+		{"loss10-jitter30", callCfg{imp: netem.Config{LossPct: 10, Jitter: 30 * time.Millisecond, Seed: 7}}, "relay", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,8 +199,13 @@ func TestToneThroughReflector(t *testing.T) {
 			defer cancel()
 			tt.cfg.relay = newRelay(t, ctx)
 			a, b := startCall(t, ctx, tt.cfg)
-			// 50 packets = 3 s of audio each way.
-			waitFor(t, "audio both ways", 20*time.Second, func() bool { return a.audio.received() >= 45 && b.audio.received() >= 45 })
+			// 45 packets ≈ 3 s of audio each way; under loss run longer so the
+			// loss estimate (acks older than 1 s) can drive extra-EC mode.
+			n := 45
+			if tt.extraEC {
+				n = 90
+			}
+			waitFor(t, "audio both ways", 30*time.Second, func() bool { return a.audio.received() >= n && b.audio.received() >= n })
 			for _, s := range []*side{a, b} {
 				if st := s.ev.states(); !strings.HasPrefix(st, "connecting,connected") {
 					t.Errorf("states %q", st)
@@ -210,6 +220,17 @@ func TestToneThroughReflector(t *testing.T) {
 			}
 			a.eng.Close()
 			b.eng.Close()
+			for _, s := range []*side{a, b} {
+				s.audio.mu.Lock()
+				ec := false
+				for _, c := range s.audio.cfgs {
+					ec = ec || c.Bitrate == extraECBitrate
+				}
+				s.audio.mu.Unlock()
+				if ec != tt.extraEC {
+					t.Errorf("extra-EC mode %v, want %v", ec, tt.extraEC)
+				}
+			}
 			checkTone(t, "B hears A", b.audio, 440)
 			checkTone(t, "A hears B", a.audio, 1000)
 		})
