@@ -46,6 +46,7 @@ type Conn struct {
 	tokens   float64
 	lastFill time.Time
 	c        Counters
+	closed   bool
 	wg       sync.WaitGroup
 }
 
@@ -112,32 +113,47 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 			delays[i] += time.Duration(c.rng.Int64N(int64(cfg.Jitter)))
 		}
 	}
+	if c.closed {
+		c.mu.Unlock()
+		return 0, net.ErrClosed
+	}
 	if !drop {
 		c.c.Sent++
+		for _, d := range delays {
+			if d > 0 {
+				c.wg.Add(1) // under mu so Close's Wait never races an Add
+			}
+		}
 	}
 	c.mu.Unlock()
 	if drop {
 		return len(b), nil
 	}
+	var werr error
 	for _, d := range delays {
 		if d == 0 {
 			if _, err := c.PacketConn.WriteTo(b, addr); err != nil {
-				return 0, err
+				werr = err // keep going: delayed copies are already counted in wg
 			}
 			continue
 		}
 		pkt := append([]byte(nil), b...)
-		c.wg.Add(1)
 		time.AfterFunc(d, func() {
 			defer c.wg.Done()
 			_, _ = c.PacketConn.WriteTo(pkt, addr)
 		})
+	}
+	if werr != nil {
+		return 0, werr
 	}
 	return len(b), nil
 }
 
 // Close waits for delayed datagrams, then closes the socket.
 func (c *Conn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 	c.wg.Wait()
 	return c.PacketConn.Close()
 }
