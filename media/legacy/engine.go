@@ -462,6 +462,13 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 		ack := wire.AppendInitAck(nil, wire.InitAck{ProtocolVersion: wire.ProtocolVersion, MinProtocolVersion: wire.MinProtocolVersion,
 			Streams: []wire.StreamDesc{{ID: 1, Type: 1, Codec: wire.CodecOpus, FrameDuration: frameMs, Enabled: true}}})
 		out = append(out, e.packetLocked(pa, wire.TypeInitAck, ack, nil))
+		if !e.gotInitAck {
+			// The peer is reachable now; our earlier INIT may have reached the
+			// relay before the peer did. Resending at once instead of at the
+			// next 0.5 s tick saves up to 500 ms of the first audio.
+			e.lastInit = now
+			out = append(out, e.packetLocked(pa, wire.TypeInit, initPayload(), nil))
+		}
 	case wire.TypeInitAck:
 		if _, err := wire.ParseInitAck(pkt.Payload); err != nil {
 			e.stats.dropped++
@@ -557,6 +564,10 @@ func (e *Engine) queueEndpointLocked() {
 	default:
 		e.queueExtraLocked(wire.Extra{Type: wire.ExtraIPv6Endpoint, Data: wire.AppendIPv6Endpoint(nil, ap)})
 	}
+}
+
+func initPayload() []byte {
+	return wire.AppendInit(nil, wire.Init{ProtocolVersion: wire.ProtocolVersion, MinProtocolVersion: wire.MinProtocolVersion, AudioCodecs: []uint32{wire.CodecOpus}})
 }
 
 func le32(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
@@ -658,8 +669,7 @@ func (e *Engine) onTick(now time.Time) ([]datagram, []media.Event) {
 	// INIT until acknowledged.
 	if !e.gotInitAck && now.Sub(e.lastInit) >= initInterval {
 		e.lastInit = now
-		init := wire.AppendInit(nil, wire.Init{ProtocolVersion: wire.ProtocolVersion, MinProtocolVersion: wire.MinProtocolVersion, AudioCodecs: []uint32{wire.CodecOpus}})
-		out = append(out, e.packetLocked(nil, wire.TypeInit, init, nil))
+		out = append(out, e.packetLocked(nil, wire.TypeInit, initPayload(), nil))
 	}
 	// Self-info pings: a burst at start, then a keep-alive that also measures RTT.
 	every := selfInfoKeepEvery
