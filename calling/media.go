@@ -1,0 +1,173 @@
+package calling
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgphone/tgphone/media"
+)
+
+// startMedia builds the engine for the negotiated version and starts it.
+// A version without an engine ends the call with ErrNoEngine.
+func (c *Call) startMedia() {
+	version := c.mgr.negotiated(c.protocol)
+	c.mu.Lock()
+	c.snap.LibraryVersion = version
+	c.mu.Unlock()
+	factory := c.mgr.cfg.Engines[version]
+	if factory == nil {
+		c.post(input{Event: Event{Kind: EvMediaFailed, Err: fmt.Errorf("%w for version %s", ErrNoEngine, version)}})
+		return
+	}
+	pc := c.confirmed
+	reflectors, servers := connections(pc)
+	to := c.mgr.Timeouts()
+	p := media.Params{
+		Key:            *c.key,
+		Outgoing:       c.outgoing,
+		LibraryVersion: version,
+		Reflectors:     reflectors,
+		WebRTCServers:  servers,
+		P2PAllowed:     pc.P2PAllowed && c.p2pPolicyAllows(),
+		ConnectTimeout: to.Connect,
+		PacketTimeout:  to.Packet,
+		SendSignaling:  c.sendSignaling,
+		OnEvent:        c.onMediaEvent,
+		Logger:         c.log.With("engine", version),
+	}
+	ctx := c.ctx
+	go func() {
+		if c.mgr.cfg.OpenAudio != nil {
+			au, err := c.mgr.cfg.OpenAudio(ctx)
+			if err != nil {
+				c.post(input{Event: Event{Kind: EvMediaFailed, Err: fmt.Errorf("open audio: %w", err)}})
+				return
+			}
+			p.Audio = au
+			c.mu.Lock()
+			c.audio = au
+			muted := c.muted
+			c.mu.Unlock()
+			au.SetMuted(muted)
+		}
+		eng, err := factory(p)
+		if err != nil {
+			c.post(input{Event: Event{Kind: EvMediaFailed, Err: fmt.Errorf("engine %s: %w", version, err)}})
+			return
+		}
+		c.mu.Lock()
+		if ctx.Err() != nil { // the call ended while the engine was being built
+			c.mu.Unlock()
+			_ = eng.Close()
+			return
+		}
+		c.engine = eng
+		pending := c.pendingSig
+		c.pendingSig = nil
+		muted := c.muted
+		c.mu.Unlock()
+		eng.SetMuted(muted)
+		for _, d := range pending {
+			eng.ReceiveSignaling(d)
+		}
+		if err := eng.Start(ctx); err != nil {
+			c.post(input{Event: Event{Kind: EvMediaFailed, Err: fmt.Errorf("start engine %s: %w", version, err)}})
+		}
+	}()
+}
+
+func (c *Call) stopMedia() {
+	c.mu.Lock()
+	eng, au := c.engine, c.audio
+	c.engine, c.audio = nil, nil
+	c.mu.Unlock()
+	if eng != nil {
+		if err := eng.Close(); err != nil {
+			c.log.Warn("close engine", "err", err)
+		}
+	}
+	if au != nil {
+		if err := au.Close(); err != nil {
+			c.log.Warn("close audio", "err", err)
+		}
+	}
+}
+
+func (c *Call) p2pPolicyAllows() bool {
+	switch c.mgr.cfg.P2P {
+	case P2PNobody:
+		return false
+	case P2PContacts:
+		return c.mgr.cfg.IsContact != nil && c.mgr.cfg.IsContact(c.peer.ID)
+	}
+	return true
+}
+
+func (c *Call) onMediaEvent(e media.Event) {
+	switch e.State {
+	case media.StateConnected:
+		c.post(input{Event: Event{Kind: EvMediaConnected}})
+	case media.StateReconnecting:
+		c.post(input{Event: Event{Kind: EvMediaReconnecting}})
+	case media.StateFailed:
+		c.post(input{Event: Event{Kind: EvMediaFailed, Err: e.Err}})
+	}
+	c.mu.Lock()
+	changed := c.snap.RemoteMuted != e.RemoteMuted
+	c.snap.RemoteMuted = e.RemoteMuted
+	c.mu.Unlock()
+	if changed {
+		c.notify()
+	}
+}
+
+func (c *Call) sendSignaling(ctx context.Context, data []byte) error {
+	if _, err := c.mgr.cfg.API.PhoneSendSignalingData(ctx, &tg.PhoneSendSignalingDataRequest{
+		Peer: c.inputCall(), Data: data,
+	}); err != nil {
+		return fmt.Errorf("send signalling for call %d: %w", c.callID(), err)
+	}
+	return nil
+}
+
+// receiveSignaling passes peer signalling to the engine, holding it until the
+// engine exists (the peer may start before our phoneCall arrives).
+func (c *Call) receiveSignaling(data []byte) {
+	c.mu.Lock()
+	eng := c.engine
+	if eng == nil {
+		if len(c.pendingSig) < 256 {
+			c.pendingSig = append(c.pendingSig, append([]byte(nil), data...))
+		}
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	eng.ReceiveSignaling(data)
+}
+
+// connections splits the call's phoneConnection entries (spec §3).
+func connections(pc *tg.PhoneCall) ([]media.Reflector, []media.WebRTCServer) {
+	var refl []media.Reflector
+	var servers []media.WebRTCServer
+	if pc == nil {
+		return nil, nil
+	}
+	for _, cc := range pc.Connections {
+		switch x := cc.(type) {
+		case *tg.PhoneConnection:
+			if len(x.PeerTag) != 16 {
+				continue // legacy engines need a 16-byte tag; tdesktop skips others too
+			}
+			r := media.Reflector{ID: x.ID, IP: x.IP, IPv6: x.Ipv6, Port: x.Port, TCP: x.TCP}
+			copy(r.PeerTag[:], x.PeerTag)
+			refl = append(refl, r)
+		case *tg.PhoneConnectionWebrtc:
+			servers = append(servers, media.WebRTCServer{ID: x.ID, IP: x.IP, IPv6: x.Ipv6, Port: x.Port,
+				Username: x.Username, Password: x.Password, TURN: x.Turn, STUN: x.Stun})
+		}
+	}
+	return refl, servers
+}
