@@ -61,13 +61,13 @@ type Call struct {
 	cancel  context.CancelFunc
 
 	// Owned by run.
-	m        machine
-	timer    *time.Timer
-	timerGen uint64
-	secret   *crypto.Secret
-	ga, gb   []byte
-	gaHash   []byte
-	key      *crypto.Key
+	m         machine
+	timer     *time.Timer
+	timerGen  uint64
+	secret    *crypto.Secret
+	ga, gb    []byte
+	gaHash    []byte
+	key       *crypto.Key
 	protocol  tg.PhoneCallProtocol
 	confirmed *tg.PhoneCall // the phoneCall that confirmed the call: connections, p2p
 	date      int

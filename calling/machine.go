@@ -10,22 +10,22 @@ import (
 type State int
 
 const (
-	StateIdle           State = iota
-	StateRequesting           // out: DH config + phone.requestCall in flight
-	StateWaiting              // out: the server has the call; the callee's device has not acknowledged it
-	StateRinging              // out: the callee's device rings (receive_date); in: ringing here
-	StateAccepting            // in: the user answered; phone.acceptCall in flight
-	StateExchangingKeys       // keys are being agreed (accepted, not yet confirmed)
-	StateConnecting           // confirmed; the media engine is connecting
-	StateActive               // media flows
-	StateReconnecting         // media stalled; the engine is trying to recover
-	StateHangingUp            // phone.discardCall in flight
-	StateEnded                // normal end
-	StateMissed               // nobody answered, or the caller gave up
-	StateBusy                 // the callee was busy or declined (Telegram does not tell these apart)
-	StateDeclined             // the callee declined (in: we declined)
-	StateFailed               // an error ended the call; see Snapshot.Err
-	StateAnsweredElsewhere    // in: another device of ours took the call
+	StateIdle              State = iota
+	StateRequesting              // out: DH config + phone.requestCall in flight
+	StateWaiting                 // out: the server has the call; the callee's device has not acknowledged it
+	StateRinging                 // out: the callee's device rings (receive_date); in: ringing here
+	StateAccepting               // in: the user answered; phone.acceptCall in flight
+	StateExchangingKeys          // keys are being agreed (accepted, not yet confirmed)
+	StateConnecting              // confirmed; the media engine is connecting
+	StateActive                  // media flows
+	StateReconnecting            // media stalled; the engine is trying to recover
+	StateHangingUp               // phone.discardCall in flight
+	StateEnded                   // normal end
+	StateMissed                  // nobody answered, or the caller gave up
+	StateBusy                    // the callee was busy or declined (Telegram does not tell these apart)
+	StateDeclined                // the callee declined (in: we declined)
+	StateFailed                  // an error ended the call; see Snapshot.Err
+	StateAnsweredElsewhere       // in: another device of ours took the call
 	numStates
 )
 
