@@ -1,0 +1,37 @@
+# tgphone — see README.md. `make run` and `make test` are the two commands a new user needs.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+export GOTOOLCHAIN ?= auto
+GO ?= go
+BIN := bin/tgphone
+
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox clean
+
+run: deps build
+	$(BIN) $(ARGS)
+
+build: deps
+	$(GO) build -o $(BIN) .
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+# The whole suite: formatting, vet, race-checked tests of everything with goroutines, the rest plainly.
+test: deps-test fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+sandbox: build
+	$(BIN) sandbox $(ARGS)
+
+clean:
+	rm -rf bin
