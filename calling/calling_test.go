@@ -1,0 +1,106 @@
+package calling
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+)
+
+func TestMapRPCError(t *testing.T) {
+	for _, tc := range []struct {
+		code string
+		want error
+		id   string
+	}{
+		{"USER_PRIVACY_RESTRICTED", ErrPrivacyRestricted, "privacy_restricted"},
+		{"PARTICIPANT_VERSION_OUTDATED", ErrPeerOutdated, "peer_outdated"},
+		{"USER_IS_BLOCKED", ErrBlocked, "blocked"},
+		{"USER_ID_INVALID", ErrUserInvalid, "user_invalid"},
+		{"CALL_PROTOCOL_FLAGS_INVALID", ErrProtocol, "protocol_invalid"},
+		{"CALL_PROTOCOL_LAYER_INVALID", ErrProtocol, "protocol_invalid"},
+		{"CALL_ALREADY_ACCEPTED", ErrAlreadyAccepted, "already_accepted"},
+		{"CALL_ALREADY_DECLINED", ErrAlreadyDeclined, "already_declined"},
+		{"CALL_PEER_INVALID", ErrCallInvalid, "call_invalid"},
+	} {
+		got := mapRPCError(fmt.Errorf("request call: %w", tgerr.New(400, tc.code)))
+		if !errors.Is(got, tc.want) {
+			t.Errorf("%s: %v is not %v", tc.code, got, tc.want)
+		}
+		if c := ErrorCode(got); c != tc.id {
+			t.Errorf("%s: code %q, want %q", tc.code, c, tc.id)
+		}
+	}
+	other := tgerr.New(500, "INTERNAL")
+	if got := mapRPCError(other); got != other || ErrorCode(got) != "error" {
+		t.Errorf("unknown error changed: %v / %s", got, ErrorCode(got))
+	}
+}
+
+func TestUserMessage(t *testing.T) {
+	for _, tc := range []struct {
+		s    State
+		err  error
+		out  bool
+		want string
+	}{
+		{StateFailed, ErrPrivacyRestricted, true, "Alice's privacy settings do not allow calls."},
+		{StateFailed, ErrPeerOutdated, true, "Alice uses an app version that cannot take calls from tgphone."},
+		{StateFailed, fmt.Errorf("%w for version 9.9.9", ErrNoEngine), true, "This call needs no media engine for version 9.9.9; tgphone cannot carry it yet."},
+		{StateFailed, fmt.Errorf("confirmed: %w", ErrEncryption), true, "Encryption check failed; the call was ended to keep it private."},
+		{StateBusy, nil, true, "Alice is busy."},
+		{StateMissed, nil, true, "Alice did not answer."},
+		{StateMissed, nil, false, "Missed call from Alice."},
+		{StateDeclined, nil, false, "You declined the call."},
+		{StateAnsweredElsewhere, nil, false, "The call was taken on another device."},
+		{StateEnded, nil, true, ""},
+	} {
+		if got := UserMessage(tc.s, tc.err, tc.out, "Alice"); got != tc.want {
+			t.Errorf("%s/%v: %q, want %q", tc.s, tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestNegotiated(t *testing.T) {
+	m := NewManager(Config{Versions: []string{"8.0.0", "9.0.0", "2.4.4"}})
+	for _, tc := range []struct {
+		server []string
+		want   string
+	}{
+		{[]string{"9.0.0", "8.0.0"}, "8.0.0"}, // our preference wins when the server lists several
+		{[]string{"2.4.4"}, "2.4.4"},
+		{[]string{"13.0.0"}, "13.0.0"}, // unsupported: reported so the call fails with its name
+		{nil, "2.4.4"},                 // tdesktop's kDefaultVersion
+	} {
+		if got := m.negotiated(tg.PhoneCallProtocol{LibraryVersions: tc.server}); got != tc.want {
+			t.Errorf("%v: %s, want %s", tc.server, got, tc.want)
+		}
+	}
+}
+
+func TestConnections(t *testing.T) {
+	tag := make([]byte, 16)
+	tag[15] = 1
+	pc := &tg.PhoneCall{Connections: []tg.PhoneConnectionClass{
+		&tg.PhoneConnection{ID: 1, IP: "127.0.0.1", Port: 5000, PeerTag: tag},
+		&tg.PhoneConnection{ID: 2, IP: "127.0.0.1", Port: 5001, PeerTag: []byte{1, 2}}, // malformed tag: skipped
+		&tg.PhoneConnectionWebrtc{ID: 3, IP: "127.0.0.1", Port: 3478, Username: "u", Password: "p", Turn: true},
+	}}
+	refl, servers := connections(pc)
+	if len(refl) != 1 || refl[0].ID != 1 || refl[0].PeerTag[15] != 1 || refl[0].Port != 5000 {
+		t.Fatalf("reflectors: %+v", refl)
+	}
+	if len(servers) != 1 || !servers[0].TURN || servers[0].Username != "u" {
+		t.Fatalf("webrtc servers: %+v", servers)
+	}
+}
+
+func TestReasonRoundTrip(t *testing.T) {
+	for _, r := range []Reason{ReasonMissed, ReasonDisconnect, ReasonHangup, ReasonBusy} {
+		if got := reasonOf(reasonTL(r)); got != r {
+			t.Errorf("%s → %s", r, got)
+		}
+	}
+}
