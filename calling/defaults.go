@@ -1,0 +1,54 @@
+package calling
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/tgphone/tgphone/audio"
+	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/legacy"
+	"github.com/tgphone/tgphone/media/tgcalls"
+)
+
+// LegacyVersion is the libtgvoip library version the legacy engine speaks.
+const LegacyVersion = "2.4.4"
+
+// DefaultEngines returns tgphone's media engines by library version and the
+// versions to advertise, most preferred first. The V2 versions come first,
+// newest first: the server picks the first of the caller's versions the
+// callee also lists, and tgcalls V2 is what current Telegram apps speak
+// (lower delay, ICE instead of fixed reflectors). 2.4.4 stays last as the
+// fallback for Android builds and MadelineProto that only speak libtgvoip.
+// only, when not empty, restricts both to that one version.
+func DefaultEngines(only string) (map[string]media.Factory, []string, error) {
+	engines := map[string]media.Factory{LegacyVersion: legacy.New}
+	versions := make([]string, 0, len(tgcalls.Versions)+1)
+	for _, v := range slices.Backward(tgcalls.Versions) {
+		engines[v] = tgcalls.New
+		versions = append(versions, v)
+	}
+	versions = append(versions, LegacyVersion)
+	if only == "" {
+		return engines, versions, nil
+	}
+	f, ok := engines[only]
+	if !ok {
+		return nil, nil, fmt.Errorf("no media engine for library version %q (have %v)", only, versions)
+	}
+	return map[string]media.Factory{only: f}, []string{only}, nil
+}
+
+// AudioOpener opens an audio.Session with cfg for every call. A missing
+// microphone or speaker does not fail the call: audio.Open falls back to a
+// receive-only session and reports it through cfg.OnEvent.
+func AudioOpener(cfg audio.Config, log *slog.Logger) func(ctx context.Context) (AudioSession, error) {
+	return func(ctx context.Context) (AudioSession, error) {
+		s, err := audio.Open(cfg, log)
+		if err != nil {
+			return nil, fmt.Errorf("open audio: %w", err)
+		}
+		return s, nil
+	}
+}
