@@ -46,6 +46,10 @@ var telegramPrime, _ = new(big.Int).SetString(
 		"E418FC15E83EBEA0F87FA9FF5EED70050DED2849F47BF959D956850CE929851F"+
 		"0D8115F635B105EE2E4E15D04B2454BF6F4FADF034B10403119CD8E3B92FCC5B", 16)
 
+// TelegramPrime returns the 256 big-endian bytes of Telegram's DH prime
+// (g = 3), as messages.getDhConfig carries it. The sandbox serves it.
+func TelegramPrime() []byte { return telegramPrime.FillBytes(make([]byte, 256)) }
+
 // rangeMargin is 2^(2048-64): public values must keep this distance from 0 and p (spec §2.5).
 var rangeMargin = new(big.Int).Lsh(big.NewInt(1), 2048-64)
 

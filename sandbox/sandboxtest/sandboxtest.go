@@ -1,0 +1,211 @@
+// Package sandboxtest starts the whole sandbox — MTProto server, UDP
+// reflector and TURN server — on loopback for a test, and signs in real
+// tgphone account clients against it.
+//
+//	env := sandboxtest.Start(t, sandboxtest.Options{})
+//	alice := env.SignIn(t, "alice")
+//	bob := env.SignIn(t, "bob")
+//	// alice.Client and bob.Client are signed-in *account.Client values.
+package sandboxtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/sandbox"
+	"github.com/tgphone/tgphone/sandbox/reflector"
+	"github.com/tgphone/tgphone/sandbox/turn"
+)
+
+// Options tune a test sandbox.
+type Options struct {
+	// Timeouts default to short ones fit for tests (2 s receive, 4 s ring,
+	// 10 s connect, 5 s packet).
+	Timeouts sandbox.CallTimeouts
+	// DataDir keeps state between two Starts in one test; "" is in memory.
+	DataDir string
+	// Logger defaults to warnings on stderr (debug with TGPHONE_TEST_LOG=debug).
+	Logger *slog.Logger
+}
+
+// TestTimeouts are the call timeouts a test sandbox announces by default.
+var TestTimeouts = sandbox.CallTimeouts{Receive: 2 * time.Second, Ring: 4 * time.Second,
+	Connect: 10 * time.Second, Packet: 5 * time.Second}
+
+// Env is a running sandbox.
+type Env struct {
+	Server    *sandbox.Server
+	Info      sandbox.Info
+	Reflector *reflector.Relay
+	TURN      *turn.Server
+	Logger    *slog.Logger
+	ctx       context.Context
+}
+
+var (
+	keyOnce sync.Once
+	key     *rsa.PrivateKey
+	keyErr  error
+)
+
+// sharedKey spares each test the RSA key generation.
+func sharedKey() (*rsa.PrivateKey, error) {
+	keyOnce.Do(func() { key, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
+	return key, keyErr
+}
+
+// Logger is the test log: warnings and up unless TGPHONE_TEST_LOG=debug.
+func Logger() *slog.Logger {
+	level := slog.LevelWarn
+	if os.Getenv("TGPHONE_TEST_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// Start runs a sandbox until the test ends.
+func Start(t testing.TB, opts Options) *Env {
+	t.Helper()
+	if opts.Timeouts == (sandbox.CallTimeouts{}) {
+		opts.Timeouts = TestTimeouts
+	}
+	if opts.Logger == nil {
+		opts.Logger = Logger()
+	}
+	k, err := sharedKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	relay, err := reflector.New(reflector.Options{Logger: opts.Logger.With("component", "reflector")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	turnSrv, err := turn.New(turn.Options{Logger: opts.Logger.With("component", "turn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sandbox.New(sandbox.Options{
+		DataDir:       opts.DataDir,
+		Logger:        opts.Logger.With("component", "sandbox"),
+		Timeouts:      opts.Timeouts,
+		Reflectors:    []sandbox.Reflector{{ID: 1, Addr: relay.Addr()}},
+		WebRTCServers: turnSrv.WebRTCServers,
+		Key:           k,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	wg.Add(3)
+	go func() { defer wg.Done(); errc <- srv.Run(ctx) }()
+	go func() { defer wg.Done(); _ = relay.Run(ctx) }()
+	go func() { defer wg.Done(); _ = turnSrv.Run(ctx) }()
+	select {
+	case <-srv.Ready():
+	case err := <-errc:
+		t.Fatalf("sandbox: %v", err)
+	}
+	return &Env{Server: srv, Info: srv.Info(), Reflector: relay, TURN: turnSrv, Logger: opts.Logger, ctx: ctx}
+}
+
+// Account points a new account client at this sandbox; nothing runs yet.
+func (e *Env) Account(t testing.TB, sessionFile string) *account.Client {
+	t.Helper()
+	c, err := account.New(account.Options{
+		Sandbox:     &account.Sandbox{Addr: e.Info.MTProto, DC: e.Info.DC, PublicKeyPEM: e.Info.PublicKey},
+		SessionFile: sessionFile,
+		Logger:      e.Logger.With("component", "account"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Client is a signed-in account running until the test ends.
+type Client struct {
+	*account.Client
+	Self *tg.User
+	// Ctx lives as long as the client's connection.
+	Ctx context.Context
+}
+
+// SignIn runs a new client signed in as a demo user (or a 99966XYYYY
+// number that exists). setup, if given, runs before sign-in, so callbacks
+// such as OnPhoneCall see every update.
+func (e *Env) SignIn(t testing.TB, user string, setup ...func(*account.Client)) *Client {
+	t.Helper()
+	phone, ok := sandbox.DemoPhone(user)
+	if !ok {
+		phone = user
+	}
+	c := e.Account(t, "")
+	for _, f := range setup {
+		f(c)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	ready := make(chan *tg.User, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(ctx context.Context) error {
+			u, err := signIn(ctx, c, phone)
+			if err != nil {
+				return err
+			}
+			ready <- u
+			<-ctx.Done()
+			return nil
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	select {
+	case u := <-ready:
+		return &Client{Client: c, Self: u, Ctx: ctx}
+	case err := <-done:
+		t.Fatalf("sign in as %s: %v", user, err)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("sign in as %s: timed out", user)
+	}
+	return nil
+}
+
+func signIn(ctx context.Context, c *account.Client, phone string) (*tg.User, error) {
+	req, err := c.SendCode(ctx, phone)
+	if err != nil {
+		return nil, err
+	}
+	code, ok := account.TestNumberCode(phone)
+	if !ok {
+		return nil, errors.New("sandboxtest signs in test numbers only")
+	}
+	u, err := c.SignIn(ctx, req, code)
+	if errors.Is(err, account.ErrPasswordNeeded) {
+		u, err = c.CheckPassword(ctx, sandbox.DemoPassword)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.WaitAuthorized(ctx); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
