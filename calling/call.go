@@ -421,12 +421,14 @@ func (c *Call) notify() {
 func (c *Call) finish() {
 	c.disarm()
 	c.stopMedia()
+	// Free the live slot before Done fires, so whoever waits on Done can
+	// place the next call at once.
+	c.mgr.finished(c)
 	c.inboxMu.Lock()
 	close(c.done)
 	c.inbox = nil
 	c.inboxMu.Unlock()
 	c.cancel()
-	c.mgr.finished(c)
 }
 
 // perform executes one action. RPCs run on their own goroutines and report

@@ -80,6 +80,7 @@ type Manager struct {
 	calls    map[int64]*Call // by call id
 	pending  *Call           // outgoing call whose id requestCall has not returned yet
 	live     *Call           // the one non-terminal call
+	orphans  []orphan        // discards that overtook requestCall's answer
 }
 
 // NewManager builds a Manager; call Attach to receive updates.
@@ -216,9 +217,17 @@ func (m *Manager) HandlePhoneCall(pc tg.PhoneCallClass, users map[int64]*tg.User
 	id := pc.GetID()
 	m.mu.Lock()
 	c := m.calls[id]
-	if c == nil && m.pending != nil && adminOf(pc) == m.cfg.SelfID {
-		// The update overtook requestCall's answer: it belongs to our pending call.
-		c = m.pending
+	if c == nil && m.pending != nil {
+		if adminOf(pc) == m.cfg.SelfID {
+			// The update overtook requestCall's answer: it belongs to our pending call.
+			c = m.pending
+		} else if adminOf(pc) == 0 {
+			// A discard carries only the call id, so it cannot be matched to
+			// the pending call yet: keep it until requestCall's answer names it.
+			m.keepOrphan(pc)
+			m.mu.Unlock()
+			return
+		}
 	}
 	m.mu.Unlock()
 	if c == nil {
@@ -358,6 +367,39 @@ func (m *Manager) adopt(c *Call, id int64) {
 	m.calls[id] = c
 	if m.pending == c {
 		m.pending = nil
+	}
+	kept := m.orphans[:0]
+	for _, o := range m.orphans {
+		if o.pc.GetID() == id {
+			c.post(input{Event: eventFor(o.pc), pc: o.pc})
+		} else {
+			kept = append(kept, o)
+		}
+	}
+	m.orphans = kept
+}
+
+// orphan is an update for a call id not known yet.
+type orphan struct {
+	pc tg.PhoneCallClass
+	at time.Time
+}
+
+// maxOrphans bounds what a flood of updates for unknown calls can hold.
+const maxOrphans = 16
+
+// keepOrphan holds pc for adopt, dropping old ones. Caller holds mu.
+func (m *Manager) keepOrphan(pc tg.PhoneCallClass) {
+	now := time.Now()
+	kept := m.orphans[:0]
+	for _, o := range m.orphans {
+		if now.Sub(o.at) < m.timeouts.Receive {
+			kept = append(kept, o)
+		}
+	}
+	m.orphans = append(kept, orphan{pc: pc, at: now})
+	if len(m.orphans) > maxOrphans {
+		m.orphans = m.orphans[len(m.orphans)-maxOrphans:]
 	}
 }
 

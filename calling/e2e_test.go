@@ -1,0 +1,263 @@
+package calling_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/audio"
+	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/sandbox/sandboxtest"
+)
+
+// End-to-end: the sandbox and two headless tgphone clients on loopback,
+// real MTProto, real DH, real media engines on virtual audio devices.
+
+type party struct {
+	t        *testing.T
+	c        *sandboxtest.Client
+	m        *calling.Manager
+	incoming chan *calling.Call
+
+	mu     sync.Mutex
+	states map[int64][]calling.State
+}
+
+func newParty(t *testing.T, env *sandboxtest.Env, user, only string) *party {
+	t.Helper()
+	c := env.SignIn(t, user)
+	engines, versions, err := calling.DefaultEngines(only)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &party{t: t, c: c, incoming: make(chan *calling.Call, 4), states: map[int64][]calling.State{}}
+	p.m = calling.NewManager(calling.Config{
+		API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
+		OpenAudio:  calling.AudioOpener(audio.Config{Input: "tone:440", Output: "null", Ring: "null"}, env.Logger),
+		OnIncoming: func(call *calling.Call) { p.incoming <- call },
+		OnChange: func(s calling.Snapshot) {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			h := p.states[s.ID]
+			if len(h) == 0 || h[len(h)-1] != s.State {
+				p.states[s.ID] = append(h, s.State)
+			}
+		},
+		Logger: env.Logger.With("user", user),
+	})
+	p.m.Attach(c.Client)
+	if err := p.m.LoadConfig(c.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p *party) contact(t *testing.T, query string) account.Contact {
+	t.Helper()
+	ct, err := p.c.Resolve(ctx(t), query)
+	if err != nil {
+		t.Fatalf("resolve %s: %v", query, err)
+	}
+	return ct
+}
+
+func (p *party) waitIncoming(t *testing.T) *calling.Call {
+	t.Helper()
+	select {
+	case c := <-p.incoming:
+		return c
+	case <-time.After(20 * time.Second):
+		t.Fatal("no incoming call")
+	}
+	return nil
+}
+
+func (p *party) reached(id int64, s calling.State) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, x := range p.states[id] {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// waitState polls a call until pred holds for its snapshot.
+func waitState(t *testing.T, c *calling.Call, what string, pred func(calling.Snapshot) bool) calling.Snapshot {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		s := c.Snapshot()
+		if pred(s) {
+			return s
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("call never reached %s; last state %s (err %v)", what, s.State, s.Err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestE2EAnsweredCall(t *testing.T) {
+	for _, version := range []string{"9.0.0", "2.4.4"} {
+		t.Run(version, func(t *testing.T) {
+			env := sandboxtest.Start(t, sandboxtest.Options{})
+			alice := newParty(t, env, "alice", "")
+			bob := newParty(t, env, "bob", version)
+
+			out, err := alice.m.Dial(alice.contact(t, "@bob"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bob.waitIncoming(t)
+			if got := in.Snapshot().Peer.Name(); got != "Alice Archer" {
+				t.Errorf("bob sees the call from %q, want Alice Archer", got)
+			}
+			waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
+			in.Answer()
+			so := waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+			si := waitState(t, in, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+			if so.KeyFingerprint == 0 || so.KeyFingerprint != si.KeyFingerprint {
+				t.Errorf("fingerprints differ: caller %x, callee %x", so.KeyFingerprint, si.KeyFingerprint)
+			}
+			if so.Emoji != si.Emoji || so.Emoji[0] == "" {
+				t.Errorf("emoji differ: caller %v, callee %v", so.Emoji, si.Emoji)
+			}
+			if so.LibraryVersion != version || si.LibraryVersion != version {
+				t.Errorf("library versions %q/%q, want %q", so.LibraryVersion, si.LibraryVersion, version)
+			}
+			for _, st := range []calling.State{calling.StateExchangingKeys, calling.StateConnecting} {
+				if !alice.reached(so.ID, st) || !bob.reached(si.ID, st) {
+					t.Errorf("a side skipped %s: alice %v, bob %v", st, alice.states[so.ID], bob.states[si.ID])
+				}
+			}
+			time.Sleep(1100 * time.Millisecond) // a call of at least one second
+			out.Hangup()
+			<-out.Done()
+			waitState(t, in, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
+			if s := out.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
+				t.Errorf("caller ended in %s (%v)", s.State, s.Err)
+			}
+			if s := in.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
+				t.Errorf("callee ended in %s (%v)", s.State, s.Err)
+			}
+			checkHistory(t, alice, bob.c.Self.ID, account.CallOutgoing)
+			checkHistory(t, bob, alice.c.Self.ID, account.CallIncoming)
+		})
+	}
+}
+
+func checkHistory(t *testing.T, p *party, peer int64, kind account.CallKind) {
+	t.Helper()
+	h, err := p.c.CallHistory(ctx(t), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) == 0 {
+		t.Fatalf("%s has no call history", p.c.Self.FirstName)
+	}
+	if h[0].Peer.ID != peer || h[0].Kind != kind {
+		t.Errorf("%s's last call: %+v, want peer %d kind %v", p.c.Self.FirstName, h[0], peer, kind)
+	}
+}
+
+func TestE2ECallEndings(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	alice := newParty(t, env, "alice", "")
+	bob := newParty(t, env, "bob", "")
+
+	t.Run("hang up while ringing is missed", func(t *testing.T) {
+		out, err := alice.m.Dial(alice.contact(t, "@bob"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := bob.waitIncoming(t)
+		waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
+		out.Hangup()
+		<-out.Done()
+		s := waitState(t, in, "terminal", func(s calling.Snapshot) bool { return s.State.Terminal() })
+		if s.State != calling.StateMissed {
+			t.Errorf("bob's call ended %s, want missed", s.State)
+		}
+		checkHistory(t, bob, alice.c.Self.ID, account.CallMissed)
+	})
+	t.Run("ring timeout is missed", func(t *testing.T) {
+		out, err := alice.m.Dial(alice.contact(t, "@bob"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := bob.waitIncoming(t)
+		<-out.Done()
+		if s := out.Snapshot(); s.State != calling.StateMissed {
+			t.Errorf("alice's call ended %s, want missed", s.State)
+		}
+		if s := waitState(t, in, "terminal", func(s calling.Snapshot) bool { return s.State.Terminal() }); s.State != calling.StateMissed {
+			t.Errorf("bob's call ended %s, want missed", s.State)
+		}
+	})
+	t.Run("declined", func(t *testing.T) {
+		out, err := alice.m.Dial(alice.contact(t, "@bob"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := bob.waitIncoming(t)
+		in.Decline()
+		<-out.Done()
+		if s := out.Snapshot(); s.State != calling.StateBusy && s.State != calling.StateDeclined {
+			t.Errorf("alice's declined call ended %s", s.State)
+		}
+	})
+
+	for _, tt := range []struct {
+		to      string
+		state   calling.State
+		err     error
+		message string
+	}{
+		{to: "@busy", state: calling.StateBusy, message: "Busy Line is busy."},
+		{to: "@private", state: calling.StateFailed, err: calling.ErrPrivacyRestricted,
+			message: "Private Person's privacy settings do not allow calls."},
+		{to: "@blocked", state: calling.StateFailed, err: calling.ErrBlocked,
+			message: "You cannot call Blocking Account: one of you has blocked the other."},
+		{to: "@old", state: calling.StateFailed, err: calling.ErrPeerOutdated,
+			message: "Old App uses an app version that cannot take calls from tgphone."},
+	} {
+		t.Run(tt.to, func(t *testing.T) {
+			out, err := alice.m.Dial(alice.contact(t, tt.to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-out.Done()
+			s := out.Snapshot()
+			if s.State != tt.state || (tt.err != nil && !errors.Is(s.Err, tt.err)) {
+				t.Errorf("call to %s ended %s (%v), want %s (%v)", tt.to, s.State, s.Err, tt.state, tt.err)
+			}
+			if s.Message != tt.message {
+				t.Errorf("call to %s says %q, want %q", tt.to, s.Message, tt.message)
+			}
+		})
+	}
+	t.Run("invalid user id", func(t *testing.T) {
+		bad := alice.contact(t, "@bob")
+		bad.AccessHash++
+		out, err := alice.m.Dial(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-out.Done()
+		if s := out.Snapshot(); !errors.Is(s.Err, calling.ErrUserInvalid) || s.Message != "This user cannot be called." {
+			t.Errorf("call with a bad access hash ended %s (%v) %q", s.State, s.Err, s.Message)
+		}
+	})
+}
