@@ -82,11 +82,14 @@ func New(opts Options) (*Client, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{opts: opts, log: opts.Logger, authed: make(chan struct{}), disp: tg.NewUpdateDispatcher()}
-	c.upd = updates.New(updates.Config{Handler: c.disp, Logger: logslog.New(opts.Logger.With("component", "updates"))})
+	// gotd's own logs are for gotd's developers: its routine INFO lines
+	// (salts, sessions) and the updates manager's first-start WARN about a
+	// missing saved state would only worry our users.
+	c.upd = updates.New(updates.Config{Handler: c.disp, Logger: logslog.New(quieter(opts.Logger, slog.LevelError).With("component", "updates"))})
 	c.registerHandlers()
 
 	topts := telegram.Options{
-		Logger:        logslog.New(opts.Logger.With("component", "mtproto")),
+		Logger:        logslog.New(quieter(opts.Logger, slog.LevelWarn).With("component", "mtproto")),
 		UpdateHandler: c.upd,
 		Device: telegram.DeviceConfig{
 			DeviceModel:   "Desktop",
@@ -385,4 +388,26 @@ func (c *Client) finishAuth(a tg.AuthAuthorizationClass) (*tg.User, error) {
 		return nil, ErrSignUpRequired
 	}
 	return nil, fmt.Errorf("sign in: unexpected answer %T", a)
+}
+
+// quieter drops records below min.
+func quieter(l *slog.Logger, min slog.Level) *slog.Logger {
+	return slog.New(minLevel{Handler: l.Handler(), min: min})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

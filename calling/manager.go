@@ -327,6 +327,7 @@ func (m *Manager) incoming(req *tg.PhoneCallRequested, users map[int64]*tg.User)
 	}
 	c := newCall(m, peer, false)
 	c.id, c.accessHash = req.ID, req.AccessHash
+	c.snap.ID = req.ID
 	c.gaHash = append([]byte(nil), req.GAHash...)
 	c.date = req.Date
 	m.mu.Lock()
