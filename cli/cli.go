@@ -3,6 +3,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch cmd {
+	case "sandbox":
+		err = runSandbox(ctx, rest, stdout, stderr)
+	case "call":
+		err = runCall(ctx, rest, stdout, stderr)
+	case "answer":
+		err = runAnswer(ctx, rest, stdout, stderr)
 	case "media":
 		err = RunMedia(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -30,6 +37,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err != nil {
+		var ex *exitError
+		if errors.As(err, &ex) {
+			return ex.code
+		}
 		fmt.Fprintln(stderr, "tgphone:", err)
 		return 1
 	}
@@ -37,6 +48,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
+  tgphone sandbox [--listen 127.0.0.1:PORT] [--data DIR]
+      run the local Telegram-compatible sandbox (MTProto, reflector, TURN, @echo)
+  tgphone call --as USER --to @name|+phone [--duration 10s] [--protocol VERSION]
+               [--input tone:HZ|FILE.wav|silence] [--record OUT.wav] [--server ADDR]
+      sign in to the sandbox, place one call; JSON lines on stdout
+  tgphone answer --as USER [same audio flags] [--duration 10s]
+      wait for one incoming call and answer it; JSON lines on stdout
   tgphone media --engine legacy --key-file K --outgoing|--incoming --relay ID,IP,PORT,TAGHEX [flags]
       run the legacy media engine alone with a given key and relays; JSON lines on stdout
 `
+
+// exitError carries an exit code for a failure already reported on stdout.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }

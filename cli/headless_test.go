@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tgphone/tgphone/audio"
+	"github.com/tgphone/tgphone/internal/tone"
+)
+
+// syncBuffer collects a command's stdout while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) events(t *testing.T) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(s.b.Bytes()))
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("stdout line is not JSON: %q", sc.Text())
+		}
+		if _, ok := m["t_ms"]; !ok {
+			t.Errorf("event without t_ms: %q", sc.Text())
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func find(events []map[string]any, name string) map[string]any {
+	for _, e := range events {
+		if e["event"] == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// startTestStack runs the sandbox stack (with @echo) in a temp folder.
+func startTestStack(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := startStack(ctx, "127.0.0.1:0", dir, newLogger(io.Discard, 0))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-st.done
+	})
+	return dir
+}
+
+func recordedTone(t *testing.T, path string) float64 {
+	t.Helper()
+	pcm, err := audio.ReadWAV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pcm) < 48000 {
+		t.Fatalf("%s holds %d samples, want a second or more", path, len(pcm))
+	}
+	return tone.Dominant(pcm[len(pcm)/4:], 200, 1200)
+}
+
+func TestCallAndAnswerCommands(t *testing.T) {
+	dir := startTestStack(t)
+	rec := t.TempDir()
+	var bobOut, aliceOut syncBuffer
+	// Bounded, so a call that never arrives fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	bobErr := make(chan error, 1)
+	go func() {
+		bobErr <- runAnswer(ctx, []string{"--as", "bob", "--sandbox-dir", dir, "--duration", "3s",
+			"--input", "tone:660", "--record", filepath.Join(rec, "bob.wav")}, &bobOut, io.Discard)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for find(bobOut.events(t), "waiting") == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("answer never started waiting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	err := runCall(ctx, []string{"--as", "alice", "--to", "@bob", "--sandbox-dir", dir,
+		"--duration", "2s", "--input", "tone:440", "--record", filepath.Join(rec, "alice.wav")}, &aliceOut, io.Discard)
+	if err != nil {
+		t.Fatalf("call: %v\n%s", err, aliceOut.b.String())
+	}
+	if err := <-bobErr; err != nil {
+		t.Fatalf("answer: %v\n%s", err, bobOut.b.String())
+	}
+	a, b := aliceOut.events(t), bobOut.events(t)
+	ka, kb := find(a, "keys"), find(b, "keys")
+	if ka == nil || kb == nil {
+		t.Fatalf("no keys line: alice %v, bob %v", a, b)
+	}
+	if ka["key_fingerprint"] != kb["key_fingerprint"] || !equalJSON(ka["emoji"], kb["emoji"]) {
+		t.Errorf("keys differ: alice %v, bob %v", ka, kb)
+	}
+	if in := find(b, "incoming"); in == nil || in["from"] != "Alice Archer" {
+		t.Errorf("bob's incoming line: %v", in)
+	}
+	if last := a[len(a)-1]; last["event"] != "ended" || last["state"] != "ended" || last["error"] != "" {
+		t.Errorf("alice's last line: %v", last)
+	}
+	if f := recordedTone(t, filepath.Join(rec, "alice.wav")); math.Abs(f-660) > 2 {
+		t.Errorf("alice heard %.2f Hz, bob sent 660", f)
+	}
+	if f := recordedTone(t, filepath.Join(rec, "bob.wav")); math.Abs(f-440) > 2 {
+		t.Errorf("bob heard %.2f Hz, alice sent 440", f)
+	}
+}
+
+func equalJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}
+
+// TestEchoContact: @echo answers and plays your voice back, on both engines.
+func TestEchoContact(t *testing.T) {
+	dir := startTestStack(t)
+	for _, version := range []string{"9.0.0", "2.4.4"} {
+		t.Run(version, func(t *testing.T) {
+			var out syncBuffer
+			wav := filepath.Join(t.TempDir(), "heard.wav")
+			err := runCall(context.Background(), []string{"--as", "alice", "--to", "@echo", "--sandbox-dir", dir,
+				"--duration", "3s", "--protocol", version, "--input", "tone:523", "--record", wav}, &out, io.Discard)
+			if err != nil {
+				t.Fatalf("call @echo: %v\n%s", err, out.b.String())
+			}
+			if k := find(out.events(t), "keys"); k == nil || k["library_version"] != version {
+				t.Errorf("keys line %v, want library_version %s", k, version)
+			}
+			if f := recordedTone(t, wav); math.Abs(f-523) > 2 {
+				t.Errorf("heard %.2f Hz back from @echo, sent 523", f)
+			}
+		})
+	}
+}
+
+func TestCallErrorsExitNonZero(t *testing.T) {
+	dir := startTestStack(t)
+	for _, tt := range []struct{ to, code string }{
+		{"@private", "privacy_restricted"}, {"@blocked", "blocked"}, {"@old", "peer_outdated"}, {"@nobody_here", "not_found"},
+	} {
+		var out syncBuffer
+		err := runCall(context.Background(), []string{"--as", "alice", "--to", tt.to, "--sandbox-dir", dir}, &out, io.Discard)
+		ev := out.events(t)
+		if err == nil || len(ev) == 0 {
+			t.Fatalf("call %s: err %v, output %v", tt.to, err, ev)
+		}
+		if last := ev[len(ev)-1]; last["error"] != tt.code || last["message"] == "" {
+			t.Errorf("call %s: last line %v, want error %s with a message", tt.to, last, tt.code)
+		}
+	}
+}

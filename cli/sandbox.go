@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+)
+
+func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", DefaultSandboxListen, "MTProto listen address (loopback unless you mean otherwise)")
+	data := fs.String("data", dataDir("sandbox"), "folder for accounts, sessions and history")
+	verbose := fs.Bool("v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := newLogger(stderr, level)
+	st, err := startStack(ctx, *listen, *data, log)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	line, err := json.Marshal(struct {
+		MTProto   string `json:"mtproto"`
+		DC        int    `json:"dc"`
+		Reflector string `json:"reflector"`
+		TURN      string `json:"turn"`
+		Data      string `json:"data"`
+		PublicKey string `json:"public_key"`
+	}{st.info.MTProto, st.info.DC, st.reflector, st.turn, *data, st.info.PublicKey})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, string(line))
+	return <-st.done
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
