@@ -10,6 +10,7 @@ import (
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/sandbox"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
 
@@ -17,7 +18,6 @@ import (
 // real MTProto, real DH, real media engines on virtual audio devices.
 
 type party struct {
-	t        *testing.T
 	c        *sandboxtest.Client
 	m        *calling.Manager
 	incoming chan *calling.Call
@@ -26,14 +26,14 @@ type party struct {
 	states map[int64][]calling.State
 }
 
-func newParty(t *testing.T, env *sandboxtest.Env, user, only string) *party {
+func newParty(t testing.TB, env *sandboxtest.Env, user, only string) *party {
 	t.Helper()
 	c := env.SignIn(t, user)
 	engines, versions, err := calling.DefaultEngines(only)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &party{t: t, c: c, incoming: make(chan *calling.Call, 4), states: map[int64][]calling.State{}}
+	p := &party{c: c, incoming: make(chan *calling.Call, 4), states: map[int64][]calling.State{}}
 	p.m = calling.NewManager(calling.Config{
 		API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
 		OpenAudio:  calling.AudioOpener(audio.Config{Input: "tone:440", Output: "null", Ring: "null"}, env.Logger),
@@ -260,4 +260,107 @@ func TestE2ECallEndings(t *testing.T) {
 			t.Errorf("call with a bad access hash ended %s (%v) %q", s.State, s.Err, s.Message)
 		}
 	})
+}
+
+// TestE2EHostileServer: a server that lies about the DH values gets the
+// call ended as failed with "encryption check failed" and a discard with
+// reason disconnect, on the side that can tell.
+func TestE2EHostileServer(t *testing.T) {
+	for _, tt := range []struct {
+		mode        sandbox.Hostile
+		callerFails bool // else the callee is the one that can tell
+	}{
+		{mode: sandbox.HostileShortGB, callerFails: true},
+		{mode: sandbox.HostileGBOutOfRange, callerFails: true},
+		{mode: sandbox.HostileWrongGAHash},
+		{mode: sandbox.HostileWrongFingerprint},
+		{mode: sandbox.HostileShortGA},
+		{mode: sandbox.HostileBadPrime, callerFails: true},
+	} {
+		t.Run(string(tt.mode), func(t *testing.T) {
+			env := sandboxtest.Start(t, sandboxtest.Options{Hostile: tt.mode})
+			alice := newParty(t, env, "alice", "")
+			bob := newParty(t, env, "bob", "")
+			out, err := alice.m.Dial(alice.contact(t, "@bob"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in *calling.Call
+			if tt.mode != sandbox.HostileBadPrime {
+				in = bob.waitIncoming(t)
+				in.Answer()
+			}
+			failing, other := out, in
+			if !tt.callerFails {
+				failing, other = in, out
+			}
+			s := waitState(t, failing, "failed", func(s calling.Snapshot) bool { return s.State.Terminal() })
+			if s.State != calling.StateFailed || !errors.Is(s.Err, calling.ErrEncryption) ||
+				s.Message != "Encryption check failed; the call was ended to keep it private." {
+				t.Errorf("the checking side ended %s (%v) %q, want failed with the encryption sentence", s.State, s.Err, s.Message)
+			}
+			if other != nil {
+				waitState(t, other, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
+			}
+			checking := alice
+			if !tt.callerFails {
+				checking = bob
+			}
+			h, err := checking.c.CallHistory(ctx(t), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.mode == sandbox.HostileBadPrime {
+				// The prime is refused before phone.requestCall: no call, nothing to discard.
+				if len(h) != 0 {
+					t.Errorf("a call refused before requestCall left history: %+v", h)
+				}
+				return
+			}
+			if len(h) != 1 || h[0].Reason != "disconnect" {
+				t.Errorf("history after the failed call: %+v, want reason disconnect", h)
+			}
+		})
+	}
+}
+
+// BenchmarkCallSetup measures phone.requestCall → both sides connecting
+// on loopback through the sandbox: DH on both sides, five MTProto round
+// trips and the updates in between (goal ≤ 100 ms).
+func BenchmarkCallSetup(b *testing.B) {
+	env := sandboxtest.Start(b, sandboxtest.Options{})
+	alice := newParty(b, env, "alice", "")
+	bob := newParty(b, env, "bob", "")
+	peer, err := alice.c.Resolve(context.Background(), "@bob")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		out, err := alice.m.Dial(peer)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in := <-bob.incoming
+		in.Answer()
+		connecting := func(c *calling.Call) {
+			for c.Snapshot().State < calling.StateConnecting {
+				if c.Snapshot().State.Terminal() {
+					b.Fatalf("call ended %s: %v", c.Snapshot().State, c.Snapshot().Err)
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		connecting(out)
+		connecting(in)
+		total += time.Since(start)
+		b.StopTimer()
+		out.Hangup()
+		<-out.Done()
+		<-in.Done()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-connecting")
 }

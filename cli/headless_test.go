@@ -60,7 +60,7 @@ func startTestStack(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := startStack(ctx, "127.0.0.1:0", dir, newLogger(io.Discard, 0))
+	st, err := startStack(ctx, stackConfig{listen: "127.0.0.1:0", dataDir: dir}, newLogger(io.Discard, 0))
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/tgphone/tgphone/sandbox"
 )
 
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -15,7 +17,12 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	listen := fs.String("listen", DefaultSandboxListen, "MTProto listen address (loopback unless you mean otherwise)")
 	data := fs.String("data", dataDir("sandbox"), "folder for accounts, sessions and history")
 	verbose := fs.Bool("v", false, "debug logging")
+	hostileFlag := fs.String("hostile", "", "send malicious values to test clients: "+sandbox.HostileNames())
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	hostile, err := sandbox.ParseHostile(*hostileFlag)
+	if err != nil {
 		return err
 	}
 	level := slog.LevelInfo
@@ -23,7 +30,10 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		level = slog.LevelDebug
 	}
 	log := newLogger(stderr, level)
-	st, err := startStack(ctx, *listen, *data, log)
+	if hostile != sandbox.HostileNone {
+		log.Warn("hostile mode: this sandbox lies to its clients on purpose", "mode", hostile)
+	}
+	st, err := startStack(ctx, stackConfig{listen: *listen, dataDir: *data, hostile: hostile}, log)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

@@ -21,6 +21,12 @@ import (
 // a fixed loopback port, so sessions saved against it stay valid across restarts.
 const DefaultSandboxListen = "127.0.0.1:44344"
 
+// stackConfig says where the sandbox listens and keeps its data.
+type stackConfig struct {
+	listen, dataDir string
+	hostile         sandbox.Hostile
+}
+
 // stack is a running sandbox with its UDP reflector, TURN server and the
 // @echo bot: everything a user needs to try tgphone on one machine.
 type stack struct {
@@ -32,7 +38,8 @@ type stack struct {
 
 // startStack starts the sandbox stack; it runs until ctx ends, then done
 // delivers the first error (nil on a clean stop).
-func startStack(ctx context.Context, listen, dataDir string, log *slog.Logger) (*stack, error) {
+func startStack(ctx context.Context, cfg stackConfig, log *slog.Logger) (*stack, error) {
+	listen, dataDir := cfg.listen, cfg.dataDir
 	relay, err := reflector.New(reflector.Options{Logger: log.With("component", "reflector")})
 	if err != nil {
 		return nil, fmt.Errorf("reflector: %w", err)
@@ -46,6 +53,7 @@ func startStack(ctx context.Context, listen, dataDir string, log *slog.Logger) (
 		Listen: listen, DataDir: dataDir, Logger: log.With("component", "sandbox"),
 		Reflectors:    []sandbox.Reflector{{ID: 1, Addr: relay.Addr()}},
 		WebRTCServers: turnSrv.WebRTCServers,
+		Hostile:       cfg.hostile,
 	})
 	if err != nil {
 		_ = relay.Stop()
@@ -163,7 +171,7 @@ func startLocalSandbox(ctx context.Context, log *slog.Logger) (sandbox.Info, fun
 		return info, func() {}, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	st, err := startStack(ctx, DefaultSandboxListen, dir, log)
+	st, err := startStack(ctx, stackConfig{listen: DefaultSandboxListen, dataDir: dir}, log)
 	if err != nil {
 		cancel()
 		return sandbox.Info{}, nil, err

@@ -233,7 +233,7 @@ func (s *Server) requestCall(ctx context.Context, req *tg.PhoneRequestCallReques
 	requested := &tg.PhoneCallRequested{ID: c.id, AccessHash: c.accessHash, Date: c.date, AdminID: c.admin,
 		ParticipantID: c.part, GAHash: c.gAHash, Protocol: c.protocol, Video: c.video}
 	requested.SetFlags()
-	ds := s.updatesFor(callee.ID, nil, users, phoneUpdate(requested))
+	ds := s.updatesFor(callee.ID, nil, users, phoneUpdate(s.tamper(requested)))
 	s.expireAfter(c, s.opts.Timeouts.Receive+s.opts.Timeouts.Ring+expirySlack, callRequested, "missed")
 	res := &tg.PhonePhoneCall{PhoneCall: c.waiting(), Users: s.callUsers(me.ID, c)}
 	busy := callee.Behaviour == behaviourBusy
@@ -344,7 +344,7 @@ func (s *Server) acceptCall(ctx context.Context, req *tg.PhoneAcceptCallRequest)
 	accepted := &tg.PhoneCallAccepted{ID: c.id, AccessHash: c.accessHash, Date: c.date, AdminID: c.admin,
 		ParticipantID: c.part, GB: c.gB, Protocol: p, Video: c.video}
 	accepted.SetFlags()
-	ds := s.updatesFor(c.admin, nil, users, phoneUpdate(accepted))
+	ds := s.updatesFor(c.admin, nil, users, phoneUpdate(s.tamper(accepted)))
 	// The callee's other devices stop ringing: answered elsewhere.
 	elsewhere := &tg.PhoneCallDiscarded{ID: c.id}
 	ds = append(ds, s.updatesFor(c.part, sess, users, phoneUpdate(elsewhere))...)
@@ -400,7 +400,7 @@ func (s *Server) confirmCall(ctx context.Context, req *tg.PhoneConfirmCallReques
 	}
 	var ds []delivery
 	if a := c.answering; a != nil && a.conn != nil {
-		ds = append(ds, delivery{sess: a, msg: s.updatesBox(c.part, []int64{c.admin, c.part}, phoneUpdate(s.active(c, c.part)))})
+		ds = append(ds, delivery{sess: a, msg: s.updatesBox(c.part, []int64{c.admin, c.part}, phoneUpdate(s.tamper(s.active(c, c.part))))})
 	}
 	res := &tg.PhonePhoneCall{PhoneCall: s.active(c, me.ID), Users: s.callUsers(me.ID, c)}
 	s.mu.Unlock()

@@ -47,6 +47,8 @@ type Options struct {
 	Key *rsa.PrivateKey
 	// Rand is the randomness source; nil is crypto/rand.
 	Rand io.Reader
+	// Hostile, when set, makes the server send one kind of malicious value.
+	Hostile Hostile
 }
 
 // CallTimeouts are the four call timeouts of help.getConfig (spec §2.8).

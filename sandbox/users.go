@@ -12,8 +12,6 @@ import (
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
-
-	tgcrypto "github.com/tgphone/tgphone/crypto"
 )
 
 var (
@@ -306,7 +304,7 @@ func (s *Server) getDHConfig(ctx context.Context, req *tg.MessagesGetDhConfigReq
 	if req.Version == s.dhConfig.version {
 		return &tg.MessagesDhConfigNotModified{Random: random}, nil
 	}
-	return &tg.MessagesDhConfig{G: 3, P: tgcrypto.TelegramPrime(), Version: s.dhConfig.version, Random: random}, nil
+	return &tg.MessagesDhConfig{G: 3, P: s.dhPrime(), Version: s.dhConfig.version, Random: random}, nil
 }
 
 // dhConfig is the sandbox's DH parameters version: Telegram bumps it when

@@ -36,6 +36,8 @@ type Options struct {
 	DataDir string
 	// Logger defaults to warnings on stderr (debug with TGPHONE_TEST_LOG=debug).
 	Logger *slog.Logger
+	// Hostile makes the server send one kind of malicious value.
+	Hostile sandbox.Hostile
 }
 
 // TestTimeouts are the call timeouts a test sandbox announces by default.
@@ -107,6 +109,7 @@ func Start(t testing.TB, opts Options) *Env {
 		Reflectors:    []sandbox.Reflector{{ID: 1, Addr: relay.Addr()}},
 		WebRTCServers: turnSrv.WebRTCServers,
 		Key:           k,
+		Hostile:       opts.Hostile,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,96 @@
+package sandbox
+
+import (
+	"bytes"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/gotd/td/tg"
+
+	tgcrypto "github.com/tgphone/tgphone/crypto"
+)
+
+// Hostile makes the sandbox lie the way a compromised or buggy server
+// could, so clients can be shown to refuse it (issue: hostile input).
+type Hostile string
+
+const (
+	HostileNone             Hostile = ""
+	HostileShortGB          Hostile = "short-gb"          // caller gets a 128-byte g_b
+	HostileGBOutOfRange     Hostile = "gb-out-of-range"   // caller gets g_b = 1
+	HostileWrongGAHash      Hostile = "wrong-ga-hash"     // callee gets a g_a_hash that will not match g_a
+	HostileWrongFingerprint Hostile = "wrong-fingerprint" // callee gets a key_fingerprint off by one bit
+	HostileBadPrime         Hostile = "bad-prime"         // getDhConfig serves a prime that is not safe
+	HostileShortGA          Hostile = "short-ga"          // callee gets a 64-byte g_a
+)
+
+// HostileModes lists every mode, for flags and tests.
+var HostileModes = []Hostile{HostileShortGB, HostileGBOutOfRange, HostileWrongGAHash,
+	HostileWrongFingerprint, HostileBadPrime, HostileShortGA}
+
+// ParseHostile reads a --hostile flag value.
+func ParseHostile(s string) (Hostile, error) {
+	if s == "" {
+		return HostileNone, nil
+	}
+	for _, h := range HostileModes {
+		if string(h) == s {
+			return h, nil
+		}
+	}
+	return "", fmt.Errorf("unknown hostile mode %q (have %s)", s, HostileNames())
+}
+
+// HostileNames lists the modes for help texts.
+func HostileNames() string {
+	names := make([]string, len(HostileModes))
+	for i, h := range HostileModes {
+		names[i] = string(h)
+	}
+	return strings.Join(names, ", ")
+}
+
+// tamper rewrites a phone call object on its way to a client.
+func (s *Server) tamper(pc tg.PhoneCallClass) tg.PhoneCallClass {
+	switch v := pc.(type) {
+	case *tg.PhoneCallAccepted:
+		c := *v
+		switch s.opts.Hostile {
+		case HostileShortGB:
+			c.GB = bytes.Clone(c.GB[:128])
+		case HostileGBOutOfRange:
+			c.GB = []byte{1}
+		}
+		return &c
+	case *tg.PhoneCallRequested:
+		c := *v
+		if s.opts.Hostile == HostileWrongGAHash {
+			c.GAHash = bytes.Clone(c.GAHash)
+			c.GAHash[0] ^= 0xff
+		}
+		return &c
+	case *tg.PhoneCall:
+		c := *v
+		switch s.opts.Hostile {
+		case HostileWrongFingerprint:
+			c.KeyFingerprint ^= 1
+		case HostileShortGA:
+			c.GAOrB = bytes.Clone(c.GAOrB[:64])
+		}
+		return &c
+	}
+	return pc
+}
+
+// dhPrime is the prime getDhConfig serves: Telegram's, or in bad-prime
+// mode an odd 2048-bit number that is not a safe prime.
+func (s *Server) dhPrime() []byte {
+	p := tgcrypto.TelegramPrime()
+	if s.opts.Hostile != HostileBadPrime {
+		return p
+	}
+	bad := new(big.Int).SetBytes(p)
+	bad.Add(bad, big.NewInt(2))
+	return bad.FillBytes(make([]byte, 256))
+}
