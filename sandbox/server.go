@@ -383,3 +383,19 @@ func (s *Server) deliver(ds []delivery) {
 		}
 	}
 }
+
+// DropConnections closes every client connection, as a network outage
+// would; clients reconnect on their own and catch up by getDifference.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	conns := map[*mtConn]bool{}
+	for _, sess := range s.sessions {
+		if sess.conn != nil {
+			conns[sess.conn] = true
+		}
+	}
+	s.mu.Unlock()
+	for c := range conns {
+		_ = c.Close()
+	}
+}
