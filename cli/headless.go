@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,7 @@ import (
 // sandbox, run a call manager, print one JSON line per event.
 type headless struct {
 	server, sandboxDir, as, code, password string
-	protocol, input, record                string
+	protocol, input, record, p2p           string
 	duration                               time.Duration
 	verbose                                bool
 
@@ -45,6 +46,7 @@ func (h *headless) flags(name string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&h.input, "input", "silence", "microphone: tone:HZ, FILE.wav or silence")
 	fs.StringVar(&h.record, "record", "", "write what is heard to this WAV file")
 	fs.DurationVar(&h.duration, "duration", 10*time.Second, "hang up this long after the call becomes active")
+	fs.StringVar(&h.p2p, "p2p", "everyone", "peer-to-peer with: everyone, contacts, or nobody (relay only)")
 	fs.BoolVar(&h.verbose, "v", false, "debug logging on stderr")
 	return fs
 }
@@ -126,9 +128,20 @@ func (h *headless) session(ctx context.Context, stderr io.Writer, onChange func(
 		if err != nil {
 			return err
 		}
+		p2p, err := parseP2P(h.p2p)
+		if err != nil {
+			return err
+		}
+		contacts, err := acct.Contacts(ctx)
+		if err != nil {
+			return err
+		}
 		m := calling.NewManager(calling.Config{
 			API: acct.API(), SelfID: me.ID, Engines: engines, Versions: versions,
 			OpenAudio: calling.AudioOpener(h.audioConfig(), log), OnChange: onChange, OnIncoming: onIncoming,
+			P2P: p2p, IsContact: func(id int64) bool {
+				return slices.ContainsFunc(contacts, func(c account.Contact) bool { return c.ID == id })
+			},
 			Logger: log,
 		})
 		m.Attach(acct)
@@ -137,6 +150,18 @@ func (h *headless) session(ctx context.Context, stderr io.Writer, onChange func(
 		}
 		return body(ctx, acct, m)
 	})
+}
+
+func parseP2P(s string) (calling.P2PPolicy, error) {
+	switch s {
+	case "everyone", "":
+		return calling.P2PEveryone, nil
+	case "contacts":
+		return calling.P2PContacts, nil
+	case "nobody":
+		return calling.P2PNobody, nil
+	}
+	return 0, fmt.Errorf("--p2p %q: want everyone, contacts or nobody", s)
 }
 
 // audioConfig maps the audio flags to virtual devices: a tone, a WAV file
@@ -217,8 +242,9 @@ func (p *callPrinter) finish(c *calling.Call) error {
 	return nil
 }
 
-// hangUpAfter hangs up once the call has been active for d.
-func hangUpAfter(ctx context.Context, c *calling.Call, d time.Duration) {
+// hangUpAfter hangs up once the call has been active for d, printing the
+// media statistics of the call first.
+func (h *headless) hangUpAfter(ctx context.Context, c *calling.Call, d time.Duration) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -231,6 +257,12 @@ func hangUpAfter(ctx context.Context, c *calling.Call, d time.Duration) {
 		case <-tick.C:
 			s := c.Snapshot()
 			if !s.ActiveSince.IsZero() && time.Since(s.ActiveSince) >= d {
+				st := s.Stats
+				h.emit("stats", map[string]any{"path": st.Path, "library_version": st.LibraryVersion,
+					"send_bitrate": st.SendBitrate, "recv_bitrate": st.RecvBitrate, "send_loss": st.SendLoss,
+					"recv_loss": st.RecvLoss, "rtt_ms": st.RTT.Milliseconds(), "jitter_ms": st.Jitter.Milliseconds(),
+					"packets_sent": st.PacketsSent, "packets_recv": st.PacketsRecv, "packets_dropped": st.PacketsDropped,
+					"concealed_samples": st.Audio.ConcealedSamples, "total_samples": st.Audio.TotalSamplesReceived})
 				c.Hangup()
 				return
 			}
@@ -260,7 +292,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		hangUpAfter(ctx, c, h.duration)
+		h.hangUpAfter(ctx, c, h.duration)
 		<-c.Done()
 		return p.finish(c)
 	})
@@ -289,7 +321,7 @@ func runAnswer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			s := c.Snapshot()
 			h.emit("incoming", map[string]any{"call_id": s.ID, "from": s.Peer.Name(), "from_id": s.Peer.ID})
 			c.Answer()
-			hangUpAfter(ctx, c, h.duration)
+			h.hangUpAfter(ctx, c, h.duration)
 			<-c.Done()
 			return p.finish(c)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,8 +85,25 @@ func recordedTone(t *testing.T, path string) float64 {
 	return tone.Dominant(pcm[len(pcm)/4:], 200, 1200)
 }
 
+// TestCallAndAnswerCommands: alice calls bob with the headless commands
+// through the sandbox; tones pass both ways on each engine and path.
 func TestCallAndAnswerCommands(t *testing.T) {
 	dir := startTestStack(t)
+	for _, tt := range []struct {
+		version, p2p, path string // path: what the stats line must name
+	}{
+		{version: "9.0.0", p2p: "everyone"},
+		{version: "9.0.0", p2p: "nobody", path: "turn"},
+		{version: "2.4.4", p2p: "everyone"},
+		{version: "2.4.4", p2p: "nobody", path: "relay"},
+	} {
+		t.Run(tt.version+"/p2p="+tt.p2p, func(t *testing.T) {
+			callAndAnswer(t, dir, tt.version, tt.p2p, tt.path)
+		})
+	}
+}
+
+func callAndAnswer(t *testing.T, dir, version, p2p, wantPath string) {
 	rec := t.TempDir()
 	var bobOut, aliceOut syncBuffer
 	// Bounded, so a call that never arrives fails the test instead of hanging it.
@@ -93,7 +111,7 @@ func TestCallAndAnswerCommands(t *testing.T) {
 	defer cancel()
 	bobErr := make(chan error, 1)
 	go func() {
-		bobErr <- runAnswer(ctx, []string{"--as", "bob", "--sandbox-dir", dir, "--duration", "3s",
+		bobErr <- runAnswer(ctx, []string{"--as", "bob", "--sandbox-dir", dir, "--duration", "3s", "--p2p", p2p,
 			"--input", "tone:660", "--record", filepath.Join(rec, "bob.wav")}, &bobOut, io.Discard)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
@@ -103,8 +121,8 @@ func TestCallAndAnswerCommands(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	err := runCall(ctx, []string{"--as", "alice", "--to", "@bob", "--sandbox-dir", dir,
-		"--duration", "2s", "--input", "tone:440", "--record", filepath.Join(rec, "alice.wav")}, &aliceOut, io.Discard)
+	err := runCall(ctx, []string{"--as", "alice", "--to", "@bob", "--sandbox-dir", dir, "--protocol", version,
+		"--p2p", p2p, "--duration", "2s", "--input", "tone:440", "--record", filepath.Join(rec, "alice.wav")}, &aliceOut, io.Discard)
 	if err != nil {
 		t.Fatalf("call: %v\n%s", err, aliceOut.b.String())
 	}
@@ -116,14 +134,21 @@ func TestCallAndAnswerCommands(t *testing.T) {
 	if ka == nil || kb == nil {
 		t.Fatalf("no keys line: alice %v, bob %v", a, b)
 	}
-	if ka["key_fingerprint"] != kb["key_fingerprint"] || !equalJSON(ka["emoji"], kb["emoji"]) {
-		t.Errorf("keys differ: alice %v, bob %v", ka, kb)
+	if ka["key_fingerprint"] != kb["key_fingerprint"] || !equalJSON(ka["emoji"], kb["emoji"]) || ka["library_version"] != version {
+		t.Errorf("keys: alice %v, bob %v (want version %s)", ka, kb, version)
 	}
 	if in := find(b, "incoming"); in == nil || in["from"] != "Alice Archer" {
 		t.Errorf("bob's incoming line: %v", in)
 	}
 	if last := a[len(a)-1]; last["event"] != "ended" || last["state"] != "ended" || last["error"] != "" {
 		t.Errorf("alice's last line: %v", last)
+	}
+	st := find(a, "stats")
+	if st == nil {
+		t.Fatal("no stats line")
+	}
+	if path, _ := st["path"].(string); wantPath != "" && !strings.Contains(path, wantPath) {
+		t.Errorf("media path %q, want %s", path, wantPath)
 	}
 	if f := recordedTone(t, filepath.Join(rec, "alice.wav")); math.Abs(f-660) > 2 {
 		t.Errorf("alice heard %.2f Hz, bob sent 660", f)
