@@ -281,26 +281,34 @@ func (s *Server) serverDiscard(id int64, want callState, reason string) {
 	s.deliver(ds)
 }
 
-func (s *Server) receivedCall(ctx context.Context, in tg.InputPhoneCall) (bool, error) {
+// onCall runs f on the request's call under mu, then sends the pushes f
+// returns. Every phone.* method that names a call goes through here, so
+// the participant check is never forgotten.
+func (s *Server) onCall(ctx context.Context, peer tg.InputPhoneCall, f func(me *account, c *call) ([]delivery, error)) error {
 	s.mu.Lock()
 	me, err := s.me(ctx)
-	if err != nil {
-		s.mu.Unlock()
-		return false, err
-	}
-	c, err := s.findCall(in, me.ID)
-	if err != nil {
-		s.mu.Unlock()
-		return false, err
+	var c *call
+	if err == nil {
+		c, err = s.findCall(peer, me.ID)
 	}
 	var ds []delivery
-	if me.ID == c.part && c.state == callRequested && c.receiveDate == 0 {
-		c.receiveDate = int(time.Now().Unix())
-		ds = s.updatesFor(c.admin, nil, []int64{c.admin, c.part}, phoneUpdate(c.waiting()))
+	if err == nil {
+		ds, err = f(me, c)
 	}
 	s.mu.Unlock()
 	s.deliver(ds)
-	return true, nil
+	return err
+}
+
+func (s *Server) receivedCall(ctx context.Context, in tg.InputPhoneCall) (bool, error) {
+	err := s.onCall(ctx, in, func(me *account, c *call) ([]delivery, error) {
+		if me.ID != c.part || c.state != callRequested || c.receiveDate != 0 {
+			return nil, nil
+		}
+		c.receiveDate = int(time.Now().Unix())
+		return s.updatesFor(c.admin, nil, []int64{c.admin, c.part}, phoneUpdate(c.waiting())), nil
+	})
+	return err == nil, err
 }
 
 func (s *Server) acceptCall(ctx context.Context, req *tg.PhoneAcceptCallRequest) (*tg.PhonePhoneCall, error) {
@@ -311,135 +319,103 @@ func (s *Server) acceptCall(ctx context.Context, req *tg.PhoneAcceptCallRequest)
 		return nil, errGBInvalid
 	}
 	sess := requestOf(ctx).sess
-	s.mu.Lock()
-	me, err := s.me(ctx)
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	c, err := s.findCall(req.Peer, me.ID)
-	switch {
-	case err != nil:
-	case me.ID != c.part:
-		err = errCallPeerInvalid
-	case c.state == callDiscarded:
-		err = errCallAlreadyDeclined
-	case c.state != callRequested:
-		err = errCallAlreadyAccepted
-	}
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	p, err := negotiate(c.protocol, req.Protocol)
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	c.negotiated, c.gB, c.state, c.answering = p, bytes.Clone(req.GB), callAccepted, sess
-	if c.receiveDate == 0 {
-		c.receiveDate = int(time.Now().Unix())
-	}
-	users := []int64{c.admin, c.part}
-	accepted := &tg.PhoneCallAccepted{ID: c.id, AccessHash: c.accessHash, Date: c.date, AdminID: c.admin,
-		ParticipantID: c.part, GB: c.gB, Protocol: p, Video: c.video}
-	accepted.SetFlags()
-	ds := s.updatesFor(c.admin, nil, users, phoneUpdate(s.tamper(accepted)))
-	// The callee's other devices stop ringing: answered elsewhere.
-	elsewhere := &tg.PhoneCallDiscarded{ID: c.id}
-	ds = append(ds, s.updatesFor(c.part, sess, users, phoneUpdate(elsewhere))...)
-	s.expireAfter(c, s.opts.Timeouts.Connect+expirySlack, callAccepted, "disconnect")
-	res := &tg.PhonePhoneCall{PhoneCall: c.waiting(), Users: s.callUsers(me.ID, c)}
-	s.mu.Unlock()
-	s.log.Info("call accepted", "call_id", c.id, "library_version", p.LibraryVersions[0])
-	s.deliver(ds)
-	return res, nil
+	var res *tg.PhonePhoneCall
+	err := s.onCall(ctx, req.Peer, func(me *account, c *call) ([]delivery, error) {
+		switch {
+		case me.ID != c.part:
+			return nil, errCallPeerInvalid
+		case c.state == callDiscarded:
+			return nil, errCallAlreadyDeclined
+		case c.state != callRequested:
+			return nil, errCallAlreadyAccepted
+		}
+		p, err := negotiate(c.protocol, req.Protocol)
+		if err != nil {
+			return nil, err
+		}
+		c.negotiated, c.gB, c.state, c.answering = p, bytes.Clone(req.GB), callAccepted, sess
+		if c.receiveDate == 0 {
+			c.receiveDate = int(time.Now().Unix())
+		}
+		users := []int64{c.admin, c.part}
+		accepted := &tg.PhoneCallAccepted{ID: c.id, AccessHash: c.accessHash, Date: c.date, AdminID: c.admin,
+			ParticipantID: c.part, GB: c.gB, Protocol: p, Video: c.video}
+		accepted.SetFlags()
+		ds := s.updatesFor(c.admin, nil, users, phoneUpdate(s.tamper(accepted)))
+		// The callee's other devices stop ringing: answered elsewhere.
+		ds = append(ds, s.updatesFor(c.part, sess, users, phoneUpdate(&tg.PhoneCallDiscarded{ID: c.id}))...)
+		s.expireAfter(c, s.opts.Timeouts.Connect+expirySlack, callAccepted, "disconnect")
+		res = &tg.PhonePhoneCall{PhoneCall: c.waiting(), Users: s.callUsers(me.ID, c)}
+		s.log.Info("call accepted", "call_id", c.id, "library_version", p.LibraryVersions[0])
+		return ds, nil
+	})
+	return res, err
 }
 
 func (s *Server) confirmCall(ctx context.Context, req *tg.PhoneConfirmCallRequest) (*tg.PhonePhoneCall, error) {
 	if err := checkProtocol(req.Protocol); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	me, err := s.me(ctx)
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	c, err := s.findCall(req.Peer, me.ID)
-	switch {
-	case err != nil:
-	case me.ID != c.admin:
-		err = errCallPeerInvalid
-	case c.state == callDiscarded:
-		err = errCallAlreadyDeclined
-	case c.state == callRequested:
-		err = errCallPeerInvalid // nothing to confirm yet
-	case c.state == callConfirmed:
-		err = errCallAlreadyAccepted
-	}
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	// The server cannot know the key; it can hold the caller to its g_a_hash.
-	if sum := sha256.Sum256(req.GA); !bytes.Equal(sum[:], c.gAHash) {
-		s.mu.Unlock()
-		return nil, errGAInvalid
-	}
-	c.gA, c.fingerprint, c.state = bytes.Clone(req.GA), req.KeyFingerprint, callConfirmed
-	c.startDate = int(time.Now().Unix())
-	if s.opts.WebRTCServers != nil {
-		for _, w := range s.opts.WebRTCServers(c.id) {
-			c.webrtc = append(c.webrtc, &w)
+	var res *tg.PhonePhoneCall
+	err := s.onCall(ctx, req.Peer, func(me *account, c *call) ([]delivery, error) {
+		switch {
+		case me.ID != c.admin:
+			return nil, errCallPeerInvalid
+		case c.state == callDiscarded:
+			return nil, errCallAlreadyDeclined
+		case c.state == callRequested:
+			return nil, errCallPeerInvalid // nothing to confirm yet
+		case c.state == callConfirmed:
+			return nil, errCallAlreadyAccepted
 		}
-	}
-	if t := s.timers[c.id]; t != nil {
-		t.Stop()
-		delete(s.timers, c.id)
-	}
-	var ds []delivery
-	if a := c.answering; a != nil && a.conn != nil {
-		ds = append(ds, delivery{sess: a, msg: s.updatesBox(c.part, []int64{c.admin, c.part}, phoneUpdate(s.tamper(s.active(c, c.part))))})
-	}
-	res := &tg.PhonePhoneCall{PhoneCall: s.active(c, me.ID), Users: s.callUsers(me.ID, c)}
-	s.mu.Unlock()
-	s.log.Info("call confirmed", "call_id", c.id)
-	s.deliver(ds)
-	return res, nil
+		// The server cannot know the key; it can hold the caller to its g_a_hash.
+		if sum := sha256.Sum256(req.GA); !bytes.Equal(sum[:], c.gAHash) {
+			return nil, errGAInvalid
+		}
+		c.gA, c.fingerprint, c.state = bytes.Clone(req.GA), req.KeyFingerprint, callConfirmed
+		c.startDate = int(time.Now().Unix())
+		if s.opts.WebRTCServers != nil {
+			for _, w := range s.opts.WebRTCServers(c.id) {
+				c.webrtc = append(c.webrtc, &w)
+			}
+		}
+		if t := s.timers[c.id]; t != nil {
+			t.Stop()
+			delete(s.timers, c.id)
+		}
+		var ds []delivery
+		if a := c.answering; a != nil && a.conn != nil {
+			ds = append(ds, delivery{sess: a, msg: s.updatesBox(c.part, []int64{c.admin, c.part},
+				phoneUpdate(s.tamper(s.active(c, c.part))))})
+		}
+		res = &tg.PhonePhoneCall{PhoneCall: s.active(c, me.ID), Users: s.callUsers(me.ID, c)}
+		s.log.Info("call confirmed", "call_id", c.id)
+		return ds, nil
+	})
+	return res, err
 }
 
 func (s *Server) discardCall(ctx context.Context, req *tg.PhoneDiscardCallRequest) (tg.UpdatesClass, error) {
 	sess := requestOf(ctx).sess
-	s.mu.Lock()
-	me, err := s.me(ctx)
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	c, err := s.findCall(req.Peer, me.ID)
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	users := []int64{c.admin, c.part}
-	if c.state == callDiscarded {
-		// Both sides hung up at once: the second one learns how it ended.
-		res := s.updatesBox(me.ID, users, phoneUpdate(c.discarded()))
-		s.mu.Unlock()
-		return res, nil
-	}
-	reason := reasonName(req.Reason)
-	duration := 0
-	if c.state == callConfirmed {
-		duration = max(0, min(req.Duration, int(time.Now().Unix())-c.startDate+1))
-	}
-	ds := s.finishCall(c, sess, reason, duration)
-	res := s.updatesBox(me.ID, users, phoneUpdate(c.discarded()))
-	s.mu.Unlock()
-	s.log.Info("call discarded", "call_id", c.id, "by", me.ID, "reason", reason, "duration", duration)
-	s.deliver(ds)
-	return res, nil
+	var res tg.UpdatesClass
+	err := s.onCall(ctx, req.Peer, func(me *account, c *call) ([]delivery, error) {
+		users := []int64{c.admin, c.part}
+		if c.state == callDiscarded {
+			// Both sides hung up at once: the second one learns how it ended.
+			res = s.updatesBox(me.ID, users, phoneUpdate(c.discarded()))
+			return nil, nil
+		}
+		reason := reasonName(req.Reason)
+		duration := 0
+		if c.state == callConfirmed {
+			duration = max(0, min(req.Duration, int(time.Now().Unix())-c.startDate+1))
+		}
+		ds := s.finishCall(c, sess, reason, duration)
+		res = s.updatesBox(me.ID, users, phoneUpdate(c.discarded()))
+		s.log.Info("call discarded", "call_id", c.id, "by", me.ID, "reason", reason, "duration", duration)
+		return ds, nil
+	})
+	return res, err
 }
 
 // finishCall marks c discarded, writes both history entries and returns
@@ -482,52 +458,33 @@ func (s *Server) sendSignalingData(ctx context.Context, req *tg.PhoneSendSignali
 		return false, errSignalingTooLong
 	}
 	sess := requestOf(ctx).sess
-	s.mu.Lock()
-	me, err := s.me(ctx)
-	if err != nil {
-		s.mu.Unlock()
-		return false, err
-	}
-	c, err := s.findCall(req.Peer, me.ID)
-	if err == nil && (c.state == callDiscarded || c.state == callRequested) {
-		err = errCallPeerInvalid
-	}
-	if err == nil && me.ID == c.part && c.answering != sess {
-		err = errCallPeerInvalid // only the device that answered takes part
-	}
-	if err != nil {
-		s.mu.Unlock()
-		return false, err
-	}
-	up := &tg.UpdatePhoneCallSignalingData{PhoneCallID: c.id, Data: bytes.Clone(req.Data)}
-	var ds []delivery
-	if me.ID == c.admin {
-		if a := c.answering; a != nil && a.conn != nil {
-			ds = append(ds, delivery{sess: a, msg: &tg.Updates{Updates: []tg.UpdateClass{up}, Date: int(time.Now().Unix())}})
+	err := s.onCall(ctx, req.Peer, func(me *account, c *call) ([]delivery, error) {
+		if c.state == callDiscarded || c.state == callRequested || (me.ID == c.part && c.answering != sess) {
+			return nil, errCallPeerInvalid // only the device that answered takes part
 		}
-	} else {
-		ds = s.updatesFor(c.admin, nil, nil, up)
-	}
-	s.mu.Unlock()
-	s.deliver(ds)
-	return true, nil
+		up := &tg.UpdatePhoneCallSignalingData{PhoneCallID: c.id, Data: bytes.Clone(req.Data)}
+		if me.ID != c.admin {
+			return s.updatesFor(c.admin, nil, nil, up), nil
+		}
+		if a := c.answering; a != nil && a.conn != nil {
+			return []delivery{{sess: a, msg: &tg.Updates{Updates: []tg.UpdateClass{up}, Date: int(time.Now().Unix())}}}, nil
+		}
+		return nil, nil
+	})
+	return err == nil, err
 }
 
 func (s *Server) setCallRating(ctx context.Context, req *tg.PhoneSetCallRatingRequest) (tg.UpdatesClass, error) {
 	if req.Rating < 1 || req.Rating > 5 {
 		return nil, errRatingInvalid
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
+	err := s.onCall(ctx, req.Peer, func(me *account, c *call) ([]delivery, error) {
+		s.log.Info("call rated", "call_id", c.id, "by", me.ID, "rating", req.Rating, "comment_bytes", len(req.Comment))
+		return nil, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.findCall(req.Peer, me.ID)
-	if err != nil {
-		return nil, err
-	}
-	s.log.Info("call rated", "call_id", c.id, "by", me.ID, "rating", req.Rating, "comment_bytes", len(req.Comment))
 	return &tg.Updates{Date: int(time.Now().Unix())}, nil
 }
 
@@ -535,16 +492,9 @@ func (s *Server) saveCallDebug(ctx context.Context, req *tg.PhoneSaveCallDebugRe
 	if !json.Valid([]byte(req.Debug.Data)) {
 		return false, errDataJSONInvalid
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return false, err
-	}
-	c, err := s.findCall(req.Peer, me.ID)
-	if err != nil {
-		return false, err
-	}
-	s.log.Info("call debug log received", "call_id", c.id, "by", me.ID, "bytes", len(req.Debug.Data))
-	return true, nil
+	err := s.onCall(ctx, req.Peer, func(me *account, c *call) ([]delivery, error) {
+		s.log.Info("call debug log received", "call_id", c.id, "by", me.ID, "bytes", len(req.Debug.Data))
+		return nil, nil
+	})
+	return err == nil, err
 }

@@ -110,52 +110,44 @@ func (s *Server) page(me *account, chat int64, offsetID, limit int) *tg.Messages
 // messages, so the phone-calls filter and "no filter" see them all and
 // every other filter correctly finds nothing.
 func (s *Server) searchMessages(ctx context.Context, req *tg.MessagesSearchRequest) (tg.MessagesMessagesClass, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	chat, err := s.chatFilter(me, req.Peer)
-	if err != nil {
-		return nil, err
-	}
-	switch f := req.Filter.(type) {
-	case *tg.InputMessagesFilterPhoneCalls:
-		if f.Missed {
-			all := s.page(me, chat, req.OffsetID, 100)
-			missed := all.Messages[:0]
-			for _, m := range all.Messages {
-				if ms, ok := m.(*tg.MessageService); ok && !ms.Out {
-					if a, ok := ms.Action.(*tg.MessageActionPhoneCall); ok && reasonName(a.Reason) == "missed" {
-						missed = append(missed, m)
+	return asUser(s, ctx, func(me *account) (tg.MessagesMessagesClass, error) {
+		chat, err := s.chatFilter(me, req.Peer)
+		if err != nil {
+			return nil, err
+		}
+		switch f := req.Filter.(type) {
+		case *tg.InputMessagesFilterPhoneCalls:
+			if f.Missed {
+				all := s.page(me, chat, req.OffsetID, 100)
+				missed := all.Messages[:0]
+				for _, m := range all.Messages {
+					if ms, ok := m.(*tg.MessageService); ok && !ms.Out {
+						if a, ok := ms.Action.(*tg.MessageActionPhoneCall); ok && reasonName(a.Reason) == "missed" {
+							missed = append(missed, m)
+						}
 					}
 				}
+				all.Messages = missed[:min(len(missed), max(req.Limit, 1))]
+				return all, nil
 			}
-			all.Messages = missed[:min(len(missed), max(req.Limit, 1))]
-			return all, nil
-		}
-		return s.page(me, chat, req.OffsetID, req.Limit), nil
-	case *tg.InputMessagesFilterEmpty:
-		if req.Q != "" {
+			return s.page(me, chat, req.OffsetID, req.Limit), nil
+		case *tg.InputMessagesFilterEmpty:
+			if req.Q != "" {
+				return &tg.MessagesMessages{}, nil
+			}
+			return s.page(me, chat, req.OffsetID, req.Limit), nil
+		default:
 			return &tg.MessagesMessages{}, nil
 		}
-		return s.page(me, chat, req.OffsetID, req.Limit), nil
-	default:
-		return &tg.MessagesMessages{}, nil
-	}
+	})
 }
 
 func (s *Server) getHistory(ctx context.Context, req *tg.MessagesGetHistoryRequest) (tg.MessagesMessagesClass, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	chat, err := s.chatFilter(me, req.Peer)
-	if err != nil || chat == 0 {
-		return nil, errPeerIDInvalid
-	}
-	return s.page(me, chat, req.OffsetID, req.Limit), nil
+	return asUser(s, ctx, func(me *account) (tg.MessagesMessagesClass, error) {
+		chat, err := s.chatFilter(me, req.Peer)
+		if err != nil || chat == 0 {
+			return nil, errPeerIDInvalid
+		}
+		return s.page(me, chat, req.OffsetID, req.Limit), nil
+	})
 }

@@ -421,13 +421,10 @@ func TestQRLogin(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	alice := env.SignIn(t, "alice")
 	c := env.Account(t, "")
+	accepted := make(chan error, 1)
 	run(t, c, func(ctx context.Context) error {
 		u, err := c.QRLogin(ctx, func(ctx context.Context, url string, _ time.Time) error {
-			go func() {
-				if err := alice.AcceptQR(ctx, url); err != nil {
-					t.Errorf("accept QR: %v", err)
-				}
-			}()
+			go func() { accepted <- alice.AcceptQR(alice.Ctx, url) }()
 			return nil
 		})
 		if err != nil {
@@ -438,4 +435,7 @@ func TestQRLogin(t *testing.T) {
 		}
 		return nil
 	})
+	if err := <-accepted; err != nil {
+		t.Errorf("accept QR: %v", err)
+	}
 }

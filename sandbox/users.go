@@ -72,19 +72,15 @@ func (s *Server) getConfig(ctx context.Context) (*tg.Config, error) {
 }
 
 func (s *Server) getUsers(ctx context.Context, ids []tg.InputUserClass) ([]tg.UserClass, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []tg.UserClass
-	for _, in := range ids {
-		if u, err := s.resolveInputUser(me, in); err == nil {
-			out = append(out, s.st.view(me.ID, u, s.online(u.ID)))
+	return asUser(s, ctx, func(me *account) ([]tg.UserClass, error) {
+		var out []tg.UserClass
+		for _, in := range ids {
+			if u, err := s.resolveInputUser(me, in); err == nil {
+				out = append(out, s.st.view(me.ID, u, s.online(u.ID)))
+			}
 		}
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 // resolveInputUser checks an inputUser's access hash. Caller holds mu.
@@ -101,27 +97,23 @@ func (s *Server) resolveInputUser(me *account, in tg.InputUserClass) (*account, 
 }
 
 func (s *Server) getFullUser(ctx context.Context, in tg.InputUserClass) (*tg.UsersUserFull, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.resolveInputUser(me, in)
-	if err != nil {
-		return nil, err
-	}
-	full := tg.UserFull{
-		ID:                  u.ID,
-		Settings:            tg.PeerSettings{},
-		NotifySettings:      tg.PeerNotifySettings{},
-		PhoneCallsAvailable: true,
-		PhoneCallsPrivate:   u.Behaviour == behaviourPrivate,
-		Blocked:             false,
-		About:               demoAbout(u),
-	}
-	full.SetFlags()
-	return &tg.UsersUserFull{FullUser: full, Users: []tg.UserClass{s.st.view(me.ID, u, s.online(u.ID))}}, nil
+	return asUser(s, ctx, func(me *account) (*tg.UsersUserFull, error) {
+		u, err := s.resolveInputUser(me, in)
+		if err != nil {
+			return nil, err
+		}
+		full := tg.UserFull{
+			ID:                  u.ID,
+			Settings:            tg.PeerSettings{},
+			NotifySettings:      tg.PeerNotifySettings{},
+			PhoneCallsAvailable: true,
+			PhoneCallsPrivate:   u.Behaviour == behaviourPrivate,
+			Blocked:             false,
+			About:               demoAbout(u),
+		}
+		full.SetFlags()
+		return &tg.UsersUserFull{FullUser: full, Users: []tg.UserClass{s.st.view(me.ID, u, s.online(u.ID))}}, nil
+	})
 }
 
 // demoAbout tells a person trying the sandbox what a demo account does.
@@ -142,22 +134,18 @@ func demoAbout(u *account) string {
 }
 
 func (s *Server) getContacts(ctx context.Context) (tg.ContactsContactsClass, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := &tg.ContactsContacts{SavedCount: 0}
-	for _, id := range me.Contacts {
-		u := s.st.Users[id]
-		if u == nil {
-			continue
+	return asUser(s, ctx, func(me *account) (tg.ContactsContactsClass, error) {
+		out := &tg.ContactsContacts{SavedCount: 0}
+		for _, id := range me.Contacts {
+			u := s.st.Users[id]
+			if u == nil {
+				continue
+			}
+			out.Contacts = append(out.Contacts, tg.Contact{UserID: id, Mutual: slices.Contains(u.Contacts, me.ID)})
+			out.Users = append(out.Users, s.st.view(me.ID, u, s.online(id)))
 		}
-		out.Contacts = append(out.Contacts, tg.Contact{UserID: id, Mutual: slices.Contains(u.Contacts, me.ID)})
-		out.Users = append(out.Users, s.st.view(me.ID, u, s.online(id)))
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 func validUsername(n string) bool {
@@ -178,18 +166,14 @@ func (s *Server) resolveUsername(ctx context.Context, req *tg.ContactsResolveUse
 	if !validUsername(name) {
 		return nil, errUsernameInvalid
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	u := s.st.byUsername(name)
-	if u == nil {
-		return nil, errUsernameNotOccupied
-	}
-	return &tg.ContactsResolvedPeer{Peer: &tg.PeerUser{UserID: u.ID},
-		Users: []tg.UserClass{s.st.view(me.ID, u, s.online(u.ID))}}, nil
+	return asUser(s, ctx, func(me *account) (*tg.ContactsResolvedPeer, error) {
+		u := s.st.byUsername(name)
+		if u == nil {
+			return nil, errUsernameNotOccupied
+		}
+		return &tg.ContactsResolvedPeer{Peer: &tg.PeerUser{UserID: u.ID},
+			Users: []tg.UserClass{s.st.view(me.ID, u, s.online(u.ID))}}, nil
+	})
 }
 
 func (s *Server) resolvePhone(ctx context.Context, phone string) (*tg.ContactsResolvedPeer, error) {
@@ -197,18 +181,14 @@ func (s *Server) resolvePhone(ctx context.Context, phone string) (*tg.ContactsRe
 	if !validPhone(p) {
 		return nil, errPhoneInvalid
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	u := s.st.byPhone(p)
-	if u == nil {
-		return nil, errPhoneNotOccupied
-	}
-	return &tg.ContactsResolvedPeer{Peer: &tg.PeerUser{UserID: u.ID},
-		Users: []tg.UserClass{s.st.view(me.ID, u, s.online(u.ID))}}, nil
+	return asUser(s, ctx, func(me *account) (*tg.ContactsResolvedPeer, error) {
+		u := s.st.byPhone(p)
+		if u == nil {
+			return nil, errPhoneNotOccupied
+		}
+		return &tg.ContactsResolvedPeer{Peer: &tg.PeerUser{UserID: u.ID},
+			Users: []tg.UserClass{s.st.view(me.ID, u, s.online(u.ID))}}, nil
+	})
 }
 
 // search matches names, usernames and (for contacts) phone numbers, like
@@ -222,75 +202,63 @@ func (s *Server) search(ctx context.Context, req *tg.ContactsSearchRequest) (*tg
 	if limit <= 0 || limit > 100 {
 		limit = 100
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := &tg.ContactsFound{}
-	for _, u := range s.st.sortedUsers() {
-		if u.ID == me.ID || len(out.MyResults)+len(out.Results) >= limit {
-			continue
+	return asUser(s, ctx, func(me *account) (*tg.ContactsFound, error) {
+		out := &tg.ContactsFound{}
+		for _, u := range s.st.sortedUsers() {
+			if u.ID == me.ID || len(out.MyResults)+len(out.Results) >= limit {
+				continue
+			}
+			contact := slices.Contains(me.Contacts, u.ID)
+			name := strings.ToLower(u.FirstName + " " + u.LastName)
+			hit := strings.HasPrefix(strings.ToLower(u.Username), q) || strings.Contains(name, q) ||
+				(contact && strings.Contains(u.Phone, cleanPhone(q)) && cleanPhone(q) != "")
+			if !hit {
+				continue
+			}
+			peer := &tg.PeerUser{UserID: u.ID}
+			if contact {
+				out.MyResults = append(out.MyResults, peer)
+			} else if u.Username != "" {
+				out.Results = append(out.Results, peer)
+			} else {
+				continue
+			}
+			out.Users = append(out.Users, s.st.view(me.ID, u, s.online(u.ID)))
 		}
-		contact := slices.Contains(me.Contacts, u.ID)
-		name := strings.ToLower(u.FirstName + " " + u.LastName)
-		hit := strings.HasPrefix(strings.ToLower(u.Username), q) || strings.Contains(name, q) ||
-			(contact && strings.Contains(u.Phone, cleanPhone(q)) && cleanPhone(q) != "")
-		if !hit {
-			continue
-		}
-		peer := &tg.PeerUser{UserID: u.ID}
-		if contact {
-			out.MyResults = append(out.MyResults, peer)
-		} else if u.Username != "" {
-			out.Results = append(out.Results, peer)
-		} else {
-			continue
-		}
-		out.Users = append(out.Users, s.st.view(me.ID, u, s.online(u.ID)))
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 func (s *Server) getState(ctx context.Context) (*tg.UpdatesState, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &tg.UpdatesState{Pts: me.Pts, Date: int(time.Now().Unix())}, nil
+	return asUser(s, ctx, func(me *account) (*tg.UpdatesState, error) {
+		return &tg.UpdatesState{Pts: me.Pts, Date: int(time.Now().Unix())}, nil
+	})
 }
 
 // getDifference returns the message-box events after req.Pts: here, the
 // call-history messages (call updates themselves are not stored, as on
 // Telegram).
 func (s *Server) getDifference(ctx context.Context, req *tg.UpdatesGetDifferenceRequest) (tg.UpdatesDifferenceClass, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	me, err := s.me(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := int(time.Now().Unix())
-	if req.Pts >= me.Pts {
-		return &tg.UpdatesDifferenceEmpty{Date: now}, nil
-	}
-	diff := &tg.UpdatesDifference{State: tg.UpdatesState{Pts: me.Pts, Date: now}}
-	users := map[int64]bool{me.ID: true}
-	for _, m := range me.Messages {
-		if m.Pts > req.Pts {
-			diff.NewMessages = append(diff.NewMessages, s.message(me, m))
-			users[m.Peer] = true
+	return asUser(s, ctx, func(me *account) (tg.UpdatesDifferenceClass, error) {
+		now := int(time.Now().Unix())
+		if req.Pts >= me.Pts {
+			return &tg.UpdatesDifferenceEmpty{Date: now}, nil
 		}
-	}
-	for id := range users {
-		if u := s.st.Users[id]; u != nil {
-			diff.Users = append(diff.Users, s.st.view(me.ID, u, s.online(id)))
+		diff := &tg.UpdatesDifference{State: tg.UpdatesState{Pts: me.Pts, Date: now}}
+		users := map[int64]bool{me.ID: true}
+		for _, m := range me.Messages {
+			if m.Pts > req.Pts {
+				diff.NewMessages = append(diff.NewMessages, s.message(me, m))
+				users[m.Peer] = true
+			}
 		}
-	}
-	return diff, nil
+		for id := range users {
+			if u := s.st.Users[id]; u != nil {
+				diff.Users = append(diff.Users, s.st.view(me.ID, u, s.online(id)))
+			}
+		}
+		return diff, nil
+	})
 }
 
 func (s *Server) getDHConfig(ctx context.Context, req *tg.MessagesGetDhConfigRequest) (tg.MessagesDhConfigClass, error) {
@@ -330,4 +298,17 @@ const callConfig = `{"audio_frame_size":60,"jitter_min_delay_60":2,"jitter_max_d
 
 func (s *Server) getCallConfig(ctx context.Context) (*tg.DataJSON, error) {
 	return &tg.DataJSON{Data: callConfig}, nil
+}
+
+// asUser runs f under mu for the account signed in on the request, or
+// answers AUTH_KEY_UNREGISTERED.
+func asUser[T any](s *Server, ctx context.Context, f func(me *account) (T, error)) (T, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	me, err := s.me(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return f(me)
 }
