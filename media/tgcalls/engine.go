@@ -458,14 +458,13 @@ func (e *Engine) gather() error {
 	if !e.p.P2PAllowed {
 		policy = webrtc.ICETransportPolicyRelay
 	}
-	var err error
-	e.gatherer, err = e.api.NewICEGatherer(webrtc.ICEGatherOptions{
+	gatherer, err := e.api.NewICEGatherer(webrtc.ICEGatherOptions{
 		ICEServers: iceServers(e.p.WebRTCServers), ICEGatherPolicy: policy,
 	})
 	if err != nil {
 		return fmt.Errorf("ice gatherer: %w", err)
 	}
-	e.ice = e.api.NewICETransport(e.gatherer)
+	iceT := e.api.NewICETransport(gatherer)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return fmt.Errorf("dtls key: %w", err)
@@ -474,23 +473,35 @@ func (e *Engine) gather() error {
 	if err != nil {
 		return fmt.Errorf("dtls certificate: %w", err)
 	}
-	e.dtls, err = e.api.NewDTLSTransport(e.ice, []webrtc.Certificate{*cert})
+	dtlsT, err := e.api.NewDTLSTransport(iceT, []webrtc.Certificate{*cert})
 	if err != nil {
 		return fmt.Errorf("dtls transport: %w", err)
 	}
+	// Close may run while we gather: publish the transports under mu, or
+	// stop them here if teardown has begun (it cancels ctx before it reads).
+	e.mu.Lock()
+	if e.ctx.Err() != nil {
+		e.mu.Unlock()
+		_ = dtlsT.Stop()
+		_ = iceT.Stop()
+		_ = gatherer.Close()
+		return e.ctx.Err()
+	}
+	e.gatherer, e.ice, e.dtls = gatherer, iceT, dtlsT
+	e.mu.Unlock()
 	e.track, err = webrtc.NewTrackLocalStaticRTP(opusCapability(), "audio", "tgphone")
 	if err != nil {
 		return fmt.Errorf("audio track: %w", err)
 	}
-	e.gatherer.OnLocalCandidate(func(c *webrtc.ICECandidate) {
+	gatherer.OnLocalCandidate(func(c *webrtc.ICECandidate) {
 		if c == nil {
 			return
 		}
 		line := c.ToJSON().Candidate
 		e.sendMsg(&signaling.Candidates{Candidates: []signaling.Candidate{{SdpString: line}}})
 	})
-	e.ice.OnConnectionStateChange(e.onICEState)
-	e.ice.OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+	iceT.OnConnectionStateChange(e.onICEState)
+	iceT.OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
 		e.stats.setPath(pathOf(p))
 	})
 	if e.p.Outgoing {
@@ -498,7 +509,7 @@ func (e *Engine) gather() error {
 		e.sendInitialSetup("actpass")
 		e.sendOffer()
 	}
-	if err := e.gatherer.Gather(); err != nil {
+	if err := gatherer.Gather(); err != nil {
 		return fmt.Errorf("gather: %w", err)
 	}
 	return nil
@@ -975,6 +986,7 @@ func (e *Engine) teardown() {
 		e.cancel()
 		e.mu.Lock()
 		dc, sender, receiver, sctp := e.dc, e.sender, e.receiver, e.sctp
+		dtlsT, iceT, gatherer := e.dtls, e.ice, e.gatherer
 		e.mu.Unlock()
 		if dc != nil {
 			_ = dc.Close()
@@ -986,14 +998,14 @@ func (e *Engine) teardown() {
 		// a packet arriving after the receiver stopped would open a new SRTP
 		// stream that nobody accepts in the ORTC API, and the session's read
 		// loop would block on it forever.
-		if e.dtls != nil {
-			_ = e.dtls.Stop()
+		if dtlsT != nil {
+			_ = dtlsT.Stop()
 		}
-		if e.ice != nil {
-			_ = e.ice.Stop()
+		if iceT != nil {
+			_ = iceT.Stop()
 		}
-		if e.gatherer != nil {
-			_ = e.gatherer.Close()
+		if gatherer != nil {
+			_ = gatherer.Close()
 		}
 		if sender != nil {
 			_ = sender.Stop()
