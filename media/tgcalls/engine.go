@@ -682,6 +682,7 @@ func (e *Engine) startTransport() {
 			}
 			return
 		}
+		e.drainUndeclared(e.dtls)
 		e.fire(evTransportUp, nil)
 	}()
 }

@@ -2,6 +2,8 @@ package tgcalls
 
 import (
 	"errors"
+	"reflect"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -96,5 +98,22 @@ func TestIceServers(t *testing.T) {
 	}
 	if !loopbackOnly([]media.WebRTCServer{{IP: "127.0.0.1"}}) || loopbackOnly([]media.WebRTCServer{{IP: "149.154.167.51"}}) {
 		t.Error("loopbackOnly")
+	}
+}
+
+// TestSRTPSessionsReachable guards drainUndeclared against a pion upgrade
+// that renames the DTLS transport's session fields: before DTLS is up the
+// fields exist but hold nothing, which is errNoSessions too, so check the
+// field layout itself.
+func TestSRTPSessionsReachable(t *testing.T) {
+	typ := reflect.TypeOf(webrtc.DTLSTransport{})
+	for _, name := range []string{"srtpSession", "srtcpSession"} {
+		f, ok := typ.FieldByName(name)
+		if !ok || f.Type != reflect.TypeOf(atomic.Value{}) {
+			t.Errorf("webrtc.DTLSTransport.%s: found %v, type %v; drainUndeclared needs an atomic.Value", name, ok, f.Type)
+		}
+	}
+	if _, _, err := srtpSessions(&webrtc.DTLSTransport{}); !errors.Is(err, errNoSessions) {
+		t.Errorf("srtpSessions before DTLS: %v, want errNoSessions", err)
 	}
 }
