@@ -137,6 +137,37 @@ func (c *Call) SetMuted(muted bool) {
 	c.notify()
 }
 
+// deviceSwitcher is an audio session that can change devices mid-call
+// (audio.Session is one).
+type deviceSwitcher interface {
+	SwitchInput(id string) error
+	SwitchOutput(id string) error
+}
+
+// ErrNoAudio is returned by device switches while the call has no audio yet.
+var ErrNoAudio = errors.New("the call has no audio yet")
+
+// SwitchInput moves the call's microphone to device id without dropping it.
+func (c *Call) SwitchInput(id string) error {
+	return c.switchDevice(func(d deviceSwitcher) error { return d.SwitchInput(id) })
+}
+
+// SwitchOutput moves the call's speaker to device id without dropping it.
+func (c *Call) SwitchOutput(id string) error {
+	return c.switchDevice(func(d deviceSwitcher) error { return d.SwitchOutput(id) })
+}
+
+func (c *Call) switchDevice(f func(deviceSwitcher) error) error {
+	c.mu.Lock()
+	au := c.audio
+	c.mu.Unlock()
+	d, ok := au.(deviceSwitcher)
+	if !ok {
+		return ErrNoAudio
+	}
+	return f(d)
+}
+
 // Rate sends the user's rating (1–5) and comment after a call, when the
 // server asked for one (Snapshot.NeedRating).
 func (c *Call) Rate(ctx context.Context, stars int, comment string) error {
