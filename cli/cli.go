@@ -15,12 +15,14 @@ import (
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cmd, rest := "help", []string(nil)
+	cmd, rest := "app", []string(nil)
 	if len(args) > 1 {
 		cmd, rest = args[1], args[2:]
 	}
 	var err error
 	switch cmd {
+	case "app":
+		err = runApp(ctx, rest, stdout, stderr)
 	case "sandbox":
 		err = runSandbox(ctx, rest, stdout, stderr)
 	case "call":
@@ -48,6 +50,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
+  tgphone [app] [--api-id ID --api-hash HASH]
+      the desktop app; on the local sandbox unless Telegram API credentials are given
+      (flags or TG_API_ID / TG_API_HASH)
   tgphone sandbox [--listen 127.0.0.1:PORT] [--data DIR]
       run the local Telegram-compatible sandbox (MTProto, reflector, TURN, @echo)
   tgphone call --as USER --to @name|+phone [--duration 10s] [--protocol VERSION]

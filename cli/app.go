@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"fyne.io/fyne/v2/app"
+
+	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/sandbox"
+	"github.com/tgphone/tgphone/ui"
+)
+
+// AppID is tgphone's application id (FyneApp.toml).
+const AppID = "org.tgphone.tgphone"
+
+// runApp opens the desktop app: on Telegram when API credentials are
+// given (flags or TG_API_ID / TG_API_HASH), else on the local sandbox.
+func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("app", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	apiID := fs.Int("api-id", envInt("TG_API_ID"), "Telegram API id (my.telegram.org); without it tgphone uses the sandbox")
+	apiHash := fs.String("api-hash", os.Getenv("TG_API_HASH"), "Telegram API hash")
+	verbose := fs.Bool("v", false, "debug logging on stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := newLogger(stderr, level)
+	opts := ui.Options{AppID: *apiID, AppHash: *apiHash, Logger: log}
+	profile := "telegram"
+	if *apiID == 0 || *apiHash == "" {
+		if (*apiID == 0) != (*apiHash == "") {
+			return errors.New("give both --api-id and --api-hash (or TG_API_ID and TG_API_HASH), or neither for the sandbox")
+		}
+		info, stop, err := startLocalSandbox(ctx, log)
+		if err != nil {
+			return fmt.Errorf("start the sandbox: %w", err)
+		}
+		defer stop()
+		opts.Sandbox = &account.Sandbox{Addr: info.MTProto, DC: info.DC, PublicKeyPEM: info.PublicKey}
+		for _, name := range []string{"alice", "bob", "carol"} {
+			phone, _ := sandbox.DemoPhone(name)
+			opts.DemoUsers = append(opts.DemoUsers, ui.DemoUser{Name: name, Phone: phone})
+		}
+		profile = "sandbox"
+	}
+	opts.ConfigDir = configDir(profile)
+	if err := os.MkdirAll(opts.ConfigDir, 0o700); err != nil {
+		return fmt.Errorf("config folder: %w", err)
+	}
+	a := app.NewWithID(AppID)
+	u, err := ui.New(a, opts)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		a.Quit() // Ctrl+C in the terminal closes the app too
+	}()
+	u.Start(ctx)
+	a.Run()
+	return nil
+}
+
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
+}
+
+// configDir is $XDG_CONFIG_HOME/tgphone/PROFILE: one session per service.
+func configDir(profile string) string {
+	base := os.Getenv("XDG_CONFIG_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		base = filepath.Join(home, ".config")
+	}
+	return filepath.Join(base, "tgphone", profile)
+}

@@ -1,0 +1,350 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tgphone/tgphone/audio"
+	"github.com/tgphone/tgphone/calling"
+)
+
+// callView is one call's window: ringing (Accept / Decline) for an
+// incoming call, then the in-call controls.
+type callView struct {
+	u    *UI
+	c    *calling.Call
+	w    fyne.Window
+	last calling.Snapshot
+
+	peer      *widget.Label
+	state     *widget.Label
+	emoji     *canvas.Text
+	explain   *widget.Label
+	bars      *widget.Label
+	remoteMic *widget.Label
+	mic       *widget.ProgressBar
+	spkBar    *widget.ProgressBar
+	stats     *widget.Label
+	accept    *widget.Button
+	decline   *widget.Button
+	mute      *widget.Button
+	hangup    *widget.Button
+	input     *widget.Select
+	output    *widget.Select
+	devices   *fyne.Container
+	message   *widget.Label
+	rating    dialog.Dialog
+	closed    bool
+}
+
+func (u *UI) openCallWindow(c *calling.Call) *callView {
+	s := c.Snapshot()
+	v := &callView{u: u, c: c, last: s}
+	title := "Call with " + s.Peer.Name()
+	if !s.Outgoing {
+		title = "Incoming call from " + s.Peer.Name()
+	}
+	v.w = u.app.NewWindow(title)
+	v.peer = widget.NewLabelWithStyle(s.Peer.Name(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
+	v.emoji = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	v.emoji.TextSize = 32
+	v.emoji.Alignment = fyne.TextAlignCenter
+	v.explain = widget.NewLabel("")
+	v.explain.Wrapping = fyne.TextWrapWord
+	v.explain.Alignment = fyne.TextAlignCenter
+	v.bars = widget.NewLabel("")
+	v.remoteMic = widget.NewLabel("")
+	v.mic = widget.NewProgressBar()
+	v.mic.TextFormatter = func() string { return "microphone" }
+	v.spkBar = widget.NewProgressBar()
+	v.spkBar.TextFormatter = func() string { return "speaker" }
+	v.stats = widget.NewLabel("")
+	v.message = widget.NewLabel("")
+	v.message.Wrapping = fyne.TextWrapWord
+	v.accept = widget.NewButton("Accept", c.Answer)
+	v.accept.Importance = widget.SuccessImportance
+	v.decline = widget.NewButton("Decline", c.Decline)
+	v.decline.Importance = widget.DangerImportance
+	v.mute = widget.NewButton("Mute", v.toggleMute)
+	v.hangup = widget.NewButton("Hang up", c.Hangup)
+	v.hangup.Importance = widget.DangerImportance
+	v.input, v.output = v.deviceSelects()
+	v.devices = container.NewGridWithColumns(2, v.input, v.output)
+	statsBox := widget.NewAccordion(widget.NewAccordionItem("Statistics", v.stats))
+
+	v.w.SetContent(container.NewPadded(container.NewVBox(
+		v.peer, v.state, v.emoji, v.explain,
+		container.NewHBox(v.bars, v.remoteMic),
+		v.mic, v.spkBar, v.devices, statsBox, v.message,
+		container.NewGridWithColumns(2, v.accept, v.decline),
+		container.NewGridWithColumns(2, v.mute, v.hangup),
+	)))
+	v.w.Resize(fyne.NewSize(380, 520))
+	v.w.SetOnClosed(func() {
+		v.closed = true
+		v.forget()
+		if !v.c.Snapshot().State.Terminal() {
+			v.c.Hangup() // closing the window ends the call, as in every softphone
+		}
+	})
+	v.keys()
+	u.calls[s.ID] = v
+	v.render(s)
+	v.w.Show()
+	v.w.RequestFocus()
+	go v.watch()
+	return v
+}
+
+// deviceSelects switch the call's microphone and speaker live.
+func (v *callView) deviceSelects() (*widget.Select, *widget.Select) {
+	ins, outs := []string{audio.DefaultID}, []string{audio.DefaultID}
+	if devs, err := audio.ListDevices(); err == nil {
+		for _, d := range devs {
+			if d.Capture {
+				ins = append(ins, d.ID)
+			} else {
+				outs = append(outs, d.ID)
+			}
+		}
+	}
+	in := widget.NewSelect(ins, func(id string) { v.switchDevice(v.c.SwitchInput, id) })
+	in.PlaceHolder = "Microphone"
+	out := widget.NewSelect(outs, func(id string) { v.switchDevice(v.c.SwitchOutput, id) })
+	out.PlaceHolder = "Speaker"
+	return in, out
+}
+
+func (v *callView) switchDevice(f func(string) error, id string) {
+	go func() {
+		if err := f(id); err != nil && !errors.Is(err, calling.ErrNoAudio) {
+			do(func() { v.message.SetText("Could not switch to " + id + ": " + err.Error()) })
+		}
+	}()
+}
+
+// keys: Enter accepts and Escape declines a ringing call; Ctrl+M mutes,
+// Ctrl+E hangs up.
+func (v *callView) keys() {
+	v.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if v.last.State != calling.StateRinging || v.last.Outgoing {
+			return
+		}
+		switch k.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			v.c.Answer()
+		case fyne.KeyEscape:
+			v.c.Decline()
+		}
+	})
+	v.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { v.toggleMute() })
+	v.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { v.c.Hangup() })
+}
+
+func (v *callView) toggleMute() { v.c.SetMuted(!v.c.Snapshot().Muted) }
+
+// watch refreshes the window five times a second until the call ends.
+func (v *callView) watch() {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-v.c.Done():
+			do(func() { v.ended(v.c.Snapshot()) })
+			return
+		case <-t.C:
+			s := v.c.Snapshot()
+			do(func() { v.render(s) })
+		}
+	}
+}
+
+func (v *callView) render(s calling.Snapshot) {
+	prev := v.last
+	v.last = s
+	if s.ID != 0 && prev.ID == 0 {
+		delete(v.u.calls, 0)
+		v.u.calls[s.ID] = v
+	}
+	v.state.SetText(stateText(s))
+	ringing := s.State == calling.StateRinging && !s.Outgoing
+	setVisible(v.accept, ringing)
+	setVisible(v.decline, ringing)
+	live := !s.State.Terminal() && !ringing
+	setVisible(v.mute, live)
+	setVisible(v.hangup, live)
+	setVisible(v.devices, s.State >= calling.StateConnecting && !s.State.Terminal())
+	if s.Muted {
+		v.mute.SetText("Unmute")
+	} else {
+		v.mute.SetText("Mute")
+	}
+	if s.Emoji[0] != "" {
+		v.emoji.Text = strings.Join(s.Emoji[:], " ")
+		v.emoji.Refresh()
+		v.explain.SetText(fmt.Sprintf(emojiExplanation, s.Peer.Name()))
+	}
+	if s.State == calling.StateActive || s.State == calling.StateReconnecting {
+		v.bars.SetText("Signal " + signalBars(s.SignalBars))
+		v.stats.SetText(statsLines(s))
+		v.mic.SetValue(levelFraction(s.Stats.Audio.MicLevelDBFS))
+		v.spkBar.SetValue(levelFraction(s.Stats.Audio.SpeakerLevelDBFS))
+	}
+	if s.RemoteMuted {
+		v.remoteMic.SetText(s.Peer.Name() + "'s microphone is off")
+	} else {
+		v.remoteMic.SetText("")
+	}
+	v.u.ring.follow(prev, s)
+}
+
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// ended shows how the call ended, asks for a rating when the server wants
+// one, and closes the window.
+func (v *callView) ended(s calling.Snapshot) {
+	v.render(s)
+	v.u.recents.refresh()
+	// The busy and ended tones have said what they must after 3 s.
+	time.AfterFunc(3*time.Second, func() { do(v.u.ring.stop) })
+	if v.closed {
+		return
+	}
+	if s.Message != "" {
+		v.message.SetText(s.Message)
+	}
+	if s.NeedRating {
+		v.askRating()
+		return
+	}
+	wait := 2 * time.Second
+	if s.Message != "" {
+		wait = 5 * time.Second // long enough to read why
+	}
+	time.AfterFunc(wait, func() { do(v.close) })
+}
+
+func (v *callView) close() {
+	if !v.closed {
+		v.closed = true
+		v.w.Close()
+	}
+}
+
+// forget drops the window from the open ones.
+func (v *callView) forget() {
+	for id, cv := range v.u.calls {
+		if cv == v {
+			delete(v.u.calls, id)
+		}
+	}
+}
+
+// askRating is the after-call dialog: 1–5 stars and a comment.
+func (v *callView) askRating() {
+	stars := widget.NewRadioGroup([]string{"1", "2", "3", "4", "5"}, nil)
+	stars.Horizontal = true
+	comment := widget.NewEntry()
+	comment.SetPlaceHolder("What went wrong? (optional)")
+	form := container.NewVBox(widget.NewLabel("How was the sound?"), stars, comment)
+	v.rating = dialog.NewCustomConfirm("Rate this call", "Send", "Not now", form, func(send bool) {
+		n, _ := strconv.Atoi(stars.Selected)
+		if !send || n == 0 {
+			v.close()
+			return
+		}
+		text := comment.Text
+		rpc(v.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, v.c.Rate(ctx, n, text) },
+			func(_ struct{}, err error) {
+				if err != nil {
+					v.u.log.Warn("rate call", "err", err)
+				}
+				v.close()
+			})
+	}, v.w)
+	v.rating.Show()
+}
+
+// ringer plays the ringtone for incoming calls and the ringback, busy and
+// ended tones for outgoing ones, on the ring device, through an audio
+// session of its own (the call's audio opens only once it connects).
+type ringer struct {
+	u       *UI
+	session *audio.Session
+	playing audio.Tone
+	on      bool
+}
+
+func newRinger(u *UI) *ringer { return &ringer{u: u} }
+
+// follow starts or stops tones as a call moves from prev to s.
+func (r *ringer) follow(prev, s calling.Snapshot) {
+	switch {
+	case s.State == calling.StateRinging && !s.Outgoing:
+		r.play(audio.ToneRingtone)
+	case s.State == calling.StateRinging && s.Outgoing:
+		r.play(audio.ToneRingback)
+	case s.State == calling.StateBusy && prev.State != calling.StateBusy && s.Outgoing:
+		r.play(audio.ToneBusy)
+	case s.State == calling.StateEnded && prev.State != calling.StateEnded:
+		r.play(audio.ToneEnded)
+	case s.State != prev.State:
+		r.stop()
+	}
+}
+
+func (r *ringer) play(t audio.Tone) {
+	if r.on && r.playing == t {
+		return
+	}
+	if r.session == nil {
+		cfg := audio.Config{Input: "silence", Output: "null", Ring: r.u.currentSettings().Ring}
+		if r.u.opts.Audio != nil {
+			cfg.Ring = r.u.opts.Audio.Ring
+		}
+		s, err := audio.Open(cfg, r.u.log.With("component", "ringer"))
+		if err != nil {
+			r.u.log.Warn("cannot play call tones", "err", err)
+			return
+		}
+		r.session = s
+	}
+	if err := r.session.PlayTone(t); err != nil {
+		r.u.log.Warn("play tone", "tone", t, "err", err)
+		return
+	}
+	r.playing, r.on = t, true
+}
+
+// stop silences the tones and releases the ring device.
+func (r *ringer) stop() {
+	if r.session == nil {
+		return
+	}
+	r.session.StopTone()
+	if err := r.session.Close(); err != nil {
+		r.u.log.Warn("close ringer", "err", err)
+	}
+	r.session, r.on = nil, false
+}

@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tgphone/tgphone/audio"
+)
+
+// settingsView edits Settings: devices with a microphone test, audio
+// processing, peer-to-peer policy and do-not-disturb.
+type settingsView struct {
+	u                   *UI
+	w                   fyne.Window
+	input, output, ring *widget.Select
+	aec, ns, agc, dnd   *widget.Check
+	p2p                 *widget.RadioGroup
+	meter               *widget.ProgressBar
+	test                *widget.Button
+	message             *widget.Label
+}
+
+var p2pChoices = []string{"Everyone", "My contacts", "Nobody (always relay)"}
+var p2pValues = []string{"everyone", "contacts", "nobody"}
+
+func (u *UI) showSettings() {
+	s := u.currentSettings()
+	v := &settingsView{u: u, w: u.app.NewWindow("tgphone settings")}
+	ins, outs := []string{audio.DefaultID}, []string{audio.DefaultID}
+	devs, err := audio.ListDevices()
+	for _, d := range devs {
+		if d.Capture {
+			ins = append(ins, d.ID)
+		} else {
+			outs = append(outs, d.ID)
+		}
+	}
+	v.message = widget.NewLabel("")
+	v.message.Wrapping = fyne.TextWrapWord
+	if err != nil {
+		v.message.SetText("Cannot list sound devices: " + err.Error())
+	}
+	v.input = widget.NewSelect(ins, nil)
+	v.input.SetSelected(s.Input)
+	v.output = widget.NewSelect(outs, nil)
+	v.output.SetSelected(s.Output)
+	v.ring = widget.NewSelect(outs, nil)
+	v.ring.SetSelected(s.Ring)
+	v.aec = widget.NewCheck("Echo cancellation", nil)
+	v.aec.SetChecked(s.EchoCancel)
+	v.ns = widget.NewCheck("Noise suppression", nil)
+	v.ns.SetChecked(s.NoiseSuppress)
+	v.agc = widget.NewCheck("Automatic gain", nil)
+	v.agc.SetChecked(s.AutoGain)
+	v.dnd = widget.NewCheck("Do not ring on this computer", nil)
+	v.dnd.SetChecked(s.DoNotDisturb)
+	v.p2p = widget.NewRadioGroup(p2pChoices, nil)
+	for i, p := range p2pValues {
+		if p == s.P2P {
+			v.p2p.SetSelected(p2pChoices[i])
+		}
+	}
+	v.meter = widget.NewProgressBar()
+	v.meter.TextFormatter = func() string { return "" }
+	v.test = widget.NewButton("Test microphone", v.micTest)
+	save := widget.NewButton("Save", v.save)
+	save.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem("Microphone", v.input),
+		widget.NewFormItem("Speaker", v.output),
+		widget.NewFormItem("Ringtone on", v.ring),
+	)
+	v.w.SetContent(container.NewPadded(container.NewVBox(
+		form, container.NewBorder(nil, nil, v.test, nil, v.meter),
+		v.aec, v.ns, v.agc,
+		widget.NewLabel("Peer-to-peer calls with (others see your IP address):"), v.p2p,
+		v.dnd, v.message, save,
+	)))
+	v.w.Resize(fyne.NewSize(440, 560))
+	v.w.Show()
+}
+
+// save applies the settings to the next call and stores them.
+func (v *settingsView) save() {
+	s := v.u.currentSettings()
+	s.Input, s.Output, s.Ring = v.input.Selected, v.output.Selected, v.ring.Selected
+	s.EchoCancel, s.NoiseSuppress, s.AutoGain, s.DoNotDisturb = v.aec.Checked, v.ns.Checked, v.agc.Checked, v.dnd.Checked
+	for i, c := range p2pChoices {
+		if c == v.p2p.Selected {
+			s.P2P = p2pValues[i]
+		}
+	}
+	v.u.mu.Lock()
+	v.u.settings = s
+	v.u.mu.Unlock()
+	if err := s.Save(v.u.settingsPath); err != nil {
+		v.message.SetText(err.Error())
+		return
+	}
+	v.w.Close()
+}
+
+// micTest shows the chosen microphone's level for five seconds.
+func (v *settingsView) micTest() {
+	v.test.Disable()
+	in := v.input.Selected
+	go func() {
+		s, err := audio.Open(audio.Config{Input: in, Output: "null", Ring: "null"}, v.u.log.With("component", "mic-test"))
+		if err != nil {
+			do(func() {
+				v.message.SetText(fmt.Sprintf("Cannot open %s: %v", in, err))
+				v.test.Enable()
+			})
+			return
+		}
+		defer s.Close()
+		end := time.Now().Add(5 * time.Second)
+		for time.Now().Before(end) {
+			time.Sleep(100 * time.Millisecond)
+			l := s.Levels()
+			do(func() { v.meter.SetValue(levelFraction(l.Mic.RMSDBFS)) })
+		}
+		do(func() {
+			v.meter.SetValue(0)
+			v.test.Enable()
+		})
+	}()
+}

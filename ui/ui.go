@@ -1,0 +1,297 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+	"github.com/gotd/td/tg"
+
+	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/audio"
+	"github.com/tgphone/tgphone/calling"
+)
+
+// DemoUser is a sandbox account the sign-in window offers.
+type DemoUser struct{ Name, Phone string }
+
+// Options configure the app.
+type Options struct {
+	// Sandbox points at the local sandbox; nil means real Telegram with
+	// AppID and AppHash.
+	Sandbox *account.Sandbox
+	AppID   int
+	AppHash string
+	// ConfigDir holds the session and settings files (0700).
+	ConfigDir string
+	// DemoUsers are offered as one-click sign-ins in the sandbox.
+	DemoUsers []DemoUser
+	// Audio, when set, replaces the devices from the settings (tests).
+	Audio  *audio.Config
+	Logger *slog.Logger
+}
+
+// UI is tgphone's desktop app: one account, its windows and its calls.
+type UI struct {
+	app          fyne.App
+	opts         Options
+	log          *slog.Logger
+	settingsPath string
+
+	mu       sync.Mutex // guards settings, which call set-up reads off the UI goroutine
+	settings Settings
+
+	acct *account.Client
+	ctx  context.Context // lives while the account is connected
+	mgr  *calling.Manager
+	me   *tg.User
+
+	main     fyne.Window
+	signIn   *signInView
+	tabs     *container.AppTabs
+	contacts *contactsView
+	dialer   *dialerView
+	recents  *recentsView
+	calls    map[int64]*callView // open call windows by call id (0 until known)
+	ring     *ringer
+	status   *widget.Label
+}
+
+// New prepares the app's windows; Start connects.
+func New(a fyne.App, opts Options) (*UI, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	u := &UI{app: a, opts: opts, log: opts.Logger, calls: map[int64]*callView{},
+		settingsPath: filepath.Join(opts.ConfigDir, "settings.json")}
+	s, err := LoadSettings(u.settingsPath)
+	u.settings = s
+	acct, aerr := account.New(account.Options{AppID: opts.AppID, AppHash: opts.AppHash, Sandbox: opts.Sandbox,
+		SessionFile: filepath.Join(opts.ConfigDir, "session.json"), Logger: opts.Logger.With("component", "account")})
+	if aerr != nil {
+		return nil, aerr
+	}
+	u.acct = acct
+	u.ring = newRinger(u)
+	u.main = a.NewWindow("tgphone")
+	u.main.Resize(fyne.NewSize(420, 620))
+	u.status = widget.NewLabel("Connecting…")
+	u.main.SetContent(container.NewCenter(u.status))
+	u.main.SetMaster()
+	if err != nil {
+		u.log.Warn("settings", "err", err)
+		u.showError(err)
+	}
+	u.trayMenu()
+	return u, nil
+}
+
+// Start shows the main window and connects in the background; the
+// connection lives until ctx ends.
+func (u *UI) Start(ctx context.Context) {
+	u.main.Show()
+	go func() {
+		err := u.acct.Run(ctx, func(ctx context.Context) error {
+			do(func() {
+				u.ctx = ctx
+				if me := u.acct.Self(); me != nil {
+					u.signedIn(me)
+				} else {
+					u.showSignIn()
+				}
+			})
+			<-ctx.Done()
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			u.log.Error("connection ended", "err", err)
+			do(func() {
+				u.status.SetText(fmt.Sprintf("Cannot reach %s: %v", u.serviceName(), err))
+				u.main.SetContent(container.NewCenter(u.status))
+			})
+		}
+	}()
+}
+
+func (u *UI) serviceName() string {
+	if u.opts.Sandbox != nil {
+		return "the sandbox"
+	}
+	return "Telegram"
+}
+
+// rpc runs f off the UI goroutine and hands its result back to it.
+func rpc[T any](u *UI, f func(ctx context.Context) (T, error), done func(T, error)) {
+	ctx := u.ctx
+	if ctx == nil {
+		done(*new(T), errors.New("not connected yet"))
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		v, err := f(ctx)
+		do(func() { done(v, err) })
+	}()
+}
+
+// signedIn builds the call manager and the main window's tabs.
+func (u *UI) signedIn(me *tg.User) {
+	u.me = me
+	u.signIn = nil
+	engines, versions, err := calling.DefaultEngines("")
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	u.mgr = calling.NewManager(calling.Config{
+		API: u.acct.API(), SelfID: me.ID, Engines: engines, Versions: versions,
+		OpenAudio: u.openAudio, P2P: u.currentSettings().p2pPolicy(), IsContact: u.isContact,
+		OnIncoming: func(c *calling.Call) { do(func() { u.incoming(c) }) },
+		Logger:     u.log.With("component", "calling"),
+	})
+	u.mgr.Attach(u.acct)
+	u.acct.OnHistoryChanged(func() { do(func() { u.recents.refresh() }) })
+	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, u.mgr.LoadConfig(ctx) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				u.log.Warn("call config", "err", err)
+			}
+		})
+	u.contacts = newContactsView(u)
+	u.dialer = newDialerView(u)
+	u.recents = newRecentsView(u)
+	u.tabs = container.NewAppTabs(
+		container.NewTabItem("Contacts", u.contacts.root),
+		container.NewTabItem("Dialer", u.dialer.root),
+		container.NewTabItem("Recents", u.recents.root),
+	)
+	name := account.ContactFromUser(me).Name()
+	header := container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(
+		widget.NewButton("Settings", u.showSettings),
+		widget.NewButton("Sign out", u.signOut),
+	))
+	u.main.SetTitle("tgphone — " + name)
+	u.main.SetContent(container.NewBorder(header, nil, nil, nil, u.tabs))
+	u.shortcuts()
+	u.contacts.load()
+	u.recents.refresh()
+	u.main.Canvas().Focus(u.contacts.search)
+}
+
+func (u *UI) currentSettings() Settings {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.settings
+}
+
+// openAudio opens each call's audio with the devices chosen now.
+func (u *UI) openAudio(ctx context.Context) (calling.AudioSession, error) {
+	cfg := u.currentSettings().audioConfig()
+	if u.opts.Audio != nil {
+		cfg = *u.opts.Audio
+	}
+	return calling.AudioOpener(cfg, u.log.With("component", "audio"))(ctx)
+}
+
+func (u *UI) isContact(id int64) bool {
+	if u.contacts == nil {
+		return false
+	}
+	return u.contacts.has(id)
+}
+
+// dial places a call and opens its window.
+func (u *UI) dial(peer account.Contact) {
+	if u.mgr == nil {
+		return
+	}
+	c, err := u.mgr.Dial(peer)
+	if err != nil {
+		u.showError(errors.New(calling.UserMessage(calling.StateFailed, err, true, peer.Name())))
+		return
+	}
+	u.openCallWindow(c)
+}
+
+// incoming shows the ringing window, unless this computer should not ring.
+func (u *UI) incoming(c *calling.Call) {
+	s := c.Snapshot()
+	if u.currentSettings().DoNotDisturb {
+		u.log.Info("incoming call not shown: do not disturb is on", "call_id", s.ID)
+		return
+	}
+	u.app.SendNotification(fyne.NewNotification("Incoming call", s.Peer.Name()+" is calling"))
+	u.openCallWindow(c)
+}
+
+func (u *UI) signOut() {
+	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, u.acct.LogOut(ctx) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			u.mgr, u.me = nil, nil
+			u.main.SetTitle("tgphone")
+			u.showSignIn()
+		})
+}
+
+// shortcuts: Ctrl+F search, Ctrl+D dialer, Ctrl+R recents, Ctrl+, settings.
+func (u *UI) shortcuts() {
+	add := func(key fyne.KeyName, f func()) {
+		u.main.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
+			func(fyne.Shortcut) { f() })
+	}
+	add(fyne.KeyF, func() {
+		u.tabs.SelectIndex(0)
+		u.main.Canvas().Focus(u.contacts.search)
+	})
+	add(fyne.KeyD, func() {
+		u.tabs.SelectIndex(1)
+		u.main.Canvas().Focus(u.dialer.entry)
+	})
+	add(fyne.KeyR, func() { u.tabs.SelectIndex(2) })
+	add(fyne.KeyComma, u.showSettings)
+}
+
+// trayMenu offers show and quit from the system tray where there is one.
+func (u *UI) trayMenu() {
+	d, ok := u.app.(desktop.App)
+	if !ok {
+		return
+	}
+	d.SetSystemTrayMenu(fyne.NewMenu("tgphone",
+		fyne.NewMenuItem("Show tgphone", func() { u.main.Show(); u.main.RequestFocus() }),
+		fyne.NewMenuItem("Settings", u.showSettings),
+	))
+}
+
+// showError shows one sentence in a dialog on the main window.
+func (u *UI) showError(err error) {
+	showErrorOn(u.main, err)
+}
+
+// uiMu serialises the app's UI work. Fyne's desktop driver runs fyne.Do
+// callbacks and widget events on one goroutine anyway; its test driver runs
+// fyne.Do on the caller's goroutine, so headless tests take the same lock
+// to stay as serial as the app.
+var uiMu sync.Mutex
+
+// do runs f on Fyne's goroutine.
+func do(f func()) {
+	fyne.Do(func() {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		f()
+	})
+}

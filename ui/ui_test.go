@@ -1,0 +1,237 @@
+package ui
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/audio"
+	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/sandbox"
+	"github.com/tgphone/tgphone/sandbox/sandboxtest"
+)
+
+// inUI runs f as the app's own goroutine would.
+func inUI(f func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	f()
+}
+
+// waitFor polls cond (under the UI lock) until it holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var ok bool
+		inUI(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// peer is a headless tgphone on the same sandbox.
+type peer struct {
+	c        *sandboxtest.Client
+	m        *calling.Manager
+	incoming chan *calling.Call
+}
+
+func newPeer(t *testing.T, env *sandboxtest.Env, user string, answer bool) *peer {
+	c := env.SignIn(t, user)
+	engines, versions, err := calling.DefaultEngines("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &peer{c: c, incoming: make(chan *calling.Call, 4)}
+	p.m = calling.NewManager(calling.Config{API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
+		OpenAudio: calling.AudioOpener(audio.Config{Input: "tone:660", Output: "null", Ring: "null"}, env.Logger),
+		OnIncoming: func(call *calling.Call) {
+			if answer {
+				call.Answer()
+			}
+			p.incoming <- call
+		},
+		Logger: env.Logger})
+	p.m.Attach(c.Client)
+	if err := p.m.LoadConfig(c.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func startApp(t *testing.T, env *sandboxtest.Env) *UI {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	a := test.NewTempApp(t)
+	phone, _ := sandbox.DemoPhone("alice")
+	u, err := New(a, Options{
+		Sandbox:   &account.Sandbox{Addr: env.Info.MTProto, DC: env.Info.DC, PublicKeyPEM: env.Info.PublicKey},
+		ConfigDir: t.TempDir(), DemoUsers: []DemoUser{{Name: "alice", Phone: phone}},
+		Audio: &audio.Config{Input: "tone:440", Output: "null", Ring: "null"}, Logger: env.Logger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	u.Start(ctx)
+	return u
+}
+
+// signInAlice goes through the sign-in window with a wrong, then the right code.
+func signInAlice(t *testing.T, u *UI) {
+	waitFor(t, "the sign-in window", func() bool { return u.signIn != nil })
+	inUI(func() {
+		test.Type(u.signIn.phone, "+9996620001")
+		test.Tap(u.signIn.sendCode)
+	})
+	waitFor(t, "the code step", func() bool { return u.signIn.stage == "code" })
+	inUI(func() {
+		test.Type(u.signIn.code, "11111")
+		test.Tap(u.signIn.submit)
+	})
+	waitFor(t, "the wrong-code sentence", func() bool {
+		return u.signIn.message.Text == "That code is not correct. Check it and try again."
+	})
+	inUI(func() {
+		u.signIn.code.SetText("22222")
+		test.Tap(u.signIn.submit)
+	})
+	waitFor(t, "the contacts", func() bool { return u.contacts != nil && len(u.contacts.all) == 7 })
+}
+
+// callWindow returns the one open call window.
+func callWindow(t *testing.T, u *UI) *callView {
+	var v *callView
+	waitFor(t, "a call window", func() bool {
+		for _, cv := range u.calls {
+			v = cv
+		}
+		return v != nil
+	})
+	return v
+}
+
+func TestSignInSearchAndCall(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := newPeer(t, env, "bob", true)
+	u := startApp(t, env)
+	signInAlice(t, u)
+
+	inUI(func() { test.Type(u.contacts.search, "bob") })
+	waitFor(t, "search to narrow the list", func() bool {
+		return len(u.contacts.shown) == 1 && u.contacts.shown[0].Username == "bob"
+	})
+	inUI(func() { u.contacts.search.OnSubmitted(u.contacts.search.Text) }) // Enter calls the match
+	v := callWindow(t, u)
+	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	in := <-bob.incoming
+	inUI(func() {
+		if v.emoji.Text == "" || v.explain.Text == "" {
+			t.Errorf("active call shows no key emoji: %q / %q", v.emoji.Text, v.explain.Text)
+		}
+		if want := in.Snapshot().Emoji; v.last.Emoji != want {
+			t.Errorf("window shows %v, bob has %v", v.last.Emoji, want)
+		}
+		test.Tap(v.mute)
+	})
+	waitFor(t, "mute", func() bool { return v.last.Muted && v.mute.Text == "Unmute" })
+	time.Sleep(1100 * time.Millisecond)
+	inUI(func() { test.Tap(v.hangup) })
+	waitFor(t, "the rating dialog", func() bool { return v.rating != nil })
+	inUI(func() {
+		if v.last.State != calling.StateEnded {
+			t.Errorf("call ended %s", v.last.State)
+		}
+	})
+	waitFor(t, "the call in recents", func() bool {
+		return len(u.recents.entries) > 0 && u.recents.entries[0].Peer.Username == "bob"
+	})
+}
+
+func TestIncomingCallAndErrors(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := newPeer(t, env, "bob", false)
+	u := startApp(t, env)
+	signInAlice(t, u)
+
+	alice, err := bob.c.Resolve(bob.c.Ctx, "@alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := bob.m.Dial(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := callWindow(t, u)
+	waitFor(t, "the ringing window", func() bool {
+		return v.last.State == calling.StateRinging && v.accept.Visible() && v.decline.Visible()
+	})
+	inUI(func() {
+		if v.peer.Text != "Bob Baker" {
+			t.Errorf("incoming window names %q", v.peer.Text)
+		}
+		test.Tap(v.accept)
+	})
+	waitFor(t, "the answered call to become active", func() bool { return v.last.State == calling.StateActive })
+	out.Hangup()
+	waitFor(t, "the call to end and ask for a rating", func() bool {
+		return v.last.State == calling.StateEnded && v.rating != nil
+	})
+	inUI(v.close)
+	waitFor(t, "the window to close", func() bool { return len(u.calls) == 0 })
+
+	// The dialer: nobody matches, then a user whose privacy forbids calls.
+	inUI(func() {
+		u.tabs.SelectIndex(1)
+		test.Type(u.dialer.entry, "@nobody_here")
+		test.Tap(u.dialer.call)
+	})
+	waitFor(t, "the no-match sentence", func() bool {
+		return u.dialer.message.Text == "Nobody on the sandbox matches “@nobody_here”."
+	})
+	inUI(func() {
+		u.dialer.entry.SetText("@private")
+		test.Tap(u.dialer.call)
+	})
+	p := callWindow(t, u)
+	waitFor(t, "the privacy sentence", func() bool {
+		return p.message.Text == "Private Person's privacy settings do not allow calls."
+	})
+}
+
+func TestSettingsPersist(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/settings.json"
+	s := DefaultSettings()
+	s.P2P, s.DoNotDisturb, s.EchoCancel = "nobody", true, false
+	if err := s.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadSettings(path)
+	if err != nil || got != s {
+		t.Fatalf("LoadSettings = %+v, %v; want %+v", got, err, s)
+	}
+	if got.p2pPolicy() != calling.P2PNobody {
+		t.Errorf("p2p nobody maps to %v", got.p2pPolicy())
+	}
+	if err := writeFile(path, "{not json"); err != nil {
+		t.Fatal(err)
+	}
+	got, err = LoadSettings(path)
+	if err == nil || got != DefaultSettings() {
+		t.Errorf("corrupt settings: %+v, %v; want defaults and an error", got, err)
+	}
+	if _, err := readFile(path + ".bad"); err != nil {
+		t.Errorf("the corrupt file was not kept: %v", err)
+	}
+}
