@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2/app"
 
@@ -49,8 +50,8 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer stop()
 		opts.Sandbox = &account.Sandbox{Addr: info.MTProto, DC: info.DC, PublicKeyPEM: info.PublicKey}
-		for _, name := range []string{"alice", "bob", "carol"} {
-			phone, _ := sandbox.DemoPhone(name)
+		for _, name := range []string{"Alice", "Bob", "Carol"} {
+			phone, _ := sandbox.DemoPhone(strings.ToLower(name))
 			opts.DemoUsers = append(opts.DemoUsers, ui.DemoUser{Name: name, Phone: phone})
 		}
 		profile = "sandbox"

@@ -47,6 +47,7 @@ func newContactsView(u *UI) *contactsView {
 	v.search.OnSubmitted = func(string) { v.callSelected() }
 	v.empty = widget.NewLabel("")
 	v.empty.Wrapping = fyne.TextWrapWord
+	v.empty.Hide()
 	v.list = widget.NewList(
 		func() int { return len(v.shown) },
 		func() fyne.CanvasObject {
@@ -91,7 +92,7 @@ func (v *contactsView) load() {
 	rpc(v.u, func(ctx context.Context) ([]account.Contact, error) { return v.u.acct.Contacts(ctx) },
 		func(cs []account.Contact, err error) {
 			if err != nil {
-				v.empty.SetText("Could not load contacts: " + err.Error())
+				v.say("Could not load contacts: " + err.Error())
 				return
 			}
 			v.all = cs
@@ -123,10 +124,10 @@ func (v *contactsView) filter(q string) {
 	v.selected = -1
 	v.list.UnselectAll()
 	v.list.Refresh()
-	v.empty.SetText("")
+	v.say("")
 	if len(v.shown) > 0 || len(q) < 3 {
 		if len(v.all) == 0 && q == "" {
-			v.empty.SetText("No contacts yet. Use the dialer to call a @username or +phone.")
+			v.say("No contacts yet. Use the dialer to call a @username or +phone.")
 		}
 		return
 	}
@@ -137,12 +138,18 @@ func (v *contactsView) filter(q string) {
 				return // the user typed on
 			}
 			if err != nil || len(found) == 0 {
-				v.empty.SetText("Nobody matches “" + asked + "”.")
+				v.say("Nobody matches “" + asked + "”.")
 				return
 			}
 			v.shown = found
 			v.list.Refresh()
 		})
+}
+
+// say shows a line above the list, or hides it when there is nothing to say.
+func (v *contactsView) say(msg string) {
+	v.empty.SetText(msg)
+	setVisible(v.empty, msg != "")
 }
 
 func (v *contactsView) callSelected() {
