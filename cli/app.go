@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -29,6 +30,7 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	apiID := fs.Int("api-id", envInt("TG_API_ID"), "Telegram API id (my.telegram.org); without it tgphone uses the sandbox")
 	apiHash := fs.String("api-hash", os.Getenv("TG_API_HASH"), "Telegram API hash")
+	as := fs.String("as", "alice", "sandbox only: the demo user to sign in as when no session is saved (\"\" shows the sign-in window)")
 	verbose := fs.Bool("v", false, "debug logging on stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,7 +56,15 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			phone, _ := sandbox.DemoPhone(strings.ToLower(name))
 			opts.DemoUsers = append(opts.DemoUsers, ui.DemoUser{Name: name, Phone: phone})
 		}
-		profile = "sandbox"
+		if *as != "" {
+			phone, ok := sandbox.DemoPhone(strings.ToLower(*as))
+			if !ok {
+				return fmt.Errorf("--as %q: the sandbox's demo users are %s", *as, strings.Join(sandbox.DemoUsernames(), ", "))
+			}
+			opts.AutoSignIn = &ui.DemoUser{Name: *as, Phone: phone}
+		}
+		// One session per demo user, so two windows can call each other.
+		profile = filepath.Join("sandbox", cmp.Or(strings.ToLower(*as), "default"))
 	}
 	opts.ConfigDir = configDir(profile)
 	if err := os.MkdirAll(opts.ConfigDir, 0o700); err != nil {

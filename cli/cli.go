@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -18,6 +19,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cmd, rest := "app", []string(nil)
 	if len(args) > 1 {
 		cmd, rest = args[1], args[2:]
+		if strings.HasPrefix(cmd, "-") && cmd != "-h" && cmd != "--help" {
+			cmd, rest = "app", args[1:] // `tgphone --as bob` is the app with flags
+		}
 	}
 	var err error
 	switch cmd {

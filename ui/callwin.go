@@ -44,6 +44,7 @@ type callView struct {
 	input     *widget.Select
 	output    *widget.Select
 	devices   *fyne.Container
+	media     *fyne.Container // signal, meters, devices, statistics: once media flows
 	message   *widget.Label
 	rating    dialog.Dialog
 	closed    bool
@@ -85,10 +86,9 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.devices = container.NewGridWithColumns(2, v.input, v.output)
 	statsBox := widget.NewAccordion(widget.NewAccordionItem("Statistics", v.stats))
 
+	v.media = container.NewVBox(container.NewHBox(v.bars, v.remoteMic), v.mic, v.spkBar, v.devices, statsBox)
 	v.w.SetContent(container.NewPadded(container.NewVBox(
-		v.peer, v.state, v.emoji, v.explain,
-		container.NewHBox(v.bars, v.remoteMic),
-		v.mic, v.spkBar, v.devices, statsBox, v.message,
+		v.peer, v.state, v.emoji, v.explain, v.media, v.message,
 		container.NewGridWithColumns(2, v.accept, v.decline),
 		container.NewGridWithColumns(2, v.mute, v.hangup),
 	)))
@@ -188,7 +188,7 @@ func (v *callView) render(s calling.Snapshot) {
 	live := !s.State.Terminal() && !ringing
 	setVisible(v.mute, live)
 	setVisible(v.hangup, live)
-	setVisible(v.devices, s.State >= calling.StateConnecting && !s.State.Terminal())
+	setVisible(v.media, s.State == calling.StateActive || s.State == calling.StateReconnecting)
 	if s.Muted {
 		v.mute.SetText("Unmute")
 	} else {

@@ -34,6 +34,9 @@ type Options struct {
 	ConfigDir string
 	// DemoUsers are offered as one-click sign-ins in the sandbox.
 	DemoUsers []DemoUser
+	// AutoSignIn, in the sandbox, signs this demo user in when no session
+	// is saved, so the app opens ready to call.
+	AutoSignIn *DemoUser
 	// Audio, when set, replaces the devices from the settings (tests).
 	Audio  *audio.Config
 	Logger *slog.Logger
@@ -106,6 +109,11 @@ func (u *UI) Start(ctx context.Context) {
 					u.signedIn(me)
 				} else {
 					u.showSignIn()
+					if d := u.opts.AutoSignIn; d != nil && u.opts.Sandbox != nil {
+						u.signIn.auto = true
+						u.signIn.phone.SetText("+" + d.Phone)
+						u.signIn.requestCode()
+					}
 				}
 			})
 			<-ctx.Done()
