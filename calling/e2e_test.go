@@ -3,6 +3,9 @@ package calling_test
 import (
 	"context"
 	"errors"
+	"math"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +13,8 @@ import (
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/internal/netem"
+	"github.com/tgphone/tgphone/internal/tone"
 	"github.com/tgphone/tgphone/sandbox"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
@@ -28,6 +33,11 @@ type party struct {
 
 func newParty(t testing.TB, env *sandboxtest.Env, user, only string) *party {
 	t.Helper()
+	return newPartyWith(t, env, user, only, audio.Config{Input: "tone:440", Output: "null", Ring: "null"}, calling.P2PEveryone)
+}
+
+func newPartyWith(t testing.TB, env *sandboxtest.Env, user, only string, au audio.Config, p2p calling.P2PPolicy) *party {
+	t.Helper()
 	c := env.SignIn(t, user)
 	engines, versions, err := calling.DefaultEngines(only)
 	if err != nil {
@@ -36,7 +46,8 @@ func newParty(t testing.TB, env *sandboxtest.Env, user, only string) *party {
 	p := &party{c: c, incoming: make(chan *calling.Call, 4), states: map[int64][]calling.State{}}
 	p.m = calling.NewManager(calling.Config{
 		API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
-		OpenAudio:  calling.AudioOpener(audio.Config{Input: "tone:440", Output: "null", Ring: "null"}, env.Logger),
+		OpenAudio:  calling.AudioOpener(au, env.Logger),
+		P2P:        p2p,
 		OnIncoming: func(call *calling.Call) { p.incoming <- call },
 		OnChange: func(s calling.Snapshot) {
 			p.mu.Lock()
@@ -363,4 +374,87 @@ func BenchmarkCallSetup(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-connecting")
+}
+
+// TestE2EMediaOverImpairedRelays: whole calls through the sandbox's relays
+// (reflector for 2.4.4, TURN for V2, p2p off) with 10 % loss and 30 ms
+// jitter each way, or a 3 s outage of the relay mid-call. Alice sends
+// 440 Hz, Bob 1 kHz; each must hear the other within ±2 Hz, and after an
+// outage the call goes reconnecting and comes back.
+func TestE2EMediaOverImpairedRelays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole calls over lossy relays")
+	}
+	lossy := netem.Config{LossPct: 10, Jitter: 30 * time.Millisecond, Seed: 7}
+	for _, tt := range []struct {
+		name, version string
+		impair        netem.Config
+		outage        bool
+	}{
+		{name: "2.4.4 reflector 10% loss 30ms jitter", version: "2.4.4", impair: lossy},
+		{name: "9.0.0 TURN 10% loss 30ms jitter", version: "9.0.0", impair: lossy},
+		{name: "2.4.4 reflector 3s outage", version: "2.4.4", outage: true},
+		{name: "9.0.0 TURN 3s outage", version: "9.0.0", outage: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := sandboxtest.Start(t, sandboxtest.Options{Impair: &tt.impair})
+			dir := t.TempDir()
+			aWAV, bWAV := filepath.Join(dir, "alice.wav"), filepath.Join(dir, "bob.wav")
+			alice := newPartyWith(t, env, "alice", tt.version, audio.Config{Input: "tone:440", Output: "wav:" + aWAV, Ring: "null"}, calling.P2PNobody)
+			bob := newPartyWith(t, env, "bob", tt.version, audio.Config{Input: "tone:1000", Output: "wav:" + bWAV, Ring: "null"}, calling.P2PNobody)
+			out, err := alice.m.Dial(alice.contact(t, "@bob"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bob.waitIncoming(t)
+			in.Answer()
+			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+			time.Sleep(2 * time.Second)
+			if tt.outage {
+				for _, p := range env.Impaired {
+					p.SetConfig(netem.Config{LossPct: 100})
+				}
+				time.Sleep(3 * time.Second)
+				for _, p := range env.Impaired {
+					p.SetConfig(netem.Config{})
+				}
+				if !alice.reached(out.Snapshot().ID, calling.StateReconnecting) {
+					t.Errorf("a 3 s outage never showed reconnecting: %v", alice.states[out.Snapshot().ID])
+				}
+				waitState(t, out, "active again", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+				if s := in.Snapshot(); s.State != calling.StateActive && s.State != calling.StateReconnecting {
+					t.Fatalf("bob's side did not survive the outage: %s (%v)", s.State, s.Err)
+				}
+				time.Sleep(2 * time.Second) // audio after the outage ends up in the last part of the recordings
+			} else {
+				time.Sleep(2 * time.Second)
+			}
+			path := out.Snapshot().Stats.Path
+			out.Hangup()
+			<-out.Done()
+			<-in.Done()
+			if s := out.Snapshot(); s.State != calling.StateEnded {
+				t.Errorf("call ended %s (%v)", s.State, s.Err)
+			}
+			if strings.Contains(path, "p2p") || path == "" {
+				t.Errorf("media path %q, want the relay", path)
+			}
+			for _, r := range []struct {
+				wav  string
+				want float64
+			}{{aWAV, 1000}, {bWAV, 440}} {
+				pcm, err := audio.ReadWAV(r.wav)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tail := pcm[len(pcm)*2/3:]
+				if f := tone.Dominant(tail, 200, 1500); math.Abs(f-r.want) > 2 {
+					t.Errorf("%s: heard %.2f Hz, want %.0f", filepath.Base(r.wav), f, r.want)
+				}
+				if lvl := tone.RMS(tail); lvl < -40 {
+					t.Errorf("%s: the tone is at %.1f dBFS, barely audible", filepath.Base(r.wav), lvl)
+				}
+			}
+		})
+	}
 }

@@ -46,6 +46,10 @@ const (
 	// maxEarly bounds signalling buffered before Start.
 	maxEarly = 256
 	tick     = 250 * time.Millisecond
+	// audioGap is how long the peer's audio may stop before the call shows
+	// "reconnecting": ICE's own verdict takes 3 s, while a peer sends at
+	// least every 400 ms even in DTX silence.
+	audioGap = 1500 * time.Millisecond
 )
 
 // Engine is one call's tgcalls V2 media: signalling through the call core,
@@ -323,6 +327,10 @@ func (e *Engine) timerLoop() {
 				e.fail(ErrConnectTimeout)
 			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.silentFor(now) > e.p.PacketTimeout:
 				e.fail(ErrPacketTimeout)
+			case st == stateConnected && e.stats.silentFor(now) > audioGap:
+				e.fire(evPathLost, nil)
+			case st == stateReconnecting && e.stats.silentFor(now) < tick:
+				e.fire(evPathBack, nil) // audio flows again, whatever ICE thinks yet
 			}
 			e.adaptEncoder()
 		}

@@ -14,6 +14,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/internal/netem"
 	"github.com/tgphone/tgphone/sandbox"
 	"github.com/tgphone/tgphone/sandbox/reflector"
 	"github.com/tgphone/tgphone/sandbox/turn"
@@ -38,6 +40,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Hostile makes the server send one kind of malicious value.
 	Hostile sandbox.Hostile
+	// Impair, when set, puts the reflector and the TURN server behind
+	// lossy proxies (Env.Impaired) and advertises those instead.
+	Impair *netem.Config
 }
 
 // TestTimeouts are the call timeouts a test sandbox announces by default.
@@ -50,8 +55,11 @@ type Env struct {
 	Info      sandbox.Info
 	Reflector *reflector.Relay
 	TURN      *turn.Server
-	Logger    *slog.Logger
-	ctx       context.Context
+	// Impaired are the proxies in front of the reflector and the TURN
+	// server when Options.Impair is set (SetConfig starts an outage).
+	Impaired []*netem.Proxy
+	Logger   *slog.Logger
+	ctx      context.Context
 }
 
 var (
@@ -102,12 +110,37 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	relayAddr, webrtc := relay.Addr(), turnSrv.WebRTCServers
+	var proxies []*netem.Proxy
+	if opts.Impair != nil {
+		rp, err := netem.NewProxy(net.UDPAddrFromAddrPort(relay.Addr()), *opts.Impair)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, err := netem.NewProxy(turnSrv.Addr(), *opts.Impair)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxies = []*netem.Proxy{rp, tp}
+		t.Cleanup(func() {
+			_ = rp.Close()
+			_ = tp.Close()
+		})
+		relayAddr = rp.Addr().AddrPort()
+		webrtc = func(callID int64) []tg.PhoneConnectionWebrtc {
+			es := turnSrv.WebRTCServers(callID)
+			for i := range es {
+				es[i].Port = tp.Addr().Port
+			}
+			return es
+		}
+	}
 	srv, err := sandbox.New(sandbox.Options{
 		DataDir:       opts.DataDir,
 		Logger:        opts.Logger.With("component", "sandbox"),
 		Timeouts:      opts.Timeouts,
-		Reflectors:    []sandbox.Reflector{{ID: 1, Addr: relay.Addr()}},
-		WebRTCServers: turnSrv.WebRTCServers,
+		Reflectors:    []sandbox.Reflector{{ID: 1, Addr: relayAddr}},
+		WebRTCServers: webrtc,
 		Key:           k,
 		Hostile:       opts.Hostile,
 	})
@@ -124,7 +157,7 @@ func Start(t testing.TB, opts Options) *Env {
 	case err := <-errc:
 		t.Fatalf("sandbox: %v", err)
 	}
-	return &Env{Server: srv, Info: srv.Info(), Reflector: relay, TURN: turnSrv, Logger: opts.Logger, ctx: ctx}
+	return &Env{Server: srv, Info: srv.Info(), Reflector: relay, TURN: turnSrv, Impaired: proxies, Logger: opts.Logger, ctx: ctx}
 }
 
 // Account points a new account client at this sandbox; nothing runs yet.
