@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2/app"
 
@@ -19,6 +20,9 @@ import (
 	"github.com/tgphone/tgphone/sandbox"
 	"github.com/tgphone/tgphone/ui"
 )
+
+// processStart is when tgphone started, for the cold-start figure.
+var processStart = time.Now()
 
 // AppID is tgphone's application id (FyneApp.toml).
 const AppID = "org.tgphone.tgphone"
@@ -40,7 +44,7 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		level = slog.LevelDebug
 	}
 	log := newLogger(stderr, level)
-	opts := ui.Options{AppID: *apiID, AppHash: *apiHash, Logger: log}
+	opts := ui.Options{AppID: *apiID, AppHash: *apiHash, Logger: log, Started: processStart}
 	profile := "telegram"
 	if *apiID == 0 || *apiHash == "" {
 		if (*apiID == 0) != (*apiHash == "") {

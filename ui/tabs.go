@@ -95,8 +95,12 @@ func (v *contactsView) load() {
 				v.say("Could not load contacts: " + err.Error())
 				return
 			}
+			first := v.all == nil
 			v.all = cs
 			v.filter(v.search.Text)
+			if first && !v.u.opts.Started.IsZero() {
+				v.u.log.Info("contacts shown", "since_start_ms", time.Since(v.u.opts.Started).Milliseconds(), "contacts", len(cs))
+			}
 		})
 }
 

@@ -38,8 +38,10 @@ type Options struct {
 	// is saved, so the app opens ready to call.
 	AutoSignIn *DemoUser
 	// Audio, when set, replaces the devices from the settings (tests).
-	Audio  *audio.Config
-	Logger *slog.Logger
+	Audio *audio.Config
+	// Started is when the process started, for the cold-start figure in the log.
+	Started time.Time
+	Logger  *slog.Logger
 }
 
 // UI is tgphone's desktop app: one account, its windows and its calls.
