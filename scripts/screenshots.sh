@@ -39,7 +39,7 @@ shot "$a" main-contacts
 echo "RSS idle: $(rss $alice)"
 bin/tgphone --as bob 2>"$tmp/bob.log" & bob=$!; pids+=($bob)
 b=$(window "tgphone — Bob Baker" 60)
-xdotool windowmove "$b" 640 0
+xdotool windowmove "$b" 860 0
 sleep 1
 
 focus "$a"
@@ -51,7 +51,8 @@ xdotool type --delay 30 "@bob"
 xdotool key Return
 out_id=$(window "Call with Bob Baker")
 in_id=$(window "Incoming call from Alice Archer")
-xdotool windowmove "$in_id" 640 0
+xdotool windowmove "$out_id" 430 0  # beside Alice's main window
+xdotool windowmove "$in_id" 860 0   # over Bob's
 sleep 1
 shot "$out_id" outgoing-ringing
 shot "$in_id" incoming
@@ -69,7 +70,8 @@ focus "$a"
 xdotool mousemove 185 61 click 1   # Recents tab
 sleep 1
 shot "$a" recents
-xdotool key ctrl+comma             # settings
+width=$(xwininfo -id "$a" | awk '/Width:/ {print $2}')
+xdotool mousemove $((width - 119)) 21 click 1   # the Settings button, top right
 s=$(window "tgphone settings")
 sleep 1
 shot "$s" settings

@@ -34,8 +34,8 @@ type callView struct {
 	explain   *widget.Label
 	bars      *widget.Label
 	remoteMic *widget.Label
-	mic       *widget.ProgressBar
-	spkBar    *widget.ProgressBar
+	mic       *levelMeter
+	spkBar    *levelMeter
 	stats     *widget.Label
 	accept    *widget.Button
 	decline   *widget.Button
@@ -68,10 +68,8 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.explain.Alignment = fyne.TextAlignCenter
 	v.bars = widget.NewLabel("")
 	v.remoteMic = widget.NewLabel("")
-	v.mic = widget.NewProgressBar()
-	v.mic.TextFormatter = func() string { return "microphone" }
-	v.spkBar = widget.NewProgressBar()
-	v.spkBar.TextFormatter = func() string { return "speaker" }
+	v.mic = newLevelMeter("microphone")
+	v.spkBar = newLevelMeter("speaker")
 	v.stats = widget.NewLabel("")
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord

@@ -19,7 +19,7 @@ type settingsView struct {
 	input, output, ring *widget.Select
 	aec, ns, agc, dnd   *widget.Check
 	p2p                 *widget.RadioGroup
-	meter               *widget.ProgressBar
+	meter               *levelMeter
 	test                *widget.Button
 	message             *widget.Label
 }
@@ -64,8 +64,7 @@ func (u *UI) showSettings() {
 			v.p2p.SetSelected(p2pChoices[i])
 		}
 	}
-	v.meter = widget.NewProgressBar()
-	v.meter.TextFormatter = func() string { return "" }
+	v.meter = newLevelMeter("")
 	v.test = widget.NewButton("Test microphone", v.micTest)
 	save := widget.NewButton("Save", v.save)
 	save.Importance = widget.HighImportance

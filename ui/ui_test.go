@@ -2,14 +2,17 @@ package ui
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/internal/tone"
 	"github.com/tgphone/tgphone/sandbox"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
@@ -71,13 +74,22 @@ func newPeer(t *testing.T, env *sandboxtest.Env, user string, answer bool) *peer
 func startApp(t *testing.T, env *sandboxtest.Env) *UI {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	a := test.NewTempApp(t)
+	return startAppOn(t, test.NewTempApp(t), env, "", audio.Config{Input: "tone:440", Output: "null", Ring: "null"})
+}
+
+// startAppOn opens a tgphone on app a; auto, if set, signs that demo user in.
+func startAppOn(t *testing.T, a fyne.App, env *sandboxtest.Env, auto string, au audio.Config) *UI {
 	phone, _ := sandbox.DemoPhone("alice")
-	u, err := New(a, Options{
+	opts := Options{
 		Sandbox:   &account.Sandbox{Addr: env.Info.MTProto, DC: env.Info.DC, PublicKeyPEM: env.Info.PublicKey},
 		ConfigDir: t.TempDir(), DemoUsers: []DemoUser{{Name: "alice", Phone: phone}},
-		Audio: &audio.Config{Input: "tone:440", Output: "null", Ring: "null"}, Logger: env.Logger,
-	})
+		Audio: &au, Logger: env.Logger,
+	}
+	if auto != "" {
+		p, _ := sandbox.DemoPhone(auto)
+		opts.AutoSignIn = &DemoUser{Name: auto, Phone: p}
+	}
+	u, err := New(a, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +158,7 @@ func TestSignInSearchAndCall(t *testing.T) {
 			t.Errorf("window shows %v, bob has %v", v.last.Emoji, want)
 		}
 	})
-	waitFor(t, "the meters to show the tone and bob's answer", func() bool { return v.mic.Value > 0.5 && v.spkBar.Value > 0.5 })
+	waitFor(t, "the meters to show the tone and bob's answer", func() bool { return v.mic.value > 0.5 && v.spkBar.value > 0.5 })
 	inUI(func() { test.Tap(v.mute) })
 	waitFor(t, "mute", func() bool { return v.last.Muted && v.mute.Text == "Unmute" })
 	time.Sleep(1100 * time.Millisecond)
@@ -238,4 +250,80 @@ func TestSettingsPersist(t *testing.T) {
 	if _, err := readFile(path + ".bad"); err != nil {
 		t.Errorf("the corrupt file was not kept: %v", err)
 	}
+}
+
+// TestTwoAppsHearEachOther: two app instances on one sandbox, signed in by
+// themselves as Alice and Bob; Alice dials Bob, Bob answers in his ringing
+// window, and each hears the other's tone through the whole audio path.
+// Bob switches his speaker mid-call and the new device gets the sound.
+func TestTwoAppsHearEachOther(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	dir := t.TempDir()
+	a := test.NewTempApp(t)
+	alice := startAppOn(t, a, env, "alice", audio.Config{Input: "tone:440", Output: "wav:" + dir + "/alice.wav", Ring: "null"})
+	bob := startAppOn(t, a, env, "bob", audio.Config{Input: "tone:1000", Output: "wav:" + dir + "/bob.wav", Ring: "null"})
+	waitFor(t, "both signed in", func() bool {
+		return alice.mgr != nil && bob.mgr != nil && bob.contacts != nil && len(bob.contacts.all) > 0
+	})
+
+	inUI(func() {
+		alice.tabs.SelectIndex(1)
+		test.Type(alice.dialer.entry, "@bob")
+		test.Tap(alice.dialer.call)
+	})
+	in := callWindow(t, bob)
+	waitFor(t, "Bob's ringing window", func() bool { return in.last.State == calling.StateRinging && in.accept.Visible() })
+	inUI(func() { test.Tap(in.accept) })
+	out := callWindow(t, alice)
+	waitFor(t, "the call to become active on both", func() bool {
+		return out.last.State == calling.StateActive && in.last.State == calling.StateActive
+	})
+	time.Sleep(2 * time.Second)
+	inUI(func() { in.output.OnChanged("wav:" + dir + "/bob-switched.wav") })
+	time.Sleep(2 * time.Second)
+	inUI(func() { test.Tap(out.hangup) })
+	waitFor(t, "both ends", func() bool { return out.last.State.Terminal() && in.last.State.Terminal() })
+	for _, r := range []struct {
+		file string
+		want float64
+	}{{"alice.wav", 1000}, {"bob.wav", 440}, {"bob-switched.wav", 440}} {
+		pcm, err := audio.ReadWAV(dir + "/" + r.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pcm) < 24000 {
+			t.Fatalf("%s holds %d samples", r.file, len(pcm))
+		}
+		if f := tone.Dominant(pcm[len(pcm)/3:], 200, 1500); math.Abs(f-r.want) > 2 {
+			t.Errorf("%s: %.2f Hz, want %.0f", r.file, f, r.want)
+		}
+	}
+}
+
+// TestDeclineIncoming: Decline in the ringing window ends the caller's call.
+func TestDeclineIncoming(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := newPeer(t, env, "bob", false)
+	u := startApp(t, env)
+	signInAlice(t, u)
+	alice, err := bob.c.Resolve(bob.c.Ctx, "@alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := bob.m.Dial(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := callWindow(t, u)
+	waitFor(t, "the ringing window", func() bool { return v.decline.Visible() })
+	inUI(func() { test.Tap(v.decline) })
+	<-out.Done()
+	if s := out.Snapshot(); s.State != calling.StateBusy && s.State != calling.StateDeclined {
+		t.Errorf("the caller's call ended %s after Decline", s.State)
+	}
+	waitFor(t, "the window to say so", func() bool {
+		return v.last.State == calling.StateDeclined && v.message.Text == "You declined the call."
+	})
 }
