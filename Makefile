@@ -5,7 +5,7 @@ export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -33,6 +33,10 @@ vet:
 
 sandbox: build
 	$(BIN) sandbox $(ARGS)
+
+# The binary, menu entry, icon and tel: handler for this user (PREFIX=~/.local).
+install-desktop: build
+	desktop/install.sh
 
 # The real app under Xvfb, two sandbox accounts, one call: PNGs in docs/screenshots/.
 screenshots: deps-test build

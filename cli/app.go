@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/instance"
 	"github.com/tgphone/tgphone/sandbox"
 	"github.com/tgphone/tgphone/ui"
 )
@@ -34,6 +35,7 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	apiID := fs.Int("api-id", envInt("TG_API_ID"), "Telegram API id (my.telegram.org); without it tgphone uses the sandbox")
 	apiHash := fs.String("api-hash", os.Getenv("TG_API_HASH"), "Telegram API hash")
+	callTarget := fs.String("call", "", "ask to call this @username, +phone or tel: link once signed in")
 	as := fs.String("as", "alice", "sandbox only: the demo user to sign in as when no session is saved (\"\" shows the sign-in window)")
 	verbose := fs.Bool("v", false, "debug logging on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -44,8 +46,37 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		level = slog.LevelDebug
 	}
 	log := newLogger(stderr, level)
-	opts := ui.Options{AppID: *apiID, AppHash: *apiHash, Logger: log, Started: processStart}
+	target := ""
+	if *callTarget != "" {
+		t, err := instance.ParseTarget(*callTarget)
+		if err != nil {
+			return err
+		}
+		target = t
+	}
+	// One session and one running app per account, so the sandbox's Alice
+	// and Bob can run side by side.
 	profile := "telegram"
+	if *apiID == 0 || *apiHash == "" {
+		profile = filepath.Join("sandbox", cmp.Or(strings.ToLower(*as), "default"))
+	}
+	// One app per account: a second start hands its request to the first.
+	sock := instance.SocketPath(profile)
+	srv, err := instance.Listen(sock, log)
+	if errors.Is(err, instance.ErrRunning) {
+		req := instance.Request{Kind: instance.KindShow}
+		if target != "" {
+			req = instance.Request{Kind: instance.KindCall, Target: target}
+		}
+		fmt.Fprintln(stderr, "tgphone is already running for this account; handing it over")
+		return instance.Send(ctx, sock, req)
+	}
+	if err != nil {
+		log.Warn("single-instance socket unavailable; click-to-call will start new windows", "err", err)
+	} else {
+		defer srv.Close()
+	}
+	opts := ui.Options{AppID: *apiID, AppHash: *apiHash, Logger: log, Started: processStart}
 	if *apiID == 0 || *apiHash == "" {
 		if (*apiID == 0) != (*apiHash == "") {
 			return errors.New("give both --api-id and --api-hash (or TG_API_ID and TG_API_HASH), or neither for the sandbox")
@@ -67,8 +98,6 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			opts.AutoSignIn = &ui.DemoUser{Name: *as, Phone: phone}
 		}
-		// One session per demo user, so two windows can call each other.
-		profile = filepath.Join("sandbox", cmp.Or(strings.ToLower(*as), "default"))
 	}
 	opts.ConfigDir = configDir(profile)
 	if err := os.MkdirAll(opts.ConfigDir, 0o700); err != nil {
@@ -86,6 +115,20 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		a.Quit() // Ctrl+C in the terminal closes the app too
 	}()
 	u.Start(ctx)
+	if target != "" {
+		u.AskToCall(target)
+	}
+	if srv != nil {
+		go func() {
+			for req := range srv.Requests() {
+				if req.Kind == instance.KindCall {
+					u.AskToCall(req.Target)
+				} else {
+					u.Show()
+				}
+			}
+		}()
+	}
 	a.Run()
 	return nil
 }

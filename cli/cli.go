@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/tgphone/tgphone/instance"
 )
 
 // Main runs the command named by args[1] and returns the process exit code.
@@ -19,8 +21,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cmd, rest := "app", []string(nil)
 	if len(args) > 1 {
 		cmd, rest = args[1], args[2:]
-		if strings.HasPrefix(cmd, "-") && cmd != "-h" && cmd != "--help" {
+		switch {
+		case strings.HasPrefix(cmd, "-") && cmd != "-h" && cmd != "--help":
 			cmd, rest = "app", args[1:] // `tgphone --as bob` is the app with flags
+		case strings.HasPrefix(strings.ToLower(cmd), "tel:"):
+			cmd, rest = "call", args[1:] // a tel: link, from the desktop's URL handler
 		}
 	}
 	var err error
@@ -30,7 +35,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "sandbox":
 		err = runSandbox(ctx, rest, stdout, stderr)
 	case "call":
-		err = runCall(ctx, rest, stdout, stderr)
+		if headlessCall(rest) {
+			err = runCall(ctx, rest, stdout, stderr)
+		} else {
+			err = runClickToCall(ctx, rest, stdout, stderr)
+		}
 	case "answer":
 		err = runAnswer(ctx, rest, stdout, stderr)
 	case "media":
@@ -59,6 +68,8 @@ const usage = `usage:
       (flags or TG_API_ID / TG_API_HASH)
   tgphone sandbox [--listen 127.0.0.1:PORT] [--data DIR]
       run the local Telegram-compatible sandbox (MTProto, reflector, TURN, @echo)
+  tgphone call @name|+phone|tel:URI        (or just: tgphone tel:URI)
+      ask the running app to call (starting it if needed); it asks before dialing
   tgphone call --as USER --to @name|+phone [--duration 10s] [--protocol VERSION]
                [--input tone:HZ|FILE.wav|silence] [--record OUT.wav] [--server ADDR]
       sign in to the sandbox, place one call; JSON lines on stdout
@@ -72,3 +83,31 @@ const usage = `usage:
 type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// headlessCall tells `tgphone call --as alice --to @bob` (scripted) from
+// `tgphone call @bob` (click-to-call through the app).
+func headlessCall(args []string) bool {
+	for _, a := range args {
+		if a == "--as" || a == "-as" || strings.HasPrefix(a, "--as=") || strings.HasPrefix(a, "-as=") {
+			return true
+		}
+	}
+	return false
+}
+
+// runClickToCall hands the target to the running app, or starts the app
+// with it.
+func runClickToCall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: tgphone call @name|+phone|tel:URI")
+	}
+	target, err := instance.ParseTarget(args[0])
+	if err != nil {
+		return err
+	}
+	err = instance.SendAny(ctx, instance.Request{Kind: instance.KindCall, Target: target})
+	if errors.Is(err, instance.ErrNotRunning) {
+		return runApp(ctx, []string{"--call", target}, stdout, stderr)
+	}
+	return err
+}

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 	"github.com/gotd/td/tg"
@@ -68,6 +69,7 @@ type UI struct {
 	calls    map[int64]*callView // open call windows by call id (0 until known)
 	ring     *ringer
 	status   *widget.Label
+	confirm  dialog.Dialog // the click-to-call question, while shown
 }
 
 // New prepares the app's windows; Start connects.
@@ -303,5 +305,43 @@ func do(f func()) {
 		uiMu.Lock()
 		defer uiMu.Unlock()
 		f()
+	})
+}
+
+// Show brings the main window to the front.
+func (u *UI) Show() {
+	do(func() {
+		u.main.Show()
+		u.main.RequestFocus()
+	})
+}
+
+// AskToCall is click-to-call: it finds who target ("+digits" or "@name")
+// is, and asks before dialing.
+func (u *UI) AskToCall(target string) {
+	do(func() {
+		u.main.Show()
+		u.main.RequestFocus()
+		if u.mgr == nil {
+			u.showError(fmt.Errorf("sign in first, then call %s again", target))
+			return
+		}
+		rpc(u, func(ctx context.Context) (account.Contact, error) { return u.acct.Resolve(ctx, target) },
+			func(c account.Contact, err error) {
+				switch {
+				case errors.Is(err, account.ErrNotFound):
+					u.showError(fmt.Errorf("nobody on %s matches %s", u.serviceName(), target))
+				case err != nil:
+					u.showError(fmt.Errorf("look up %s: %w", target, err))
+				default:
+					u.confirm = dialog.NewConfirm("Call "+c.Name()+"?", "tgphone was asked to call "+c.Name()+" ("+target+").",
+						func(ok bool) {
+							if ok {
+								u.dial(c)
+							}
+						}, u.main)
+					u.confirm.Show()
+				}
+			})
 	})
 }
