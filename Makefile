@@ -5,7 +5,7 @@ export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop fuzz clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -33,6 +33,10 @@ vet:
 
 sandbox: build
 	$(BIN) sandbox $(ARGS)
+
+# Every fuzz target for FUZZTIME each (default 10m); CI does not run it.
+fuzz: deps-test
+	scripts/fuzz.sh $(or $(FUZZTIME),10m)
 
 # The binary, menu entry, icon and tel: handler for this user (PREFIX=~/.local).
 install-desktop: build
