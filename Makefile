@@ -5,7 +5,7 @@ export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop fuzz clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop fuzz soak clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -33,6 +33,10 @@ vet:
 
 sandbox: build
 	$(BIN) sandbox $(ARGS)
+
+# 100 consecutive calls through the sandbox, mixing engines and endings (CI runs 10).
+soak: deps-test
+	TGPHONE_SOAK_CALLS=100 $(GO) test -count=1 -run TestSoak -v ./calling/
 
 # Every fuzz target for FUZZTIME each (default 10m); CI does not run it.
 fuzz: deps-test
