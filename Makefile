@@ -5,7 +5,7 @@ export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop fuzz soak clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop fuzz soak bench clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -33,6 +33,10 @@ vet:
 
 sandbox: build
 	$(BIN) sandbox $(ARGS)
+
+# Real calls through the sandbox on each engine and network profile: prints a table, writes bench/results.json.
+bench: deps-test
+	cd bench && $(GO) test . -run '^$$' -bench Report -benchtime 1x
 
 # 100 consecutive calls through the sandbox, mixing engines and endings (CI runs 10).
 soak: deps-test

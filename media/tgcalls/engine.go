@@ -460,6 +460,11 @@ func (e *Engine) gather() error {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
+	if !e.p.P2PAllowed {
+		// pion holds relay pairs back 2 s hoping for a direct one; with
+		// relays only there is none to wait for.
+		se.SetRelayAcceptanceMinWait(0)
+	}
 	e.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 
 	policy := webrtc.ICETransportPolicyAll
