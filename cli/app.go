@@ -137,16 +137,3 @@ func envInt(name string) int {
 	n, _ := strconv.Atoi(os.Getenv(name))
 	return n
 }
-
-// configDir is $XDG_CONFIG_HOME/tgphone/PROFILE: one session per service.
-func configDir(profile string) string {
-	base := os.Getenv("XDG_CONFIG_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = os.TempDir()
-		}
-		base = filepath.Join(home, ".config")
-	}
-	return filepath.Join(base, "tgphone", profile)
-}

@@ -29,6 +29,12 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func (s *syncBuffer) events(t *testing.T) []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()

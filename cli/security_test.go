@@ -1,37 +1,17 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tgphone/tgphone/sandbox"
 )
-
-// lockedBuffer collects a log written from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // longSecret matches what a leaked key would look like in a log: a run of
 // 64+ hex digits or 64+ base64 characters.
@@ -43,7 +23,7 @@ var longSecret = regexp.MustCompile(`[0-9a-fA-F]{64,}|[A-Za-z0-9+/]{64,}={0,2}`)
 // code" line (its SMS), no audio. Then it checks the data files' modes.
 func TestNoSecretsInLogs(t *testing.T) {
 	dir := t.TempDir()
-	var sandboxLog, aliceLog, carolLog lockedBuffer
+	var sandboxLog, aliceLog, carolLog syncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	sctx, stop := context.WithCancel(ctx)

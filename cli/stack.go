@@ -192,14 +192,20 @@ func reachable(addr string) bool {
 }
 
 // dataDir is tgphone's per-user data folder ($XDG_DATA_HOME/tgphone/sub).
-func dataDir(sub string) string {
-	base := os.Getenv("XDG_DATA_HOME")
+func dataDir(sub string) string { return xdgDir("XDG_DATA_HOME", ".local/share", sub) }
+
+// configDir is $XDG_CONFIG_HOME/tgphone/PROFILE: one session per service.
+func configDir(profile string) string { return xdgDir("XDG_CONFIG_HOME", ".config", profile) }
+
+// xdgDir is $ENV/tgphone/sub, or ~/fallback/tgphone/sub when ENV is unset.
+func xdgDir(env, fallback, sub string) string {
+	base := os.Getenv(env)
 	if base == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
 			home = os.TempDir()
 		}
-		base = filepath.Join(home, ".local", "share")
+		base = filepath.Join(home, fallback)
 	}
 	return filepath.Join(base, "tgphone", sub)
 }

@@ -71,6 +71,20 @@ func newPeer(t *testing.T, env *sandboxtest.Env, user string, answer bool) *peer
 	return p
 }
 
+// dial places a call from the headless peer.
+func (p *peer) dial(t *testing.T, to string) *calling.Call {
+	t.Helper()
+	c, err := p.c.Resolve(p.c.Ctx, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := p.m.Dial(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return call
+}
+
 func startApp(t *testing.T, env *sandboxtest.Env) *UI {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
@@ -180,14 +194,7 @@ func TestIncomingCallAndErrors(t *testing.T) {
 	u := startApp(t, env)
 	signInAlice(t, u)
 
-	alice, err := bob.c.Resolve(bob.c.Ctx, "@alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := bob.m.Dial(alice)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := bob.dial(t, "@alice")
 	v := callWindow(t, u)
 	waitFor(t, "the ringing window", func() bool {
 		return v.last.State == calling.StateRinging && v.accept.Visible() && v.decline.Visible()
@@ -308,14 +315,7 @@ func TestDeclineIncoming(t *testing.T) {
 	bob := newPeer(t, env, "bob", false)
 	u := startApp(t, env)
 	signInAlice(t, u)
-	alice, err := bob.c.Resolve(bob.c.Ctx, "@alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := bob.m.Dial(alice)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := bob.dial(t, "@alice")
 	v := callWindow(t, u)
 	waitFor(t, "the ringing window", func() bool { return v.decline.Visible() })
 	inUI(func() { test.Tap(v.decline) })

@@ -49,25 +49,17 @@ func (e *Engine) drainUndeclared(d *webrtc.DTLSTransport) {
 		e.log.Warn("cannot drain undeclared SRTP streams; an early packet may stall the call", "err", err)
 		return
 	}
+	drain := func(kind string, accept func() (uint32, error)) {
+		defer e.wg.Done()
+		for {
+			ssrc, err := accept()
+			if err != nil {
+				return // the session closed
+			}
+			e.log.Debug("stream before its reader", "kind", kind, "ssrc", ssrc)
+		}
+	}
 	e.wg.Add(2)
-	go func() {
-		defer e.wg.Done()
-		for {
-			_, ssrc, err := rtpS.AcceptStream()
-			if err != nil {
-				return
-			}
-			e.log.Debug("RTP stream before its receiver", "ssrc", ssrc)
-		}
-	}()
-	go func() {
-		defer e.wg.Done()
-		for {
-			_, ssrc, err := rtcpS.AcceptStream()
-			if err != nil {
-				return
-			}
-			e.log.Debug("RTCP stream before its reader", "ssrc", ssrc)
-		}
-	}()
+	go drain("RTP", func() (uint32, error) { _, ssrc, err := rtpS.AcceptStream(); return ssrc, err })
+	go drain("RTCP", func() (uint32, error) { _, ssrc, err := rtcpS.AcceptStream(); return ssrc, err })
 }
