@@ -69,6 +69,26 @@ func ListDevices() ([]Device, error) {
 	return out, nil
 }
 
+// defaults names the system's default capture and playback devices.
+func (b *malgoBackend) defaults() (capture, playback string, err error) {
+	for _, kind := range []malgo.DeviceType{malgo.Capture, malgo.Playback} {
+		infos, err := b.ctx.Devices(kind)
+		if err != nil {
+			return "", "", fmt.Errorf("list devices: %w", err)
+		}
+		for _, in := range infos {
+			if in.IsDefault != 0 {
+				if kind == malgo.Capture {
+					capture = in.ID.String()
+				} else {
+					playback = in.ID.String()
+				}
+			}
+		}
+	}
+	return capture, playback, nil
+}
+
 // findID resolves a device id string to miniaudio's id; nil means default.
 func (b *malgoBackend) findID(kind malgo.DeviceType, id string) (*malgo.DeviceID, error) {
 	if id == DefaultID || id == "" {

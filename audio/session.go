@@ -41,10 +41,12 @@ const (
 	EventReceiveOnly                     // no microphone: sending silence (Err = ErrNoMicrophone)
 	EventNoPlayback                      // no speaker: playing into null (Err = ErrNoSpeaker)
 	EventSwitched                        // SwitchInput/SwitchOutput succeeded
+	EventDefaultChanged                  // the system default changed; "default" moved to it
 )
 
 func (k EventKind) String() string {
-	return [...]string{"device-lost", "device-reopened", "fallback-default", "receive-only", "no-playback", "switched"}[k]
+	return [...]string{"device-lost", "device-reopened", "fallback-default", "receive-only", "no-playback", "switched",
+		"default-changed"}[k]
 }
 
 // Event reports a device change.
@@ -82,6 +84,9 @@ type Session struct {
 	inGen  int
 	outGen int
 	closed bool
+	// defIn and defOut are the system defaults last seen, for sessions on
+	// "default" to follow (empty when the sound system cannot tell).
+	defIn, defOut string
 }
 
 type devFailure struct {
@@ -133,6 +138,7 @@ func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
 	if s.dsp, err = NewProcessor(cfg.DSP); err != nil {
 		return nil, fmt.Errorf("open audio: %w", err)
 	}
+	s.defIn, s.defOut = s.systemDefaults()
 	s.mu.Lock()
 	s.openSide(true, cfg.Input)
 	s.openSide(false, cfg.Output)
@@ -140,6 +146,57 @@ func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
 	s.wg.Add(1)
 	go s.supervise()
 	return s, nil
+}
+
+// defaultPoll is how often sessions on "default" look for a new system
+// default: miniaudio reports no such change on every backend (ALSA).
+var defaultPoll = 2 * time.Second
+
+// defaulter is a sound system that can name its current default devices.
+type defaulter interface {
+	defaults() (capture, playback string, err error)
+}
+
+func (s *Session) systemDefaults() (string, string) {
+	r, ok := s.devs.(router)
+	if !ok {
+		return "", ""
+	}
+	d, ok := r.real.(defaulter)
+	if !ok {
+		return "", ""
+	}
+	in, out, err := d.defaults()
+	if err != nil {
+		return "", ""
+	}
+	return in, out
+}
+
+// followDefaults moves a side opened on "default" to the new system
+// default, as a desktop user expects when plugging in a headset.
+func (s *Session) followDefaults() {
+	in, out := s.systemDefaults()
+	if in == "" && out == "" {
+		return
+	}
+	s.mu.Lock()
+	moveIn := s.inID == DefaultID && s.defIn != "" && in != s.defIn
+	moveOut := s.outID == DefaultID && s.defOut != "" && out != s.defOut
+	s.defIn, s.defOut = in, out
+	s.mu.Unlock()
+	for _, side := range []struct {
+		capture, move bool
+		name          string
+	}{{true, moveIn, in}, {false, moveOut, out}} {
+		if !side.move {
+			continue
+		}
+		ev := Event{Kind: EventDefaultChanged, Capture: side.capture, Device: side.name}
+		if err := s.replace(side.capture, DefaultID, ev); err != nil {
+			s.log.Warn("audio: following the new default device failed", "capture", side.capture, "err", err)
+		}
+	}
 }
 
 func (s *Session) emit(e Event) {
@@ -208,10 +265,14 @@ func (s *Session) setStream(capture bool, st stream, id string, gen int) {
 // supervise recovers lost devices: reopen the same id, else fall back.
 func (s *Session) supervise() {
 	defer s.wg.Done()
+	poll := time.NewTicker(defaultPoll)
+	defer poll.Stop()
 	for {
 		select {
 		case <-s.done:
 			return
+		case <-poll.C:
+			s.followDefaults()
 		case f := <-s.events:
 			s.mu.Lock()
 			if s.closed || f.gen != s.streamGen(f.capture) {
@@ -373,6 +434,11 @@ func (s *Session) SwitchInput(id string) error { return s.switchSide(true, id) }
 func (s *Session) SwitchOutput(id string) error { return s.switchSide(false, id) }
 
 func (s *Session) switchSide(capture bool, id string) error {
+	return s.replace(capture, id, Event{Kind: EventSwitched, Capture: capture, Device: id})
+}
+
+// replace opens id on one side, closes what it replaces and reports ev.
+func (s *Session) replace(capture bool, id string, ev Event) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -388,7 +454,7 @@ func (s *Session) switchSide(capture bool, id string) error {
 		old = s.in
 	}
 	s.setStream(capture, st, id, gen)
-	s.emit(Event{Kind: EventSwitched, Capture: capture, Device: id})
+	s.emit(ev)
 	s.mu.Unlock()
 	old.Close()
 	return nil

@@ -250,3 +250,70 @@ func BenchmarkSpeechEnvelope(b *testing.B) {
 	}
 	b.ReportMetric(c, "envelope_corr")
 }
+
+// movingDefault is a sound system whose default device can change: every
+// device plays a tone, and defaults names the current default.
+type movingDefault struct {
+	v     *virtualBackend
+	mu    sync.Mutex
+	def   string
+	opens map[string]int
+}
+
+func (m *movingDefault) defaults() (string, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.def, m.def, nil
+}
+
+func (m *movingDefault) openCapture(id string, onFrame func([]int16), fail func(error)) (stream, error) {
+	m.mu.Lock()
+	m.opens[id]++
+	m.mu.Unlock()
+	return m.v.openCapture("tone:300", onFrame, fail)
+}
+
+func (m *movingDefault) openPlayback(id string, onFrame func([]int16), fail func(error)) (stream, error) {
+	return m.v.openPlayback("null", onFrame, fail)
+}
+
+// TestFollowsSystemDefault: a session on "default" moves to the new
+// default device when the system's default changes (a headset plugged in),
+// and the stream goes on.
+func TestFollowsSystemDefault(t *testing.T) {
+	defer func(d time.Duration) { defaultPoll = d }(defaultPoll)
+	defaultPoll = 30 * time.Millisecond
+	mb := &movingDefault{v: &virtualBackend{tick: 20 * time.Millisecond}, def: "builtin", opens: map[string]int{}}
+	var log eventLog
+	s, err := open(Config{Input: DefaultID, Output: DefaultID, OnEvent: log.add}, nil, mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	readPackets(t, s, 5)
+	mb.mu.Lock()
+	mb.def = "headset"
+	mb.mu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := 0
+		for _, k := range log.kinds() {
+			if k == EventDefaultChanged {
+				n++
+			}
+		}
+		if n == 2 { // capture and playback
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events %v: the session never followed the new default", log.kinds())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	readPackets(t, s, 5)
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if mb.opens[DefaultID] != 2 {
+		t.Errorf("default capture opened %d times, want 2 (start, then the new default)", mb.opens[DefaultID])
+	}
+}
