@@ -460,3 +460,47 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 		})
 	}
 }
+
+// TestE2ERelayDies: the relay goes silent for good mid-call; both sides
+// end within the packet timeout with "Connection lost", the discard says
+// disconnect, and the history keeps the time the call really lasted.
+func TestE2ERelayDies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the packet timeout")
+	}
+	for _, version := range []string{"2.4.4", "9.0.0"} {
+		t.Run(version, func(t *testing.T) {
+			env := sandboxtest.Start(t, sandboxtest.Options{Impair: &netem.Config{}})
+			au := audio.Config{Input: "tone:440", Output: "null", Ring: "null"}
+			alice := newPartyWith(t, env, "alice", version, au, calling.P2PNobody)
+			bob := newPartyWith(t, env, "bob", version, au, calling.P2PNobody)
+			out, err := alice.m.Dial(alice.contact(t, "@bob"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bob.waitIncoming(t)
+			in.Answer()
+			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+			time.Sleep(2 * time.Second)
+			for _, p := range env.Impaired {
+				p.SetConfig(netem.Config{LossPct: 100})
+			}
+			died := time.Now()
+			<-out.Done()
+			<-in.Done()
+			t.Logf("ended %v after the relay died (packet timeout %v)", time.Since(died).Round(time.Millisecond), sandboxtest.TestTimeouts.Packet)
+			for _, c := range []*calling.Call{out, in} {
+				if s := c.Snapshot(); s.State != calling.StateFailed || !errors.Is(s.Err, calling.ErrConnectionLost) || s.Message != "Connection lost." {
+					t.Errorf("ended %s (%v) %q, want failed: Connection lost.", s.State, s.Err, s.Message)
+				}
+			}
+			h, err := alice.c.CallHistory(ctx(t), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(h) != 1 || h[0].Reason != "disconnect" || h[0].Duration < 2*time.Second || h[0].Duration > 30*time.Second {
+				t.Errorf("history %+v, want reason disconnect and the seconds the call lasted", h)
+			}
+		})
+	}
+}
