@@ -504,3 +504,66 @@ func TestE2ERelayDies(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EHostileDelivery: duplicated, reordered and foreign updates do not
+// disturb a call; an oversized g_a_hash is refused before anything rings.
+func TestE2EHostileDelivery(t *testing.T) {
+	for _, tt := range []struct {
+		mode    sandbox.Hostile
+		version string
+	}{
+		{sandbox.HostileDuplicate, "9.0.0"}, {sandbox.HostileDuplicate, "2.4.4"},
+		{sandbox.HostileUnknownCalls, "9.0.0"}, {sandbox.HostileUnknownCalls, "2.4.4"},
+		{sandbox.HostileReorder, "9.0.0"}, {sandbox.HostileReorder, "2.4.4"},
+	} {
+		t.Run(string(tt.mode)+"/"+tt.version, func(t *testing.T) {
+			env := sandboxtest.Start(t, sandboxtest.Options{Hostile: tt.mode})
+			alice := newParty(t, env, "alice", tt.version)
+			bob := newParty(t, env, "bob", tt.version)
+			out, err := alice.m.Dial(alice.contact(t, "@bob"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bob.waitIncoming(t)
+			in.Answer()
+			so := waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+			si := waitState(t, in, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+			if so.Emoji != si.Emoji {
+				t.Errorf("emoji differ: %v / %v", so.Emoji, si.Emoji)
+			}
+			out.Hangup()
+			<-out.Done()
+			waitState(t, in, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
+			for _, c := range []*calling.Call{out, in} {
+				if s := c.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
+					t.Errorf("ended %s (%v), want a normal end", s.State, s.Err)
+				}
+			}
+		})
+	}
+	t.Run(string(sandbox.HostileOversized), func(t *testing.T) {
+		env := sandboxtest.Start(t, sandboxtest.Options{Hostile: sandbox.HostileOversized})
+		alice := newParty(t, env, "alice", "")
+		bob := newParty(t, env, "bob", "")
+		out, err := alice.m.Dial(alice.contact(t, "@bob"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-out.Done()
+		if s := out.Snapshot(); s.State == calling.StateEnded || !s.ActiveSince.IsZero() {
+			t.Errorf("a call whose g_a_hash the callee refused ended %s", s.State)
+		}
+		select {
+		case c := <-bob.incoming:
+			t.Errorf("an oversized g_a_hash rang: %s", c.Snapshot().State)
+		default:
+		}
+		h, err := bob.c.CallHistory(ctx(t), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 1 || h[0].Reason != "disconnect" {
+			t.Errorf("callee's history %+v, want the refusal as a disconnect", h)
+		}
+	})
+}

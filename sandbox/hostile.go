@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -23,11 +24,16 @@ const (
 	HostileWrongFingerprint Hostile = "wrong-fingerprint" // callee gets a key_fingerprint off by one bit
 	HostileBadPrime         Hostile = "bad-prime"         // getDhConfig serves a prime that is not safe
 	HostileShortGA          Hostile = "short-ga"          // callee gets a 64-byte g_a
+	HostileOversized        Hostile = "oversized"         // callee gets a 64 KiB g_a_hash
+	HostileUnknownCalls     Hostile = "unknown-calls"     // updates for calls that do not exist come first
+	HostileDuplicate        Hostile = "duplicate"         // every update arrives twice
+	HostileReorder          Hostile = "reorder"           // updates arrive up to 80 ms late, out of order
 )
 
 // HostileModes lists every mode, for flags and tests.
 var HostileModes = []Hostile{HostileShortGB, HostileGBOutOfRange, HostileWrongGAHash,
-	HostileWrongFingerprint, HostileBadPrime, HostileShortGA}
+	HostileWrongFingerprint, HostileBadPrime, HostileShortGA, HostileOversized, HostileUnknownCalls,
+	HostileDuplicate, HostileReorder}
 
 // ParseHostile reads a --hostile flag value.
 func ParseHostile(s string) (Hostile, error) {
@@ -65,9 +71,12 @@ func (s *Server) tamper(pc tg.PhoneCallClass) tg.PhoneCallClass {
 		return &c
 	case *tg.PhoneCallRequested:
 		c := *v
-		if s.opts.Hostile == HostileWrongGAHash {
+		switch s.opts.Hostile {
+		case HostileWrongGAHash:
 			c.GAHash = bytes.Clone(c.GAHash)
 			c.GAHash[0] ^= 0xff
+		case HostileOversized:
+			c.GAHash = bytes.Repeat(c.GAHash, 2048)
 		}
 		return &c
 	case *tg.PhoneCall:
@@ -93,4 +102,32 @@ func (s *Server) dhPrime() []byte {
 	bad := new(big.Int).SetBytes(p)
 	bad.Add(bad, big.NewInt(2))
 	return bad.FillBytes(make([]byte, 256))
+}
+
+// hostilePushes is what the server sends for one push: the push itself,
+// or in unknown-calls mode first updates for calls that do not exist, or in
+// duplicate mode the push twice.
+func (s *Server) hostilePushes(m *tg.Updates) []*tg.Updates {
+	switch s.opts.Hostile {
+	case HostileDuplicate:
+		return []*tg.Updates{m, m}
+	case HostileUnknownCalls:
+		ghost := randInt64(s.rand)
+		accepted := &tg.PhoneCallAccepted{ID: ghost, AccessHash: ghost, AdminID: 1, ParticipantID: 2, GB: []byte{1}}
+		return []*tg.Updates{{Updates: []tg.UpdateClass{
+			&tg.UpdatePhoneCall{PhoneCall: &tg.PhoneCallDiscarded{ID: ghost}},
+			&tg.UpdatePhoneCall{PhoneCall: accepted},
+			&tg.UpdatePhoneCallSignalingData{PhoneCallID: ghost, Data: []byte("not for you")},
+		}, Date: m.Date}, m}
+	}
+	return []*tg.Updates{m}
+}
+
+// jitter is the reorder mode's delay for one push.
+func (s *Server) jitter() time.Duration {
+	n, err := randBelow(s.rand, 80)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(n) * time.Millisecond
 }

@@ -378,9 +378,20 @@ func (s *Server) updatesBox(uid int64, users []int64, ups ...tg.UpdateClass) *tg
 // (call updates, like Telegram's, are not stored).
 func (s *Server) deliver(ds []delivery) {
 	for _, d := range ds {
-		if err := s.send(context.Background(), d.sess, proto.MessageFromServer, d.msg); err != nil {
-			s.log.Debug("push failed", "session", d.sess.id, "err", err)
+		for _, m := range s.hostilePushes(d.msg) {
+			if s.opts.Hostile == HostileReorder {
+				go s.push(d.sess, m, s.jitter())
+				continue
+			}
+			s.push(d.sess, m, 0)
 		}
+	}
+}
+
+func (s *Server) push(sess *session, m *tg.Updates, delay time.Duration) {
+	time.Sleep(delay)
+	if err := s.send(context.Background(), sess, proto.MessageFromServer, m); err != nil {
+		s.log.Debug("push failed", "session", sess.id, "err", err)
 	}
 }
 
