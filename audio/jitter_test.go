@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite audio/testdata trace files")
 func encodeSpeech(tb testing.TB, n, lossPct int) []media.Packet {
 	tb.Helper()
 	sp := mustSpeech(tb)
-	enc, err := NewEncoder(media.EncoderConfig{FrameDuration: 20 * time.Millisecond, Bitrate: 24000, FEC: true, PacketLossPct: lossPct})
+	enc, err := NewEncoder(media.EncoderConfig{FrameDuration: 20 * time.Millisecond, Bitrate: 24000, FEC: true, PacketLossPct: lossPct}, media.SampleRate)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -375,7 +375,7 @@ func FuzzJitterDecode(f *testing.F) {
 // from the next packet's FEC and playout stays continuous.
 func TestJitterBufferLegacy60ms(t *testing.T) {
 	sp := mustSpeech(t)
-	enc, err := NewEncoder(media.EncoderConfig{FrameDuration: 60 * time.Millisecond, Bitrate: 24000, FEC: true, PacketLossPct: 10})
+	enc, err := NewEncoder(media.EncoderConfig{FrameDuration: 60 * time.Millisecond, Bitrate: 24000, FEC: true, PacketLossPct: 10}, media.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}

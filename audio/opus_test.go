@@ -57,7 +57,7 @@ func TestEncoderDurations(t *testing.T) {
 	for _, d := range []time.Duration{20, 40, 60} {
 		d := d * time.Millisecond
 		t.Run(d.String(), func(t *testing.T) {
-			enc, err := NewEncoder(media.EncoderConfig{FrameDuration: d, Bitrate: 16000, FEC: true, PacketLossPct: 10})
+			enc, err := NewEncoder(media.EncoderConfig{FrameDuration: d, Bitrate: 16000, FEC: true, PacketLossPct: 10}, media.SampleRate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestNormalize(t *testing.T) {
 // (libopus 1.3 only adds FEC at WB above ≈ 17–20 kbit/s, hence 24 kbit/s.)
 func TestHasLBRR(t *testing.T) {
 	for _, fec := range []bool{true, false} {
-		enc, _ := NewEncoder(media.EncoderConfig{FrameDuration: 20 * time.Millisecond, Bitrate: 24000, FEC: fec, PacketLossPct: 20})
+		enc, _ := NewEncoder(media.EncoderConfig{FrameDuration: 20 * time.Millisecond, Bitrate: 24000, FEC: fec, PacketLossPct: 20}, media.SampleRate)
 		speech := mustSpeech(t)
 		with := 0
 		total := 0

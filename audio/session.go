@@ -72,7 +72,8 @@ type Session struct {
 	dec    *Decoder
 	jb     *JitterBuffer
 	dsp    *Processor
-	far    [][]int16 // played frames awaiting their capture twin (AEC reference)
+	far    farQueue // played frames awaiting their capture twin (AEC reference)
+	muteFr []int16  // silence sent instead of the microphone while muted
 	muted  bool
 	levels Levels
 	in     stream
@@ -128,16 +129,19 @@ func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
 	}
 	s.devs = router{virtual: &virtualBackend{loop: newLoopLine(cfg.LoopDelay), tick: 20 * time.Millisecond, loops: cfg.LoopFiles}, real: real}
 	var err error
-	if s.enc, err = NewEncoder(cfg.Encoder); err != nil {
-		return nil, fmt.Errorf("open audio: %w", err)
-	}
-	if s.dec, err = NewDecoder(); err != nil {
-		return nil, fmt.Errorf("open audio: %w", err)
-	}
-	s.jb = NewJitterBuffer(s.dec, s.log)
 	if s.dsp, err = NewProcessor(cfg.DSP); err != nil {
 		return nil, fmt.Errorf("open audio: %w", err)
 	}
+	if s.enc, err = NewEncoder(cfg.Encoder, s.dsp.Rate()); err != nil {
+		s.dsp.Close()
+		return nil, fmt.Errorf("open audio: %w", err)
+	}
+	s.muteFr = make([]int16, s.dsp.Rate()/50)
+	if s.dec, err = NewDecoder(); err != nil {
+		s.dsp.Close()
+		return nil, fmt.Errorf("open audio: %w", err)
+	}
+	s.jb = NewJitterBuffer(s.dec, s.log)
 	s.defIn, s.defOut = s.systemDefaults()
 	s.mu.Lock()
 	s.openSide(true, cfg.Input)
@@ -318,15 +322,9 @@ func (s *Session) currentID(capture bool) string {
 // onCapture is every capture device's callback: clean, meter, encode.
 func (s *Session) onCapture(frame []int16) {
 	s.mu.Lock()
-	var far []int16
-	if len(s.far) > 0 {
-		far, s.far = s.far[0], s.far[1:]
-	}
-	buf := make([]int16, FrameSamples)
-	copy(buf, frame)
-	s.dsp.Process(buf, far)
+	buf := s.dsp.Process(frame, s.far.pop())
 	if s.muted {
-		clear(buf)
+		buf = s.muteFr
 	}
 	s.levels.Mic = MeasureLevel(buf)
 	pkt, ok, err := s.enc.Push(buf)
@@ -358,11 +356,36 @@ func (s *Session) onPlayback(out []int16) {
 	s.mu.Lock()
 	s.jb.Pull(out, time.Now())
 	s.levels.Speaker = MeasureLevel(out)
-	s.far = append(s.far, append([]int16(nil), out...))
-	if len(s.far) > maxFarFrames {
-		s.far = s.far[1:]
-	}
+	s.far.push(out)
 	s.mu.Unlock()
+}
+
+// farQueue holds the last maxFarFrames played frames in fixed storage: the
+// audio callbacks allocate nothing per frame.
+type farQueue struct {
+	frames      [maxFarFrames][FrameSamples]int16
+	head, count int
+}
+
+// push stores a copy of frame, dropping the oldest when full.
+func (q *farQueue) push(frame []int16) {
+	if q.count == maxFarFrames {
+		q.head = (q.head + 1) % maxFarFrames
+		q.count--
+	}
+	copy(q.frames[(q.head+q.count)%maxFarFrames][:], frame)
+	q.count++
+}
+
+// pop returns the oldest frame (valid until the next push) or nil when empty.
+func (q *farQueue) pop() []int16 {
+	if q.count == 0 {
+		return nil
+	}
+	f := q.frames[q.head][:]
+	q.head = (q.head + 1) % maxFarFrames
+	q.count--
+	return f
 }
 
 // ReadPacket blocks until the next encoded microphone packet.
