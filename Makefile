@@ -42,9 +42,9 @@ bench: deps-test
 soak: deps-test
 	TGPHONE_SOAK_CALLS=100 $(GO) test -count=1 -run TestSoak -v ./calling/
 
-# Every fuzz target for FUZZTIME each (default 10m), FUZZJOBS at a time; CI does not run it.
+# Every fuzz target (or those matching FUZZONLY) for FUZZTIME each (default 10m), FUZZJOBS at a time; CI does not run it.
 fuzz: deps-test
-	scripts/fuzz.sh $(or $(FUZZTIME),10m) $(or $(FUZZJOBS),1)
+	scripts/fuzz.sh $(or $(FUZZTIME),10m) $(or $(FUZZJOBS),1) $(or $(FUZZONLY),.)
 
 # The binary, menu entry, icon and tel: handler for this user (PREFIX=~/.local).
 install-desktop: build
