@@ -65,6 +65,10 @@ type JitterBuffer struct {
 	target      int     // samples
 	lastDur     int
 	inBurst     bool // the gap being filled spans more than one packet
+	// lossHold counts down the packets after a loss during which the target
+	// keeps one more packet in hand: the next packet must be there when a
+	// lost one is due, or its FEC cannot stand in for it.
+	lossHold int
 
 	st         JitterStats
 	delaySum   time.Duration
@@ -166,8 +170,12 @@ func (j *JitterBuffer) measure(ext int64, n int, arrival time.Time) {
 	s := slices.Clone(j.transit)
 	slices.Sort(s)
 	spread := s[len(s)*95/100] - s[0]
-	t := int(spread) + n
-	j.target = min(max(t, samplesOf(jbMinDelay)), samplesOf(jbMaxDelay))
+	t := max(int(spread)+n, samplesOf(jbMinDelay))
+	if j.lossHold > 0 {
+		j.lossHold--
+		t += n
+	}
+	j.target = min(t, samplesOf(jbMaxDelay))
 }
 
 func (j *JitterBuffer) reset() {
@@ -273,12 +281,14 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 				// Conceal all but the last missing packet, which FEC may recover.
 				c := gap - j.lastDur
 				j.st.PacketsLost += uint64(lost - 1)
+				j.lossHold = jbHistory
 				j.conceal(c)
 				j.playTS += int64(c)
 				j.inBurst = true
 				continue
 			}
 			j.st.PacketsLost++
+			j.lossHold = jbHistory
 			single := !j.inBurst && lost == 1 && gap == j.lastDur
 			j.inBurst = false
 			if single {

@@ -123,7 +123,7 @@ func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
 	s := &Session{
 		log:     logger.With("component", "audio"),
 		cfg:     cfg,
-		packets: make(chan media.Packet, 50),
+		packets: make(chan media.Packet, maxQueuedPackets),
 		done:    make(chan struct{}),
 		events:  make(chan devFailure, 8),
 	}
@@ -346,6 +346,12 @@ func (s *Session) onCapture(frame []int16) {
 		s.packets <- pkt
 	}
 }
+
+// maxQueuedPackets bounds the microphone packets waiting for the engine
+// (80 ms of 20 ms packets): while media connects nobody reads them, and a
+// second of them sent in one burst once it does reached the peer as a
+// second of stale speech and a jitter buffer stretched to a second.
+const maxQueuedPackets = 4
 
 // maxFarFrames bounds the AEC reference queue (200 ms) when capture stalls.
 const maxFarFrames = 10
