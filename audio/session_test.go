@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tgphone/tgphone/internal/tone"
 	"github.com/tgphone/tgphone/media"
 )
 
@@ -183,33 +184,6 @@ func TestLoopbackTone(t *testing.T) {
 	}
 }
 
-// envelope is the 10 ms RMS envelope.
-func envelope(x []int16) []float64 {
-	var e []float64
-	for i := 0; i+480 <= len(x); i += 480 {
-		e = append(e, math.Sqrt(power(x[i:i+480])))
-	}
-	return e
-}
-
-func correlation(a, b []float64) float64 {
-	n := min(len(a), len(b))
-	var ma, mb float64
-	for i := range n {
-		ma += a[i]
-		mb += b[i]
-	}
-	ma /= float64(n)
-	mb /= float64(n)
-	var sab, saa, sbb float64
-	for i := range n {
-		sab += (a[i] - ma) * (b[i] - mb)
-		saa += (a[i] - ma) * (a[i] - ma)
-		sbb += (b[i] - mb) * (b[i] - mb)
-	}
-	return sab / math.Sqrt(saa*sbb+1e-12)
-}
-
 // speechEnvelopeCorrelation sends the speech WAV through encode → jitter
 // buffer → decode and correlates the 10 ms envelopes at the best lag.
 func speechEnvelopeCorrelation(tb testing.TB) float64 {
@@ -226,11 +200,11 @@ func speechEnvelopeCorrelation(tb testing.TB) float64 {
 		jb.Pull(out, now)
 		got = append(got, out...)
 	}
-	ref := envelope(sp)
-	env := envelope(got)
+	ref := tone.Envelope(sp)
+	env := tone.Envelope(got)
 	best := -1.0
 	for lag := 0; lag < 20 && lag < len(env); lag++ {
-		best = max(best, correlation(ref, env[lag:]))
+		best = max(best, tone.Correlation(ref, env[lag:]))
 	}
 	return best
 }

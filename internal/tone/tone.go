@@ -44,3 +44,62 @@ func RMS(pcm []int16) float64 {
 	}
 	return 20 * math.Log10(math.Sqrt(sum/float64(len(pcm)))/32768)
 }
+
+// Envelope is the 10 ms RMS envelope of 48 kHz PCM.
+func Envelope(pcm []int16) []float64 {
+	var e []float64
+	for i := 0; i+480 <= len(pcm); i += 480 {
+		var sum float64
+		for _, v := range pcm[i : i+480] {
+			sum += float64(v) * float64(v)
+		}
+		e = append(e, math.Sqrt(sum/480))
+	}
+	return e
+}
+
+// Correlation is Pearson's correlation of the common length of a and b.
+func Correlation(a, b []float64) float64 {
+	n := min(len(a), len(b))
+	var ma, mb float64
+	for i := range n {
+		ma += a[i]
+		mb += b[i]
+	}
+	ma /= float64(n)
+	mb /= float64(n)
+	var sab, saa, sbb float64
+	for i := range n {
+		sab += (a[i] - ma) * (b[i] - mb)
+		saa += (a[i] - ma) * (a[i] - ma)
+		sbb += (b[i] - mb) * (b[i] - mb)
+	}
+	return sab / math.Sqrt(saa*sbb+1e-12)
+}
+
+// LoopMatch is how well got keeps the shape of ref sent in a loop: the mean,
+// over got's whole seconds, of each second's best envelope correlation with
+// any alignment of the loop. Aligning each second on its own lets a path's
+// delay be unknown and change, as a jitter buffer's does.
+func LoopMatch(ref, got []int16) float64 {
+	const second = 100 // envelope steps
+	r, g := Envelope(ref), Envelope(got)
+	if len(r) == 0 || len(g) < second {
+		return 0
+	}
+	looped := make([]float64, len(r)+second)
+	for i := range looped {
+		looped[i] = r[i%len(r)]
+	}
+	var sum float64
+	var n int
+	for s := 0; s+second <= len(g); s += second {
+		best := -1.0
+		for lag := range r {
+			best = max(best, Correlation(g[s:s+second], looped[lag:]))
+		}
+		sum += best
+		n++
+	}
+	return sum / float64(n)
+}
