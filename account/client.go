@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/log/logslog"
@@ -68,6 +69,11 @@ type Client struct {
 	disp   tg.UpdateDispatcher
 	authed chan struct{} // closed once signed in, starts the updates manager
 	once   sync.Once
+	// reconnected is signalled when the connection is ready again after a
+	// loss: what was pushed meanwhile (a call answered, hung up) is fetched
+	// by updates.getDifference, as Telegram's own apps do.
+	reconnected chan struct{}
+	everReady   atomic.Bool
 
 	mu          sync.Mutex
 	onCall      func(PhoneCallUpdate)
@@ -81,7 +87,8 @@ func New(opts Options) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{opts: opts, log: opts.Logger, authed: make(chan struct{}), disp: tg.NewUpdateDispatcher()}
+	c := &Client{opts: opts, log: opts.Logger, authed: make(chan struct{}), reconnected: make(chan struct{}, 1),
+		disp: tg.NewUpdateDispatcher()}
 	// gotd's own logs are for gotd's developers: its routine INFO lines
 	// (salts, sessions) and the updates manager's first-start WARN about a
 	// missing saved state would only worry our users.
@@ -89,8 +96,9 @@ func New(opts Options) (*Client, error) {
 	c.registerHandlers()
 
 	topts := telegram.Options{
-		Logger:        logslog.New(quieter(opts.Logger, slog.LevelWarn).With("component", "mtproto")),
-		UpdateHandler: c.upd,
+		Logger:            logslog.New(quieter(opts.Logger, slog.LevelWarn).With("component", "mtproto")),
+		UpdateHandler:     c.upd,
+		OnConnectionState: c.onConnectionState,
 		Device: telegram.DeviceConfig{
 			DeviceModel:   "Desktop",
 			SystemVersion: "Linux",
@@ -237,6 +245,18 @@ func (c *Client) Run(ctx context.Context, f func(ctx context.Context) error) err
 	})
 }
 
+// onConnectionState is called by gotd on its own goroutine; it must not block.
+func (c *Client) onConnectionState(st telegram.ConnectionState) {
+	c.log.Debug("connection", "state", st.String())
+	if st != telegram.ConnectionStateReady || !c.everReady.Swap(true) {
+		return
+	}
+	select {
+	case c.reconnected <- struct{}{}:
+	default: // a catch-up is already due
+	}
+}
+
 func (c *Client) runUpdates(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
@@ -244,12 +264,30 @@ func (c *Client) runUpdates(ctx context.Context) error {
 	case <-c.authed:
 	}
 	self := c.Self()
+	go c.catchUpAfterReconnects(ctx)
 	err := c.upd.Run(ctx, c.api, self.ID, updates.AuthOptions{IsBot: false})
 	if err != nil && ctx.Err() == nil {
 		c.log.Error("updates stopped", "err", err)
 		return fmt.Errorf("updates: %w", err)
 	}
 	return nil
+}
+
+// catchUpAfterReconnects asks the updates manager for the difference each
+// time the connection comes back: updatesTooLong is how the server itself
+// says "fetch what you missed".
+func (c *Client) catchUpAfterReconnects(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.reconnected:
+		}
+		c.log.Info("connection restored, fetching missed updates")
+		if err := c.upd.Handle(ctx, &tg.UpdatesTooLong{}); err != nil && ctx.Err() == nil {
+			c.log.Warn("fetch missed updates", "err", err)
+		}
+	}
 }
 
 func (c *Client) markAuthorized(u *tg.User) {

@@ -438,6 +438,7 @@ func (s *Server) finishCall(c *call, by *session, reason string, duration int) [
 			continue
 		}
 		msg := s.addCallRecord(u, c.other(uid), c.id, uid == c.admin, reason, duration)
+		s.keepForOffline(uid, []tg.UpdateClass{phoneUpdate(c.discarded())})
 		for _, sess := range s.sessions {
 			if sess.conn == nil || s.userOf(sess) != uid {
 				continue

@@ -96,8 +96,12 @@ type Server struct {
 	twoFA    map[[8]byte]int64       // keys that passed the code but owe a password
 	logins   map[string]*loginToken  // QR tokens by hex token
 	calls    map[int64]*call
-	timers   map[int64]*time.Timer // server-side call expiry
-	nextCall int64
+	missed   map[[8]byte]*missedCalls // call updates an auth key could not be sent
+	// advertised is the MTProto address help.getConfig gives, when the
+	// sandbox is reached through a proxy; "" is its own.
+	advertised string
+	timers     map[int64]*time.Timer // server-side call expiry
+	nextCall   int64
 }
 
 // New prepares a Server; Run serves it.
@@ -134,6 +138,7 @@ func New(opts Options) (*Server, error) {
 		twoFA:    map[[8]byte]int64{},
 		logins:   map[string]*loginToken{},
 		calls:    map[int64]*call{},
+		missed:   map[[8]byte]*missedCalls{},
 		timers:   map[int64]*time.Timer{},
 	}
 	if opts.DataDir != "" {
@@ -350,6 +355,8 @@ type delivery struct {
 
 // updatesFor builds the pushes of ups to every connected session of uid
 // except skip. Caller holds mu.
+// Keys of uid with no connected session keep the call updates for
+// getDifference. Caller holds mu.
 func (s *Server) updatesFor(uid int64, skip *session, users []int64, ups ...tg.UpdateClass) []delivery {
 	var out []delivery
 	for _, sess := range s.sessions {
@@ -358,7 +365,24 @@ func (s *Server) updatesFor(uid int64, skip *session, users []int64, ups ...tg.U
 		}
 		out = append(out, delivery{sess: sess, msg: s.updatesBox(uid, users, ups...)})
 	}
+	s.keepForOffline(uid, ups)
 	return out
+}
+
+// keepForOffline keeps the call updates among ups for every auth key of uid
+// that has no connected session. Caller holds mu.
+func (s *Server) keepForOffline(uid int64, ups []tg.UpdateClass) {
+	connected := map[[8]byte]bool{}
+	for _, sess := range s.sessions {
+		if sess.conn != nil {
+			connected[sess.key.ID] = true
+		}
+	}
+	for id, k := range s.keys {
+		if k.UserID == uid && !connected[id] {
+			s.keepMissed(id, ups)
+		}
+	}
 }
 
 // updatesBox wraps ups with the users they mention, as uid sees them. Seq
@@ -374,8 +398,8 @@ func (s *Server) updatesBox(uid int64, users []int64, ups ...tg.UpdateClass) *tg
 }
 
 // deliver sends pushes; a session that cannot take one gets it through
-// updates.getDifference after it reconnects (for pts events) or not at all
-// (call updates, like Telegram's, are not stored).
+// updates.getDifference after it reconnects: pts events from the history,
+// call updates from the missed list of its auth key.
 func (s *Server) deliver(ds []delivery) {
 	for _, d := range ds {
 		for _, m := range s.hostilePushes(d.msg) {
@@ -392,7 +416,25 @@ func (s *Server) push(sess *session, m *tg.Updates, delay time.Duration) {
 	time.Sleep(delay)
 	if err := s.send(context.Background(), sess, proto.MessageFromServer, m); err != nil {
 		s.log.Debug("push failed", "session", sess.id, "err", err)
+		s.mu.Lock()
+		s.keepMissed(sess.key.ID, m.Updates)
+		s.mu.Unlock()
 	}
+}
+
+// Advertise makes help.getConfig name addr as the sandbox's address, where
+// clients reconnect: for a sandbox reached through a proxy.
+func (s *Server) Advertise(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advertised = addr
+}
+
+// Online reports whether any session of user uid has a live connection.
+func (s *Server) Online(uid int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.online(uid)
 }
 
 // DropConnections closes every client connection, as a network outage

@@ -33,7 +33,13 @@ func (s *Server) me(ctx context.Context) (*account, error) {
 }
 
 func (s *Server) getConfig(ctx context.Context) (*tg.Config, error) {
-	host, portText, _ := net.SplitHostPort(s.info.MTProto)
+	s.mu.Lock()
+	addr := s.advertised
+	s.mu.Unlock()
+	if addr == "" {
+		addr = s.info.MTProto
+	}
+	host, portText, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portText)
 	now := time.Now()
 	t := s.opts.Timeouts
@@ -235,17 +241,21 @@ func (s *Server) getState(ctx context.Context) (*tg.UpdatesState, error) {
 	})
 }
 
-// getDifference returns the message-box events after req.Pts: here, the
-// call-history messages (call updates themselves are not stored, as on
-// Telegram).
+// getDifference returns the message-box events after req.Pts (the
+// call-history messages) and, as other updates, the newest state of each
+// call this auth key was not sent while it was away.
 func (s *Server) getDifference(ctx context.Context, req *tg.UpdatesGetDifferenceRequest) (tg.UpdatesDifferenceClass, error) {
 	return asUser(s, ctx, func(me *account) (tg.UpdatesDifferenceClass, error) {
 		now := int(time.Now().Unix())
-		if req.Pts >= me.Pts {
+		calls, callUsers := s.takeMissed(requestOf(ctx).sess.key.ID)
+		if req.Pts >= me.Pts && len(calls) == 0 {
 			return &tg.UpdatesDifferenceEmpty{Date: now}, nil
 		}
-		diff := &tg.UpdatesDifference{State: tg.UpdatesState{Pts: me.Pts, Date: now}}
+		diff := &tg.UpdatesDifference{State: tg.UpdatesState{Pts: me.Pts, Date: now}, OtherUpdates: calls}
 		users := map[int64]bool{me.ID: true}
+		for _, id := range callUsers {
+			users[id] = true
+		}
 		for _, m := range me.Messages {
 			if m.Pts > req.Pts {
 				diff.NewMessages = append(diff.NewMessages, s.message(me, m))

@@ -160,11 +160,24 @@ func Start(t testing.TB, opts Options) *Env {
 	return &Env{Server: srv, Info: srv.Info(), Reflector: relay, TURN: turnSrv, Impaired: proxies, Logger: opts.Logger, ctx: ctx}
 }
 
+// Attach is an Env for a sandbox another process started (a peer process
+// in a test): only SignIn and Account work on it.
+func Attach(t testing.TB, info sandbox.Info) *Env {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return &Env{Info: info, Logger: Logger(), ctx: ctx}
+}
+
 // Account points a new account client at this sandbox; nothing runs yet.
 func (e *Env) Account(t testing.TB, sessionFile string) *account.Client {
 	t.Helper()
+	return e.accountAt(t, e.Info.MTProto, sessionFile)
+}
+
+func (e *Env) accountAt(t testing.TB, addr, sessionFile string) *account.Client {
+	t.Helper()
 	c, err := account.New(account.Options{
-		Sandbox:     &account.Sandbox{Addr: e.Info.MTProto, DC: e.Info.DC, PublicKeyPEM: e.Info.PublicKey},
+		Sandbox:     &account.Sandbox{Addr: addr, DC: e.Info.DC, PublicKeyPEM: e.Info.PublicKey},
 		SessionFile: sessionFile,
 		Logger:      e.Logger.With("component", "account"),
 	})
@@ -187,11 +200,37 @@ type Client struct {
 // such as OnPhoneCall see every update.
 func (e *Env) SignIn(t testing.TB, user string, setup ...func(*account.Client)) *Client {
 	t.Helper()
+	return e.signInAt(t, e.Info.MTProto, user, setup)
+}
+
+// Link is a TCP path to the sandbox's MTProto port that the test can cut
+// and restore; SignInThrough puts a client behind it. The sandbox then
+// advertises the link, so clients that reconnect come back through it, as
+// clients of a server behind a proxy do.
+func (e *Env) Link(t testing.TB) *netem.Link {
+	t.Helper()
+	l, err := netem.NewLink(e.Info.MTProto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Server.Advertise(l.Addr())
+	t.Cleanup(func() { _ = l.Close() })
+	return l
+}
+
+// SignInThrough is SignIn with the client's MTProto connection through link.
+func (e *Env) SignInThrough(t testing.TB, link *netem.Link, user string, setup ...func(*account.Client)) *Client {
+	t.Helper()
+	return e.signInAt(t, link.Addr(), user, setup)
+}
+
+func (e *Env) signInAt(t testing.TB, addr, user string, setup []func(*account.Client)) *Client {
+	t.Helper()
 	phone, ok := sandbox.DemoPhone(user)
 	if !ok {
 		phone = user
 	}
-	c := e.Account(t, "")
+	c := e.accountAt(t, addr, "")
 	for _, f := range setup {
 		f(c)
 	}
