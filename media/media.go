@@ -103,7 +103,8 @@ type Stats struct {
 	SignalBars     int // 0..4
 	PacketsSent    uint64
 	PacketsRecv    uint64
-	PacketsDropped uint64 // rejected on receive: bad crypto, replay, malformed
+	PacketsDropped uint64            // rejected on receive: bad crypto, replay, malformed
+	Rejected       map[string]uint64 // PacketsDropped by reason
 	RemoteMuted    bool
 	Audio          AudioStats
 }

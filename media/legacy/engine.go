@@ -118,13 +118,14 @@ type Engine struct {
 	extraEC      bool
 	firstAudio   bool
 	stats        counters
+	rejects      media.Rejects
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
 type counters struct {
-	sent, recv, dropped        uint64
+	sent, recv                 uint64
 	sentBytes, recvBytes       uint64
 	winSentBytes, winRecvBytes uint64
 	winStart                   time.Time
@@ -397,25 +398,32 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 	defer e.mu.Unlock()
 	pa := e.pathFor(src)
 	if pa == nil {
-		e.stats.dropped++
+		e.rejects.Add(e.log, "unknown source", "src", src)
 		return nil, nil
 	}
 	body := b
 	if pa.relay {
 		rp, err := wire.ParseRelay(b)
-		if err != nil || rp.Tag != pa.tag {
-			e.stats.dropped++
+		if err != nil {
+			e.rejects.Add(e.log, "relay framing", "src", src, "err", err)
+			return nil, nil
+		}
+		if rp.Tag != pa.tag {
+			e.rejects.Add(e.log, "relay tag", "src", src)
 			return nil, nil
 		}
 		switch rp.Kind {
 		case wire.RelaySelfInfoReply:
-			if at, ok := pa.queries[rp.QueryID]; ok {
-				delete(pa.queries, rp.QueryID)
-				pa.rtt = now.Sub(at)
-				pa.replies++
-				pa.lastRecv = now
-				e.pickRelayLocked(now)
+			at, ok := pa.queries[rp.QueryID]
+			if !ok {
+				e.rejects.Add(e.log, "relay reply not asked for", "src", src)
+				return nil, nil
 			}
+			delete(pa.queries, rp.QueryID)
+			pa.rtt = now.Sub(at)
+			pa.replies++
+			pa.lastRecv = now
+			e.pickRelayLocked(now)
 			return nil, nil
 		case wire.RelayPeerInfoReply:
 			if e.p.P2PAllowed && e.p2p == nil && rp.Peer.IsValid() && rp.Peer.Port() != 0 {
@@ -426,18 +434,23 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 		case wire.RelayData:
 			body = rp.Body
 		default:
-			e.stats.dropped++
+			e.rejects.Add(e.log, "relay kind", "src", src)
 			return nil, nil
 		}
 	}
 	inner, err := e.cipher.Open(body)
 	if err != nil {
-		e.stats.dropped++
+		// Garbage, a truncated packet or one sealed with another key.
+		e.rejects.Add(e.log, "decrypt", "src", src, "err", err)
 		return nil, nil
 	}
 	pkt, err := wire.ParsePacket(inner)
-	if err != nil || !e.win.Accept(pkt.Seq) {
-		e.stats.dropped++ // malformed or replayed
+	if err != nil {
+		e.rejects.Add(e.log, "malformed", "src", src, "err", err)
+		return nil, nil
+	}
+	if !e.win.Accept(pkt.Seq) {
+		e.rejects.Add(e.log, "replay", "src", src, "seq", pkt.Seq)
 		return nil, nil
 	}
 	e.stats.recv++
@@ -455,7 +468,7 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 	case wire.TypeInit:
 		in, err := wire.ParseInit(pkt.Payload)
 		if err != nil || in.MinProtocolVersion > wire.ProtocolVersion {
-			e.stats.dropped++
+			e.rejects.Add(e.log, "init", "src", src, "err", err)
 			return nil, nil
 		}
 		e.peerVersion = in.ProtocolVersion
@@ -471,7 +484,7 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 		}
 	case wire.TypeInitAck:
 		if _, err := wire.ParseInitAck(pkt.Payload); err != nil {
-			e.stats.dropped++
+			e.rejects.Add(e.log, "malformed", "src", src, "err", err)
 			return out, nil
 		}
 		if !e.gotInitAck {
@@ -481,7 +494,7 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 	case wire.TypeStreamData:
 		sd, err := wire.ParseStreamData(pkt.Payload)
 		if err != nil {
-			e.stats.dropped++
+			e.rejects.Add(e.log, "malformed", "src", src, "err", err)
 			return out, nil
 		}
 		if e.remoteMuted {
@@ -532,7 +545,7 @@ func (e *Engine) extraLocked(x wire.Extra) {
 		}
 		ap, err := parse(x.Data)
 		if err != nil || !ap.IsValid() || ap.Port() == 0 || ap.Addr().IsUnspecified() {
-			e.stats.dropped++
+			e.rejects.Add(e.log, "endpoint", "err", err)
 			return
 		}
 		if e.p.P2PAllowed && e.p2p == nil {
@@ -801,7 +814,8 @@ func (e *Engine) Stats() media.Stats {
 	defer e.mu.Unlock()
 	s := media.Stats{LibraryVersion: "2.4.4", Path: e.cur.name, SendBitrate: e.stats.sendBitrate, RecvBitrate: e.stats.recvBitrate,
 		SendLoss: e.stats.sendLoss, RecvLoss: e.stats.recvLoss, RTT: e.cur.rtt, Jitter: a.Jitter,
-		PacketsSent: e.stats.sent, PacketsRecv: e.stats.recv, PacketsDropped: e.stats.dropped, RemoteMuted: e.remoteMuted, Audio: a}
+		PacketsSent: e.stats.sent, PacketsRecv: e.stats.recv, RemoteMuted: e.remoteMuted, Audio: a}
+	s.PacketsDropped, s.Rejected = e.rejects.Snapshot()
 	if s.RTT == 0 {
 		s.RTT = e.stats.rtt
 	}
