@@ -18,6 +18,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
@@ -230,7 +231,7 @@ func (e *Engine) ReceiveSignaling(data []byte) {
 		if len(e.early) < maxEarly {
 			e.early = append(e.early, data)
 		} else {
-			e.stats.dropped.Add(1)
+			e.stats.rejects.Add(e.log, "signalling before start")
 		}
 		e.mu.Unlock()
 		return
@@ -249,8 +250,8 @@ func (e *Engine) receive(data []byte) {
 	acks, perr := e.sig.Poll(time.Now())
 	e.mu.Unlock()
 	if err != nil {
-		e.stats.dropped.Add(1)
-		e.log.Debug("drop signalling packet", "err", err)
+		// Garbage, replayed or sealed with another key.
+		e.stats.rejects.Add(e.log, "signalling", "err", err)
 	}
 	if perr != nil {
 		e.log.Warn("signalling poll", "err", perr)
@@ -342,7 +343,8 @@ func (e *Engine) handle(data []byte) {
 	m, err := signaling.Parse(data)
 	if err != nil {
 		if !errors.Is(err, signaling.ErrUnknownType) {
-			e.stats.dropped.Add(1)
+			e.stats.rejects.Add(e.log, "signalling message", "err", err)
+			return
 		}
 		e.log.Debug("ignore signalling message", "err", err)
 		return
@@ -450,13 +452,20 @@ func (e *Engine) gather() error {
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return fmt.Errorf("rtcp reports: %w", err)
 	}
-	se := webrtc.SettingEngine{}
+	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: e.log, rejects: &e.stats.rejects}}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetICETimeouts(3*time.Second, 20*time.Second, time.Second)
-	if e.net != nil {
-		se.SetNet(e.net)
-	} else if loopbackOnly(e.p.WebRTCServers) {
+	base := e.net
+	if base == nil {
+		std, err := stdnet.NewNet()
+		if err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		base = std
+	}
+	se.SetNet(guardedNet{Net: base, log: e.log, rejects: &e.stats.rejects})
+	if e.net == nil && loopbackOnly(e.p.WebRTCServers) {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
@@ -602,8 +611,7 @@ func (e *Engine) negotiate(m *signaling.NegotiateChannels) {
 	}
 	ssrc, err := audio.SSRC()
 	if err != nil {
-		e.stats.dropped.Add(1)
-		e.log.Debug("bad NegotiateChannels", "err", err)
+		e.stats.rejects.Add(e.log, "negotiation", "err", err)
 		return
 	}
 	frame := ptimeTgcall
@@ -643,8 +651,7 @@ func (e *Engine) addRemoteCandidate(c signaling.Candidate) {
 		return
 	}
 	if err != nil {
-		e.stats.dropped.Add(1)
-		e.log.Debug("skip remote candidate", "err", err)
+		e.stats.rejects.Add(e.log, "candidate", "err", err)
 		return
 	}
 	e.mu.Lock()
@@ -925,7 +932,7 @@ func (e *Engine) recvAudio(track *webrtc.TrackRemote) {
 		}
 		now := time.Now()
 		if pkt.PayloadType != opusPayloadType || len(pkt.Payload) == 0 {
-			e.stats.dropped.Add(1)
+			e.stats.rejects.Add(e.log, "rtp payload", "type", pkt.PayloadType)
 			continue
 		}
 		e.stats.received(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)

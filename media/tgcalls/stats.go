@@ -2,7 +2,6 @@ package tgcalls
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -13,7 +12,7 @@ import (
 // statCounters gathers what Stats reports: counters from the RTP loops,
 // reception reports from the peer, and rates computed once per tick.
 type statCounters struct {
-	dropped atomic.Uint64
+	rejects media.Rejects
 
 	mu          sync.Mutex
 	path        string
@@ -164,16 +163,16 @@ func (s *statCounters) snapshot() media.Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := media.Stats{
-		Path:           s.path,
-		SendBitrate:    s.sendRate,
-		RecvBitrate:    s.recvRate,
-		SendLoss:       s.sendLoss,
-		RTT:            s.rtt,
-		Jitter:         time.Duration(s.jitter / media.SampleRate * float64(time.Second)),
-		PacketsSent:    s.pktsSent,
-		PacketsRecv:    s.pktsRecv,
-		PacketsDropped: s.dropped.Load(),
+		Path:        s.path,
+		SendBitrate: s.sendRate,
+		RecvBitrate: s.recvRate,
+		SendLoss:    s.sendLoss,
+		RTT:         s.rtt,
+		Jitter:      time.Duration(s.jitter / media.SampleRate * float64(time.Second)),
+		PacketsSent: s.pktsSent,
+		PacketsRecv: s.pktsRecv,
 	}
+	st.PacketsDropped, st.Rejected = s.rejects.Snapshot()
 	if s.haveSeq {
 		expected := uint64(s.maxSeq-s.firstSeq) + 1
 		if expected > s.pktsRecv {
