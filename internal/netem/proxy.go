@@ -18,6 +18,8 @@ type Proxy struct {
 
 	mu       sync.Mutex
 	upstream map[string]*Conn // by client address; impairs client → server
+	clients  []net.Addr       // in the order they first sent
+	tap      func(client net.Addr, toClient bool, b []byte)
 	closed   bool
 	wg       sync.WaitGroup
 }
@@ -60,6 +62,7 @@ func (p *Proxy) fromClients() {
 		if err != nil {
 			continue
 		}
+		p.observe(from, false, buf[:n])
 		_, _ = up.WriteTo(buf[:n], p.target)
 	}
 }
@@ -82,6 +85,7 @@ func (p *Proxy) upstreamFor(client net.Addr) (*Conn, error) {
 	cfg.Seed ^= uint64(len(p.upstream)+1) * 0x9e3779b97f4a7c15 // independent loss per direction
 	u := Wrap(pc, cfg)
 	p.upstream[client.String()] = u
+	p.clients = append(p.clients, client)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -91,10 +95,43 @@ func (p *Proxy) upstreamFor(client net.Addr) (*Conn, error) {
 			if err != nil {
 				return
 			}
+			p.observe(client, true, buf[:n])
 			_, _ = p.in.WriteTo(buf[:n], client)
 		}
 	}()
 	return u, nil
+}
+
+// Tap sees a copy of every datagram relayed from now on, before impairment:
+// an on-path observer, as an attacker who records packets to replay is.
+// It must not block.
+func (p *Proxy) Tap(f func(client net.Addr, toClient bool, b []byte)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tap = f
+}
+
+func (p *Proxy) observe(client net.Addr, toClient bool, b []byte) {
+	p.mu.Lock()
+	f := p.tap
+	p.mu.Unlock()
+	if f != nil {
+		f(client, toClient, append([]byte(nil), b...))
+	}
+}
+
+// Clients are the addresses that have sent through the proxy.
+func (p *Proxy) Clients() []net.Addr {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]net.Addr(nil), p.clients...)
+}
+
+// Inject sends b to client from the address the client knows as the
+// server's: an on-path attacker's packet, unimpaired.
+func (p *Proxy) Inject(client net.Addr, b []byte) error {
+	_, err := p.in.PacketConn.WriteTo(b, client)
+	return err
 }
 
 // Close stops relaying.
