@@ -79,6 +79,7 @@ type Client struct {
 	onCall      func(PhoneCallUpdate)
 	onSignaling func(SignalingUpdate)
 	onHistory   func()
+	onConn      func(online bool)
 	self        *tg.User
 }
 
@@ -176,6 +177,14 @@ func (c *Client) OnSignaling(h func(SignalingUpdate)) {
 	c.mu.Unlock()
 }
 
+// OnConnection is told when the connection to the server is lost (false)
+// and when it is ready again (true). It must not block.
+func (c *Client) OnConnection(h func(online bool)) {
+	c.mu.Lock()
+	c.onConn = h
+	c.mu.Unlock()
+}
+
 // OnHistoryChanged is called when a call-history entry arrives. It must not block.
 func (c *Client) OnHistoryChanged(h func()) {
 	c.mu.Lock()
@@ -248,6 +257,15 @@ func (c *Client) Run(ctx context.Context, f func(ctx context.Context) error) err
 // onConnectionState is called by gotd on its own goroutine; it must not block.
 func (c *Client) onConnectionState(st telegram.ConnectionState) {
 	c.log.Debug("connection", "state", st.String())
+	if st == telegram.ConnectionStateConnecting {
+		return
+	}
+	c.mu.Lock()
+	h := c.onConn
+	c.mu.Unlock()
+	if h != nil {
+		h(st == telegram.ConnectionStateReady)
+	}
 	if st != telegram.ConnectionStateReady || !c.everReady.Swap(true) {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,7 +63,16 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 		env := sandboxtest.Start(t, sandboxtest.Options{Timeouts: longRing})
 		link := env.Link(t)
 		alice := newParty(t, env, "alice", "")
-		bob := runParty(t, env, env.SignInThrough(t, link, "bob"), "bob", "", quietAudio, calling.P2PEveryone)
+		var connMu sync.Mutex
+		var conn []bool
+		bobClient := env.SignInThrough(t, link, "bob", func(c *account.Client) {
+			c.OnConnection(func(online bool) {
+				connMu.Lock()
+				conn = append(conn, online)
+				connMu.Unlock()
+			})
+		})
+		bob := runParty(t, env, bobClient, "bob", "", quietAudio, calling.P2PEveryone)
 		out, err := alice.m.Dial(alice.contact(t, "@bob"))
 		if err != nil {
 			t.Fatal(err)
@@ -89,6 +99,11 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 			t.Errorf("bob learnt of the hang-up %v after reconnecting", d)
 		}
 		checkHistory(t, bob, alice.c.Self.ID, account.CallMissed)
+		connMu.Lock()
+		defer connMu.Unlock()
+		if len(conn) < 3 || !conn[0] || !slices.Contains(conn[1:], false) || !conn[len(conn)-1] {
+			t.Errorf("bob's client reported the connection %v, want online, lost, online again", conn)
+		}
 	})
 	for _, version := range []string{"2.4.4", "9.0.0"} {
 		t.Run("caller away while the callee answers/"+version, func(t *testing.T) {

@@ -69,6 +69,7 @@ type UI struct {
 	calls    map[int64]*callView // open call windows by call id (0 until known)
 	ring     *ringer
 	status   *widget.Label
+	offline  *widget.Label // in the header while the server is out of reach
 	confirm  dialog.Dialog // the click-to-call question, while shown
 }
 
@@ -92,6 +93,18 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	u.main.Resize(fyne.NewSize(420, 620))
 	u.status = widget.NewLabel("Connecting…")
 	u.main.SetContent(container.NewCenter(u.status))
+	u.offline = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	u.offline.Hide()
+	// Calls that changed meanwhile catch up by getDifference once it is back.
+	acct.OnConnection(func(online bool) {
+		do(func() {
+			if online {
+				u.offline.Hide()
+			} else {
+				u.offline.Show()
+			}
+		})
+	})
 	u.main.SetMaster()
 	if err != nil {
 		u.log.Warn("settings", "err", err)
@@ -187,7 +200,7 @@ func (u *UI) signedIn(me *tg.User) {
 		container.NewTabItem("Recents", u.recents.root),
 	)
 	name := account.ContactFromUser(me).Name()
-	header := container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(
+	header := container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(u.offline,
 		widget.NewButton("Settings", u.showSettings),
 		widget.NewButton("Sign out", u.signOut),
 	))

@@ -93,9 +93,14 @@ func startApp(t *testing.T, env *sandboxtest.Env) *UI {
 
 // startAppOn opens a tgphone on app a; auto, if set, signs that demo user in.
 func startAppOn(t *testing.T, a fyne.App, env *sandboxtest.Env, auto string, au audio.Config) *UI {
+	return startAppAt(t, a, env, env.Info.MTProto, auto, au)
+}
+
+// startAppAt is startAppOn with the sandbox reached at addr.
+func startAppAt(t *testing.T, a fyne.App, env *sandboxtest.Env, addr, auto string, au audio.Config) *UI {
 	phone, _ := sandbox.DemoPhone("alice")
 	opts := Options{
-		Sandbox:   &account.Sandbox{Addr: env.Info.MTProto, DC: env.Info.DC, PublicKeyPEM: env.Info.PublicKey},
+		Sandbox:   &account.Sandbox{Addr: addr, DC: env.Info.DC, PublicKeyPEM: env.Info.PublicKey},
 		ConfigDir: t.TempDir(), DemoUsers: []DemoUser{{Name: "alice", Phone: phone}},
 		Audio: &au, Logger: env.Logger,
 	}
@@ -326,4 +331,25 @@ func TestDeclineIncoming(t *testing.T) {
 	waitFor(t, "the window to say so", func() bool {
 		return v.last.State == calling.StateDeclined && v.message.Text == "You declined the call."
 	})
+}
+
+// TestConnectionLostShown: while the server is out of reach the main window
+// says "Connecting…" next to the account, and stops when it is back.
+func TestConnectionLostShown(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	link := env.Link(t)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	u := startAppAt(t, test.NewTempApp(t), env, link.Addr(), "alice", audio.Config{Input: "silence", Output: "null", Ring: "null"})
+	waitFor(t, "the contacts", func() bool { return u.contacts != nil && len(u.contacts.all) == 7 })
+	visible := func() bool { return u.offline.Visible() } // waitFor holds the UI lock
+	var shown bool
+	inUI(func() { shown = visible() })
+	if shown {
+		t.Fatal("'Connecting…' shown while connected")
+	}
+	link.Cut()
+	waitFor(t, "'Connecting…' while cut off", visible)
+	link.Restore()
+	waitFor(t, "'Connecting…' gone after reconnecting", func() bool { return !visible() })
 }
