@@ -80,6 +80,16 @@ func (p *party) contact(t *testing.T, query string) account.Contact {
 	return ct
 }
 
+// dial calls the contact query finds and fails the test if the call cannot start.
+func (p *party) dial(t *testing.T, query string) *calling.Call {
+	t.Helper()
+	c, err := p.m.Dial(p.contact(t, query))
+	if err != nil {
+		t.Fatalf("dial %s: %v", query, err)
+	}
+	return c
+}
+
 func (p *party) waitIncoming(t *testing.T) *calling.Call {
 	t.Helper()
 	select {
@@ -108,6 +118,23 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
+// checkHeard fails the test unless a recording, past its first skip fraction,
+// carries the tone want within ±2 Hz at an audible level.
+func checkHeard(t *testing.T, wav string, want, skip float64) {
+	t.Helper()
+	pcm, err := audio.ReadWAV(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := pcm[int(float64(len(pcm))*skip):]
+	if f := tone.Dominant(tail, 200, 1500); math.Abs(f-want) > 2 {
+		t.Errorf("%s: heard %.2f Hz, want %.0f", filepath.Base(wav), f, want)
+	}
+	if lvl := tone.RMS(tail); lvl < -40 {
+		t.Errorf("%s: the tone is at %.1f dBFS, barely audible", filepath.Base(wav), lvl)
+	}
+}
+
 // waitState polls a call until pred holds for its snapshot.
 func waitState(t *testing.T, c *calling.Call, what string, pred func(calling.Snapshot) bool) calling.Snapshot {
 	t.Helper()
@@ -132,10 +159,7 @@ func TestE2EAnsweredCall(t *testing.T) {
 			alice := newParty(t, env, "alice", "")
 			bob := newParty(t, env, "bob", version)
 
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			in := bob.waitIncoming(t)
 			if got := in.Snapshot().Peer.Name(); got != "Alice Archer" {
 				t.Errorf("bob sees the call from %q, want Alice Archer", got)
@@ -196,10 +220,7 @@ func TestE2ECallEndings(t *testing.T) {
 	bob := newParty(t, env, "bob", "")
 
 	t.Run("hang up while ringing is missed", func(t *testing.T) {
-		out, err := alice.m.Dial(alice.contact(t, "@bob"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := alice.dial(t, "@bob")
 		in := bob.waitIncoming(t)
 		waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
 		out.Hangup()
@@ -211,10 +232,7 @@ func TestE2ECallEndings(t *testing.T) {
 		checkHistory(t, bob, alice.c.Self.ID, account.CallMissed)
 	})
 	t.Run("ring timeout is missed", func(t *testing.T) {
-		out, err := alice.m.Dial(alice.contact(t, "@bob"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := alice.dial(t, "@bob")
 		in := bob.waitIncoming(t)
 		<-out.Done()
 		if s := out.Snapshot(); s.State != calling.StateMissed {
@@ -225,10 +243,7 @@ func TestE2ECallEndings(t *testing.T) {
 		}
 	})
 	t.Run("declined", func(t *testing.T) {
-		out, err := alice.m.Dial(alice.contact(t, "@bob"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := alice.dial(t, "@bob")
 		in := bob.waitIncoming(t)
 		in.Decline()
 		<-out.Done()
@@ -299,10 +314,7 @@ func TestE2EHostileServer(t *testing.T) {
 			env := sandboxtest.Start(t, sandboxtest.Options{Hostile: tt.mode})
 			alice := newParty(t, env, "alice", "")
 			bob := newParty(t, env, "bob", "")
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			var in *calling.Call
 			if tt.mode != sandbox.HostileBadPrime {
 				in = bob.waitIncoming(t)
@@ -410,10 +422,7 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 			aWAV, bWAV := filepath.Join(dir, "alice.wav"), filepath.Join(dir, "bob.wav")
 			alice := newPartyWith(t, env, "alice", tt.version, audio.Config{Input: "tone:440", Output: "wav:" + aWAV, Ring: "null"}, calling.P2PNobody)
 			bob := newPartyWith(t, env, "bob", tt.version, audio.Config{Input: "tone:1000", Output: "wav:" + bWAV, Ring: "null"}, calling.P2PNobody)
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			in := bob.waitIncoming(t)
 			in.Answer()
 			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
@@ -447,22 +456,8 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 			if strings.Contains(path, "p2p") || path == "" {
 				t.Errorf("media path %q, want the relay", path)
 			}
-			for _, r := range []struct {
-				wav  string
-				want float64
-			}{{aWAV, 1000}, {bWAV, 440}} {
-				pcm, err := audio.ReadWAV(r.wav)
-				if err != nil {
-					t.Fatal(err)
-				}
-				tail := pcm[len(pcm)*2/3:]
-				if f := tone.Dominant(tail, 200, 1500); math.Abs(f-r.want) > 2 {
-					t.Errorf("%s: heard %.2f Hz, want %.0f", filepath.Base(r.wav), f, r.want)
-				}
-				if lvl := tone.RMS(tail); lvl < -40 {
-					t.Errorf("%s: the tone is at %.1f dBFS, barely audible", filepath.Base(r.wav), lvl)
-				}
-			}
+			checkHeard(t, aWAV, 1000, 2.0/3)
+			checkHeard(t, bWAV, 440, 2.0/3)
 		})
 	}
 }
@@ -480,10 +475,7 @@ func TestE2ERelayDies(t *testing.T) {
 			au := audio.Config{Input: "tone:440", Output: "null", Ring: "null"}
 			alice := newPartyWith(t, env, "alice", version, au, calling.P2PNobody)
 			bob := newPartyWith(t, env, "bob", version, au, calling.P2PNobody)
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			in := bob.waitIncoming(t)
 			in.Answer()
 			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
@@ -526,10 +518,7 @@ func TestE2EHostileDelivery(t *testing.T) {
 			env := sandboxtest.Start(t, sandboxtest.Options{Hostile: tt.mode})
 			alice := newParty(t, env, "alice", tt.version)
 			bob := newParty(t, env, "bob", tt.version)
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			in := bob.waitIncoming(t)
 			in.Answer()
 			so := waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
@@ -551,10 +540,7 @@ func TestE2EHostileDelivery(t *testing.T) {
 		env := sandboxtest.Start(t, sandboxtest.Options{Hostile: sandbox.HostileOversized})
 		alice := newParty(t, env, "alice", "")
 		bob := newParty(t, env, "bob", "")
-		out, err := alice.m.Dial(alice.contact(t, "@bob"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := alice.dial(t, "@bob")
 		<-out.Done()
 		if s := out.Snapshot(); s.State == calling.StateEnded || !s.ActiveSince.IsZero() {
 			t.Errorf("a call whose g_a_hash the callee refused ended %s", s.State)

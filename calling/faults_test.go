@@ -73,10 +73,7 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 			})
 		})
 		bob := runParty(t, env, bobClient, "bob", "", quietAudio, calling.P2PEveryone)
-		out, err := alice.m.Dial(alice.contact(t, "@bob"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := alice.dial(t, "@bob")
 		in := bob.waitIncoming(t)
 		waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
 
@@ -111,10 +108,7 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 			link := env.Link(t)
 			alice := runParty(t, env, env.SignInThrough(t, link, "alice"), "alice", version, quietAudio, calling.P2PEveryone)
 			bob := newParty(t, env, "bob", version)
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			in := bob.waitIncoming(t)
 			waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
 
@@ -199,10 +193,7 @@ func TestE2EPeerKilled(t *testing.T) {
 			for lines.Scan() && lines.Text() != "ready" {
 			}
 
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
 			time.Sleep(time.Second)
 			if err := cmd.Process.Kill(); err != nil {
@@ -251,10 +242,7 @@ func TestE2ESpeechUnderLoss(t *testing.T) {
 				alice := newPartyWith(t, env, "alice", version,
 					audio.Config{Input: "file:../audio/testdata/speech.wav", LoopFiles: true, Output: "null", Ring: "null"}, calling.P2PNobody)
 				bob := newPartyWith(t, env, "bob", version, audio.Config{Input: "silence", Output: "wav:" + heard, Ring: "null"}, calling.P2PNobody)
-				out, err := alice.m.Dial(alice.contact(t, "@bob"))
-				if err != nil {
-					t.Fatal(err)
-				}
+				out := alice.dial(t, "@bob")
 				in := bob.waitIncoming(t)
 				in.Answer()
 				waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
@@ -404,10 +392,7 @@ func TestE2EPacketInjection(t *testing.T) {
 			aWAV, bWAV := filepath.Join(dir, "alice.wav"), filepath.Join(dir, "bob.wav")
 			alice := newPartyWith(t, env, "alice", version, audio.Config{Input: "tone:440", Output: "wav:" + aWAV, Ring: "null"}, calling.P2PNobody)
 			bob := newPartyWith(t, env, "bob", version, audio.Config{Input: "tone:1000", Output: "wav:" + bWAV, Ring: "null"}, calling.P2PNobody)
-			out, err := alice.m.Dial(alice.contact(t, "@bob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := alice.dial(t, "@bob")
 			in := bob.waitIncoming(t)
 			in.Answer()
 			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
@@ -483,18 +468,8 @@ func TestE2EPacketInjection(t *testing.T) {
 			if lines == 0 || lines > int64(8*len(by)) {
 				t.Errorf("%d 'packet rejected' log lines for %d reasons", lines, len(by))
 			}
-			for _, r := range []struct {
-				wav  string
-				want float64
-			}{{aWAV, 1000}, {bWAV, 440}} {
-				pcm, err := audio.ReadWAV(r.wav)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if f := tone.Dominant(pcm[len(pcm)/2:], 200, 1500); math.Abs(f-r.want) > 2 {
-					t.Errorf("%s: heard %.2f Hz, want %.0f", filepath.Base(r.wav), f, r.want)
-				}
-			}
+			checkHeard(t, aWAV, 1000, 0.5)
+			checkHeard(t, bWAV, 440, 0.5)
 		})
 	}
 }
