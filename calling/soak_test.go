@@ -1,9 +1,12 @@
 package calling_test
 
 import (
+	"bufio"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +17,7 @@ import (
 
 // TestSoak places consecutive calls through the sandbox — answered on
 // each engine, declined, given up while ringing, busy — and checks that
-// nothing leaks (goroutines, file descriptors, heap) and that every call
+// nothing leaks (goroutines, file descriptors, heap, resident memory) and that every call
 // leaves the right history entry. CI runs 10 calls; `make soak` runs
 // TGPHONE_SOAK_CALLS=100.
 func TestSoak(t *testing.T) {
@@ -81,37 +84,74 @@ func TestSoak(t *testing.T) {
 	for i := range len(kinds) { // warm up every path once
 		call(i)
 	}
-	goroutines, fds, heap := settle(t, 0, 0)
+	before := settle(t, usage{})
 	for i := range n {
 		call(i)
 	}
-	g2, f2, h2 := settle(t, goroutines, fds)
-	t.Logf("%d calls: goroutines %d → %d, fds %d → %d, heap in use %.1f → %.1f MiB", n, goroutines, g2, fds, f2,
-		float64(heap)/(1<<20), float64(h2)/(1<<20))
-	if g2 > goroutines+5 || f2 > fds+5 {
-		t.Errorf("after %d calls: goroutines %d → %d, file descriptors %d → %d", n, goroutines, g2, fds, f2)
+	after := settle(t, before)
+	t.Logf("%d calls: goroutines %d → %d, fds %d → %d, heap in use %.1f → %.1f MiB, RSS %.1f → %.1f MiB", n,
+		before.goroutines, after.goroutines, before.fds, after.fds, mib(before.heap), mib(after.heap), mib(before.rss), mib(after.rss))
+	if after.goroutines > before.goroutines+5 || after.fds > before.fds+5 {
+		t.Errorf("after %d calls: goroutines %d → %d, file descriptors %d → %d", n, before.goroutines, after.goroutines, before.fds, after.fds)
 	}
-	if h2 > heap+5<<20 {
-		t.Errorf("after %d calls the heap grew by %.1f MiB, want < 5", n, float64(h2-heap)/(1<<20))
+	if after.heap > before.heap+5<<20 {
+		t.Errorf("after %d calls the heap grew by %.1f MiB, want < 5", n, mib(after.heap-before.heap))
+	}
+	if !raceDetector && after.rss > before.rss+5<<20 {
+		t.Errorf("after %d calls the resident set grew by %.1f MiB, want < 5", n, mib(after.rss-before.rss))
 	}
 }
 
-// settle waits for finished calls' goroutines to exit (down to wantG, when
-// given), then reports goroutines, open file descriptors and heap in use.
-func settle(t *testing.T, wantG, wantFD int) (int, int, uint64) {
+type usage struct {
+	goroutines, fds int
+	heap, rss       uint64
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// settle waits for finished calls' goroutines and descriptors to go (down
+// to near base, when base is given), hands freed memory back to the system
+// and reports what the process uses.
+func settle(t *testing.T, base usage) usage {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		runtime.GC()
-		g := runtime.NumGoroutine()
 		ents, err := os.ReadDir("/proc/self/fd")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if wantG == 0 || (g <= wantG+5 && len(ents) <= wantFD+5) || time.Now().After(deadline) {
+		u := usage{goroutines: runtime.NumGoroutine(), fds: len(ents)}
+		if base.goroutines == 0 || (u.goroutines <= base.goroutines+5 && u.fds <= base.fds+5) || time.Now().After(deadline) {
+			debug.FreeOSMemory()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			return g, len(ents), ms.HeapInuse
+			u.heap = ms.HeapInuse
+			u.rss = residentSet(t)
+			return u
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// residentSet reads the process's resident memory from /proc.
+func residentSet(t *testing.T) uint64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatalf("VmRSS %q: %v", v, err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS in /proc/self/status")
+	return 0
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package calling_test
+
+const raceDetector = false
