@@ -199,13 +199,18 @@ func (v *virtualBackend) openPlayback(id string, onFrame func([]int16), fail fun
 	return nil, fmt.Errorf("%w: %q is not a playback device", ErrUnknownID, id)
 }
 
-// router sends virtual ids to the virtual backend and the rest to the real one.
+// router sends virtual ids to the virtual backend, rack ids to the rack
+// and the rest to the real one.
 type router struct {
 	virtual *virtualBackend
+	rack    *Rack
 	real    backend
 }
 
 func (r router) pick(id string) (backend, error) {
+	if strings.HasPrefix(id, rackPrefix) {
+		return rackBackend{rack: r.rack, virtual: r.virtual}, nil
+	}
 	if isVirtual(id) {
 		return r.virtual, nil
 	}

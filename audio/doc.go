@@ -16,9 +16,12 @@
 // input "tone:440", "silence", "file:PATH.wav" or "PATH.wav"; output
 // "wav:PATH.wav" (records what would be played), "null"; "loop:" as input and
 // output makes an echo pair (playback returns on capture after LoopDelay).
+// "rack:NAME" devices come from a Rack, virtual devices a test or demo can
+// unplug and plug back in.
 // A device that fails mid-call is reopened, else the default is used, else a
 // virtual one: a call never ends for want of hardware; events say what
-// happened (EventReceiveOnly carries ErrNoMicrophone).
+// happened (EventReceiveOnly carries ErrNoMicrophone). The session returns
+// to the device the user chose once it opens again (a headset plugged back).
 //
 // Usage:
 //

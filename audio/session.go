@@ -16,7 +16,7 @@ var ErrClosed = errors.New("audio session closed")
 
 // Config opens a Session. Device ids: "default", a miniaudio id from
 // ListDevices, or virtual: input tone:HZ, silence, file:PATH.wav / PATH.wav,
-// loop:; output wav:PATH.wav, null, loop:.
+// loop:; output wav:PATH.wav, null, loop:; either side rack:NAME (Rack).
 type Config struct {
 	Input, Output string
 	Ring          string // ringtone device; "" uses Output
@@ -27,7 +27,10 @@ type Config struct {
 	LoopDelay time.Duration
 	// LoopFiles makes WAV inputs repeat instead of ending in silence.
 	LoopFiles bool
-	// OnEvent receives device events; it must not block.
+	// Rack serves "rack:NAME" devices, virtual ones that can be unplugged.
+	Rack *Rack
+	// OnEvent receives device events in order, on a goroutine of the
+	// session's own (never under its lock, so it may call the session).
 	OnEvent func(Event)
 }
 
@@ -36,7 +39,7 @@ type EventKind int
 
 const (
 	EventDeviceLost     EventKind = iota // a device failed; reopening it
-	EventDeviceReopened                  // the same device works again
+	EventDeviceReopened                  // the chosen device works again (reopened, or plugged back in)
 	EventFallback                        // fell back to the default device
 	EventReceiveOnly                     // no microphone: sending silence (Err = ErrNoMicrophone)
 	EventNoPlayback                      // no speaker: playing into null (Err = ErrNoSpeaker)
@@ -67,6 +70,10 @@ type Session struct {
 	events  chan devFailure
 	wg      sync.WaitGroup
 
+	noticeMu sync.Mutex // guards notices: events waiting for OnEvent
+	notices  []Event
+	noticed  chan struct{}
+
 	mu     sync.Mutex // guards everything below and the pipeline state
 	enc    *Encoder
 	dec    *Decoder
@@ -81,10 +88,13 @@ type Session struct {
 	ring   stream
 	inID   string
 	outID  string
-	gen    int // bumps on every device (re)open so stale failures are ignored
-	inGen  int
-	outGen int
-	closed bool
+	// wantIn and wantOut are the devices the user chose; after a fallback
+	// the session returns to them once they open again.
+	wantIn, wantOut string
+	gen             int // bumps on every device (re)open so stale failures are ignored
+	inGen           int
+	outGen          int
+	closed          bool
 	// defIn and defOut are the system defaults last seen, for sessions on
 	// "default" to follow (empty when the sound system cannot tell).
 	defIn, defOut string
@@ -126,8 +136,11 @@ func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
 		packets: make(chan media.Packet, maxQueuedPackets),
 		done:    make(chan struct{}),
 		events:  make(chan devFailure, 8),
+		noticed: make(chan struct{}, 1),
+		wantIn:  cfg.Input,
+		wantOut: cfg.Output,
 	}
-	s.devs = router{virtual: &virtualBackend{loop: newLoopLine(cfg.LoopDelay), tick: 20 * time.Millisecond, loops: cfg.LoopFiles}, real: real}
+	s.devs = router{virtual: &virtualBackend{loop: newLoopLine(cfg.LoopDelay), tick: 20 * time.Millisecond, loops: cfg.LoopFiles}, rack: cfg.Rack, real: real}
 	var err error
 	if s.dsp, err = NewProcessor(cfg.DSP); err != nil {
 		return nil, fmt.Errorf("open audio: %w", err)
@@ -147,13 +160,14 @@ func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
 	s.openSide(true, cfg.Input)
 	s.openSide(false, cfg.Output)
 	s.mu.Unlock()
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.supervise()
+	go s.deliver()
 	return s, nil
 }
 
-// defaultPoll is how often sessions on "default" look for a new system
-// default: miniaudio reports no such change on every backend (ALSA).
+// defaultPoll is how often a session looks for a new system default and for
+// a lost device come back: miniaudio reports neither on every backend (ALSA).
 var defaultPoll = 2 * time.Second
 
 // defaulter is a sound system that can name its current default devices.
@@ -197,16 +211,43 @@ func (s *Session) followDefaults() {
 			continue
 		}
 		ev := Event{Kind: EventDefaultChanged, Capture: side.capture, Device: side.name}
-		if err := s.replace(side.capture, DefaultID, ev); err != nil {
+		if err := s.replace(side.capture, DefaultID, ev, ""); err != nil {
 			s.log.Warn("audio: following the new default device failed", "capture", side.capture, "err", err)
 		}
 	}
 }
 
+// emit logs a device event and queues it for OnEvent: callers often hold mu.
 func (s *Session) emit(e Event) {
 	s.log.Info("audio device event", "event", e.Kind.String(), "capture", e.Capture, "device", e.Device, "err", e.Err)
-	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(e)
+	if s.cfg.OnEvent == nil {
+		return
+	}
+	s.noticeMu.Lock()
+	s.notices = append(s.notices, e)
+	s.noticeMu.Unlock()
+	select {
+	case s.noticed <- struct{}{}:
+	default:
+	}
+}
+
+// deliver hands queued events to OnEvent until the session closes.
+func (s *Session) deliver() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.noticed:
+		}
+		s.noticeMu.Lock()
+		q := s.notices
+		s.notices = nil
+		s.noticeMu.Unlock()
+		for _, e := range q {
+			s.cfg.OnEvent(e)
+		}
 	}
 }
 
@@ -277,6 +318,7 @@ func (s *Session) supervise() {
 			return
 		case <-poll.C:
 			s.followDefaults()
+			s.rejoin()
 		case f := <-s.events:
 			s.mu.Lock()
 			if s.closed || f.gen != s.streamGen(f.capture) {
@@ -463,15 +505,42 @@ func (s *Session) SwitchInput(id string) error { return s.switchSide(true, id) }
 func (s *Session) SwitchOutput(id string) error { return s.switchSide(false, id) }
 
 func (s *Session) switchSide(capture bool, id string) error {
-	return s.replace(capture, id, Event{Kind: EventSwitched, Capture: capture, Device: id})
+	return s.replace(capture, id, Event{Kind: EventSwitched, Capture: capture, Device: id}, "")
 }
 
+// rejoin moves a side that fell back (its device lost or missing) to the
+// device the user chose, once that opens again: a headset plugged back in.
+func (s *Session) rejoin() {
+	for _, capture := range []bool{true, false} {
+		s.mu.Lock()
+		want, cur := s.wantOut, s.outID
+		if capture {
+			want, cur = s.wantIn, s.inID
+		}
+		s.mu.Unlock()
+		if want == cur {
+			continue
+		}
+		// Still gone is the usual answer: try again at the next poll.
+		_ = s.replace(capture, want, Event{Kind: EventDeviceReopened, Capture: capture, Device: want}, cur)
+	}
+}
+
+// errStale is replace's answer when its condition no longer holds.
+var errStale = errors.New("device already changed")
+
 // replace opens id on one side, closes what it replaces and reports ev.
-func (s *Session) replace(capture bool, id string, ev Event) error {
+// Unless from is empty, it changes nothing if the side has left device from
+// meanwhile. A switch (EventSwitched) is the user's choice and is remembered.
+func (s *Session) replace(capture bool, id string, ev Event, from string) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
+	}
+	if from != "" && s.currentID(capture) != from {
+		s.mu.Unlock()
+		return errStale
 	}
 	st, gen, err := s.openOne(capture, id)
 	if err != nil {
@@ -483,6 +552,13 @@ func (s *Session) replace(capture bool, id string, ev Event) error {
 		old = s.in
 	}
 	s.setStream(capture, st, id, gen)
+	if ev.Kind == EventSwitched {
+		if capture {
+			s.wantIn = id
+		} else {
+			s.wantOut = id
+		}
+	}
 	s.emit(ev)
 	s.mu.Unlock()
 	old.Close()
