@@ -26,6 +26,7 @@ type Snapshot struct {
 	Duration       time.Duration
 	Muted          bool
 	RemoteMuted    bool
+	AudioNotice    string    // what is wrong with this computer's microphone or speaker, for the user; "" when nothing
 	Emoji          [4]string // empty until keys are agreed
 	KeyFingerprint int64
 	LibraryVersion string
@@ -81,6 +82,8 @@ type Call struct {
 	pendingSig  [][]byte
 	muted       bool
 	activeSince time.Time
+	// devNotice holds what is wrong with the microphone [0] and the speaker [1].
+	devNotice [2]string
 }
 
 func newCall(m *Manager, peer account.Contact, outgoing bool) *Call {

@@ -42,9 +42,15 @@ func DefaultEngines(only string) (map[string]media.Factory, []string, error) {
 
 // AudioOpener opens an audio.Session with cfg for every call. A missing
 // microphone or speaker does not fail the call: audio.Open falls back to a
-// receive-only session and reports it through cfg.OnEvent.
-func AudioOpener(cfg audio.Config, log *slog.Logger) func(ctx context.Context) (AudioSession, error) {
-	return func(ctx context.Context) (AudioSession, error) {
+// receive-only session and reports it, to cfg.OnEvent and to the call.
+func AudioOpener(cfg audio.Config, log *slog.Logger) AudioOpenFunc {
+	return func(ctx context.Context, onDevice func(audio.Event)) (AudioSession, error) {
+		cfg := cfg
+		if also := cfg.OnEvent; also != nil {
+			cfg.OnEvent = func(e audio.Event) { also(e); onDevice(e) }
+		} else {
+			cfg.OnEvent = onDevice
+		}
 		s, err := audio.Open(cfg, log)
 		if err != nil {
 			return nil, fmt.Errorf("open audio: %w", err)

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -470,6 +471,55 @@ func TestE2EPacketInjection(t *testing.T) {
 			}
 			checkHeard(t, aWAV, 1000, 0.5)
 			checkHeard(t, bWAV, 440, 0.5)
+		})
+	}
+}
+
+// TestE2EDeviceUnplugged: the caller's headset (microphone and speaker) is
+// pulled out mid-call and plugged back in. The call goes on, the caller is
+// told, and once the headset is back both directions carry sound through it.
+func TestE2EDeviceUnplugged(t *testing.T) {
+	for _, version := range []string{"2.4.4", "9.0.0"} {
+		t.Run(version, func(t *testing.T) {
+			env := sandboxtest.Start(t, sandboxtest.Options{})
+			dir := t.TempDir()
+			aWAV, bWAV := filepath.Join(dir, "alice.wav"), filepath.Join(dir, "bob.wav")
+			rack := audio.NewRack()
+			plug := func() {
+				rack.Plug("headset-mic", "tone:440")
+				rack.Plug("headset-speaker", "wav:"+aWAV) // a new recording from each plug-in
+			}
+			plug()
+			alice := newPartyWith(t, env, "alice", version, audio.Config{Input: "rack:headset-mic", Output: "rack:headset-speaker",
+				Ring: "null", Rack: rack}, calling.P2PNobody)
+			bob := newPartyWith(t, env, "bob", version, audio.Config{Input: "tone:1000", Output: "wav:" + bWAV, Ring: "null"}, calling.P2PNobody)
+			out := alice.dial(t, "@bob")
+			in := bob.waitIncoming(t)
+			in.Answer()
+			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+			time.Sleep(time.Second)
+
+			rack.Unplug("headset-mic")
+			rack.Unplug("headset-speaker")
+			s := waitState(t, out, "a device notice", func(s calling.Snapshot) bool {
+				return strings.Contains(s.AudioNotice, "icrophone") && strings.Contains(s.AudioNotice, "peaker")
+			})
+			t.Logf("notice while unplugged: %q", s.AudioNotice)
+			time.Sleep(2 * time.Second)
+			if s := out.Snapshot(); s.State != calling.StateActive {
+				t.Fatalf("the call went %s with the headset out (%v)", s.State, s.Err)
+			}
+			plug()
+			waitState(t, out, "the notice cleared", func(s calling.Snapshot) bool { return s.AudioNotice == "" })
+			time.Sleep(2 * time.Second)
+			out.Hangup()
+			<-out.Done()
+			<-in.Done()
+			if s := out.Snapshot(); s.State != calling.StateEnded {
+				t.Errorf("call ended %s (%v)", s.State, s.Err)
+			}
+			checkHeard(t, aWAV, 1000, 0.25) // the speaker's recording since it came back
+			checkHeard(t, bWAV, 440, 0.8)   // the last fifth: after the headset came back
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/crypto"
 	"github.com/tgphone/tgphone/media"
 )
@@ -44,6 +45,10 @@ type AudioSession interface {
 	Close() error
 }
 
+// AudioOpenFunc opens one call's audio; the session reports what happens to
+// its devices (unplugged, fallen back, no microphone) through onDevice.
+type AudioOpenFunc func(ctx context.Context, onDevice func(audio.Event)) (AudioSession, error)
+
 // Config wires a Manager to its account and engines.
 type Config struct {
 	// API reaches Telegram (account.Client.API()).
@@ -56,7 +61,7 @@ type Config struct {
 	Versions []string
 	// OpenAudio opens the audio engine for a call; it may return a session that
 	// is receive-only (no microphone) rather than an error.
-	OpenAudio func(ctx context.Context) (AudioSession, error)
+	OpenAudio AudioOpenFunc
 	P2P       P2PPolicy
 	// IsContact tells P2PContacts who is a contact; nil treats nobody as one.
 	IsContact func(userID int64) bool

@@ -40,7 +40,7 @@ func (c *Call) startMedia() {
 	ctx := c.ctx
 	go func() {
 		if c.mgr.cfg.OpenAudio != nil {
-			au, err := c.mgr.cfg.OpenAudio(ctx)
+			au, err := c.mgr.cfg.OpenAudio(ctx, c.onAudioEvent)
 			if err != nil {
 				c.post(input{Event: Event{Kind: EvMediaFailed, Err: fmt.Errorf("open audio: %w", err)}})
 				return

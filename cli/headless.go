@@ -209,6 +209,7 @@ type callPrinter struct {
 	keysShown bool
 	reached   bool // the call became active at some point
 	last      calling.State
+	notice    string // the audio device notice last printed
 }
 
 func (p *callPrinter) onChange(s calling.Snapshot) {
@@ -222,6 +223,10 @@ func (p *callPrinter) onChange(s calling.Snapshot) {
 		p.keysShown = true
 		p.h.emit("keys", map[string]any{"emoji": s.Emoji[:], "key_fingerprint": fmt.Sprintf("%016x", uint64(s.KeyFingerprint)),
 			"library_version": s.LibraryVersion})
+	}
+	if s.AudioNotice != p.notice {
+		p.notice = s.AudioNotice
+		p.h.emit("audio", map[string]any{"notice": s.AudioNotice})
 	}
 	if s.State == calling.StateActive {
 		p.reached = true

@@ -34,6 +34,7 @@ type callView struct {
 	explain   *widget.Label
 	bars      *widget.Label
 	remoteMic *widget.Label
+	device    *widget.Label // a microphone or speaker gone or missing
 	mic       *levelMeter
 	spkBar    *levelMeter
 	stats     *widget.Label
@@ -68,6 +69,10 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.explain.Alignment = fyne.TextAlignCenter
 	v.bars = widget.NewLabel("")
 	v.remoteMic = widget.NewLabel("")
+	v.device = widget.NewLabel("")
+	v.device.Wrapping = fyne.TextWrapWord
+	v.device.Alignment = fyne.TextAlignCenter
+	v.device.Importance = widget.WarningImportance
 	v.mic = newLevelMeter("microphone")
 	v.spkBar = newLevelMeter("speaker")
 	v.stats = widget.NewLabel("")
@@ -86,7 +91,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 
 	v.media = container.NewVBox(container.NewHBox(v.bars, v.remoteMic), v.mic, v.spkBar, v.devices, statsBox)
 	v.w.SetContent(container.NewPadded(container.NewVBox(
-		v.peer, v.state, v.emoji, v.explain, v.media, v.message,
+		v.peer, v.state, v.device, v.emoji, v.explain, v.media, v.message,
 		container.NewGridWithColumns(2, v.accept, v.decline),
 		container.NewGridWithColumns(2, v.mute, v.hangup),
 	)))
@@ -203,6 +208,8 @@ func (v *callView) render(s calling.Snapshot) {
 		v.mic.SetValue(levelFraction(s.Stats.Audio.MicLevelDBFS))
 		v.spkBar.SetValue(levelFraction(s.Stats.Audio.SpeakerLevelDBFS))
 	}
+	v.device.SetText(s.AudioNotice)
+	setVisible(v.device, s.AudioNotice != "" && !s.State.Terminal())
 	if s.RemoteMuted {
 		v.remoteMic.SetText(s.Peer.Name() + "'s microphone is off")
 	} else {

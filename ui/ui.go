@@ -219,12 +219,12 @@ func (u *UI) currentSettings() Settings {
 }
 
 // openAudio opens each call's audio with the devices chosen now.
-func (u *UI) openAudio(ctx context.Context) (calling.AudioSession, error) {
+func (u *UI) openAudio(ctx context.Context, onDevice func(audio.Event)) (calling.AudioSession, error) {
 	cfg := u.currentSettings().audioConfig()
 	if u.opts.Audio != nil {
 		cfg = *u.opts.Audio
 	}
-	return calling.AudioOpener(cfg, u.log.With("component", "audio"))(ctx)
+	return calling.AudioOpener(cfg, u.log.With("component", "audio"))(ctx, onDevice)
 }
 
 func (u *UI) isContact(id int64) bool {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -352,4 +353,43 @@ func TestConnectionLostShown(t *testing.T) {
 	waitFor(t, "'Connecting…' while cut off", visible)
 	link.Restore()
 	waitFor(t, "'Connecting…' gone after reconnecting", func() bool { return !visible() })
+}
+
+// TestHeadsetUnpluggedShown: pulling the headset's microphone out mid-call
+// puts a warning in the call window; plugging it back in takes it away.
+func TestHeadsetUnpluggedShown(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	newPeer(t, env, "bob", true)
+	rack := audio.NewRack()
+	rack.Plug("headset", "tone:440")
+	u := startAppOn(t, test.NewTempApp(t), env, "alice", audio.Config{Input: "rack:headset", Output: "null", Ring: "null", Rack: rack})
+	waitFor(t, "signed in", func() bool { return u.mgr != nil && u.dialer != nil })
+	inUI(func() {
+		u.tabs.SelectIndex(1)
+		test.Type(u.dialer.entry, "@bob")
+		test.Tap(u.dialer.call)
+	})
+	v := callWindow(t, u)
+	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	inUI(func() {
+		if v.device.Visible() {
+			t.Errorf("a device warning %q with the headset in", v.device.Text)
+		}
+	})
+	rack.Unplug("headset")
+	waitFor(t, "the unplugged warning", func() bool {
+		return v.device.Visible() && (strings.HasPrefix(v.device.Text, "Microphone disconnected") ||
+			strings.HasPrefix(v.device.Text, "No microphone found"))
+	})
+	rack.Plug("headset", "tone:440")
+	waitFor(t, "the warning to go", func() bool { return !v.device.Visible() })
+	inUI(func() {
+		if v.last.State != calling.StateActive {
+			t.Errorf("call %s after the headset came back", v.last.State)
+		}
+		test.Tap(v.hangup)
+	})
+	waitFor(t, "the end", func() bool { return v.last.State.Terminal() })
 }
