@@ -17,7 +17,7 @@ func deviceNotice(e audio.Event, peer string) string {
 	case audio.EventDeviceLost:
 		return what + " disconnected; trying to get it back…"
 	case audio.EventFallback:
-		return what + " disconnected; using the default " + the + "."
+		return what + " unavailable; using the default " + the + "."
 	case audio.EventReceiveOnly:
 		return "No microphone found: you can hear " + peer + ", but " + peer + " cannot hear you."
 	case audio.EventNoPlayback:

@@ -20,9 +20,9 @@ func TestDeviceNotice(t *testing.T) {
 		want    string
 	}{
 		{audio.EventDeviceLost, mic, "Microphone disconnected; trying to get it back…"},
-		{audio.EventFallback, mic, "Microphone disconnected; using the default microphone."},
-		{audio.EventDeviceLost, spk, "Microphone disconnected; using the default microphone. Speaker disconnected; trying to get it back…"},
-		{audio.EventNoPlayback, spk, "Microphone disconnected; using the default microphone. No speaker found: you cannot hear Bob."},
+		{audio.EventFallback, mic, "Microphone unavailable; using the default microphone."},
+		{audio.EventDeviceLost, spk, "Microphone unavailable; using the default microphone. Speaker disconnected; trying to get it back…"},
+		{audio.EventNoPlayback, spk, "Microphone unavailable; using the default microphone. No speaker found: you cannot hear Bob."},
 		{audio.EventDeviceReopened, mic, "No speaker found: you cannot hear Bob."},
 		{audio.EventSwitched, spk, ""},
 		{audio.EventReceiveOnly, mic, "No microphone found: you can hear Bob, but Bob cannot hear you."},

@@ -380,7 +380,7 @@ func TestHeadsetUnpluggedShown(t *testing.T) {
 	})
 	rack.Unplug("headset")
 	waitFor(t, "the unplugged warning", func() bool {
-		return v.device.Visible() && (strings.HasPrefix(v.device.Text, "Microphone disconnected") ||
+		return v.device.Visible() && (strings.HasPrefix(v.device.Text, "Microphone unavailable") ||
 			strings.HasPrefix(v.device.Text, "No microphone found"))
 	})
 	rack.Plug("headset", "tone:440")
