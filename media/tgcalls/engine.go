@@ -165,6 +165,10 @@ func (e *Engine) do(a action, cause error) {
 	switch a {
 	case actGather:
 		if err := e.gather(); err != nil {
+			if e.ctx.Err() != nil { // closed while gathering: pion's error is only about that
+				e.log.Debug("gather stopped by close", "err", err)
+				return
+			}
 			e.fail(fmt.Errorf("start tgcalls transport: %w", err))
 		}
 	case actStartTransport:
