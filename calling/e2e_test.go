@@ -118,6 +118,28 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
+// hangUpNormally hangs the caller up and checks both sides ended normally.
+func hangUpNormally(t *testing.T, out, in *calling.Call) {
+	t.Helper()
+	out.Hangup()
+	<-out.Done()
+	waitState(t, in, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
+	for who, c := range map[string]*calling.Call{"caller": out, "callee": in} {
+		if s := c.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
+			t.Errorf("%s ended %s (%v), want a normal end", who, s.State, s.Err)
+		}
+	}
+}
+
+// ringing dials to from caller and waits until it rings at the callee.
+func ringing(t *testing.T, caller, callee *party, to string) (out, in *calling.Call) {
+	t.Helper()
+	out = caller.dial(t, to)
+	in = callee.waitIncoming(t)
+	waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
+	return out, in
+}
+
 // checkHeard fails the test unless a recording, past its first skip fraction,
 // carries the tone want within ±2 Hz at an audible level.
 func checkHeard(t *testing.T, wav string, want, skip float64) {
@@ -185,15 +207,7 @@ func TestE2EAnsweredCall(t *testing.T) {
 				t.Errorf("a side skipped a state: alice %v, bob %v", alice.states[so.ID], bob.states[si.ID])
 			}
 			time.Sleep(1100 * time.Millisecond) // a call of at least one second
-			out.Hangup()
-			<-out.Done()
-			waitState(t, in, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
-			if s := out.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
-				t.Errorf("caller ended in %s (%v)", s.State, s.Err)
-			}
-			if s := in.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
-				t.Errorf("callee ended in %s (%v)", s.State, s.Err)
-			}
+			hangUpNormally(t, out, in)
 			checkHistory(t, alice, bob.c.Self.ID, account.CallOutgoing)
 			checkHistory(t, bob, alice.c.Self.ID, account.CallIncoming)
 		})
@@ -220,9 +234,7 @@ func TestE2ECallEndings(t *testing.T) {
 	bob := newParty(t, env, "bob", "")
 
 	t.Run("hang up while ringing is missed", func(t *testing.T) {
-		out := alice.dial(t, "@bob")
-		in := bob.waitIncoming(t)
-		waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
+		out, in := ringing(t, alice, bob, "@bob")
 		out.Hangup()
 		<-out.Done()
 		s := waitState(t, in, "terminal", func(s calling.Snapshot) bool { return s.State.Terminal() })
@@ -533,14 +545,7 @@ func TestE2EHostileDelivery(t *testing.T) {
 			if so.Emoji != si.Emoji {
 				t.Errorf("emoji differ: %v / %v", so.Emoji, si.Emoji)
 			}
-			out.Hangup()
-			<-out.Done()
-			waitState(t, in, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
-			for _, c := range []*calling.Call{out, in} {
-				if s := c.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
-					t.Errorf("ended %s (%v), want a normal end", s.State, s.Err)
-				}
-			}
+			hangUpNormally(t, out, in)
 		})
 	}
 	t.Run(string(sandbox.HostileOversized), func(t *testing.T) {

@@ -74,9 +74,7 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 			})
 		})
 		bob := runParty(t, env, bobClient, "bob", "", quietAudio, calling.P2PEveryone)
-		out := alice.dial(t, "@bob")
-		in := bob.waitIncoming(t)
-		waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
+		out, in := ringing(t, alice, bob, "@bob")
 
 		link.Cut()
 		waitOffline(t, env, bob)
@@ -109,9 +107,7 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 			link := env.Link(t)
 			alice := runParty(t, env, env.SignInThrough(t, link, "alice"), "alice", version, quietAudio, calling.P2PEveryone)
 			bob := newParty(t, env, "bob", version)
-			out := alice.dial(t, "@bob")
-			in := bob.waitIncoming(t)
-			waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
+			out, in := ringing(t, alice, bob, "@bob")
 
 			link.Cut()
 			waitOffline(t, env, alice)
@@ -125,14 +121,7 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
 			waitState(t, in, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
 			t.Logf("active %v after the connection came back", time.Since(restored).Round(time.Millisecond))
-			out.Hangup()
-			<-out.Done()
-			waitState(t, in, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
-			for _, c := range []*calling.Call{out, in} {
-				if s := c.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
-					t.Errorf("ended %s (%v), want a normal end", s.State, s.Err)
-				}
-			}
+			hangUpNormally(t, out, in)
 		})
 	}
 }
