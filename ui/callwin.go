@@ -63,6 +63,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.emoji = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	v.emoji.TextSize = 32
+	v.emoji.FontSource = theme.DefaultEmojiFont()
 	v.emoji.Alignment = fyne.TextAlignCenter
 	v.explain = widget.NewLabel("")
 	v.explain.Wrapping = fyne.TextWrapWord
@@ -200,7 +201,11 @@ func (v *callView) render(s calling.Snapshot) {
 	if s.Emoji[0] != "" {
 		v.emoji.Text = strings.Join(s.Emoji[:], " ")
 		v.emoji.Refresh()
-		v.explain.SetText(fmt.Sprintf(emojiExplanation, s.Peer.Name()))
+		explain := fmt.Sprintf(emojiExplanation, s.Peer.Name())
+		if missing := undrawnEmoji(s.Emoji); missing != "" {
+			explain += " " + missing
+		}
+		v.explain.SetText(explain)
 	}
 	if s.State == calling.StateActive || s.State == calling.StateReconnecting {
 		v.bars.SetText("Signal " + signalBars(s.SignalBars))
