@@ -224,7 +224,7 @@ func (u *UI) openAudio(ctx context.Context, onDevice func(audio.Event)) (calling
 	if u.opts.Audio != nil {
 		cfg = *u.opts.Audio
 	}
-	return calling.AudioOpener(cfg, u.log.With("component", "audio"))(ctx, onDevice)
+	return calling.AudioOpener(cfg, u.log)(ctx, onDevice)
 }
 
 func (u *UI) isContact(id int64) bool {
