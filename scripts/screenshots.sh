@@ -75,3 +75,13 @@ xdotool mousemove $((width - 119)) 21 click 1   # the Settings button, top right
 s=$(window "tgphone settings")
 sleep 1
 shot "$s" settings
+# A fresh profile shows the sign-in window; its QR login draws the code.
+bin/tgphone --as "" 2>"$tmp/signin.log" & pids+=($!)
+n=""   # the title is just "tgphone", which window() would also find in every window's class
+until [ -n "$n" ]; do n=$(xwininfo -root -tree | awk '$2 == "\"tgphone\":" {print $1; exit}'); sleep 0.2; done
+xdotool windowmove "$n" 430 0
+sleep 3
+focus "$n"
+xdotool mousemove --window "$n" 210 263 click 1   # "Log in with a QR code instead"
+sleep 2
+shot "$n" signin-qr

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -28,6 +29,7 @@ type signInView struct {
 	submit   *widget.Button
 	qr       *widget.Button
 	qrLink   *widget.Hyperlink
+	qrCode   *canvas.Image
 	message  *widget.Label
 	step     *fyne.Container
 	req      account.CodeRequest
@@ -57,7 +59,13 @@ func (u *UI) showSignIn() {
 	v.submit.Importance = widget.HighImportance
 	v.qr = widget.NewButton("Log in with a QR code instead", v.qrLogin)
 	v.qrLink = widget.NewHyperlink("", nil)
+	v.qrLink.Wrapping = fyne.TextWrapBreak
 	v.qrLink.Hide()
+	v.qrCode = canvas.NewImageFromImage(nil)
+	v.qrCode.ScaleMode = canvas.ImageScalePixels
+	v.qrCode.FillMode = canvas.ImageFillContain
+	v.qrCode.SetMinSize(fyne.NewSize(220, 220))
+	v.qrCode.Hide()
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
 	v.step = container.NewVBox()
@@ -77,7 +85,7 @@ func (u *UI) showSignIn() {
 		top.Add(demos)
 	}
 	v.showPhone()
-	u.main.SetContent(container.NewPadded(container.NewVBox(top, v.step, v.message, v.qr, v.qrLink)))
+	u.main.SetContent(container.NewPadded(container.NewVBox(top, v.step, v.message, v.qr, v.qrCode, v.qrLink)))
 	u.main.Canvas().Focus(v.phone)
 }
 
@@ -191,10 +199,10 @@ func authErrorText(err error) string {
 	return "Could not sign in: " + err.Error()
 }
 
-// qrLogin shows a tg://login link for a signed-in device to accept. tgphone
-// does not draw the QR picture itself yet: the link is what the picture
-// would encode, and "Settings → Devices → Link desktop device" in a
-// Telegram app scans it from any QR generator.
+// qrLogin shows a QR code of a tg://login link, renewed as the server
+// renews the token, for a signed-in Telegram app to scan ("Settings →
+// Devices → Link desktop device"); the link is shown too, for a device
+// that takes it as text.
 func (v *signInView) qrLogin() {
 	v.qr.Disable()
 	v.say("Waiting for another device to accept the login…")
@@ -204,7 +212,15 @@ func (v *signInView) qrLogin() {
 	}
 	go func() {
 		me, err := v.u.acct.QRLogin(ctx, func(ctx context.Context, url string, expires time.Time) error {
+			img, err := qrImage(url)
+			if err != nil {
+				return err
+			}
 			do(func() {
+				v.say("Scan this code with Telegram on your phone: Settings, Devices, Link Desktop Device.")
+				v.qrCode.Image = img
+				v.qrCode.Refresh()
+				v.qrCode.Show()
 				v.qrLink.SetText(url)
 				v.qrLink.Show()
 			})
@@ -212,6 +228,7 @@ func (v *signInView) qrLogin() {
 		})
 		do(func() {
 			v.qr.Enable()
+			v.qrCode.Hide()
 			v.qrLink.Hide()
 			if err != nil {
 				v.say(authErrorText(err))

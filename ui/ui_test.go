@@ -393,3 +393,32 @@ func TestHeadsetUnpluggedShown(t *testing.T) {
 	})
 	waitFor(t, "the end", func() bool { return v.last.State.Terminal() })
 }
+
+// TestQRSignIn: "Log in with a QR code" draws the login link as a QR code;
+// once a signed-in device accepts that link, the app is signed in as its user.
+func TestQRSignIn(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	alice := env.SignIn(t, "alice")
+	u := startApp(t, env)
+	waitFor(t, "the sign-in window", func() bool { return u.signIn != nil })
+	v := u.signIn
+	inUI(func() { test.Tap(v.qr) })
+	var link string
+	waitFor(t, "the QR code", func() bool {
+		link = v.qrLink.Text
+		return v.qrCode.Visible() && v.qrCode.Image != nil && strings.HasPrefix(link, "tg://login?token=")
+	})
+	inUI(func() {
+		img, err := qrImage(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Bounds() != v.qrCode.Image.Bounds() {
+			t.Errorf("the code shown is %v, the link's is %v", v.qrCode.Image.Bounds(), img.Bounds())
+		}
+	})
+	if err := alice.AcceptQR(alice.Ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "signed in as alice", func() bool { return u.me != nil && u.me.ID == alice.Self.ID })
+}
