@@ -41,6 +41,8 @@ type callView struct {
 	accept    *widget.Button
 	decline   *widget.Button
 	mute      *widget.Button
+	talk      *holdButton // push-to-talk instead of mute; nil when off
+	talking   bool
 	hangup    *widget.Button
 	input     *widget.Select
 	output    *widget.Select
@@ -84,6 +86,11 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.decline = widget.NewButton("Decline", c.Decline)
 	v.decline.Importance = widget.DangerImportance
 	v.mute = widget.NewButton("Mute", v.toggleMute)
+	muteOrTalk := fyne.CanvasObject(v.mute)
+	if u.currentSettings().PushToTalk {
+		v.talk = newHoldButton(talkLabel(false), func(down bool) { v.hold(down) })
+		muteOrTalk = v.talk
+	}
 	v.hangup = widget.NewButton("Hang up", c.Hangup)
 	v.hangup.Importance = widget.DangerImportance
 	v.input, v.output = v.deviceSelects()
@@ -94,7 +101,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.w.SetContent(container.NewPadded(container.NewVBox(
 		v.peer, v.state, v.device, v.emoji, v.explain, v.media, v.message,
 		container.NewGridWithColumns(2, v.accept, v.decline),
-		container.NewGridWithColumns(2, v.mute, v.hangup),
+		container.NewGridWithColumns(2, muteOrTalk, v.hangup),
 	)))
 	v.w.Resize(fyne.NewSize(380, 520))
 	v.w.SetOnClosed(func() {
@@ -105,6 +112,9 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 		}
 	})
 	v.keys()
+	if v.talk != nil {
+		v.setupPushToTalk()
+	}
 	u.calls[s.ID] = v
 	v.render(s)
 	v.w.Show()
@@ -160,7 +170,12 @@ func (v *callView) keys() {
 		func(fyne.Shortcut) { v.c.Hangup() })
 }
 
-func (v *callView) toggleMute() { v.c.SetMuted(!v.c.Snapshot().Muted) }
+// toggleMute mutes or unmutes; with push-to-talk the talk button rules.
+func (v *callView) toggleMute() {
+	if v.talk == nil {
+		v.c.SetMuted(!v.c.Snapshot().Muted)
+	}
+}
 
 // watch refreshes the window five times a second until the call ends.
 func (v *callView) watch() {
@@ -190,7 +205,10 @@ func (v *callView) render(s calling.Snapshot) {
 	setVisible(v.accept, ringing)
 	setVisible(v.decline, ringing)
 	live := !s.State.Terminal() && !ringing
-	setVisible(v.mute, live)
+	setVisible(v.mute, live && v.talk == nil)
+	if v.talk != nil {
+		setVisible(v.talk, live)
+	}
 	setVisible(v.hangup, live)
 	setVisible(v.media, s.State == calling.StateActive || s.State == calling.StateReconnecting)
 	if s.Muted {

@@ -25,6 +25,9 @@ type Settings struct {
 	// nobody (calls go through a relay).
 	P2P          string `json:"p2p"`
 	DoNotDisturb bool   `json:"do_not_disturb"`
+	// PushToTalk keeps the microphone off in calls except while Space or
+	// the talk button is held.
+	PushToTalk bool `json:"push_to_talk"`
 }
 
 const settingsVersion = 1

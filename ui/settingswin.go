@@ -18,6 +18,7 @@ type settingsView struct {
 	w                   fyne.Window
 	input, output, ring *widget.Select
 	aec, ns, agc, dnd   *widget.Check
+	ptt                 *widget.Check
 	p2p                 *widget.RadioGroup
 	meter               *levelMeter
 	test                *widget.Button
@@ -58,6 +59,8 @@ func (u *UI) showSettings() {
 	v.agc.SetChecked(s.AutoGain)
 	v.dnd = widget.NewCheck("Do not ring on this computer", nil)
 	v.dnd.SetChecked(s.DoNotDisturb)
+	v.ptt = widget.NewCheck("Push to talk: the microphone is on only while Space is held", nil)
+	v.ptt.SetChecked(s.PushToTalk)
 	v.p2p = widget.NewRadioGroup(p2pChoices, nil)
 	for i, p := range p2pValues {
 		if p == s.P2P {
@@ -75,7 +78,7 @@ func (u *UI) showSettings() {
 	)
 	v.w.SetContent(container.NewPadded(container.NewVBox(
 		form, container.NewBorder(nil, nil, v.test, nil, v.meter),
-		v.aec, v.ns, v.agc,
+		v.aec, v.ns, v.agc, v.ptt,
 		widget.NewLabel("Peer-to-peer calls with (others see your IP address):"), v.p2p,
 		v.dnd, v.message, save,
 	)))
@@ -88,6 +91,7 @@ func (v *settingsView) save() {
 	s := v.u.currentSettings()
 	s.Input, s.Output, s.Ring = v.input.Selected, v.output.Selected, v.ring.Selected
 	s.EchoCancel, s.NoiseSuppress, s.AutoGain, s.DoNotDisturb = v.aec.Checked, v.ns.Checked, v.agc.Checked, v.dnd.Checked
+	s.PushToTalk = v.ptt.Checked
 	for i, c := range p2pChoices {
 		if c == v.p2p.Selected {
 			s.P2P = p2pValues[i]

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tgphone/tgphone/account"
@@ -421,4 +422,40 @@ func TestQRSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "signed in as alice", func() bool { return u.me != nil && u.me.ID == alice.Self.ID })
+}
+
+// TestPushToTalk: with push to talk on, the call starts muted, the peer is
+// told so, and the microphone is on only while the talk button is held.
+func TestPushToTalk(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := newPeer(t, env, "bob", true)
+	u := startApp(t, env)
+	signInAlice(t, u)
+	u.mu.Lock()
+	u.settings.PushToTalk = true
+	u.mu.Unlock()
+	inUI(func() {
+		u.tabs.SelectIndex(1)
+		test.Type(u.dialer.entry, "@bob")
+		test.Tap(u.dialer.call)
+	})
+	v := callWindow(t, u)
+	in := <-bob.incoming
+	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	remoteMuted := func(want bool) func() bool {
+		return func() bool { return in.Snapshot().RemoteMuted == want }
+	}
+	waitFor(t, "bob to see alice muted", remoteMuted(true))
+	inUI(func() {
+		if v.mute.Visible() || !v.talk.Visible() || v.talk.Text != talkLabel(false) {
+			t.Errorf("push to talk shows mute %v, talk %v %q", v.mute.Visible(), v.talk.Visible(), v.talk.Text)
+		}
+		v.talk.MouseDown(&desktop.MouseEvent{})
+	})
+	waitFor(t, "the microphone on while held", func() bool { return !v.last.Muted && v.talk.Text == talkLabel(true) })
+	waitFor(t, "bob to hear alice", remoteMuted(false))
+	inUI(func() { v.talk.MouseUp(&desktop.MouseEvent{}) })
+	waitFor(t, "the microphone off on release", func() bool { return v.last.Muted })
+	waitFor(t, "bob to see alice muted again", remoteMuted(true))
+	inUI(func() { test.Tap(v.hangup) })
 }
