@@ -5,7 +5,7 @@ export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop fuzz soak bench clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb fuzz soak bench clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -50,9 +50,13 @@ fuzz: deps-test
 install-desktop: build
 	desktop/install.sh
 
+# A Debian package of the desktop app in dist/ (a stripped release build; Depends read from the binary).
+deb: deps
+	scripts/deb.sh
+
 # The real app under Xvfb, two sandbox accounts, one call: PNGs in docs/screenshots/.
 screenshots: deps-test build
 	scripts/screenshots.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
