@@ -125,27 +125,18 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 
 // deviceSelects switch the call's microphone and speaker live.
 func (v *callView) deviceSelects() (*widget.Select, *widget.Select) {
-	ins, outs := []string{audio.DefaultID}, []string{audio.DefaultID}
-	if devs, err := audio.ListDevices(); err == nil {
-		for _, d := range devs {
-			if d.Capture {
-				ins = append(ins, d.ID)
-			} else {
-				outs = append(outs, d.ID)
-			}
-		}
-	}
-	in := widget.NewSelect(ins, func(id string) { v.switchDevice(v.c.SwitchInput, id) })
+	devs, _ := audio.ListDevices() // none listed: only "System default"
+	in := newDeviceMenu(devs, true, "").selectFor(func(id, label string) { v.switchDevice(v.c.SwitchInput, id, label) })
 	in.PlaceHolder = "Microphone"
-	out := widget.NewSelect(outs, func(id string) { v.switchDevice(v.c.SwitchOutput, id) })
+	out := newDeviceMenu(devs, false, "").selectFor(func(id, label string) { v.switchDevice(v.c.SwitchOutput, id, label) })
 	out.PlaceHolder = "Speaker"
 	return in, out
 }
 
-func (v *callView) switchDevice(f func(string) error, id string) {
+func (v *callView) switchDevice(f func(string) error, id, label string) {
 	go func() {
 		if err := f(id); err != nil && !errors.Is(err, calling.ErrNoAudio) {
-			do(func() { v.message.SetText("Could not switch to " + id + ": " + err.Error()) })
+			do(func() { v.message.SetText("Could not switch to " + label + ": " + err.Error()) })
 		}
 	}()
 }

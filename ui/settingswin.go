@@ -23,34 +23,34 @@ type settingsView struct {
 	meter               *levelMeter
 	test                *widget.Button
 	message             *widget.Label
+	inMenu, outMenu     deviceMenu
+	ringMenu            deviceMenu
 }
 
 var p2pChoices = []string{"Everyone", "My contacts", "Nobody (always relay)"}
 var p2pValues = []string{"everyone", "contacts", "nobody"}
 
-func (u *UI) showSettings() {
+func (u *UI) showSettings() { u.openSettings() }
+
+// openSettings shows the settings window with the saved choices.
+func (u *UI) openSettings() *settingsView {
 	s := u.currentSettings()
 	v := &settingsView{u: u, w: u.app.NewWindow("tgphone settings")}
-	ins, outs := []string{audio.DefaultID}, []string{audio.DefaultID}
 	devs, err := audio.ListDevices()
-	for _, d := range devs {
-		if d.Capture {
-			ins = append(ins, d.ID)
-		} else {
-			outs = append(outs, d.ID)
-		}
-	}
+	v.inMenu = newDeviceMenu(devs, true, s.Input)
+	v.outMenu = newDeviceMenu(devs, false, s.Output)
+	v.ringMenu = newDeviceMenu(devs, false, s.Ring)
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
 	if err != nil {
 		v.message.SetText("Cannot list sound devices: " + err.Error())
 	}
-	v.input = widget.NewSelect(ins, nil)
-	v.input.SetSelected(s.Input)
-	v.output = widget.NewSelect(outs, nil)
-	v.output.SetSelected(s.Output)
-	v.ring = widget.NewSelect(outs, nil)
-	v.ring.SetSelected(s.Ring)
+	v.input = v.inMenu.selectFor(nil)
+	v.input.SetSelected(v.inMenu.label(s.Input))
+	v.output = v.outMenu.selectFor(nil)
+	v.output.SetSelected(v.outMenu.label(s.Output))
+	v.ring = v.ringMenu.selectFor(nil)
+	v.ring.SetSelected(v.ringMenu.label(s.Ring))
 	v.aec = widget.NewCheck("Echo cancellation", nil)
 	v.aec.SetChecked(s.EchoCancel)
 	v.ns = widget.NewCheck("Noise suppression", nil)
@@ -82,14 +82,15 @@ func (u *UI) showSettings() {
 		widget.NewLabel("Peer-to-peer calls with (others see your IP address):"), v.p2p,
 		v.dnd, v.message, save,
 	)))
-	v.w.Resize(fyne.NewSize(440, 560))
+	v.w.Resize(fyne.NewSize(440, 600))
 	v.w.Show()
+	return v
 }
 
 // save applies the settings to the next call and stores them.
 func (v *settingsView) save() {
 	s := v.u.currentSettings()
-	s.Input, s.Output, s.Ring = v.input.Selected, v.output.Selected, v.ring.Selected
+	s.Input, s.Output, s.Ring = v.inMenu.id(v.input.Selected), v.outMenu.id(v.output.Selected), v.ringMenu.id(v.ring.Selected)
 	s.EchoCancel, s.NoiseSuppress, s.AutoGain, s.DoNotDisturb = v.aec.Checked, v.ns.Checked, v.agc.Checked, v.dnd.Checked
 	s.PushToTalk = v.ptt.Checked
 	for i, c := range p2pChoices {
@@ -110,12 +111,12 @@ func (v *settingsView) save() {
 // micTest shows the chosen microphone's level for five seconds.
 func (v *settingsView) micTest() {
 	v.test.Disable()
-	in := v.input.Selected
+	in, name := v.inMenu.id(v.input.Selected), v.input.Selected
 	go func() {
 		s, err := audio.Open(audio.Config{Input: in, Output: "null", Ring: "null"}, v.u.log.With("component", "mic-test"))
 		if err != nil {
 			do(func() {
-				v.message.SetText(fmt.Sprintf("Cannot open %s: %v", in, err))
+				v.message.SetText(fmt.Sprintf("Cannot open %s: %v", name, err))
 				v.test.Enable()
 			})
 			return

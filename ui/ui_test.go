@@ -459,3 +459,28 @@ func TestPushToTalk(t *testing.T) {
 	waitFor(t, "bob to see alice muted again", remoteMuted(true))
 	inUI(func() { test.Tap(v.hangup) })
 }
+
+// TestSettingsWindow: the device menus speak in names and the window saves
+// what was chosen, to the running app and to disk.
+func TestSettingsWindow(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startApp(t, env)
+	var v *settingsView
+	inUI(func() {
+		v = u.openSettings()
+		if v.input.Options[0] != defaultDeviceLabel || v.input.Selected != defaultDeviceLabel {
+			t.Errorf("microphone menu %q, selected %q", v.input.Options, v.input.Selected)
+		}
+		v.ptt.SetChecked(true)
+		v.dnd.SetChecked(true)
+		v.save()
+	})
+	s := u.currentSettings()
+	if !s.PushToTalk || !s.DoNotDisturb || s.Input != audio.DefaultID {
+		t.Errorf("after Save: %+v", s)
+	}
+	saved, err := LoadSettings(u.settingsPath)
+	if err != nil || saved != s {
+		t.Errorf("on disk: %+v (%v), want %+v", saved, err, s)
+	}
+}
