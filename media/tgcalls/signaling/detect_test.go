@@ -21,6 +21,7 @@ func TestDetectTranscripts(t *testing.T) {
 		{"8.0.0", MappingReliable, 19},
 		{"9.0.0", MappingSCTP, 24},
 		{"9.0.0-9v2", MappingReliable, 20},
+		{"10.0.0", MappingReliable, 15},
 		{"11.0.0", MappingSCTP, 25},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
@@ -105,6 +106,7 @@ func TestReliableReplay(t *testing.T) {
 	}{
 		{"8.0.0", map[string]int{"caller": 5, "callee": 5}},
 		{"9.0.0-9v2", map[string]int{"caller": 5, "callee": 5}},
+		{"10.0.0", map[string]int{"caller": 5, "callee": 5}},
 	} {
 		f := load(t, tc.version)
 		for _, from := range []string{"caller", "callee"} {

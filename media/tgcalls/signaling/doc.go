@@ -14,9 +14,9 @@
 //	7.0.0                  InstanceV2Impl, signalling V1      raw, JSON             NewRaw(key, outgoing, false)
 //	8.0.0                  InstanceV2Impl, V2                 reliable              NewReliable(key, outgoing)
 //	9.0.0 (tgcalls 2025)   InstanceV2Impl, V2 (Desktop ≥ 4.9) reliable              NewReliable
-//	9.0.0 (tgcalls 2024)   InstanceV2Impl, V3 (Desktop ≤ 4.8, SCTP over signalling  sigsctp.New(key, outgoing)
+//	9.0.0 (tgcalls 2024)   InstanceV2Impl, V3 (Desktop ≤ 4.8, SCTP over signalling  sigsctp.New(key, …)
 //	                       Android)
-//	9.0.0, either          —                                  follows the peer      sigsctp.NewAuto(key, outgoing)
+//	9.0.0, either          —                                  follows the peer      sigsctp.NewAuto(key, …)
 //	10.0.0                 InstanceV2ReferenceImpl, V1        reliable              NewReliable
 //	11.0.0                 InstanceV2ReferenceImpl, V2        SCTP over signalling  sigsctp.New
 //	12.0.0, 13.0.0         InstanceV2Impl, V3                 SCTP over signalling  sigsctp.New
@@ -37,6 +37,9 @@
 // it lives in package sigsctp; this package parses SCTP packets (ParseSCTP)
 // for Detect and for tests.
 //
+// sigsctp.ForVersion(version, key, outgoing, ParseCustomParameters(custom),
+// cfg) picks the right one for a call.
+//
 // Detect tells from one packet of the peer which framing it speaks; on 9.0.0
 // sigsctp.NewAuto uses it to follow the peer.
 //
@@ -49,9 +52,14 @@
 // packet (ExternalSignalingConnection; supported: NewRaw(key, outgoing,
 // true), and Detect reports MappingRaw for it); network_kcp_experiment
 // carries them in a KCP session (ikcp, conv 0, window 128/128, nodelay 0,
-// interval 10 ms) — not supported: a tgphone call must not advertise 12/13
-// with that parameter set. Telegram decides custom_parameters per call
-// (phone.getCallConfig / phoneCall.custom_parameters); the engine reads them.
+// interval 10 ms; SignalingKcpConnection) — not supported: ForVersion returns
+// an error, and a tgphone call with that parameter set cannot use 12/13.
+// Telegram decides custom_parameters per call (phone.getCallConfig merged
+// with phoneCall.custom_parameters); ParseCustomParameters reads them. The
+// stored index of tgcalls sources lacks the 2025 InstanceV2Impl that reads
+// these two parameters: their effect is from spec §6.1 (tgcalls 24694f64),
+// KCP's settings from SignalingKcpConnection.cpp, and Telegram Web A's
+// client, which skips SCTP on network_signaling_nosctp the same way.
 //
 // # Usage
 //
