@@ -58,8 +58,9 @@
 // with phoneCall.custom_parameters); ParseCustomParameters reads them. The
 // stored index of tgcalls sources lacks the 2025 InstanceV2Impl that reads
 // these two parameters: their effect is from spec §6.1 (tgcalls 24694f64),
-// KCP's settings from SignalingKcpConnection.cpp, and Telegram Web A's
-// client, which skips SCTP on network_signaling_nosctp the same way.
+// KCP's settings from SignalingKcpConnection.cpp; a web client's 13.0.0
+// code in the index likewise sends the encrypted packet bare when the call
+// has network_signaling_nosctp.
 //
 // # Usage
 //
