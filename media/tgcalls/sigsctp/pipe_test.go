@@ -117,10 +117,20 @@ func (p *peer) add(msgs [][]byte) {
 	}
 }
 
+// msgsOf makes n distinct messages; every fifth is ~6 KB of incompressible
+// text, so that its gzip body spans several DATA chunks (pion and dcSCTP both
+// fragment at 1191-byte packets).
 func msgsOf(name string, from, n int) []string {
 	var out []string
 	for i := from; i < from+n; i++ {
-		out = append(out, fmt.Sprintf(`{"@type":"Candidates","from":%q,"n":%d}`, name, i))
+		pad := ""
+		if i%5 == 4 {
+			rng := rand.New(rand.NewSource(int64(i)))
+			b := make([]byte, 3000)
+			rng.Read(b)
+			pad = fmt.Sprintf("%x", b)
+		}
+		out = append(out, fmt.Sprintf(`{"@type":"Candidates","from":%q,"n":%d,"pad":%q}`, name, i, pad))
 	}
 	return out
 }
