@@ -40,7 +40,7 @@ const (
 	startBitrate      = 16000
 	maxBitrate        = 20000
 	extraECBitrate    = 8000
-	extraECLossPct    = 2.0
+	ecHistMax         = wire.MaxExtraFEC // libtgvoip keeps 4 older packets
 	defaultConnect    = 30 * time.Second
 	defaultPacket     = 10 * time.Second
 )
@@ -97,6 +97,7 @@ type Engine struct {
 	win          wire.RecvWindow
 	sent         map[uint32]sentPkt
 	pings        map[uint32]time.Time
+	gotInit      bool // the peer's INIT arrived (and we answered it)
 	gotInitAck   bool
 	lastInit     time.Time
 	lastRecv     time.Time
@@ -109,10 +110,12 @@ type Engine struct {
 	remoteMuted  bool
 	ts0          uint32
 	haveTS0      bool
-	fecHist      [][]byte
+	ecHist       []ecFrame // our last packets, newest last, for extra-EC copies
+	ecLevel      int       // extra-EC copies per packet, 0 when off
 	extras       []*pendingExtra
 	seenExtras   map[uint8]string
-	recvPTS      map[uint32]bool
+	recvPTS      map[uint32]bool // pts already handed to the audio port
+	maxPTS       uint32
 	bitrate      int
 	lastRamp     time.Time
 	extraEC      bool
@@ -317,42 +320,72 @@ func (e *Engine) sendLoop(ctx context.Context) {
 			return
 		}
 		e.mu.Lock()
-		if !e.gotInitAck || e.state == stFailed {
-			e.mu.Unlock()
-			continue
-		}
-		if !e.haveTS0 {
-			e.ts0, e.haveTS0 = pkt.Timestamp, true
-		}
-		var d datagram
-		if e.muted {
-			d = e.packetLocked(nil, wire.TypeNop, nil, nil)
-		} else {
-			sd := wire.StreamData{StreamID: 1, PTS: (pkt.Timestamp - e.ts0) / 48, Data: pkt.Payload}
-			if e.extraEC {
-				sd.ExtraFEC = e.fecHist
-			}
-			payload, err := wire.AppendStreamData(nil, sd)
-			if err != nil {
-				sd.ExtraFEC = nil
-				payload, err = wire.AppendStreamData(nil, sd)
-			}
-			if err != nil {
-				e.mu.Unlock()
-				e.log.Warn("encode stream data", "err", err)
-				continue
-			}
-			d = e.packetLocked(nil, wire.TypeStreamData, payload, nil)
-			if len(pkt.Payload) <= 0xff {
-				e.fecHist = append(e.fecHist, append([]byte(nil), pkt.Payload...))
-				if len(e.fecHist) > 2 {
-					e.fecHist = e.fecHist[len(e.fecHist)-2:]
-				}
-			}
-		}
+		d, ok := e.audioLocked(pkt)
 		e.mu.Unlock()
-		e.write([]datagram{d})
+		if ok {
+			e.write([]datagram{d})
+		}
 	}
+}
+
+// ecFrame is one of our sent Opus packets, kept for extra-EC copies.
+type ecFrame struct {
+	pts  uint32
+	data []byte
+}
+
+// audioLocked turns one microphone packet into a STREAM_DATA datagram (a NOP
+// while muted). Like libtgvoip (spec §4.9 step 5), nothing is sent before both
+// the peer's INIT and its INIT_ACK arrived: until we have answered its INIT,
+// the peer has no incoming stream and drops audio ("packet for unknown
+// stream 1").
+func (e *Engine) audioLocked(pkt media.Packet) (datagram, bool) {
+	if !e.gotInitAck || e.state == stFailed || e.state == stClosed {
+		return datagram{}, false
+	}
+	if !e.haveTS0 {
+		e.ts0, e.haveTS0 = pkt.Timestamp, true
+	}
+	if e.muted {
+		e.ecHist = e.ecHist[:0] // copies must be of consecutive packets
+		return e.packetLocked(nil, wire.TypeNop, nil, nil), true
+	}
+	pts := (pkt.Timestamp - e.ts0) / 48
+	if n := len(e.ecHist); n > 0 && e.ecHist[n-1].pts+frameMs != pts {
+		e.ecHist = e.ecHist[:0]
+	}
+	if len(e.ecHist) == ecHistMax {
+		e.ecHist = append(e.ecHist[:0], e.ecHist[1:]...)
+	}
+	e.ecHist = append(e.ecHist, ecFrame{pts: pts, data: append([]byte(nil), pkt.Payload...)})
+	sd := wire.StreamData{StreamID: 1, PTS: pts, Data: pkt.Payload, ExtraFEC: extraFEC(e.ecHist, e.ecLevel)}
+	payload, err := wire.AppendStreamData(nil, sd)
+	if err != nil {
+		e.log.Warn("encode stream data", "err", err)
+		return datagram{}, false
+	}
+	return e.packetLocked(nil, wire.TypeStreamData, payload, nil), true
+}
+
+// extraFEC picks the extra-EC copies for the newest packet in hist, as
+// libtgvoip 2.4.4 lays them out (HandleAudioInput; spec §4.7): copy j of k is
+// the packet at pts P−(k−1−j)·60 ms, so the last copy is of P itself and the
+// first is the oldest. A receiver files them by that rule, so the copies must
+// be the k newest consecutive packets; a packet too long for the copy's 8-bit
+// length ends the run.
+func extraFEC(hist []ecFrame, level int) [][]byte {
+	k := 0
+	for k < min(level, len(hist)) && len(hist[len(hist)-1-k].data) <= 0xff {
+		k++
+	}
+	if k == 0 {
+		return nil
+	}
+	out := make([][]byte, k)
+	for j := range out {
+		out[j] = hist[len(hist)-k+j].data
+	}
+	return out
 }
 
 func (e *Engine) recvLoop(ctx context.Context) {
@@ -472,6 +505,7 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 			return nil, nil
 		}
 		e.peerVersion = in.ProtocolVersion
+		e.gotInit = true
 		ack := wire.AppendInitAck(nil, wire.InitAck{ProtocolVersion: wire.ProtocolVersion, MinProtocolVersion: wire.MinProtocolVersion,
 			Streams: []wire.StreamDesc{{ID: 1, Type: 1, Codec: wire.CodecOpus, FrameDuration: frameMs, Enabled: true}}})
 		out = append(out, e.packetLocked(pa, wire.TypeInitAck, ack, nil))
@@ -586,30 +620,55 @@ func initPayload() []byte {
 func le32(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
 
 func (e *Engine) deliverLocked(sd wire.StreamData, now time.Time) {
-	// Extra-FEC copies carry the packets before this one, oldest first.
-	for i, f := range sd.ExtraFEC {
-		pts := sd.PTS - uint32(frameMs*(len(sd.ExtraFEC)-i))
-		if sd.PTS >= uint32(frameMs*(len(sd.ExtraFEC)-i)) && !e.recvPTS[pts] {
-			e.recvPTS[pts] = true
+	// The packet itself first, then its extra-EC copies, which (as in
+	// libtgvoip's jitter buffer) never displace a packet already there.
+	if e.firstPTSLocked(sd.PTS) {
+		e.stats.recvGot++
+		e.p.Audio.WritePacket(media.ReceivedPacket{Timestamp: sd.PTS * 48, Payload: append([]byte(nil), sd.Data...), Arrival: now})
+		if !e.firstAudio {
+			e.firstAudio = true
+			if e.o.OnFirstAudio != nil {
+				e.o.OnFirstAudio(now)
+			}
+		}
+		if exp := uint64(sd.PTS/frameMs) + 1; exp > e.stats.recvExpected {
+			e.stats.recvExpected = exp
+		}
+	}
+	for j, f := range sd.ExtraFEC {
+		pts, ok := ecPTS(sd.PTS, j, len(sd.ExtraFEC))
+		if ok && e.firstPTSLocked(pts) {
 			e.p.Audio.WritePacket(media.ReceivedPacket{Timestamp: pts * 48, Payload: append([]byte(nil), f...), Arrival: now})
 		}
 	}
-	if e.recvPTS[sd.PTS] {
-		return
+}
+
+// ecPTS is where libtgvoip 2.4.4 files extra-EC copy j of k carried by the
+// packet with timestamp pts: pts−(k−1−j)·60 ms (spec §4.7). ok is false for a
+// copy that would fall before the stream's start.
+func ecPTS(pts uint32, j, k int) (uint32, bool) {
+	back := uint32(k-1-j) * frameMs
+	return pts - back, j < k && back <= pts
+}
+
+// firstPTSLocked records pts as handed to the audio port and reports whether
+// it is new. Entries more than 64 packets behind the newest are forgotten.
+func (e *Engine) firstPTSLocked(pts uint32) bool {
+	if e.recvPTS[pts] {
+		return false
 	}
-	e.recvPTS[sd.PTS] = true
-	delete(e.recvPTS, sd.PTS-64*frameMs)
-	e.stats.recvGot++
-	e.p.Audio.WritePacket(media.ReceivedPacket{Timestamp: sd.PTS * 48, Payload: append([]byte(nil), sd.Data...), Arrival: now})
-	if !e.firstAudio {
-		e.firstAudio = true
-		if e.o.OnFirstAudio != nil {
-			e.o.OnFirstAudio(now)
+	e.recvPTS[pts] = true
+	if int32(pts-e.maxPTS) > 0 {
+		e.maxPTS = pts
+	}
+	if len(e.recvPTS) > 128 {
+		for p := range e.recvPTS {
+			if int32(e.maxPTS-p) > 64*frameMs {
+				delete(e.recvPTS, p)
+			}
 		}
 	}
-	if exp := uint64(sd.PTS/frameMs) + 1; exp > e.stats.recvExpected {
-		e.stats.recvExpected = exp
-	}
+	return true
 }
 
 // ackLocked marks our packets the peer acknowledged.
@@ -787,7 +846,8 @@ func (e *Engine) rateLocked(now time.Time) {
 	if e.stats.recvExpected > 0 && e.stats.recvGot <= e.stats.recvExpected {
 		e.stats.recvLoss = 1 - float64(e.stats.recvGot)/float64(e.stats.recvExpected)
 	}
-	want := e.stats.sendLoss*100 > extraECLossPct
+	e.ecLevel = extraECLevel(e.stats.sendLoss)
+	want := e.ecLevel > 0
 	if want != e.extraEC {
 		e.extraEC = want
 		cfg := media.EncoderConfig{FrameDuration: frameMs * time.Millisecond, Bitrate: e.bitrate, FEC: true, PacketLossPct: int(e.stats.sendLoss * 100)}
@@ -805,6 +865,20 @@ func (e *Engine) rateLocked(now time.Time) {
 		e.log.Info("extra error correction", "on", want)
 		e.p.Audio.SetEncoder(cfg)
 	}
+}
+
+// extraECLevel is how many extra-EC copies libtgvoip 2.4.4 sends at a given
+// send loss (UpdateCongestion): none up to 2 %, then 2, 3 above 5 %, 4 above 8 %.
+func extraECLevel(loss float64) int {
+	switch {
+	case loss > 0.08:
+		return 4
+	case loss > 0.05:
+		return 3
+	case loss > 0.02:
+		return 2
+	}
+	return 0
 }
 
 // Stats snapshots the call.
