@@ -19,10 +19,9 @@ deps:
 deps-test:
 	@scripts/deps.sh test
 
-# The whole suite: formatting, vet, race-checked tests of everything with goroutines, the rest plainly.
+# The whole suite: formatting, vet, and every package's tests under the race detector.
 test: deps-test fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -timeout 5m ./internal/gotdpeer/   # interop with gotd's calls, which races with itself
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

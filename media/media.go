@@ -106,7 +106,10 @@ type Stats struct {
 	PacketsDropped uint64            // rejected on receive: bad crypto, replay, malformed
 	Rejected       map[string]uint64 // PacketsDropped by reason
 	RemoteMuted    bool
-	Audio          AudioStats
+	// NoAudio is true while the call is connected and the peer, not muted,
+	// has sent no audio for several seconds: the call looks up but is silent.
+	NoAudio bool
+	Audio   AudioStats
 }
 
 // Engine carries one call's media. Start it once; Close ends it.

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -28,12 +29,14 @@ import (
 // Sentinel errors an Event may carry with StateFailed.
 var (
 	ErrConnectTimeout  = errors.New("tgcalls: no media connection within the connect timeout")
-	ErrPacketTimeout   = errors.New("tgcalls: no audio from the peer within the packet timeout")
+	ErrPacketTimeout   = errors.New("tgcalls: nothing heard from the peer within the packet timeout")
 	ErrTransportFailed = errors.New("tgcalls: ICE/DTLS transport failed")
 	ErrUnsupported     = errors.New("tgcalls: library version not implemented by this engine")
 )
 
 const (
+	// opusPayloadType is the id tgphone offers Opus under (libwebrtc's); the
+	// peer's stream uses whatever id its own offer gives.
 	opusPayloadType = 111
 	dataLabel       = "data"
 	// ptimeTgphone is the fmtp key by which tgphone tells a peer it accepts
@@ -47,10 +50,16 @@ const (
 	// maxEarly bounds signalling buffered before Start.
 	maxEarly = 256
 	tick     = 250 * time.Millisecond
-	// audioGap is how long the peer's audio may stop before the call shows
-	// "reconnecting": ICE's own verdict takes 3 s, while a peer sends at
-	// least every 400 ms even in DTX silence.
-	audioGap = 1500 * time.Millisecond
+	// iceDisconnected is how long ICE hears nothing before it reports the
+	// path lost (the call shows "reconnecting"). Liveness is the transport's,
+	// never the audio's: tgcalls sends no RTP at all while muted, and its
+	// STUN checks and RTCP keep the path alive (NativeNetworkingImpl fails a
+	// call only after 20 s without any packet).
+	iceDisconnected = 3 * time.Second
+	iceFailed       = 20 * time.Second
+	// noAudioAfter is how long a connected call may receive no audio from an
+	// unmuted peer before Stats says so (Stats.NoAudio).
+	noAudioAfter = 5 * time.Second
 )
 
 // Engine is one call's tgcalls V2 media: signalling through the call core,
@@ -73,11 +82,10 @@ type Engine struct {
 	startedAt    time.Time
 	remote       *signaling.InitialSetup
 	pendingCands []signaling.Candidate
-	offerID      string
-	answered     map[string]bool
-	peerSSRC     uint32
+	neg          *negotiation
+	exchangeID   func() (uint32, error) // tgcalls' UniqueRandomIdGenerator; tests fix it
+	recvSSRC     uint32                 // the peer stream our receiver is on; 0 before
 	frame        time.Duration
-	negotiated   bool
 	ready        bool // transports built: signalling can be processed
 	mediaOn      bool
 	recvOn       bool
@@ -89,6 +97,7 @@ type Engine struct {
 	teardownOnce sync.Once
 
 	api      *webrtc.API
+	codecs   *webrtc.MediaEngine // payload types of the peer's stream are added as negotiated
 	gatherer *webrtc.ICEGatherer
 	ice      *webrtc.ICETransport
 	dtls     *webrtc.DTLSTransport
@@ -120,17 +129,19 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 		return nil, fmt.Errorf("tgcalls ssrc: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	ssrc = ssrc&0x7fffffff | 1
 	return &Engine{
-		p:        p,
-		log:      logger.With("engine", "tgcalls", "version", p.LibraryVersion),
-		net:      n,
-		ctx:      ctx,
-		cancel:   cancel,
-		out:      make(chan []byte, 512),
-		sig:      signaling.NewConn(p.Key, p.Outgoing),
-		answered: map[string]bool{},
-		frame:    ptimeTgcall,
-		ssrc:     ssrc&0x7fffffff | 1,
+		p:          p,
+		log:        logger.With("engine", "tgcalls", "version", p.LibraryVersion),
+		net:        n,
+		ctx:        ctx,
+		cancel:     cancel,
+		out:        make(chan []byte, 512),
+		sig:        signaling.NewConn(p.Key, p.Outgoing),
+		neg:        newNegotiation(p.Outgoing, audioContent(ssrc)),
+		exchangeID: randomUint32,
+		frame:      ptimeTgcall,
+		ssrc:       ssrc,
 	}, nil
 }
 
@@ -327,15 +338,16 @@ func (e *Engine) timerLoop() {
 			}
 			e.queue(pkts...)
 			e.stats.update(now)
+			if e.iceUp() {
+				// ICE heard the peer within iceDisconnected: STUN checks
+				// count, so a muted peer that sends no RTP is alive.
+				e.stats.heard(now)
+			}
 			switch {
 			case (st == stateSignaling || st == stateConnecting) && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
 				e.fail(ErrConnectTimeout)
-			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.silentFor(now) > e.p.PacketTimeout:
+			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.quietFor(now) > e.p.PacketTimeout:
 				e.fail(ErrPacketTimeout)
-			case st == stateConnected && e.stats.silentFor(now) > audioGap:
-				e.fire(evPathLost, nil)
-			case st == stateReconnecting && e.stats.silentFor(now) < tick:
-				e.fire(evPathBack, nil) // audio flows again, whatever ICE thinks yet
 			}
 			e.adaptEncoder()
 		}
@@ -364,7 +376,9 @@ func (e *Engine) handle(data []byte) {
 		if !first {
 			return
 		}
-		if !e.p.Outgoing {
+		if e.p.Outgoing {
+			e.sendOfferIfNeeded() // tgcalls: the caller offers once the callee's setup is in
+		} else {
 			e.sendInitialSetup("passive")
 		}
 		e.fire(evRemoteSetup, nil)
@@ -377,6 +391,18 @@ func (e *Engine) handle(data []byte) {
 	case *signaling.MediaState:
 		e.setRemoteMuted(m.Muted)
 	}
+}
+
+// iceUp reports whether ICE has a working path now.
+func (e *Engine) iceUp() bool {
+	e.mu.Lock()
+	iceT := e.ice
+	e.mu.Unlock()
+	if iceT == nil {
+		return false
+	}
+	s := iceT.State()
+	return s == webrtc.ICETransportStateConnected || s == webrtc.ICETransportStateCompleted
 }
 
 func (e *Engine) setRemoteMuted(muted bool) {
@@ -459,7 +485,7 @@ func (e *Engine) gather() error {
 	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: e.log, rejects: &e.stats.rejects}}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
-	se.SetICETimeouts(3*time.Second, 20*time.Second, time.Second)
+	se.SetICETimeouts(iceDisconnected, iceFailed, time.Second)
 	base := e.net
 	if base == nil {
 		std, err := stdnet.NewNet()
@@ -478,6 +504,7 @@ func (e *Engine) gather() error {
 		// relays only there is none to wait for.
 		se.SetRelayAcceptanceMinWait(0)
 	}
+	e.codecs = me
 	e.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 
 	policy := webrtc.ICETransportPolicyAll
@@ -531,9 +558,9 @@ func (e *Engine) gather() error {
 		e.stats.setPath(pathOf(p))
 	})
 	if e.p.Outgoing {
-		// The caller speaks first: InitialSetup, then the channel offer.
+		// The caller speaks first (tgcalls beginSignaling); its channel
+		// offer follows the callee's InitialSetup.
 		e.sendInitialSetup("actpass")
-		e.sendOffer()
 	}
 	if err := gatherer.Gather(); err != nil {
 		return fmt.Errorf("gather: %w", err)
@@ -579,12 +606,13 @@ func (e *Engine) sendInitialSetup(setup string) {
 	e.sendMsg(m)
 }
 
-// audioContent is what we send: Opus with in-band FEC, and ptime=20 telling a
-// tgphone peer it may send 20 ms frames.
-func (e *Engine) audioContent() signaling.Content {
+// audioContent is the stream we offer: Opus with in-band FEC, and ptime=20
+// telling a tgphone peer it may send 20 ms frames (libwebrtc ignores opus
+// parameters it does not know).
+func audioContent(ssrc uint32) signaling.Content {
 	return signaling.Content{
 		Type: "audio",
-		Ssrc: strconv.FormatUint(uint64(e.ssrc), 10),
+		Ssrc: strconv.FormatUint(uint64(ssrc), 10),
 		PayloadTypes: []signaling.PayloadType{{
 			ID: opusPayloadType, Name: "opus", Clockrate: media.SampleRate, Channels: 2,
 			Parameters: map[string]string{"minptime": "10", "useinbandfec": "1", ptimeKey: "20"},
@@ -592,56 +620,33 @@ func (e *Engine) audioContent() signaling.Content {
 	}
 }
 
-func (e *Engine) sendOffer() {
-	id, err := randomUint32()
+// sendOfferIfNeeded offers our stream when it has no accepted offer and
+// none is in flight (tgcalls sendOfferIfNeeded).
+func (e *Engine) sendOfferIfNeeded() {
+	id, err := e.exchangeID()
 	if err != nil {
 		e.log.Warn("exchange id", "err", err)
 		return
 	}
 	e.mu.Lock()
-	e.offerID = strconv.FormatUint(uint64(id&0x7fffffff), 10)
-	offer := &signaling.NegotiateChannels{ExchangeID: e.offerID, Contents: []signaling.Content{e.audioContent()}}
+	offer := e.neg.offer(strconv.FormatUint(uint64(id), 10))
 	e.mu.Unlock()
-	e.sendMsg(offer)
+	if offer != nil {
+		e.sendMsg(offer)
+	}
 }
 
-// negotiate takes the peer's offer or answer: its audio SSRC and whether it
-// accepts 20 ms frames. Offers are answered once per exchange id.
+// negotiate takes the peer's offer or answer: answer it if it is an offer,
+// offer our own stream if still due, then start what is now agreed — in
+// that order, as tgcalls' processSignalingData does.
 func (e *Engine) negotiate(m *signaling.NegotiateChannels) {
-	audio, ok := m.Audio()
-	if !ok {
-		e.log.Debug("NegotiateChannels without audio")
-		return
-	}
-	ssrc, err := audio.SSRC()
-	if err != nil {
-		e.stats.rejects.Add(e.log, "negotiation", "err", err)
-		return
-	}
-	frame := ptimeTgcall
-	for _, pt := range audio.PayloadTypes {
-		if pt.Name == "opus" && pt.Parameters[ptimeKey] == "20" {
-			frame = ptimeShort
-		}
-	}
 	e.mu.Lock()
-	answer := m.ExchangeID != e.offerID && !e.answered[m.ExchangeID]
-	if answer {
-		e.answered[m.ExchangeID] = true
-	}
-	if e.peerSSRC == 0 {
-		e.peerSSRC = ssrc
-	}
-	e.frame = frame
-	e.negotiated = true
-	var reply *signaling.NegotiateChannels
-	if answer {
-		reply = &signaling.NegotiateChannels{ExchangeID: m.ExchangeID, Contents: []signaling.Content{e.audioContent()}}
-	}
+	reply := e.neg.remote(m)
 	e.mu.Unlock()
 	if reply != nil {
 		e.sendMsg(reply)
 	}
+	e.sendOfferIfNeeded()
 	e.maybeStartStreams()
 }
 
@@ -733,6 +738,8 @@ func (e *Engine) onICEState(s webrtc.ICETransportState) {
 	case webrtc.ICETransportStateConnected, webrtc.ICETransportStateCompleted:
 		e.fire(evPathBack, nil)
 	case webrtc.ICETransportStateDisconnected:
+		// Nothing came for iceDisconnected: that is when the quiet began.
+		e.stats.heardAt(time.Now().Add(-iceDisconnected))
 		e.fire(evPathLost, nil)
 	case webrtc.ICETransportStateFailed:
 		e.fire(evFailed, fmt.Errorf("%w: ice failed", ErrTransportFailed))
@@ -789,6 +796,7 @@ func (e *Engine) bindDataChannel(dc *webrtc.DataChannel) {
 		e.sendMediaState()
 	})
 	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
+		e.stats.heard(time.Now())
 		m, err := signaling.Parse(msg.Data)
 		if err != nil {
 			e.log.Debug("data channel message", "err", err)
@@ -826,28 +834,50 @@ func (e *Engine) sendMediaState() {
 	}
 }
 
+// maybeStartStreams starts, once DTLS is up, the sender when an answer
+// accepted our stream and the receiver on the peer's stream we answered
+// (tgcalls createNegotiatedChannels); a later offer with another SSRC moves
+// the receiver to it.
 func (e *Engine) maybeStartStreams() {
 	e.mu.Lock()
-	if !e.mediaOn || !e.negotiated || e.st == stateClosed {
+	if !e.mediaOn || e.st == stateClosed {
 		e.mu.Unlock()
 		return
 	}
-	startSend, startRecv := !e.sendOn, !e.recvOn && e.peerSSRC != 0
-	e.sendOn = true
-	if startRecv {
-		e.recvOn = true
+	var send, recv *signaling.Content
+	if e.neg.send != nil && !e.sendOn {
+		send = e.neg.send
+		e.sendOn = true
+		if takesShortFrames(*send) {
+			e.frame = ptimeShort
+		}
 	}
-	peer, frame := e.peerSSRC, e.frame
+	var peer uint32
+	if r := e.neg.recv; r != nil {
+		if ssrc, err := r.SSRC(); err == nil && ssrc != e.recvSSRC {
+			recv, peer = r, ssrc
+			e.recvSSRC = ssrc
+		}
+	}
+	old := e.receiver
+	if recv != nil {
+		e.receiver = nil
+	}
+	frame := e.frame
 	e.mu.Unlock()
-	if startSend {
+	if send != nil {
 		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: 5})
 		if err := e.startSender(); err != nil {
 			e.fail(err)
 			return
 		}
 	}
-	if startRecv {
-		if err := e.startReceiver(peer); err != nil {
+	if recv != nil {
+		if old != nil {
+			_ = old.Stop() // the peer replaced its stream
+		}
+		pt, _ := opusOf(*recv)
+		if err := e.startReceiver(peer, pt.ID); err != nil {
 			e.fail(err)
 		}
 	}
@@ -872,7 +902,14 @@ func (e *Engine) startSender() error {
 	return nil
 }
 
-func (e *Engine) startReceiver(peer uint32) error {
+func (e *Engine) startReceiver(peer uint32, pt int) error {
+	// The peer's payload type id is its own (tgcalls may shift ids by 3);
+	// pion drops packets of an id its media engine does not know.
+	if err := e.codecs.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: opusCapability(), PayloadType: webrtc.PayloadType(pt),
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return fmt.Errorf("register the peer's opus payload type %d: %w", pt, err)
+	}
 	receiver, err := e.api.NewRTPReceiver(webrtc.RTPCodecTypeAudio, e.dtls)
 	if err != nil {
 		return fmt.Errorf("rtp receiver: %w", err)
@@ -886,20 +923,22 @@ func (e *Engine) startReceiver(peer uint32) error {
 		return fmt.Errorf("rtp receive: %w", err)
 	}
 	e.wg.Add(2)
-	go e.recvAudio(receiver.Track())
+	go e.recvAudio(receiver.Track(), uint8(pt))
 	go func() {
 		defer e.wg.Done()
 		for {
 			if _, _, err := receiver.ReadRTCP(); err != nil {
 				return
 			}
+			e.stats.heard(time.Now())
 		}
 	}()
 	return nil
 }
 
-// sendAudio moves encoded microphone packets into RTP. Muting is the audio
-// engine's business (it encodes silence); the flag only goes to the peer.
+// sendAudio moves encoded microphone packets into RTP. While muted nothing
+// is sent, as tgcalls does: the peer hears silence and knows why from
+// MediaState, and ICE and RTCP keep the path alive.
 func (e *Engine) sendAudio() {
 	defer e.wg.Done()
 	var seq uint16
@@ -914,6 +953,12 @@ func (e *Engine) sendAudio() {
 			}
 			return
 		}
+		e.mu.Lock()
+		muted := e.muted
+		e.mu.Unlock()
+		if muted {
+			continue
+		}
 		err = e.track.WriteRTP(&rtp.Packet{
 			Header:  rtp.Header{Version: 2, PayloadType: opusPayloadType, SequenceNumber: seq, Timestamp: pkt.Timestamp, SSRC: e.ssrc},
 			Payload: pkt.Payload,
@@ -927,15 +972,22 @@ func (e *Engine) sendAudio() {
 	}
 }
 
-func (e *Engine) recvAudio(track *webrtc.TrackRemote) {
+func (e *Engine) recvAudio(track *webrtc.TrackRemote, pt uint8) {
 	defer e.wg.Done()
 	for {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
-			return
+			if e.ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// A payload type nobody negotiated: pion refuses that one
+			// packet; the stream goes on.
+			e.stats.rejects.Add(e.log, "rtp", "err", err)
+			continue
 		}
 		now := time.Now()
-		if pkt.PayloadType != opusPayloadType || len(pkt.Payload) == 0 {
+		e.stats.heard(now)
+		if pkt.PayloadType != pt || len(pkt.Payload) == 0 {
 			e.stats.rejects.Add(e.log, "rtp payload", "type", pkt.PayloadType)
 			continue
 		}
@@ -954,6 +1006,7 @@ func (e *Engine) readSenderRTCP(sender *webrtc.RTPSender) {
 		if err != nil {
 			return
 		}
+		e.stats.heard(time.Now())
 		e.stats.rtcp(pkts, e.ssrc, time.Now())
 	}
 }
@@ -986,12 +1039,14 @@ func (e *Engine) Stats() media.Stats {
 	e.mu.Lock()
 	remoteMuted, st := e.remoteMuted, e.st
 	e.mu.Unlock()
+	now := time.Now()
 	s := e.stats.snapshot()
 	s.LibraryVersion = e.p.LibraryVersion
 	s.RemoteMuted = remoteMuted
 	if st != stateConnected {
 		s.SignalBars = 0
 	}
+	s.NoAudio = st == stateConnected && !remoteMuted && e.stats.noAudioFor(now) > noAudioAfter
 	s.Audio = e.p.Audio.AudioStats()
 	return s
 }

@@ -27,6 +27,15 @@ type side struct {
 	eng    *Engine
 	audio  *toneAudio
 	events chan media.Event
+
+	mu   sync.Mutex
+	sent [][]byte // every signalling frame this side sent, in order
+}
+
+func (s *side) frames() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.sent...)
 }
 
 type callOpts struct {
@@ -35,6 +44,11 @@ type callOpts struct {
 	nets       [2]transport.Net
 	calleeWait time.Duration // callee starts later: its signalling arrives early
 	version    string
+	// packetTimeout replaces the tests' 10 s call_packet_timeout_ms.
+	packetTimeout time.Duration
+	// noMic makes a side's microphone produce nothing, as a broken or
+	// misnegotiated sender would.
+	noMic [2]bool
 }
 
 func testLogger() *slog.Logger {
@@ -59,13 +73,21 @@ func startCall(t testing.TB, o callOpts, freqs [2]float64) (caller, callee *side
 	relays := [2]chan []byte{make(chan []byte, 1024), make(chan []byte, 1024)}
 	for i := range sides {
 		s := &side{audio: newToneAudio(t, freqs[i]), events: make(chan media.Event, 64)}
+		s.audio.noMic = o.noMic[i]
+		pt := 10 * time.Second
+		if o.packetTimeout > 0 {
+			pt = o.packetTimeout
+		}
 		out := relays[i]
 		eng, err := newEngine(media.Params{
 			Key: key, Outgoing: i == 0, LibraryVersion: o.version,
 			WebRTCServers: o.servers, P2PAllowed: o.p2p,
-			ConnectTimeout: 30 * time.Second, PacketTimeout: 10 * time.Second,
+			ConnectTimeout: 30 * time.Second, PacketTimeout: pt,
 			Audio: s.audio,
 			SendSignaling: func(ctx context.Context, data []byte) error {
+				s.mu.Lock()
+				s.sent = append(s.sent, append([]byte(nil), data...))
+				s.mu.Unlock()
 				select {
 				case out <- append([]byte(nil), data...):
 					return nil

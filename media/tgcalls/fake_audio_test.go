@@ -16,8 +16,9 @@ import (
 // toneAudio is a fake media.AudioPort: the microphone is a sine tone encoded
 // with real Opus at real-time pace; what the peer sends is kept for analysis.
 type toneAudio struct {
-	t    testing.TB
-	freq float64
+	t     testing.TB
+	freq  float64
+	noMic bool // ReadPacket never returns a packet
 
 	mu       sync.Mutex
 	cfg      media.EncoderConfig
@@ -59,6 +60,10 @@ func (a *toneAudio) frame() time.Duration {
 }
 
 func (a *toneAudio) ReadPacket(ctx context.Context) (media.Packet, error) {
+	if a.noMic {
+		<-ctx.Done()
+		return media.Packet{}, ctx.Err()
+	}
 	select {
 	case <-a.cfgCh:
 	case <-ctx.Done():

@@ -20,7 +20,9 @@ type statCounters struct {
 	bytesSent   uint64
 	pktsRecv    uint64
 	bytesRecv   uint64
-	lastRecv    time.Time
+	lastRecv    time.Time // last audio packet
+	lastHeard   time.Time // last sign of the peer: any packet, or ICE up
+	firstHeard  time.Time
 	firstSeq    uint32
 	maxSeq      uint32 // extended
 	haveSeq     bool
@@ -132,15 +134,53 @@ func (s *statCounters) update(now time.Time) {
 	s.rateAt, s.rateSent, s.rateRecv = now, s.bytesSent, s.bytesRecv
 }
 
-// silentFor is how long no audio came; zero before the first packet, so the
-// connect timeout, not this one, covers a peer that never sends.
-func (s *statCounters) silentFor(now time.Time) time.Duration {
+// heard records that something authenticated came from the peer at t: RTP,
+// RTCP, a data channel message, or ICE's word that the path is up.
+func (s *statCounters) heard(t time.Time) {
+	s.mu.Lock()
+	if s.firstHeard.IsZero() {
+		s.firstHeard = t
+	}
+	if t.After(s.lastHeard) {
+		s.lastHeard = t
+	}
+	s.mu.Unlock()
+}
+
+// heardAt sets when the peer was last heard to t, earlier than heard may
+// have said: ICE reports a lost path only after hearing nothing for a while.
+func (s *statCounters) heardAt(t time.Time) {
+	s.mu.Lock()
+	if s.lastRecv.After(t) {
+		t = s.lastRecv
+	}
+	s.lastHeard = t
+	s.mu.Unlock()
+}
+
+// quietFor is how long nothing came from the peer; zero before anything
+// came, so the connect timeout, not this one, covers a peer never heard.
+func (s *statCounters) quietFor(now time.Time) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.lastRecv.IsZero() {
+	if s.lastHeard.IsZero() {
 		return 0
 	}
-	return now.Sub(s.lastRecv)
+	return now.Sub(s.lastHeard)
+}
+
+// noAudioFor is how long no audio packet came: since the last one, or since
+// the peer was first heard when none ever came.
+func (s *statCounters) noAudioFor(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case !s.lastRecv.IsZero():
+		return now.Sub(s.lastRecv)
+	case !s.firstHeard.IsZero():
+		return now.Sub(s.firstHeard)
+	}
+	return 0
 }
 
 // lossForEncoder rounds the reported loss to 5 % steps and says whether it

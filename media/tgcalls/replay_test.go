@@ -1,0 +1,331 @@
+package tgcalls
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/signaling"
+)
+
+// The replay tests feed one side of a real tgcalls<->tgcalls call
+// (testdata/tgcalls, recorded from tgcalls 92640c4 = Telegram Desktop 4.6.5)
+// to tgphone's engine in the other role, with the call's key, and check
+// that every frame opens and that tgphone answers as tgcalls did.
+
+// transcriptKey is the key the transcripts were recorded with: 00 01 .. ff.
+func transcriptKey() (k [256]byte) {
+	for i := range k {
+		k[i] = byte(i)
+	}
+	return k
+}
+
+// frames reads the frames one side of a transcript sent, in order.
+func frames(t *testing.T, version, side string) [][]byte {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "tgcalls", version, side+".out.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Hex string `json:"hex"`
+			Len int    `json:"len"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatal(err)
+		}
+		b, err := hex.DecodeString(line.Hex)
+		if err != nil || len(b) != line.Len {
+			t.Fatalf("frame %q: %v", line.Hex, err)
+		}
+		out = append(out, b)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sigMsg is one signalling message as sent, in send order.
+type sigMsg struct {
+	from string // "caller" or "callee"
+	msg  signaling.Message
+}
+
+// openAll decrypts a side's frames as its peer would and returns the JSON
+// messages in order (first transmissions only).
+func openAll(t *testing.T, framesOf [][]byte, fromOutgoing bool) []signaling.Message {
+	t.Helper()
+	return openWith(t, transcriptKey(), framesOf, fromOutgoing)
+}
+
+func openWith(t *testing.T, key [256]byte, framesOf [][]byte, fromOutgoing bool) []signaling.Message {
+	t.Helper()
+	rx := signaling.NewConn(key, !fromOutgoing)
+	var out []signaling.Message
+	for i, f := range framesOf {
+		msgs, err := rx.Receive(f)
+		if err != nil {
+			t.Fatalf("frame %d (%d bytes) does not open: %v", i, len(f), err)
+		}
+		for _, m := range msgs {
+			parsed, err := signaling.Parse(m)
+			if err != nil {
+				t.Fatalf("frame %d: %v: %s", i, err, m)
+			}
+			out = append(out, parsed)
+		}
+	}
+	return out
+}
+
+// negotiations picks the NegotiateChannels out of a message list.
+func negotiations(msgs []signaling.Message) []*signaling.NegotiateChannels {
+	var out []*signaling.NegotiateChannels
+	for _, m := range msgs {
+		if n, ok := m.(*signaling.NegotiateChannels); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func audioSSRC(t *testing.T, n *signaling.NegotiateChannels) uint32 {
+	t.Helper()
+	a, ok := n.Audio()
+	if !ok {
+		t.Fatalf("NegotiateChannels %s without audio", n.ExchangeID)
+	}
+	v, err := a.SSRC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// checkNegotiationRules checks one call's messages, in the order each side
+// sent them, against what tgcalls' ContentNegotiation does: the caller's
+// offer (its own SSRC) comes after the callee's InitialSetup; the callee's
+// answer mirrors the caller's SSRC under the same exchange id; the callee
+// then offers its own SSRC; the caller's answer mirrors that. It returns the
+// caller's and callee's send SSRCs.
+func checkNegotiationRules(t *testing.T, caller, callee []signaling.Message) (callerSSRC, calleeSSRC uint32) {
+	t.Helper()
+	setupBefore := func(msgs []signaling.Message) bool {
+		for _, m := range msgs {
+			switch m.(type) {
+			case *signaling.InitialSetup:
+				return true
+			case *signaling.NegotiateChannels:
+				return false
+			}
+		}
+		return false
+	}
+	if !setupBefore(caller) || !setupBefore(callee) {
+		t.Fatal("a side sent NegotiateChannels before its InitialSetup")
+	}
+	cn, ce := negotiations(caller), negotiations(callee)
+	if len(cn) != 2 || len(ce) != 2 {
+		t.Fatalf("want 2 NegotiateChannels from each side (offer + answer), got caller %d, callee %d", len(cn), len(ce))
+	}
+	callerOffer, callerAnswer := cn[0], cn[1]
+	calleeAnswer, calleeOffer := ce[0], ce[1]
+	callerSSRC, calleeSSRC = audioSSRC(t, callerOffer), audioSSRC(t, calleeOffer)
+	if callerSSRC == calleeSSRC {
+		t.Fatalf("both sides offer SSRC %d", callerSSRC)
+	}
+	if calleeAnswer.ExchangeID != callerOffer.ExchangeID || audioSSRC(t, calleeAnswer) != callerSSRC {
+		t.Errorf("callee's first NegotiateChannels (exchange %s, ssrc %d) is not an answer mirroring the caller's offer (exchange %s, ssrc %d)",
+			calleeAnswer.ExchangeID, audioSSRC(t, calleeAnswer), callerOffer.ExchangeID, callerSSRC)
+	}
+	if calleeOffer.ExchangeID == callerOffer.ExchangeID {
+		t.Errorf("callee's offer reuses the caller's exchange id %s", calleeOffer.ExchangeID)
+	}
+	if callerAnswer.ExchangeID != calleeOffer.ExchangeID || audioSSRC(t, callerAnswer) != calleeSSRC {
+		t.Errorf("caller's answer (exchange %s, ssrc %d) does not mirror the callee's offer (exchange %s, ssrc %d)",
+			callerAnswer.ExchangeID, audioSSRC(t, callerAnswer), calleeOffer.ExchangeID, calleeSSRC)
+	}
+	for _, n := range append(cn, ce...) {
+		if len(n.Contents) != 1 {
+			t.Errorf("exchange %s carries %d contents, want the one audio stream", n.ExchangeID, len(n.Contents))
+		}
+		if a, _ := n.Audio(); len(a.PayloadTypes) == 0 {
+			t.Errorf("exchange %s: audio without payload types", n.ExchangeID)
+		}
+	}
+	return callerSSRC, calleeSSRC
+}
+
+// TestTranscriptsFollowTheRules checks the rules on tgcalls' own calls, so
+// that they are tgcalls' rules and not our reading.
+func TestTranscriptsFollowTheRules(t *testing.T) {
+	for _, v := range []string{"8.0.0", "9.0.0-9v2"} {
+		t.Run(v, func(t *testing.T) {
+			caller := openAll(t, frames(t, v, "caller"), true)
+			callee := openAll(t, frames(t, v, "callee"), false)
+			a, b := checkNegotiationRules(t, caller, callee)
+			t.Logf("caller sends %d, callee sends %d", a, b)
+		})
+	}
+}
+
+// replayEngine is tgphone's engine in one role, with the SSRC and exchange
+// id tgcalls used in that role, so tgcalls' recorded frames answer it.
+type replayEngine struct {
+	eng  *Engine
+	mu   sync.Mutex
+	sent [][]byte
+}
+
+func newReplayEngine(t *testing.T, version string, outgoing bool, ssrc uint32, exchangeID uint32) *replayEngine {
+	t.Helper()
+	r := &replayEngine{}
+	eng, err := newEngine(media.Params{
+		Key: transcriptKey(), Outgoing: outgoing, LibraryVersion: version,
+		Audio: newToneAudio(t, 440),
+		SendSignaling: func(_ context.Context, data []byte) error {
+			r.mu.Lock()
+			r.sent = append(r.sent, append([]byte(nil), data...))
+			r.mu.Unlock()
+			return nil
+		},
+		Logger: testLogger(),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.ssrc = ssrc
+	eng.neg = newNegotiation(outgoing, audioContent(ssrc))
+	eng.exchangeID = func() (uint32, error) { return exchangeID, nil }
+	r.eng = eng
+	t.Cleanup(func() { _ = eng.Close() })
+	return r
+}
+
+// settle waits until the engine's send loop has handed over what it queued.
+func (r *replayEngine) settle() {
+	for range 100 {
+		if len(r.eng.out) == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+}
+
+func (r *replayEngine) frames() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]byte(nil), r.sent...)
+}
+
+// TestReplayTgcalls plays tgcalls' caller against tgphone's callee and
+// tgcalls' callee against tgphone's caller, frame by frame.
+func TestReplayTgcalls(t *testing.T) {
+	for _, v := range []string{"8.0.0", "9.0.0-9v2"} {
+		version := v
+		if version == "9.0.0-9v2" {
+			version = "9.0.0"
+		}
+		recCaller := openAll(t, frames(t, v, "caller"), true)
+		recCallee := openAll(t, frames(t, v, "callee"), false)
+		callerSSRC, calleeSSRC := checkNegotiationRules(t, recCaller, recCallee)
+		callerOfferID := negotiations(recCaller)[0].ExchangeID
+		calleeOfferID := negotiations(recCallee)[1].ExchangeID
+		id := func(s string) uint32 {
+			v, err := strconv.ParseUint(s, 10, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return uint32(v)
+		}
+		for _, tgphoneIsCaller := range []bool{false, true} {
+			name := v + "/tgphone-callee"
+			if tgphoneIsCaller {
+				name = v + "/tgphone-caller"
+			}
+			t.Run(name, func(t *testing.T) {
+				var r *replayEngine
+				var theirs [][]byte
+				if tgphoneIsCaller {
+					r = newReplayEngine(t, version, true, callerSSRC, id(callerOfferID))
+					theirs = frames(t, v, "callee")
+				} else {
+					r = newReplayEngine(t, version, false, calleeSSRC, id(calleeOfferID))
+					theirs = frames(t, v, "caller")
+				}
+				if err := r.eng.Start(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range theirs {
+					r.eng.ReceiveSignaling(f)
+					r.settle()
+				}
+				r.settle()
+				if _, rej := r.eng.stats.rejects.Snapshot(); len(rej) != 0 {
+					t.Errorf("tgcalls' frames refused: %v", rej)
+				}
+				ours := openAll(t, r.frames(), tgphoneIsCaller)
+				if tgphoneIsCaller {
+					checkNegotiationRules(t, ours, recCallee)
+				} else {
+					checkNegotiationRules(t, recCaller, ours)
+				}
+				// What drives the RTP sender and receiver once DTLS is up.
+				r.eng.mu.Lock()
+				send, recv := r.eng.neg.send, r.eng.neg.recv
+				r.eng.mu.Unlock()
+				mine, peer := callerSSRC, calleeSSRC
+				if !tgphoneIsCaller {
+					mine, peer = calleeSSRC, callerSSRC
+				}
+				if send == nil || send.Ssrc != strconv.FormatUint(uint64(mine), 10) {
+					t.Errorf("sender not agreed on our SSRC %d: %+v", mine, send)
+				}
+				if recv == nil || recv.Ssrc != strconv.FormatUint(uint64(peer), 10) {
+					t.Errorf("receiver not on tgcalls' SSRC %d: %+v", peer, recv)
+				}
+				if recv != nil {
+					if pt, ok := opusOf(*recv); !ok || pt.ID != 111 {
+						t.Errorf("receive payload type %+v, want tgcalls' opus 111", recv.PayloadTypes)
+					}
+				}
+				if send != nil && takesShortFrames(*send) {
+					t.Error("tgcalls' answer does not offer 20 ms frames, yet we would send them")
+				}
+			})
+		}
+	}
+}
+
+// TestTgphoneTranscriptFollowsTheRules records a tgphone<->tgphone call's
+// signalling and holds it to the same rules as tgcalls' own calls.
+func TestTgphoneTranscriptFollowsTheRules(t *testing.T) {
+	caller, callee := startCall(t, callOpts{p2p: true}, [2]float64{440, 697})
+	waitState(t, caller, media.StateConnected)
+	waitState(t, callee, media.StateConnected)
+	checkTones(t, caller, callee, 25)
+	var rec [2][]signaling.Message
+	for i, s := range []*side{caller, callee} {
+		rec[i] = openWith(t, s.eng.p.Key, s.frames(), i == 0)
+	}
+	a, b := checkNegotiationRules(t, rec[0], rec[1])
+	if a != caller.eng.ssrc || b != callee.eng.ssrc {
+		t.Errorf("offered SSRCs %d/%d, engines send on %d/%d", a, b, caller.eng.ssrc, callee.eng.ssrc)
+	}
+}
