@@ -340,7 +340,7 @@ type ecFrame struct {
 // the peer has no incoming stream and drops audio ("packet for unknown
 // stream 1").
 func (e *Engine) audioLocked(pkt media.Packet) (datagram, bool) {
-	if !e.gotInitAck || e.state == stFailed || e.state == stClosed {
+	if !e.gotInit || !e.gotInitAck || e.state == stFailed || e.state == stClosed {
 		return datagram{}, false
 	}
 	if !e.haveTS0 {
