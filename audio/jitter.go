@@ -21,6 +21,16 @@ const (
 	// silenceRMS is the level under which a frame may be dropped or repeated
 	// to change the delay without an audible cut (≈ −50 dBFS).
 	silenceRMS = 100
+	// Concealment plays Opus' PLC at full level for fadeAfter, fades it out
+	// over fadeLen and is silence after that: Opus' PLC left alone goes on
+	// as noise for as long as the gap lasts (as NetEq's expand, which mutes).
+	fadeAfter = 60 * media.SampleRate / 1000
+	fadeLen   = 60 * media.SampleRate / 1000
+	// pauseAfter samples of concealment with nothing buffered mean the peer
+	// stopped sending (tgcalls sends nothing while muted): its next packet
+	// starts a new talk spurt, buffered anew, instead of a loss or an
+	// "absurd" timestamp jump.
+	pauseAfter = 500 * media.SampleRate / 1000
 )
 
 type jbPacket struct {
@@ -48,9 +58,12 @@ type JitterBuffer struct {
 	log     *slog.Logger
 	pkts    []jbPacket // sorted by ts
 	started bool
-	playTS  int64
-	pcm     []int16
-	scratch []int16
+	paused  bool // the peer stopped sending: silence until it resumes
+	// concealRun counts the samples concealed since the last decoded one.
+	concealRun int
+	playTS     int64
+	pcm        []int16
+	scratch    []int16
 
 	haveBase bool
 	lastRaw  uint32
@@ -115,7 +128,7 @@ func (j *JitterBuffer) Put(p media.ReceivedPacket) {
 	if j.started {
 		ref = j.playTS
 	}
-	if d := ext - ref; d > jbFarJump || d < -jbFarJump {
+	if d := ext - ref; !j.paused && (d > jbFarJump || d < -jbFarJump) {
 		j.st.PacketsDiscarded++
 		j.absurd++
 		if j.absurd >= jbResetAfter {
@@ -181,7 +194,8 @@ func (j *JitterBuffer) measure(ext int64, n int, arrival time.Time) {
 func (j *JitterBuffer) reset() {
 	j.pkts = j.pkts[:0]
 	j.pcm = j.pcm[:0]
-	j.started = false
+	j.started, j.paused = false, false
+	j.concealRun = 0
 	j.haveBase = false
 	j.absurd = 0
 	j.transit = j.transit[:0]
@@ -204,9 +218,16 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 	if !j.started {
 		if len(j.pkts) == 0 || j.pkts[len(j.pkts)-1].ts+int64(j.pkts[len(j.pkts)-1].n)-j.pkts[0].ts < int64(j.target) {
 			clear(out)
+			if j.paused {
+				// Silence in place of a peer that stopped: concealment, as
+				// webrtc-stats counts it (silentConcealedSamples).
+				j.st.TotalSamplesReceived += FrameSamples
+				j.st.ConcealedSamples += FrameSamples
+				j.st.SilentConcealedSamples += FrameSamples
+			}
 			return
 		}
-		j.started = true
+		j.started, j.paused = true, false
 		j.playTS = j.pkts[0].ts
 	}
 	lvl := j.level()
@@ -248,6 +269,10 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 			// Underrun: conceal without moving the playout point, so a late
 			// packet still plays (the delay grows and shrinks again later).
 			j.conceal(FrameSamples)
+			if j.concealRun >= pauseAfter {
+				j.log.Debug("jitter buffer: the peer stopped sending; silence until it resumes")
+				j.started, j.paused = false, true
+			}
 			continue
 		}
 		p := j.pkts[0]
@@ -262,6 +287,7 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 				j.conceal(n)
 			} else {
 				j.pcm = append(j.pcm, j.scratch[:n]...)
+				j.concealRun = 0
 			}
 			if skip := -gap; skip > 0 && skip < n { // overlap with what already played
 				j.pcm = append(j.pcm[:len(j.pcm)-n], j.pcm[len(j.pcm)-n+skip:]...)
@@ -301,6 +327,7 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 					j.st.SingleRecoveredByFEC++
 				}
 				j.pcm = append(j.pcm, buf...)
+				j.concealRun = 0
 			} else {
 				j.conceal(len(buf))
 			}
@@ -312,16 +339,30 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 // roundFrame rounds a sample count up to Opus' 2.5 ms granularity.
 func roundFrame(n int) int { return min((n+119)/120*120, maxPacketSamples) }
 
+// conceal appends n samples of concealment: Opus' PLC, faded out and then
+// silence as the run of concealed samples grows.
 func (j *JitterBuffer) conceal(n int) {
 	for n > 0 {
 		c := min(roundFrame(n), maxPacketSamples)
-		buf := j.scratch[:c]
-		if err := j.dec.Conceal(buf); err != nil {
-			clear(buf)
-		}
 		take := min(c, n)
+		buf := j.scratch[:c]
+		if j.concealRun >= fadeAfter+fadeLen {
+			clear(buf) // faded out: no need to run the PLC
+			j.st.SilentConcealedSamples += uint64(take)
+		} else {
+			if err := j.dec.Conceal(buf); err != nil {
+				clear(buf)
+			}
+			for i := range buf[:take] {
+				if k := j.concealRun + i - fadeAfter; k > 0 {
+					g := max(0, fadeLen-k)
+					buf[i] = int16(int(buf[i]) * g / fadeLen)
+				}
+			}
+		}
 		j.pcm = append(j.pcm, buf[:take]...)
 		j.st.ConcealedSamples += uint64(take)
+		j.concealRun += take
 		n -= take
 	}
 }

@@ -410,3 +410,98 @@ func TestJitterBufferLegacy60ms(t *testing.T) {
 		t.Fatalf("total samples %d for %d pulls", st.TotalSamplesReceived, pulls)
 	}
 }
+
+func rms(frame []int16) float64 {
+	var sum float64
+	for _, s := range frame {
+		sum += float64(s) * float64(s)
+	}
+	return math.Sqrt(sum / float64(len(frame)))
+}
+
+// TestJitterBufferPeerStops: a peer that stops sending (tgcalls while
+// muted, 60 ms packets) is heard as concealment fading to silence, never as
+// noise for the whole gap; when it resumes 20 s later its speech plays again
+// within the buffer's delay, and the gap is neither counted as lost packets
+// nor refused as an absurd timestamp jump.
+func TestJitterBufferPeerStops(t *testing.T) {
+	sp := mustSpeech(t)
+	enc, err := NewEncoder(media.EncoderConfig{FrameDuration: 60 * time.Millisecond, Bitrate: 24000, FEC: true}, media.SampleRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pk []media.Packet
+	for i := 0; len(pk) < 60; i++ { // the speech, looped
+		off := (i * FrameSamples) % (len(sp) - FrameSamples)
+		if p, ok, _ := enc.Push(sp[off : off+FrameSamples]); ok {
+			pk = append(pk, p)
+		}
+	}
+	jb := newJB(t)
+	out := make([]int16, FrameSamples)
+	const gap = 20 * time.Second
+	// Timestamps in samples: packet i at i*2880, resumed packets shifted by the gap.
+	put := func(i int, shift time.Duration) time.Time {
+		at := shift + time.Duration(i)*60*time.Millisecond
+		jb.Put(media.ReceivedPacket{Timestamp: uint32(int64(at) * media.SampleRate / int64(time.Second)), Payload: pk[i].Payload, Arrival: epoch.Add(at)})
+		return epoch.Add(at)
+	}
+	loudBefore := 0
+	for i := range 30 {
+		now := put(i, 0)
+		for range 3 {
+			jb.Pull(out, now)
+			if rms(out) > 300 {
+				loudBefore++
+			}
+		}
+	}
+	if loudBefore < 30 {
+		t.Fatalf("only %d loud frames of speech before the gap", loudBefore)
+	}
+	before := jb.Stats()
+	// The gap: 20 s of 20 ms pulls, nothing arrives.
+	var gapRMS []float64
+	last := epoch.Add(30 * 60 * time.Millisecond)
+	for k := range int(gap / (20 * time.Millisecond)) {
+		jb.Pull(out, last.Add(time.Duration(k)*20*time.Millisecond))
+		gapRMS = append(gapRMS, rms(out))
+	}
+	// Past the buffered audio and the fade (≤ 40 ms buffered + 120 ms of
+	// concealment + fade), everything is digital silence.
+	for k, r := range gapRMS[12:] {
+		if r != 0 {
+			t.Fatalf("gap frame %d (%.2f s in): rms %.0f, want silence", k+12, float64(k+12)*0.02, r)
+		}
+	}
+	// The peer resumes: packets 30.. with timestamps and arrivals 20 s on.
+	loudAfter, firstLoud := 0, -1
+	for i := 30; i < 60; i++ {
+		now := put(i, gap)
+		for range 3 {
+			jb.Pull(out, now)
+			if rms(out) > 300 {
+				if firstLoud < 0 {
+					firstLoud = (i - 30) * 3
+				}
+				loudAfter++
+			}
+		}
+	}
+	after := jb.Stats()
+	if loudAfter < 30 {
+		t.Errorf("only %d loud frames after the peer resumed (before the gap: %d)", loudAfter, loudBefore)
+	}
+	if firstLoud < 0 || firstLoud > 10 {
+		t.Errorf("speech back after %d pulls (20 ms each), want within 200 ms", firstLoud)
+	}
+	if d := after.PacketsDiscarded - before.PacketsDiscarded; d != 0 {
+		t.Errorf("%d packets discarded after the gap (taken for absurd timestamps)", d)
+	}
+	if l := after.PacketsLost - before.PacketsLost; l != 0 {
+		t.Errorf("the gap counted as %d lost packets", l)
+	}
+	if after.SilentConcealedSamples < uint64(19*media.SampleRate) {
+		t.Errorf("silent concealment %d samples, want the ~20 s gap", after.SilentConcealedSamples)
+	}
+}

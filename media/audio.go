@@ -44,6 +44,7 @@ type AudioStats struct {
 	PacketsDiscarded               uint64        // late or duplicate
 	JitterBufferDelay              time.Duration // current target delay
 	ConcealedSamples               uint64
+	SilentConcealedSamples         uint64 // of ConcealedSamples, those played as silence (long gaps)
 	TotalSamplesReceived           uint64
 	InsertedSamplesForDeceleration uint64
 	RemovedSamplesForAcceleration  uint64
