@@ -4,6 +4,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +36,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "sandbox":
 		err = runSandbox(ctx, rest, stdout, stderr)
 	case "call":
-		if headlessCall(rest) {
+		if headlessCall(rest) || askedForHelp(rest) {
 			err = runCall(ctx, rest, stdout, stderr)
 		} else {
 			err = runClickToCall(ctx, rest, stdout, stderr)
@@ -50,6 +51,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "tgphone: unknown command %q\n%s", cmd, usage)
 		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // the command's flag set has printed its usage
 	}
 	if err != nil {
 		var ex *exitError
@@ -89,6 +93,18 @@ func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func headlessCall(args []string) bool {
 	for _, a := range args {
 		if a == "--as" || a == "-as" || strings.HasPrefix(a, "--as=") || strings.HasPrefix(a, "-as=") {
+			return true
+		}
+	}
+	return false
+}
+
+// askedForHelp reports whether args ask for a command's usage, so that
+// `tgphone call --help` prints the flags rather than dialing "--help".
+func askedForHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
 			return true
 		}
 	}
