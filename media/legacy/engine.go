@@ -111,7 +111,7 @@ type Engine struct {
 	ts0          uint32
 	haveTS0      bool
 	ecHist       []ecFrame // our last packets, newest last, for extra-EC copies
-	ecLevel      int       // extra-EC copies per packet, 0 when off
+	ecLevel      int       // extra-EC copies per packet, 0 when off (extraECCopies)
 	extras       []*pendingExtra
 	seenExtras   map[uint8]string
 	recvPTS      map[uint32]bool // pts already handed to the audio port
@@ -846,7 +846,7 @@ func (e *Engine) rateLocked(now time.Time) {
 	if e.stats.recvExpected > 0 && e.stats.recvGot <= e.stats.recvExpected {
 		e.stats.recvLoss = 1 - float64(e.stats.recvGot)/float64(e.stats.recvExpected)
 	}
-	e.ecLevel = extraECLevel(e.stats.sendLoss)
+	e.ecLevel = extraECCopies(e.stats.sendLoss)
 	want := e.ecLevel > 0
 	if want != e.extraEC {
 		e.extraEC = want
@@ -857,14 +857,24 @@ func (e *Engine) rateLocked(now time.Time) {
 			e.bitrate = startBitrate
 			cfg.Bitrate = startBitrate
 		}
-		flags := wire.StreamFlagEnabled
-		if want {
-			flags |= wire.StreamFlagExtraEC
-		}
-		e.queueExtraLocked(wire.Extra{Type: wire.ExtraStreamFlags, Data: wire.AppendStreamFlags(nil, wire.StreamFlags{StreamID: 1, Flags: flags})})
-		e.log.Info("extra error correction", "on", want)
+		// Not announced in STREAM_FLAGS: see extraECCopies.
+		e.log.Info("extra error correction", "on", want, "copies", e.ecLevel)
 		e.p.Audio.SetEncoder(cfg)
 	}
+}
+
+// extraECCopies is our extra-EC policy: above 2 % send loss (libtgvoip's
+// threshold), two copies per packet — of the previous packet and, as
+// libtgvoip's layout has it, of this one — and no STREAM_FLAGS extra-EC
+// announcement. A libtgvoip 2.4.4 listener uses copies whether announced or
+// not; the announcement only raises its jitter buffer from 2 to 4 packets
+// (120 ms more delay; issue 15 measured 120–180 ms). With 2 packets in hand
+// the copy of the previous packet arrives in time, deeper copies arrive
+// behind its playout point and, counted as late packets, make it resync.
+// BenchmarkLibtgvoipListenerModel (listener_model_test.go) compares the
+// policies on the issue's four network profiles.
+func extraECCopies(loss float64) int {
+	return min(extraECLevel(loss), 2)
 }
 
 // extraECLevel is how many extra-EC copies libtgvoip 2.4.4 sends at a given

@@ -3,6 +3,10 @@ package legacy
 import (
 	"bytes"
 	"testing"
+	"time"
+
+	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/wire"
 )
 
 // TestExtraECLevel is libtgvoip 2.4.4's extraEcLevel against send loss.
@@ -68,5 +72,52 @@ func TestECPTS(t *testing.T) {
 		if ok != tt.wantOK || (ok && got != tt.want) {
 			t.Errorf("ecPTS(%d, %d, %d) = %d, %v; want %d, %v", tt.pts, tt.j, tt.k, got, ok, tt.want, tt.wantOK)
 		}
+	}
+}
+
+// TestExtraECCopies: our policy sends libtgvoip's copies only one packet
+// deep (see extraECCopies and the listener model).
+func TestExtraECCopies(t *testing.T) {
+	for _, tt := range []struct {
+		loss float64
+		want int
+	}{{0, 0}, {0.02, 0}, {0.03, 2}, {0.07, 2}, {0.2, 2}} {
+		if got := extraECCopies(tt.loss); got != tt.want {
+			t.Errorf("extraECCopies(%v) = %d, want %d", tt.loss, got, tt.want)
+		}
+	}
+}
+
+// TestExtraECNotAnnounced: above 2 % send loss the engine turns extra EC on
+// (8 kbit/s, two copies) without a STREAM_FLAGS extra that would make a
+// libtgvoip listener hold 4 packets instead of 2.
+func TestExtraECNotAnnounced(t *testing.T) {
+	audio := newFakeAudio(t, 440)
+	e, err := NewWithOptions(media.Params{Key: testKey(), Outgoing: true, Audio: audio,
+		Reflectors: []media.Reflector{{ID: 1, IP: "127.0.0.1", Port: 9}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.conn.Close()
+	now := time.Unix(100, 0)
+	for s := uint32(1); s <= 100; s++ { // 10 % of our audio never acked
+		e.sent[s] = sentPkt{at: now.Add(-2 * time.Second), typ: wire.TypeStreamData, acked: s%10 != 0}
+	}
+	e.stats.winStart = now.Add(-time.Second)
+	e.mu.Lock()
+	e.rateLocked(now)
+	e.mu.Unlock()
+	if !e.extraEC || e.ecLevel != 2 {
+		t.Errorf("extra EC %v with %d copies, want on with 2", e.extraEC, e.ecLevel)
+	}
+	for _, x := range e.extras {
+		if x.x.Type == wire.ExtraStreamFlags {
+			t.Errorf("stream flags queued: % x", x.x.Data)
+		}
+	}
+	audio.mu.Lock()
+	defer audio.mu.Unlock()
+	if n := len(audio.cfgs); n == 0 || audio.cfgs[n-1].Bitrate != extraECBitrate {
+		t.Errorf("encoder configs %+v", audio.cfgs)
 	}
 }
