@@ -30,7 +30,8 @@ const (
 	selfInfoKeepEvery = 5 * time.Second
 	peerInfoInterval  = 5 * time.Second
 	peerInfoMax       = 10
-	pingInterval      = time.Second // more often than 2.4.4's 10 s: RTT and p2p liveness matter on loopback tests
+	relayPingInterval = 10 * time.Second // libtgvoip 2.4.4's SendRelayPings: each endpoint at most every 10 s
+	p2pPingInterval   = time.Second      // faster than 2.4.4: pongs verify the direct path and keep it alive
 	silenceAfter      = 1500 * time.Millisecond
 	relayDeadAfter    = 3 * time.Second
 	p2pDeadAfter      = 2 * time.Second
@@ -169,6 +170,13 @@ func NewWithOptions(p media.Params, o Options) (*Engine, error) {
 			if err != nil || r.Port <= 0 || r.Port > 0xffff {
 				continue
 			}
+			if ip.Is6() && !ip.Is4In6() && !ipv6Routable(ip) {
+				// libtgvoip adds IPv6 relays only when the active interface
+				// has an IPv6 address; a path we cannot send on would only
+				// be picked and found dead.
+				p.Logger.Debug("IPv6 relay skipped: no IPv6 route", "engine", "legacy", "relay", r.ID)
+				continue
+			}
 			allLoopback = allLoopback && ip.IsLoopback()
 			e.paths = append(e.paths, &path{name: fmt.Sprintf("relay %d %s", r.ID, netip.AddrPortFrom(ip, uint16(r.Port))),
 				addr: netip.AddrPortFrom(ip, uint16(r.Port)), tag: r.PeerTag, relay: true, queries: map[int64]time.Time{}})
@@ -192,6 +200,17 @@ func NewWithOptions(p media.Params, o Options) (*Engine, error) {
 		e.conn = c
 	}
 	return e, nil
+}
+
+// ipv6Routable reports whether this host has a route to ip: connecting a UDP
+// socket sends nothing but fails without one. Tests replace it.
+var ipv6Routable = func(ip netip.Addr) bool {
+	c, err := net.DialUDP("udp6", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 9)))
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // Start launches the engine's goroutines.
@@ -425,11 +444,29 @@ func (e *Engine) pathFor(src netip.AddrPort) *path {
 	return nil
 }
 
+// p2pNearLocked reports whether src may be the unverified p2p candidate seen
+// from another address: IPv4, same /24 as the reported one, and no pong
+// measured on the candidate yet (libtgvoip: rtts[0]==0 && PrefixMatches(24)).
+func (e *Engine) p2pNearLocked(src netip.AddrPort) bool {
+	if e.p2p == nil || e.p2p.rtt != 0 || !src.Addr().Is4() || !e.p2p.addr.Addr().Unmap().Is4() {
+		return false
+	}
+	pfx, err := e.p2p.addr.Addr().Unmap().Prefix(24)
+	return err == nil && pfx.Contains(src.Addr())
+}
+
 // handle processes one datagram; it returns datagrams to send and events.
 func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram, []media.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	pa := e.pathFor(src)
+	if pa == nil && e.p2pNearLocked(src) {
+		// As libtgvoip does: while the direct path is unverified, a packet
+		// from the same /24 as the peer's reported address is tried as p2p;
+		// if it decrypts, the address is corrected below (NATs that change
+		// the port or pick another address of their pool).
+		pa = e.p2p
+	}
 	if pa == nil {
 		e.rejects.Add(e.log, "unknown source", "src", src)
 		return nil, nil
@@ -485,6 +522,10 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 	if !e.win.Accept(pkt.Seq) {
 		e.rejects.Add(e.log, "replay", "src", src, "seq", pkt.Seq)
 		return nil, nil
+	}
+	if pa == e.p2p && pa.addr != src {
+		e.log.Info("p2p address corrected from a decrypted packet")
+		pa.addr, pa.name = src, "p2p "+src.String()
 	}
 	e.stats.recv++
 	e.stats.recvBytes += uint64(len(b))
@@ -771,7 +812,11 @@ func (e *Engine) onTick(now time.Time) ([]datagram, []media.Event) {
 	// PINGs: on the p2p candidate to verify it, on the current path for RTT.
 	if e.gotInitAck {
 		for _, p := range []*path{e.p2p, e.cur} {
-			if p != nil && now.Sub(p.lastPing) >= pingInterval {
+			every := relayPingInterval
+			if p == e.p2p {
+				every = p2pPingInterval
+			}
+			if p != nil && now.Sub(p.lastPing) >= every {
 				p.lastPing = now
 				d := e.packetLocked(p, wire.TypePing, nil, nil)
 				e.pings[e.seq] = now
