@@ -1,0 +1,1023 @@
+package reference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v4/stdnet"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/signaling"
+	"github.com/tgphone/tgphone/media/tgcalls/sigsctp"
+)
+
+// Versions are the library versions of tgcalls' InstanceV2ReferenceImpl,
+// which this engine speaks: 10.0.0 frames its signalling reliably, 11.0.0
+// over SCTP (sigsctp.ForVersion); the JSON and the media are the same.
+var Versions = []string{"10.0.0", "11.0.0"}
+
+// Supports reports whether v is one of Versions.
+func Supports(v string) bool { return slices.Contains(Versions, v) }
+
+// Sentinel errors an Event may carry with StateFailed.
+var (
+	ErrConnectTimeout  = errors.New("reference: no media connection within the connect timeout")
+	ErrPacketTimeout   = errors.New("reference: nothing heard from the peer within the packet timeout")
+	ErrTransportFailed = errors.New("reference: ICE/DTLS transport failed")
+	ErrUnsupported     = errors.New("reference: library version not implemented by this engine")
+)
+
+const (
+	opusPayloadType = 111 // libwebrtc's, and what tgcalls' offers use
+	dataLabel       = "data"
+	// streamID and trackID are what tgcalls names its audio (a=msid:0 0).
+	streamID = "0"
+	trackID  = "0"
+	// frame is libwebrtc's Opus packet time for a PeerConnection audio
+	// sender: tgcalls' reference implementation sends 20 ms frames.
+	frame = 20 * time.Millisecond
+	// sendBitrate is tgcalls' cap for the audio sender (max_bitrate_bps =
+	// 32·1024), within what media.EncoderConfig allows.
+	sendBitrate = 32000
+	maxQueued   = 256
+	maxPending  = 64 // remote candidates held before a remote description
+	tick        = 250 * time.Millisecond
+	// ICE: reconnecting after 3 s without a packet, failed after 20 s (as
+	// tgcalls' check-connection timer). Liveness is the transport's, never
+	// the audio's: a muted peer sends no RTP.
+	iceDisconnected = 3 * time.Second
+	iceFailed       = 20 * time.Second
+	noAudioAfter    = 5 * time.Second
+)
+
+// Engine is one call's media on tgcalls' reference implementation: a pion
+// PeerConnection whose offers, answers and candidates travel as JSON over
+// the encrypted signalling.
+type Engine struct {
+	p   media.Params
+	log *slog.Logger
+	net transport.Net // tests: a pion vnet instead of the host network
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	out      chan []byte // signalling packets, sent in order by sendLoop
+	in       chan []byte // the peer's signalling, for sigLoop
+	pcClosed chan struct{}
+
+	sigMu sync.Mutex          // the transport is one goroutine's at a time
+	sig   signaling.Transport // reliable (10.0.0) or SCTP (11.0.0)
+
+	mu           sync.Mutex
+	st           state
+	closing      bool // no more goroutines may start
+	startedAt    time.Time
+	muted        bool
+	remoteMuted  bool
+	noAudio      bool
+	dc           *webrtc.DataChannel
+	dcOpen       bool
+	described    bool                      // our first description is out
+	early        []webrtc.ICECandidateInit // local candidates gathered before it
+	pc           *webrtc.PeerConnection
+	track        *webrtc.TrackLocalStaticRTP
+	ssrc         uint32
+	teardownOnce sync.Once
+
+	// Owned by sigLoop (negotiation runs on that goroutine only).
+	pending    []webrtc.ICECandidateInit // the peer's, before its description
+	sendAdded  bool                      // our audio transceiver exists
+	wantOffer  bool                      // an offer of ours is due
+	deferred   string                    // a colliding offer, for after ours is answered
+	lastOffer  string                    // the peer's last applied offer (cleaned)
+	senderLive atomic.Bool               // an answer accepted our audio
+
+	stats statCounters
+	hooks hooks
+}
+
+// hooks let tests see the JSON messages as they are sent and handled.
+type hooks struct {
+	sent    func(msg []byte)
+	handled func(msg []byte)
+}
+
+// New builds an engine for one call; nothing touches the network before Start.
+func New(p media.Params) (media.Engine, error) { return newEngine(p, nil, hooks{}) }
+
+func newEngine(p media.Params, n transport.Net, h hooks) (*Engine, error) {
+	if !Supports(p.LibraryVersion) {
+		return nil, fmt.Errorf("%w: %q", ErrUnsupported, p.LibraryVersion)
+	}
+	if p.Audio == nil || p.SendSignaling == nil {
+		return nil, errors.New("reference: Params.Audio and Params.SendSignaling are required")
+	}
+	logger := p.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	log := logger.With("engine", "tgcalls-reference", "version", p.LibraryVersion)
+	sig, err := sigsctp.ForVersion(p.LibraryVersion, p.Key, p.Outgoing, signaling.ParseCustomParameters(p.CustomParameters),
+		sigsctp.Config{LoggerFactory: pionLogs{log: log.With("part", "signalling")}, Name: "signalling"})
+	if err != nil {
+		return nil, fmt.Errorf("reference signalling: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{
+		p: p, log: log, net: n, ctx: ctx, cancel: cancel,
+		out: make(chan []byte, 512), in: make(chan []byte, maxQueued), pcClosed: make(chan struct{}),
+		sig: sig, hooks: h,
+	}, nil
+}
+
+// fire runs one transition and executes its actions.
+func (e *Engine) fire(ev event, cause error) {
+	e.mu.Lock()
+	from := e.st
+	to, acts, err := next(from, ev)
+	e.st = to
+	e.mu.Unlock()
+	if err != nil {
+		if !errors.Is(err, errIgnored) {
+			e.log.Warn("unexpected engine event", "err", err)
+		}
+		return
+	}
+	e.log.Debug("engine transition", "from", from, "event", ev, "to", to)
+	for _, a := range acts {
+		switch a {
+		case actBegin:
+			if err := e.build(); err != nil {
+				if e.ctx.Err() == nil {
+					e.fail(fmt.Errorf("start reference engine: %w", err))
+				}
+				return
+			}
+		case actStartAudio:
+			e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: 5})
+			e.goroutine(e.sendAudio)
+		case actReportConnected:
+			e.emit(media.Event{State: media.StateConnected})
+		case actReportReconnecting:
+			e.emit(media.Event{State: media.StateReconnecting})
+		case actReportFailed:
+			e.emit(media.Event{State: media.StateFailed, Err: cause})
+		case actTeardown:
+			e.teardown()
+		}
+	}
+}
+
+func (e *Engine) fail(err error) {
+	e.log.Warn("reference engine failed", "err", err)
+	e.fire(evFailed, err)
+}
+
+func (e *Engine) emit(ev media.Event) {
+	e.mu.Lock()
+	ev.RemoteMuted = e.remoteMuted
+	ev.NoAudio = e.noAudio
+	e.mu.Unlock()
+	if e.p.OnEvent != nil {
+		e.p.OnEvent(ev)
+	}
+}
+
+// goroutine runs f on a goroutine Close waits for, unless Close has begun.
+func (e *Engine) goroutine(f func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// Start builds the PeerConnection and begins signalling (the caller
+// offers at once, as tgcalls' beginSignaling); progress arrives through
+// Params.OnEvent.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	if e.st != stateIdle {
+		e.mu.Unlock()
+		return errors.New("reference: Start called twice")
+	}
+	e.startedAt = time.Now()
+	e.mu.Unlock()
+	e.goroutine(e.sendLoop)
+	e.goroutine(e.timerLoop)
+	e.emit(media.Event{State: media.StateConnecting})
+	e.fire(evStart, nil)
+	e.goroutine(e.sigLoop)
+	return ctx.Err()
+}
+
+// ReceiveSignaling takes updatePhoneCallSignalingData bytes; data that
+// comes before Start waits for it.
+func (e *Engine) ReceiveSignaling(data []byte) {
+	select {
+	case e.in <- append([]byte(nil), data...):
+	default:
+		e.stats.rejects.Add(e.log, "signalling queue full")
+	}
+}
+
+// iceServers turns the call's phoneConnectionWebrtc entries into pion ICE
+// servers: only the call's own servers, UDP. Telegram reflectors
+// (Params.Reflectors) speak ReflectorPort, not TURN, and are not used.
+func iceServers(servers []media.WebRTCServer) []webrtc.ICEServer {
+	var out []webrtc.ICEServer
+	for _, s := range servers {
+		for _, host := range []string{s.IP, s.IPv6} {
+			if host == "" || s.Port <= 0 || s.Port > 65535 {
+				continue
+			}
+			addr := net.JoinHostPort(host, strconv.Itoa(s.Port))
+			if s.TURN && s.Username != "" && s.Password != "" {
+				out = append(out, webrtc.ICEServer{
+					URLs: []string{"turn:" + addr + "?transport=udp"}, Username: s.Username, Credential: s.Password,
+				})
+			}
+			if s.STUN {
+				out = append(out, webrtc.ICEServer{URLs: []string{"stun:" + addr}})
+			}
+		}
+	}
+	return out
+}
+
+// loopbackOnly is true when every server is on loopback (the sandbox): host
+// candidates are then limited to loopback too.
+func loopbackOnly(servers []media.WebRTCServer) bool {
+	for _, s := range servers {
+		for _, h := range []string{s.IP, s.IPv6} {
+			if ip := net.ParseIP(h); ip != nil && !ip.IsLoopback() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func opusCapability() webrtc.RTPCodecCapability {
+	return webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeOpus, ClockRate: media.SampleRate, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1",
+	}
+}
+
+// build makes the PeerConnection as tgcalls configures its own: Unified
+// Plan, max-bundle, rtcp-mux required, the call's STUN/TURN servers,
+// relay-only without P2P. The caller creates the data channel "data" and
+// its audio transceiver now; the callee adds its audio after answering.
+func (e *Engine) build() error {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opusCapability(), PayloadType: opusPayloadType},
+		webrtc.RTPCodecTypeAudio); err != nil {
+		return fmt.Errorf("register opus: %w", err)
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil { // loss, jitter and RTT for Stats
+		return fmt.Errorf("rtcp reports: %w", err)
+	}
+	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: e.log, rejects: &e.stats.rejects}}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetICETimeouts(iceDisconnected, iceFailed, time.Second)
+	base := e.net
+	if base == nil {
+		std, err := stdnet.NewNet()
+		if err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		base = std
+	}
+	se.SetNet(guardedNet{Net: base, log: e.log, rejects: &e.stats.rejects})
+	if e.net == nil && loopbackOnly(e.p.WebRTCServers) {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	policy := webrtc.ICETransportPolicyAll
+	if !e.p.P2PAllowed {
+		policy = webrtc.ICETransportPolicyRelay
+		se.SetRelayAcceptanceMinWait(0) // no direct pair to wait for
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{
+		ICEServers:         iceServers(e.p.WebRTCServers),
+		ICETransportPolicy: policy,
+		BundlePolicy:       webrtc.BundlePolicyMaxBundle,
+		RTCPMuxPolicy:      webrtc.RTCPMuxPolicyRequire,
+	})
+	if err != nil {
+		return fmt.Errorf("peer connection: %w", err)
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(opusCapability(), trackID, streamID)
+	if err != nil {
+		_ = pc.Close()
+		return fmt.Errorf("audio track: %w", err)
+	}
+	e.mu.Lock()
+	if e.closing { // Close ran while we built
+		e.mu.Unlock()
+		_ = pc.Close()
+		return e.ctx.Err()
+	}
+	e.pc, e.track = pc, track
+	e.mu.Unlock()
+
+	pc.OnICECandidate(e.onLocalCandidate)
+	pc.OnConnectionStateChange(e.onPCState)
+	pc.OnTrack(e.onTrack)
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+		e.stats.setPath(pathOf(p))
+	})
+	if !e.p.Outgoing {
+		pc.OnDataChannel(e.bindDataChannel)
+		return nil
+	}
+	dc, err := pc.CreateDataChannel(dataLabel, nil)
+	if err != nil {
+		return fmt.Errorf("data channel: %w", err)
+	}
+	e.bindDataChannel(dc)
+	return e.addSender()
+}
+
+// addSender adds our audio as a sendrecv transceiver of its own (tgcalls'
+// AddTransceiver: on the callee it becomes a new m-line).
+func (e *Engine) addSender() error {
+	tr, err := e.pc.AddTransceiverFromTrack(e.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
+	if err != nil {
+		return fmt.Errorf("audio transceiver: %w", err)
+	}
+	sender := tr.Sender()
+	if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+		e.mu.Lock()
+		e.ssrc = uint32(enc[0].SSRC)
+		e.mu.Unlock()
+	}
+	e.sendAdded = true
+	e.goroutine(func() { e.readSenderRTCP(sender) })
+	return nil
+}
+
+func pathOf(p *webrtc.ICECandidatePair) string {
+	if p == nil || p.Local == nil || p.Remote == nil {
+		return ""
+	}
+	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
+		return "turn " + net.JoinHostPort(p.Local.Address, strconv.Itoa(int(p.Local.Port)))
+	}
+	if p.Remote.Typ == webrtc.ICECandidateTypeRelay {
+		return "turn (peer) " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+	}
+	return "p2p " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+}
+
+func (e *Engine) onPCState(s webrtc.PeerConnectionState) {
+	e.log.Debug("peer connection state", "state", s.String())
+	switch s {
+	case webrtc.PeerConnectionStateConnected:
+		e.stats.heard(time.Now())
+		e.fire(evUp, nil)
+	case webrtc.PeerConnectionStateDisconnected:
+		// Nothing came for iceDisconnected: that is when the quiet began.
+		e.stats.heardAt(time.Now().Add(-iceDisconnected))
+		e.fire(evDown, nil)
+	case webrtc.PeerConnectionStateFailed:
+		e.fire(evFailed, fmt.Errorf("%w: peer connection failed", ErrTransportFailed))
+	}
+}
+
+// onLocalCandidate trickles a gathered candidate as tgcalls does:
+// {"@type":"candidate","sdp":"candidate:…","mid":"0","mline":0}; with
+// max-bundle every candidate belongs to the first m-line. Candidates
+// gathered before our first description wait for it.
+func (e *Engine) onLocalCandidate(c *webrtc.ICECandidate) {
+	if c == nil {
+		return
+	}
+	init := c.ToJSON()
+	e.mu.Lock()
+	if !e.described {
+		e.early = append(e.early, init)
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Unlock()
+	e.sendCandidate(init)
+}
+
+func (e *Engine) sendCandidate(c webrtc.ICECandidateInit) {
+	m := candidate{Type: typeCandidate, SDP: c.Candidate, Mid: "0"}
+	if c.SDPMid != nil && *c.SDPMid != "" {
+		m.Mid = *c.SDPMid
+	}
+	if c.SDPMLineIndex != nil {
+		m.MLine = int(*c.SDPMLineIndex)
+	}
+	e.sendMsg(marshal(m))
+}
+
+func (e *Engine) sendDescription(typ, sdp string) {
+	e.sendMsg(marshal(description{Type: typ, SDP: sdp}))
+	e.mu.Lock()
+	first := !e.described
+	e.described = true
+	early := e.early
+	e.early = nil
+	e.mu.Unlock()
+	if first {
+		for _, c := range early {
+			e.sendCandidate(c)
+		}
+	}
+}
+
+// sigLoop is the one goroutine that reads the signalling transport and
+// negotiates: the peer's messages are handled one at a time, in order.
+func (e *Engine) sigLoop() {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	e.mu.Lock()
+	ready := e.pc != nil
+	e.mu.Unlock()
+	if !ready {
+		return // build failed or Close came first
+	}
+	if e.p.Outgoing {
+		e.offer() // tgcalls' caller offers as soon as signalling begins
+	}
+	for {
+		e.sigMu.Lock()
+		wake := e.sig.Wake()
+		e.sigMu.Unlock()
+		select {
+		case <-e.ctx.Done():
+			return
+		case data := <-e.in:
+			e.receive(data)
+		case <-t.C:
+			e.poll(false)
+		case <-wake:
+			e.poll(true)
+		}
+	}
+}
+
+func (e *Engine) receive(data []byte) {
+	now := time.Now()
+	e.sigMu.Lock()
+	msgs, err := e.sig.Receive(data, now)
+	pkts, perr := e.sig.Poll(now)
+	e.sigMu.Unlock()
+	if err != nil {
+		e.stats.rejects.Add(e.log, "signalling", "err", err)
+	}
+	if perr != nil && !errors.Is(perr, signaling.ErrClosed) {
+		e.log.Warn("signalling poll", "err", perr)
+	}
+	e.queue(pkts...)
+	for _, m := range msgs {
+		e.handle(m)
+	}
+}
+
+func (e *Engine) poll(woken bool) {
+	now := time.Now()
+	e.sigMu.Lock()
+	pkts, err := e.sig.Poll(now)
+	var msgs [][]byte
+	var rerr error
+	if woken {
+		msgs, rerr = e.sig.Receive(nil, now)
+	}
+	e.sigMu.Unlock()
+	if err != nil && !errors.Is(err, signaling.ErrClosed) {
+		e.log.Warn("signalling poll", "err", err)
+	}
+	if rerr != nil && !errors.Is(rerr, signaling.ErrClosed) {
+		e.stats.rejects.Add(e.log, "signalling", "err", rerr)
+	}
+	e.queue(pkts...)
+	for _, m := range msgs {
+		e.handle(m)
+	}
+}
+
+func (e *Engine) queue(pkts ...[]byte) {
+	for _, p := range pkts {
+		select {
+		case e.out <- p:
+		default:
+			e.log.Warn("signalling queue full, packet dropped")
+		}
+	}
+}
+
+// sendMsg frames one JSON message on the signalling transport.
+func (e *Engine) sendMsg(data []byte) {
+	if e.hooks.sent != nil {
+		e.hooks.sent(data)
+	}
+	e.sigMu.Lock()
+	pkts, err := e.sig.Send(data, time.Now())
+	e.sigMu.Unlock()
+	if err != nil {
+		if !errors.Is(err, signaling.ErrClosed) {
+			e.log.Warn("frame signalling", "err", err)
+		}
+		return
+	}
+	e.queue(pkts...)
+}
+
+func (e *Engine) sendLoop() {
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case p := <-e.out:
+			if err := e.p.SendSignaling(e.ctx, p); err != nil && e.ctx.Err() == nil {
+				e.log.Warn("send signalling data", "err", err)
+			}
+		}
+	}
+}
+
+// handle processes one decrypted JSON message (on sigLoop).
+func (e *Engine) handle(data []byte) {
+	m, err := parseMessage(data)
+	if err != nil {
+		if errors.Is(err, errUnknownType) || errors.Is(err, signaling.ErrUnknownType) {
+			e.log.Debug("ignore signalling message", "err", err)
+			return
+		}
+		e.stats.rejects.Add(e.log, "signalling message", "err", err)
+		return
+	}
+	if e.hooks.handled != nil {
+		e.hooks.handled(data)
+	}
+	switch m := m.(type) {
+	case *description:
+		if m.Type == typeOffer {
+			e.onOffer(m.SDP)
+		} else {
+			e.onAnswer(m.SDP)
+		}
+	case *candidate:
+		e.onRemoteCandidate(m)
+	case *signaling.MediaState:
+		e.setRemoteMuted(m.Muted)
+	}
+}
+
+// offer sends our offer if the connection is stable, else keeps it due.
+func (e *Engine) offer() {
+	if e.pc.SignalingState() != webrtc.SignalingStateStable {
+		e.wantOffer = true
+		return
+	}
+	o, err := e.pc.CreateOffer(nil)
+	if err == nil {
+		err = e.pc.SetLocalDescription(o)
+	}
+	if err != nil {
+		e.fail(fmt.Errorf("local offer: %w", err))
+		return
+	}
+	e.wantOffer = false
+	e.sendDescription(typeOffer, o.SDP)
+}
+
+// onOffer answers the peer's offer. Glare as tgcalls 92640c4 resolves it:
+// the caller ignores an offer that collides with its own. The callee
+// would roll its own offer back, which pion's PeerConnection cannot do; it
+// keeps the peer's offer and applies it once its own is answered. A copy
+// of the offer already applied (tgcalls' caller sends its first offer
+// twice) is dropped.
+func (e *Engine) onOffer(sdp string) {
+	clean, dropped, err := cleanSDP(sdp)
+	if err != nil {
+		e.stats.rejects.Add(e.log, "offer", "err", err)
+		return
+	}
+	if dropped > 0 {
+		e.log.Debug("offer: candidates on names dropped", "count", dropped)
+	}
+	if e.lastOffer != "" && sameOffer(clean, e.lastOffer) {
+		e.log.Debug("offer: a copy of the one already answered")
+		return
+	}
+	if e.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		if e.p.Outgoing {
+			e.log.Debug("offer collides with ours: ignored (caller)")
+			return
+		}
+		e.log.Debug("offer collides with ours: kept for after our answer (callee)")
+		e.deferred = clean
+		return
+	}
+	e.applyOffer(clean)
+}
+
+func (e *Engine) applyOffer(clean string) {
+	if err := e.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: clean}); err != nil {
+		e.stats.rejects.Add(e.log, "offer", "err", err)
+		return
+	}
+	e.lastOffer = clean
+	e.commitCandidates()
+	a, err := e.pc.CreateAnswer(nil)
+	if err == nil {
+		err = e.pc.SetLocalDescription(a)
+	}
+	if err != nil {
+		e.fail(fmt.Errorf("local answer: %w", err))
+		return
+	}
+	e.sendDescription(typeAnswer, a.SDP)
+	if !e.sendAdded {
+		// tgcalls' callee: its audio transceiver was not matched to the
+		// caller's m-line, so a second round offers it.
+		if err := e.addSender(); err != nil {
+			e.fail(err)
+			return
+		}
+		e.wantOffer = true
+	}
+	if e.wantOffer {
+		e.offer()
+	}
+}
+
+func (e *Engine) onAnswer(sdp string) {
+	if e.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		// tgcalls re-sends an answer when a copy of our offer crossed it.
+		e.log.Debug("answer without an offer of ours: ignored")
+		return
+	}
+	clean, _, err := cleanSDP(sdp)
+	if err == nil {
+		err = e.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: clean})
+	}
+	if err != nil {
+		e.stats.rejects.Add(e.log, "answer", "err", err)
+		return
+	}
+	if e.sendAdded {
+		e.senderLive.Store(true)
+	}
+	e.commitCandidates()
+	if d := e.deferred; d != "" {
+		e.deferred = ""
+		if !sameOffer(d, e.lastOffer) {
+			e.applyOffer(d)
+			return
+		}
+	}
+	if e.wantOffer {
+		e.offer()
+	}
+}
+
+func (e *Engine) onRemoteCandidate(c *candidate) {
+	if err := checkCandidate(c.SDP); err != nil {
+		if !errors.Is(err, errNotIP) {
+			e.stats.rejects.Add(e.log, "candidate", "err", err)
+		}
+		return
+	}
+	mline := uint16(c.MLine)
+	init := webrtc.ICECandidateInit{Candidate: c.SDP, SDPMid: &c.Mid, SDPMLineIndex: &mline}
+	if e.pc.RemoteDescription() == nil {
+		if len(e.pending) < maxPending {
+			e.pending = append(e.pending, init)
+		}
+		return
+	}
+	if err := e.pc.AddICECandidate(init); err != nil {
+		e.log.Debug("add remote candidate", "err", err)
+	}
+}
+
+func (e *Engine) commitCandidates() {
+	pending := e.pending
+	e.pending = nil
+	for _, c := range pending {
+		if err := e.pc.AddICECandidate(c); err != nil {
+			e.log.Debug("add remote candidate", "err", err)
+		}
+	}
+}
+
+func (e *Engine) bindDataChannel(dc *webrtc.DataChannel) {
+	if dc.Label() != dataLabel {
+		return
+	}
+	e.mu.Lock()
+	e.dc = dc
+	e.mu.Unlock()
+	dc.OnOpen(func() {
+		e.mu.Lock()
+		e.dcOpen = true
+		e.mu.Unlock()
+		e.sendMediaState()
+	})
+	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
+		e.stats.heard(time.Now())
+		if !msg.IsString {
+			return // tgcalls rejects binary messages too
+		}
+		m, err := signaling.Parse(msg.Data)
+		if err != nil {
+			e.log.Debug("data channel message", "err", err)
+			return
+		}
+		if ms, ok := m.(*signaling.MediaState); ok {
+			e.setRemoteMuted(ms.Muted)
+		}
+	})
+	if dc.ReadyState() == webrtc.DataChannelStateOpen {
+		e.mu.Lock()
+		already := e.dcOpen
+		e.dcOpen = true
+		e.mu.Unlock()
+		if !already {
+			e.sendMediaState()
+		}
+	}
+}
+
+func (e *Engine) sendMediaState() {
+	e.mu.Lock()
+	dc, open, muted := e.dc, e.dcOpen, e.muted
+	e.mu.Unlock()
+	if dc == nil || !open {
+		return // sent on open
+	}
+	data, err := signaling.Marshal(&signaling.MediaState{Muted: muted, VideoState: "inactive", ScreencastState: "inactive"})
+	if err != nil {
+		return
+	}
+	if err := dc.SendText(string(data)); err != nil {
+		e.log.Debug("send MediaState", "err", err)
+	}
+}
+
+func (e *Engine) setRemoteMuted(muted bool) {
+	e.mu.Lock()
+	changed := e.remoteMuted != muted
+	e.remoteMuted = muted
+	st := e.st
+	e.mu.Unlock()
+	if changed {
+		e.emit(media.Event{State: publicState(st)})
+	}
+}
+
+func publicState(s state) media.State {
+	switch s {
+	case stateConnected:
+		return media.StateConnected
+	case stateReconnecting:
+		return media.StateReconnecting
+	case stateFailed:
+		return media.StateFailed
+	case stateClosed:
+		return media.StateClosed
+	}
+	return media.StateConnecting
+}
+
+// onTrack receives the peer's audio (pion calls it on the first packet).
+func (e *Engine) onTrack(track *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	if track.Kind() != webrtc.RTPCodecTypeAudio {
+		return
+	}
+	e.log.Debug("peer audio", "ssrc", uint32(track.SSRC()), "payload type", track.PayloadType())
+	e.goroutine(func() { e.recvAudio(track) })
+	e.goroutine(func() {
+		for {
+			if _, _, err := r.ReadRTCP(); err != nil {
+				return
+			}
+			e.stats.heard(time.Now())
+		}
+	})
+}
+
+func (e *Engine) recvAudio(track *webrtc.TrackRemote) {
+	pt := uint8(track.PayloadType())
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			if e.ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			e.stats.rejects.Add(e.log, "rtp", "err", err)
+			continue
+		}
+		now := time.Now()
+		e.stats.heard(now)
+		if pkt.PayloadType != pt || len(pkt.Payload) == 0 {
+			e.stats.rejects.Add(e.log, "rtp payload", "type", pkt.PayloadType)
+			continue
+		}
+		e.stats.received(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
+		e.p.Audio.WritePacket(media.ReceivedPacket{
+			Timestamp: pkt.Timestamp, Seq: pkt.SequenceNumber, HasSeq: true,
+			Payload: append([]byte(nil), pkt.Payload...), Arrival: now,
+		})
+	}
+}
+
+// sendAudio moves encoded microphone packets into RTP. While muted nothing
+// is sent (the peer knows why from MediaState); ICE and RTCP keep the path
+// alive. pion sets the SSRC and payload type an answer agreed.
+func (e *Engine) sendAudio() {
+	seq := uint16(rand.Uint32())
+	for {
+		pkt, err := e.p.Audio.ReadPacket(e.ctx)
+		if err != nil {
+			if e.ctx.Err() == nil {
+				e.log.Warn("read microphone packet", "err", err)
+			}
+			return
+		}
+		e.mu.Lock()
+		muted, ssrc := e.muted, e.ssrc
+		e.mu.Unlock()
+		if muted || !e.senderLive.Load() {
+			continue
+		}
+		err = e.track.WriteRTP(&rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: opusPayloadType, SequenceNumber: seq, Timestamp: pkt.Timestamp, SSRC: ssrc},
+			Payload: pkt.Payload,
+		})
+		seq++
+		if err != nil {
+			e.log.Debug("write rtp", "err", err)
+			continue
+		}
+		e.stats.sent(len(pkt.Payload))
+	}
+}
+
+func (e *Engine) readSenderRTCP(sender *webrtc.RTPSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		e.stats.heard(now)
+		e.mu.Lock()
+		ssrc := e.ssrc
+		e.mu.Unlock()
+		e.stats.rtcp(pkts, ssrc, now)
+	}
+}
+
+// timerLoop drives the connect and packet timeouts and the stats.
+func (e *Engine) timerLoop() {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case now := <-t.C:
+			e.mu.Lock()
+			st, started, pc := e.st, e.startedAt, e.pc
+			e.mu.Unlock()
+			e.stats.update(now)
+			if pc != nil {
+				if s := pc.ICEConnectionState(); s == webrtc.ICEConnectionStateConnected || s == webrtc.ICEConnectionStateCompleted {
+					e.stats.heard(now) // STUN checks count: a muted peer is alive
+				}
+			}
+			switch {
+			case st == stateConnecting && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
+				e.fail(ErrConnectTimeout)
+			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.quietFor(now) > e.p.PacketTimeout:
+				e.fail(ErrPacketTimeout)
+			}
+			e.checkNoAudio(now)
+			e.adaptEncoder()
+		}
+	}
+}
+
+func (e *Engine) checkNoAudio(now time.Time) {
+	e.mu.Lock()
+	no := e.st == stateConnected && !e.remoteMuted && e.stats.noAudioFor(now) > noAudioAfter
+	changed := no != e.noAudio
+	e.noAudio = no
+	st := e.st
+	e.mu.Unlock()
+	if changed {
+		if no {
+			e.log.Warn("connected, but no audio from the peer", "for", noAudioAfter)
+		}
+		e.emit(media.Event{State: publicState(st)})
+	}
+}
+
+// adaptEncoder tells the encoder the loss the peer reports, so in-band FEC
+// scales with it.
+func (e *Engine) adaptEncoder() {
+	loss, changed := e.stats.lossForEncoder()
+	if !changed {
+		return
+	}
+	e.mu.Lock()
+	on := e.st == stateConnected || e.st == stateReconnecting
+	e.mu.Unlock()
+	if on {
+		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: loss})
+	}
+}
+
+// SetMuted stops or resumes our RTP and tells the peer through MediaState.
+func (e *Engine) SetMuted(muted bool) {
+	e.mu.Lock()
+	e.muted = muted
+	e.mu.Unlock()
+	e.sendMediaState()
+}
+
+// Stats is a snapshot for the UI.
+func (e *Engine) Stats() media.Stats {
+	e.mu.Lock()
+	remoteMuted, st := e.remoteMuted, e.st
+	e.mu.Unlock()
+	s := e.stats.snapshot()
+	s.LibraryVersion = e.p.LibraryVersion
+	s.RemoteMuted = remoteMuted
+	if st != stateConnected {
+		s.SignalBars = 0
+	}
+	s.NoAudio = st == stateConnected && !remoteMuted && e.stats.noAudioFor(time.Now()) > noAudioAfter
+	s.Audio = e.p.Audio.AudioStats()
+	return s
+}
+
+// Close ends the call's media and waits for the engine's goroutines.
+func (e *Engine) Close() error {
+	e.fire(evClose, nil)
+	e.teardown()
+	<-e.pcClosed
+	e.wg.Wait()
+	return nil
+}
+
+// teardown stops everything once. It never waits (failure paths inside
+// pion's callbacks call it): the PeerConnection closes on a goroutine of
+// its own, which Close waits for.
+func (e *Engine) teardown() {
+	e.teardownOnce.Do(func() {
+		e.mu.Lock()
+		e.closing = true
+		pc := e.pc
+		e.mu.Unlock()
+		e.cancel()
+		e.sigMu.Lock()
+		if err := e.sig.Close(); err != nil && !errors.Is(err, signaling.ErrClosed) {
+			e.log.Debug("close signalling", "err", err)
+		}
+		e.sigMu.Unlock()
+		if pc == nil {
+			close(e.pcClosed)
+			return
+		}
+		go func() {
+			defer close(e.pcClosed)
+			if err := pc.Close(); err != nil {
+				e.log.Debug("close peer connection", "err", err)
+			}
+		}()
+	})
+}
