@@ -678,7 +678,7 @@ func (e *Engine) deliverLocked(sd wire.StreamData, now time.Time) {
 	}
 	for j, f := range sd.ExtraFEC {
 		pts, ok := ecPTS(sd.PTS, j, len(sd.ExtraFEC))
-		if ok && e.firstPTSLocked(pts) {
+		if ok && len(f) > 0 && e.firstPTSLocked(pts) { // an empty copy is no Opus packet
 			e.p.Audio.WritePacket(media.ReceivedPacket{Timestamp: pts * 48, Payload: append([]byte(nil), f...), Arrival: now})
 		}
 	}

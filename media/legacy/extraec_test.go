@@ -121,3 +121,22 @@ func TestExtraECNotAnnounced(t *testing.T) {
 		t.Errorf("encoder configs %+v", audio.cfgs)
 	}
 }
+
+// TestEmptyCopySkipped: an empty extra-EC copy is no Opus packet; it must not
+// take the place of a real copy of the same frame arriving later.
+func TestEmptyCopySkipped(t *testing.T) {
+	port := &goldenPort{first: map[uint32][]byte{}}
+	e, err := NewWithOptions(media.Params{Key: testKey(), Outgoing: true, Audio: port,
+		Reflectors: []media.Reflector{{ID: 1, IP: "127.0.0.1", Port: 9}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.conn.Close()
+	now := time.Unix(100, 0)
+	// The packet of 60 is lost; 120 carries an empty copy of it, 180 a real one.
+	e.deliverLocked(wire.StreamData{StreamID: 1, PTS: 120, Data: []byte{1}, ExtraFEC: [][]byte{{}, {1}}}, now)
+	e.deliverLocked(wire.StreamData{StreamID: 1, PTS: 180, Data: []byte{2}, ExtraFEC: [][]byte{{9}, {1}, {2}}}, now)
+	if got := port.first[60]; !bytes.Equal(got, []byte{9}) {
+		t.Errorf("pts 60: % x, want the real copy 09", got)
+	}
+}

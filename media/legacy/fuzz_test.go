@@ -25,6 +25,9 @@ func FuzzHandle(f *testing.F) {
 	f.Add(seal(wire.Packet{Type: wire.TypeInit, Seq: 1, Payload: wire.AppendInit(nil, wire.Init{ProtocolVersion: 9, MinProtocolVersion: 3})}))
 	f.Add(seal(wire.Packet{Type: wire.TypeInitAck, Seq: 2, AckID: 1, AckMask: 1 << 31, Payload: []byte{9, 0, 0, 0, 3, 0, 0, 0, 0}}))
 	f.Add(seal(wire.Packet{Type: wire.TypeStreamData, Seq: 3, Payload: sd}))
+	// Four extra-EC copies reaching back before the stream's start (pts 60).
+	sd4, _ := wire.AppendStreamData(nil, wire.StreamData{StreamID: 1, PTS: 60, Data: []byte{0x78, 2}, ExtraFEC: [][]byte{{0x78}, {0x78, 3}, {}, {0x78, 4}}})
+	f.Add(seal(wire.Packet{Type: wire.TypeStreamData, Seq: 5, Payload: sd4}))
 	f.Add(seal(wire.Packet{Type: wire.TypePong, Seq: 4, Payload: []byte{1, 0, 0, 0}}))
 	f.Add(wire.AppendSelfInfoReply(nil, tag, 1, 2, relay))
 	f.Add(wire.AppendPeerInfoReply(nil, tag, relay, relay))
