@@ -113,3 +113,33 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	}
 }
+
+// FuzzTCPFrame reads a relay's TCP byte stream: frames are bounded, never a
+// panic.
+func FuzzTCPFrame(f *testing.F) {
+	hdr, _, err := NewTCPO2(bytes.NewReader(bytes.Repeat([]byte{0x42}, 64)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	relay, err := AcceptTCPO2(hdr)
+	if err != nil {
+		f.Fatal(err)
+	}
+	fr, _ := relay.AppendFrame(nil, make([]byte, 40))
+	f.Add(fr)
+	f.Add([]byte{0x7f, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, c, _ := NewTCPO2(bytes.NewReader(bytes.Repeat([]byte{0x42}, 64)))
+		r := bytes.NewReader(b)
+		buf := make([]byte, 1500)
+		for range 8 {
+			p, err := c.ReadFrame(r, buf)
+			if err != nil {
+				return
+			}
+			if len(p)%4 != 0 || len(p) > 1500 {
+				t.Fatalf("frame of %d bytes", len(p))
+			}
+		}
+	})
+}
