@@ -160,6 +160,8 @@ func checkTones(t *testing.T, caller, callee *side, packets int) {
 	t.Helper()
 	waitPackets(t, caller, packets)
 	waitPackets(t, callee, packets)
+	start := time.Now()
+	defer func() { t.Logf("tone analysis took %v", time.Since(start).Round(time.Millisecond)) }()
 	for _, c := range []struct {
 		name string
 		at   *side

@@ -168,71 +168,60 @@ func (a *toneAudio) segments() [][]int16 {
 	return segs
 }
 
-// delays are mouth-to-ear transport delays: arrival at the peer minus the
-// moment the frame was complete at the sender, plus the frame itself (the
-// first sample waited that long in the microphone).
-func delays(from, to *toneAudio) []time.Duration {
-	from.mu.Lock()
-	defer from.mu.Unlock()
-	to.mu.Lock()
-	defer to.mu.Unlock()
-	var out []time.Duration
-	for ts, at := range to.arrivals {
-		if sent, ok := from.sentAt[ts]; ok {
-			out = append(out, at.Sub(sent)+from.cfg.FrameDuration)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-// dominantFrequency finds the strongest tone between 100 and 2000 Hz with a
-// Goertzel scan, then refines it to 0.1 Hz around the peak. Segments are
-// windowed separately and their power summed, so the phase jumps at lost
-// packets do not smear the peak. Long segments are cut into 250 ms chunks:
-// a longer window's main lobe gets narrower than the 5 Hz coarse step, and
-// the scan would miss the tone.
+// dominantFrequency finds the strongest tone between 100 and 2000 Hz in
+// the longest phase-continuous segment (its last 0.5 s): a coarse Goertzel
+// scan on 100 ms, a 1 Hz scan on 250 ms, then a ternary search on 0.5 s
+// inside the main lobe, where the power is unimodal. (media/tgcalls scans
+// 0.1 Hz steps over everything; that took 15 s a call under -race here.)
 func dominantFrequency(segs [][]int16) float64 {
-	const chunk = media.SampleRate / 4
-	var chunks [][]int16
+	var pcm []int16
 	for _, s := range segs {
-		for len(s) > chunk {
-			chunks = append(chunks, s[:chunk])
-			s = s[chunk:]
+		if len(s) > len(pcm) {
+			pcm = s
 		}
-		chunks = append(chunks, s)
 	}
-	segs = chunks
-	power := func(f float64) float64 {
-		w := 2 * math.Pi * f / media.SampleRate
-		c := 2 * math.Cos(w)
-		total := 0.0
-		for _, pcm := range segs {
-			n := len(pcm)
-			if n < media.SampleRate/20 {
-				continue // shorter than 50 ms: too coarse to help
+	if len(pcm) > media.SampleRate/2 {
+		pcm = pcm[len(pcm)-media.SampleRate/2:]
+	}
+	windowed := func(n int) []float64 {
+		n = min(n, len(pcm))
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = float64(pcm[len(pcm)-n+i]) * (0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1)))
+		}
+		return x
+	}
+	power := func(x []float64, f float64) float64 {
+		c := 2 * math.Cos(2*math.Pi*f/media.SampleRate)
+		var s1, s2 float64
+		for _, v := range x {
+			s1, s2 = v+c*s1-s2, s1
+		}
+		return s1*s1 + s2*s2 - c*s1*s2
+	}
+	if len(pcm) < media.SampleRate/10 {
+		return 0
+	}
+	scan := func(x []float64, lo, hi, step float64) float64 {
+		best, bestP := lo, -1.0
+		for f := lo; f <= hi; f += step {
+			if p := power(x, f); p > bestP {
+				best, bestP = f, p
 			}
-			var s1, s2 float64
-			for i, v := range pcm {
-				win := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n-1))
-				s := float64(v)*win + c*s1 - s2
-				s2, s1 = s1, s
-			}
-			total += s1*s1 + s2*s2 - c*s1*s2
 		}
-		return total
+		return best
 	}
-	best, bestP := 0.0, -1.0
-	for f := 100.0; f <= 2000; f += 5 {
-		if p := power(f); p > bestP {
-			best, bestP = f, p
-		}
-	}
-	lo := best - 5
-	for f := lo; f <= lo+10; f += 0.1 {
-		if p := power(f); p > bestP {
-			best, bestP = f, p
+	f := scan(windowed(media.SampleRate/10), 100, 2000, 10)
+	f = scan(windowed(media.SampleRate/4), f-6, f+6, 1)
+	x := windowed(media.SampleRate / 2)
+	lo, hi := f-1.5, f+1.5
+	for hi-lo > 0.02 {
+		a, b := lo+(hi-lo)/3, hi-(hi-lo)/3
+		if power(x, a) < power(x, b) {
+			lo = a
+		} else {
+			hi = b
 		}
 	}
-	return best
+	return (lo + hi) / 2
 }
