@@ -304,6 +304,20 @@ func (e *Engine) build() error {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetICETimeouts(iceDisconnected, iceFailed, time.Second)
+	// The DTLS role is set by the first answer and cannot change after the
+	// handshake: libwebrtc fails a later remote answer that reverses it ("SSL
+	// Role can't be reversed"), and tgcalls' callee would never get its own
+	// audio negotiated. Its first answer says setup:active (libwebrtc's
+	// default), so the caller is the DTLS server and answers the callee's
+	// offers setup:passive, as tgcalls' caller does; the callee stays
+	// active. pion would otherwise answer every actpass offer "active".
+	answering := webrtc.DTLSRoleClient
+	if e.p.Outgoing {
+		answering = webrtc.DTLSRoleServer
+	}
+	if err := se.SetAnsweringDTLSRole(answering); err != nil {
+		return fmt.Errorf("dtls role: %w", err)
+	}
 	base := e.net
 	if base == nil {
 		std, err := stdnet.NewNet()

@@ -10,6 +10,7 @@ import (
 type mline struct {
 	kind, mid, dir string
 	ssrc           bool
+	setup          string
 }
 
 // parseSDP returns the m-lines of an SDP and its BUNDLE group.
@@ -30,6 +31,8 @@ func parseSDP(t *testing.T, raw string) ([]mline, string) {
 				l.dir = a.Key
 			case "ssrc":
 				l.ssrc = true
+			case "setup":
+				l.setup = a.Value
 			}
 		}
 		if l.kind == "application" {
@@ -115,9 +118,9 @@ func checkRounds(t *testing.T, callerMsgs, calleeMsgs []string, exact bool) (new
 			t.Errorf("%s: group %q, want %q", name, bundle, wantBundle)
 		}
 	}
-	app := mline{kind: "application", mid: "1", dir: "-"}
-	check("caller's offer", callerOffer, []mline{{"audio", "0", "sendrecv", true}, app})
-	check("callee's answer", calleeAnswer, []mline{{"audio", "0", "recvonly", false}, app})
+	app := func(setup string) mline { return mline{"application", "1", "-", false, setup} }
+	check("caller's offer", callerOffer, []mline{{"audio", "0", "sendrecv", true, "actpass"}, app("actpass")})
+	check("callee's answer", calleeAnswer, []mline{{"audio", "0", "recvonly", false, "active"}, app("active")})
 	lines, _ := parseSDP(t, calleeOffer.SDP)
 	if len(lines) == 3 {
 		newMid = lines[2].mid
@@ -125,7 +128,7 @@ func checkRounds(t *testing.T, callerMsgs, calleeMsgs []string, exact bool) (new
 	if newMid == "" || newMid == "0" || newMid == "1" {
 		t.Fatalf("callee's offer: m-lines %+v, want a third, new one", lines)
 	}
-	check("callee's offer", calleeOffer, []mline{{"audio", "0", "recvonly", false}, app, {"audio", newMid, "sendrecv", true}})
-	check("caller's answer", callerAnswer, []mline{{"audio", "0", "sendonly", true}, app, {"audio", newMid, "recvonly", false}})
+	check("callee's offer", calleeOffer, []mline{{"audio", "0", "recvonly", false, "actpass"}, app("actpass"), {"audio", newMid, "sendrecv", true, "actpass"}})
+	check("caller's answer", callerAnswer, []mline{{"audio", "0", "sendonly", true, "passive"}, app("passive"), {"audio", newMid, "recvonly", false, "passive"}})
 	return newMid
 }
