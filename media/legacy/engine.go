@@ -60,6 +60,7 @@ type path struct {
 	addr     netip.AddrPort
 	tag      wire.Tag
 	relay    bool
+	tcp      *tcpLink // set while a TCP relay path is connected
 	rtt      time.Duration
 	lastRecv time.Time
 	lastPing time.Time
@@ -92,6 +93,10 @@ type Engine struct {
 	state        connState
 	started      time.Time
 	paths        []*path
+	tcpPaths     []*path // TCP relays: the server's, then the UDP relays' own addresses
+	tcpLinks     []*tcpLink
+	udpChecked   bool // UDP health judged after the first self-info burst
+	tcpWanted    bool // no relay answered over UDP: try TCP
 	cur          *path
 	p2p          *path
 	seq          uint32
@@ -162,9 +167,6 @@ func NewWithOptions(p media.Params, o Options) (*Engine, error) {
 	e.cipher = wire.NewCipher(&key, p.Outgoing)
 	allLoopback := true
 	for _, r := range p.Reflectors {
-		if r.TCP {
-			continue // TCP relays are not implemented; UDP ones are always given too
-		}
 		for _, ipStr := range []string{r.IP, r.IPv6} {
 			ip, err := netip.ParseAddr(ipStr)
 			if err != nil || r.Port <= 0 || r.Port > 0xffff {
@@ -177,6 +179,10 @@ func NewWithOptions(p media.Params, o Options) (*Engine, error) {
 				p.Logger.Debug("IPv6 relay skipped: no IPv6 route", "engine", "legacy", "relay", r.ID)
 				continue
 			}
+			if r.TCP {
+				e.addTCPPath(r.ID, netip.AddrPortFrom(ip, uint16(r.Port)), r.PeerTag)
+				continue
+			}
 			allLoopback = allLoopback && ip.IsLoopback()
 			e.paths = append(e.paths, &path{name: fmt.Sprintf("relay %d %s", r.ID, netip.AddrPortFrom(ip, uint16(r.Port))),
 				addr: netip.AddrPortFrom(ip, uint16(r.Port)), tag: r.PeerTag, relay: true, queries: map[int64]time.Time{}})
@@ -184,6 +190,12 @@ func NewWithOptions(p media.Params, o Options) (*Engine, error) {
 	}
 	if len(e.paths) == 0 {
 		return nil, fmt.Errorf("legacy engine: %d reflectors given: %w", len(p.Reflectors), ErrNoPath)
+	}
+	// libtgvoip's AddTCPRelays: every UDP relay is also tried over TCP.
+	for _, pa := range e.paths {
+		if pa.addr.Addr().Is4() {
+			e.addTCPPath(0, pa.addr, pa.tag)
+		}
 	}
 	e.cur = e.paths[0]
 	if e.o.Conn != nil {
@@ -245,6 +257,11 @@ func (e *Engine) Close() error {
 		e.cancel()
 	}
 	err := e.conn.Close()
+	e.mu.Lock()
+	for _, l := range e.tcpLinks {
+		l.conn.Close()
+	}
+	e.mu.Unlock()
 	e.wg.Wait()
 	e.mu.Lock()
 	changed := e.transition(evClose)
@@ -276,12 +293,19 @@ func (e *Engine) transition(ev connEvent) bool {
 }
 
 type datagram struct {
-	b  []byte
-	to netip.AddrPort
+	b   []byte
+	to  netip.AddrPort
+	via *tcpLink // nil: UDP
 }
 
 func (e *Engine) write(ds []datagram) {
 	for _, d := range ds {
+		if d.via != nil {
+			if err := d.via.send(d.b); err != nil {
+				e.log.Debug("send over tcp", "path", d.to, "err", err)
+			}
+			continue
+		}
 		if _, err := e.conn.WriteTo(d.b, net.UDPAddrFromAddrPort(d.to)); err != nil {
 			e.log.Debug("send", "path", d.to, "err", err)
 		}
@@ -315,7 +339,7 @@ func (e *Engine) packetLocked(pa *path, typ uint8, payload []byte, extras []wire
 	e.stats.sent++
 	e.stats.sentBytes += uint64(len(b))
 	e.stats.winSentBytes += uint64(len(b))
-	return datagram{b, pa.addr}
+	return datagram{b, pa.addr, pa.tcp}
 }
 
 // queueExtraLocked replaces any pending extra of the same type.
@@ -460,6 +484,9 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	pa := e.pathFor(src)
+	if pa != nil && pa.tcp != nil {
+		pa = nil // only its TCP connection speaks for a TCP path
+	}
 	if pa == nil && e.p2pNearLocked(src) {
 		// As libtgvoip does: while the direct path is unverified, a packet
 		// from the same /24 as the peer's reported address is tried as p2p;
@@ -471,6 +498,11 @@ func (e *Engine) handle(b []byte, src netip.AddrPort, now time.Time) ([]datagram
 		e.rejects.Add(e.log, "unknown source", "src", src)
 		return nil, nil
 	}
+	return e.handleLocked(pa, b, src, now)
+}
+
+// handleLocked processes one datagram that came over path pa.
+func (e *Engine) handleLocked(pa *path, b []byte, src netip.AddrPort, now time.Time) ([]datagram, []media.Event) {
 	body := b
 	if pa.relay {
 		rp, err := wire.ParseRelay(b)
@@ -735,8 +767,8 @@ func (e *Engine) ackLocked(ackID, mask uint32) {
 
 // pickRelayLocked chooses the alive relay with the lowest RTT.
 func (e *Engine) pickRelayLocked(now time.Time) {
-	if e.cur == e.p2p && e.p2p != nil {
-		return
+	if e.cur == e.p2p && e.p2p != nil || e.cur.tcp != nil {
+		return // a TCP relay is kept while its connection lives
 	}
 	best := e.cur
 	for _, p := range e.paths {
@@ -762,6 +794,14 @@ func (e *Engine) tickLoop(ctx context.Context) {
 		e.write(out)
 		for _, ev := range evs {
 			e.emit(ev)
+		}
+		e.mu.Lock()
+		startTCP := e.tcpWanted && ctx.Err() == nil
+		e.tcpWanted = false
+		e.mu.Unlock()
+		if startTCP {
+			e.wg.Add(1)
+			go func() { defer e.wg.Done(); e.runTCP(ctx) }()
 		}
 		select {
 		case <-ctx.Done():
@@ -800,14 +840,28 @@ func (e *Engine) onTick(now time.Time) ([]datagram, []media.Event) {
 					delete(p.queries, k)
 				}
 			}
-			out = append(out, datagram{wire.AppendSelfInfoRequest(nil, p.tag, q), p.addr})
+			out = append(out, datagram{b: wire.AppendSelfInfoRequest(nil, p.tag, q), to: p.addr})
+		}
+	}
+	// UDP health, as libtgvoip's EvaluateUdpPingResults 1 s after the 4th
+	// self-info request: no relay answered and nothing came over UDP means
+	// UDP is blocked; the relays are then tried over TCP.
+	if !e.udpChecked && e.selfInfoN >= selfInfoBurst && now.Sub(e.lastSelfInfo) >= time.Second {
+		e.udpChecked = true
+		replies := 0
+		for _, p := range e.paths {
+			replies += p.replies
+		}
+		if replies == 0 && e.stats.recv == 0 && len(e.tcpPaths) > 0 && e.cur.tcp == nil {
+			e.log.Warn("no relay answers over UDP, trying TCP")
+			e.tcpWanted = true
 		}
 	}
 	// Peer info, when p2p is allowed, after INIT_ACK.
-	if e.p.P2PAllowed && e.gotInitAck && e.p2p == nil && e.peerInfoN < peerInfoMax && now.Sub(e.lastPeerInfo) >= peerInfoInterval {
+	if e.p.P2PAllowed && e.gotInitAck && e.p2p == nil && e.cur.tcp == nil && e.peerInfoN < peerInfoMax && now.Sub(e.lastPeerInfo) >= peerInfoInterval {
 		e.lastPeerInfo = now
 		e.peerInfoN++
-		out = append(out, datagram{wire.AppendPeerInfoRequest(nil, e.cur.tag), e.cur.addr})
+		out = append(out, datagram{b: wire.AppendPeerInfoRequest(nil, e.cur.tag), to: e.cur.addr})
 	}
 	// PINGs: on the p2p candidate to verify it, on the current path for RTT.
 	if e.gotInitAck {

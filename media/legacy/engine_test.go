@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,10 @@ type callCfg struct {
 	p2p   bool
 	imp   netem.Config
 	relay *reflector.Relay
+	// tcpA, when valid, is a TCP relay the caller is also given; udpBlockedA
+	// blackholes all of the caller's UDP.
+	tcpA        netip.AddrPort
+	udpBlockedA bool
 }
 
 func testKey() [256]byte {
@@ -126,15 +131,20 @@ func startCall(t testing.TB, ctx context.Context, cfg callCfg) (a, b *side) {
 		imp := cfg.imp
 		if !outgoing {
 			imp.Seed++ // independent losses each way
+		} else if cfg.udpBlockedA {
+			imp.Block = func(net.Addr) bool { return true }
 		}
 		s := &side{audio: newFakeAudio(t, hz), ev: &events{}, conn: netem.Wrap(pc, imp), firstAudio: make(chan time.Time, 1)}
 		tg := tag
 		if !outgoing {
 			tg[15] |= 1
 		}
+		refl := []media.Reflector{{ID: 1, IP: "127.0.0.1", Port: int(cfg.relay.Addr().Port()), PeerTag: tg}}
+		if outgoing && cfg.tcpA.IsValid() {
+			refl = append(refl, media.Reflector{ID: 1, IP: "127.0.0.1", Port: int(cfg.tcpA.Port()), PeerTag: tg, TCP: true})
+		}
 		p := media.Params{Key: testKey(), Outgoing: outgoing, LibraryVersion: "2.4.4", P2PAllowed: cfg.p2p,
-			Reflectors:     []media.Reflector{{ID: 1, IP: "127.0.0.1", Port: int(cfg.relay.Addr().Port()), PeerTag: tg}},
-			ConnectTimeout: 10 * time.Second, PacketTimeout: 8 * time.Second, Audio: s.audio, OnEvent: s.ev.add}
+			Reflectors: refl, ConnectTimeout: 10 * time.Second, PacketTimeout: 8 * time.Second, Audio: s.audio, OnEvent: s.ev.add}
 		s.eng, err = NewWithOptions(p, Options{Conn: s.conn, OnFirstAudio: func(at time.Time) { s.firstAudio <- at }})
 		if err != nil {
 			t.Fatal(err)
