@@ -694,6 +694,11 @@ func (e *Engine) onAnswer(sdp string) {
 		return
 	}
 	clean, _, err := cleanSDP(sdp)
+	if offer := e.pc.PendingLocalDescription(); err == nil && offer != nil && !slices.Equal(mids(clean), mids(offer.SDP)) {
+		// JSEP: an answer has the offer's m-lines, in order. pion takes
+		// one that does not and leaves our audio unnegotiated.
+		err = fmt.Errorf("answer's mids %q do not match our offer's %q", mids(clean), mids(offer.SDP))
+	}
 	if err == nil {
 		err = e.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: clean})
 	}

@@ -169,3 +169,19 @@ func sameOffer(a, b string) bool {
 	}
 	return strip(a) == strip(b)
 }
+
+// mids lists the a=mid of each m-line of an SDP, in order ("" for an
+// m-line without one).
+func mids(sdp string) []string {
+	var out []string
+	for _, l := range strings.Split(sdp, "\n") {
+		l = strings.TrimRight(l, "\r")
+		switch {
+		case strings.HasPrefix(l, "m="):
+			out = append(out, "")
+		case strings.HasPrefix(l, "a=mid:") && len(out) > 0:
+			out[len(out)-1] = strings.TrimPrefix(l, "a=mid:")
+		}
+	}
+	return out
+}

@@ -78,15 +78,66 @@ func sameLines(got, want []mline) bool {
 	return true
 }
 
-// checkRounds checks one call's offers and answers, as each side sent
-// them, against tgcalls' reference implementation (transcripts 10.0.0 and
-// 11.0.0): the caller offers audio sendrecv (its SSRC) and the data
-// channel; the callee answers audio recvonly (no SSRC of its own); the
-// callee then offers again with its audio as a new sendrecv m-line; the
-// caller answers that one sendonly on its own audio and recvonly on the
-// callee's. Everything is in one BUNDLE. exact: each side sent exactly two
+// The shapes of the four descriptions of a call, as tgcalls' reference
+// implementation sends them (transcripts 10.0.0 and 11.0.0): the caller
+// offers its audio sendrecv (with its SSRC) and the data channel; the
+// callee answers audio recvonly (no SSRC of its own); the callee then
+// offers again with its audio as a new sendrecv m-line; the caller answers
+// that sendonly on its own audio and recvonly on the callee's. The first
+// answer fixes the DTLS roles (callee active), later ones keep them
+// (caller passive). All in one BUNDLE.
+func app(setup string) mline { return mline{"application", "1", "-", false, setup} }
+
+func wantCallerOffer() []mline {
+	return []mline{{"audio", "0", "sendrecv", true, "actpass"}, app("actpass")}
+}
+
+func wantCalleeAnswer() []mline {
+	return []mline{{"audio", "0", "recvonly", false, "active"}, app("active")}
+}
+
+func wantCalleeOffer(mid string) []mline {
+	return []mline{{"audio", "0", "recvonly", false, "actpass"}, app("actpass"), {"audio", mid, "sendrecv", true, "actpass"}}
+}
+
+func wantCallerAnswer(mid string) []mline {
+	return []mline{{"audio", "0", "sendonly", true, "passive"}, app("passive"), {"audio", mid, "recvonly", false, "passive"}}
+}
+
+// checkDesc checks a description's type, m-lines and BUNDLE group.
+func checkDesc(t *testing.T, name string, d *description, typ string, want []mline) {
+	t.Helper()
+	if d.Type != typ {
+		t.Errorf("%s is an %s, want %s", name, d.Type, typ)
+		return
+	}
+	got, bundle := parseSDP(t, d.SDP)
+	if !sameLines(got, want) {
+		t.Errorf("%s: m-lines %+v, want %+v", name, got, want)
+	}
+	wantBundle := "BUNDLE"
+	for _, l := range want {
+		wantBundle += " " + l.mid
+	}
+	if bundle != wantBundle {
+		t.Errorf("%s: group %q, want %q", name, bundle, wantBundle)
+	}
+}
+
+// newMid is the mid of the callee's own audio in its offer.
+func newMid(t *testing.T, offer *description) string {
+	t.Helper()
+	lines, _ := parseSDP(t, offer.SDP)
+	if len(lines) != 3 || lines[2].mid == "0" || lines[2].mid == "1" {
+		t.Fatalf("callee's offer: m-lines %+v, want a third, new one", lines)
+	}
+	return lines[2].mid
+}
+
+// checkRounds checks one call's offers and answers, in the order each side
+// sent them, against the shapes above. exact: each side sent exactly two
 // descriptions (tgcalls itself repeats some, see the transcripts).
-func checkRounds(t *testing.T, callerMsgs, calleeMsgs []string, exact bool) (newMid string) {
+func checkRounds(t *testing.T, callerMsgs, calleeMsgs []string, exact bool) (mid string) {
 	t.Helper()
 	cd, ed := descriptions(t, callerMsgs), descriptions(t, calleeMsgs)
 	if len(cd) < 2 || len(ed) < 2 || (exact && (len(cd) != 2 || len(ed) != 2)) {
@@ -94,41 +145,10 @@ func checkRounds(t *testing.T, callerMsgs, calleeMsgs []string, exact bool) (new
 	}
 	callerOffer, callerAnswer := cd[0], cd[len(cd)-1]
 	calleeAnswer, calleeOffer := ed[0], ed[len(ed)-1]
-	for _, c := range []struct {
-		name string
-		d    *description
-		typ  string
-	}{{"caller's first", callerOffer, typeOffer}, {"caller's last", callerAnswer, typeAnswer},
-		{"callee's first", calleeAnswer, typeAnswer}, {"callee's last", calleeOffer, typeOffer}} {
-		if c.d.Type != c.typ {
-			t.Fatalf("%s description is an %s, want %s", c.name, c.d.Type, c.typ)
-		}
-	}
-	check := func(name string, d *description, want []mline) {
-		t.Helper()
-		got, bundle := parseSDP(t, d.SDP)
-		if !sameLines(got, want) {
-			t.Errorf("%s: m-lines %+v, want %+v", name, got, want)
-		}
-		wantBundle := "BUNDLE"
-		for _, l := range want {
-			wantBundle += " " + l.mid
-		}
-		if bundle != wantBundle {
-			t.Errorf("%s: group %q, want %q", name, bundle, wantBundle)
-		}
-	}
-	app := func(setup string) mline { return mline{"application", "1", "-", false, setup} }
-	check("caller's offer", callerOffer, []mline{{"audio", "0", "sendrecv", true, "actpass"}, app("actpass")})
-	check("callee's answer", calleeAnswer, []mline{{"audio", "0", "recvonly", false, "active"}, app("active")})
-	lines, _ := parseSDP(t, calleeOffer.SDP)
-	if len(lines) == 3 {
-		newMid = lines[2].mid
-	}
-	if newMid == "" || newMid == "0" || newMid == "1" {
-		t.Fatalf("callee's offer: m-lines %+v, want a third, new one", lines)
-	}
-	check("callee's offer", calleeOffer, []mline{{"audio", "0", "recvonly", false, "actpass"}, app("actpass"), {"audio", newMid, "sendrecv", true, "actpass"}})
-	check("caller's answer", callerAnswer, []mline{{"audio", "0", "sendonly", true, "passive"}, app("passive"), {"audio", newMid, "recvonly", false, "passive"}})
-	return newMid
+	checkDesc(t, "caller's offer", callerOffer, typeOffer, wantCallerOffer())
+	checkDesc(t, "callee's answer", calleeAnswer, typeAnswer, wantCalleeAnswer())
+	mid = newMid(t, calleeOffer)
+	checkDesc(t, "callee's offer", calleeOffer, typeOffer, wantCalleeOffer(mid))
+	checkDesc(t, "caller's answer", callerAnswer, typeAnswer, wantCallerAnswer(mid))
+	return mid
 }
