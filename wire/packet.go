@@ -245,7 +245,10 @@ type StreamData struct {
 	Keyframe   bool
 	Fragmented bool
 	Data       []byte
-	// ExtraFEC holds up to 4 older Opus packets (extra-EC mode), oldest first.
+	// ExtraFEC holds up to 4 redundant Opus packets (extra-EC mode), oldest
+	// first: as libtgvoip 2.4.4 writes and files them, copy j of k is of the
+	// frame at PTS−(k−1−j)·60 ms, so the last copy is of this packet's own
+	// frame (spec telegram-calls.md §4.7).
 	ExtraFEC [][]byte
 }
 
