@@ -81,7 +81,9 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if (*apiID == 0) != (*apiHash == "") {
 			return errors.New("give both --api-id and --api-hash (or TG_API_ID and TG_API_HASH), or neither for the sandbox")
 		}
-		info, stop, err := startLocalSandbox(ctx, log)
+		// Like the connection, a sandbox started here outlives the signal
+		// until the hang-up has gone through it.
+		info, stop, err := startLocalSandbox(context.WithoutCancel(ctx), log)
 		if err != nil {
 			return fmt.Errorf("start the sandbox: %w", err)
 		}
@@ -108,13 +110,18 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// The connection outlives ctx, which SIGTERM and SIGINT end: a call in
+	// progress must still be hung up through it after the windows are gone.
+	u.Start(context.WithoutCancel(ctx))
+	stopped := make(chan struct{})
+	defer close(stopped)
 	go func() {
-		<-ctx.Done()
-		a.Quit() // Ctrl+C in the terminal closes the app too
+		select {
+		case <-ctx.Done():
+			u.Quit() // SIGTERM, or Ctrl+C in the terminal
+		case <-stopped:
+		}
 	}()
-	u.Start(ctx)
 	if target != "" {
 		u.AskToCall(target)
 	}
@@ -129,9 +136,19 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 		}()
 	}
-	a.Run()
+	u.Run()
+	// The windows are gone; hang up and disconnect before the sandbox stops.
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer scancel()
+	if err := u.Shutdown(sctx); err != nil {
+		log.Warn("quit", "err", err)
+	}
 	return nil
 }
+
+// shutdownTimeout bounds the hang-up at quit: Telegram's hang-up timeout
+// (5 s) and the disconnect.
+const shutdownTimeout = 10 * time.Second
 
 func envInt(name string) int {
 	n, _ := strconv.Atoi(os.Getenv(name))

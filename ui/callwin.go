@@ -136,7 +136,7 @@ func (v *callView) deviceSelects() (*widget.Select, *widget.Select) {
 func (v *callView) switchDevice(f func(string) error, id, label string) {
 	go func() {
 		if err := f(id); err != nil && !errors.Is(err, calling.ErrNoAudio) {
-			do(func() { v.message.SetText("Could not switch to " + label + ": " + err.Error()) })
+			v.u.do(func() { v.message.SetText("Could not switch to " + label + ": " + err.Error()) })
 		}
 	}()
 }
@@ -175,11 +175,11 @@ func (v *callView) watch() {
 	for {
 		select {
 		case <-v.c.Done():
-			do(func() { v.ended(v.c.Snapshot()) })
+			v.u.do(func() { v.ended(v.c.Snapshot()) })
 			return
 		case <-t.C:
 			s := v.c.Snapshot()
-			do(func() { v.render(s) })
+			v.u.do(func() { v.render(s) })
 		}
 	}
 }
@@ -246,7 +246,7 @@ func (v *callView) ended(s calling.Snapshot) {
 	v.render(s)
 	v.u.recents.refresh()
 	// The busy and ended tones have said what they must after 3 s.
-	time.AfterFunc(3*time.Second, func() { do(v.u.ring.stop) })
+	time.AfterFunc(3*time.Second, func() { v.u.do(v.u.ring.stop) })
 	if v.closed {
 		return
 	}
@@ -261,7 +261,7 @@ func (v *callView) ended(s calling.Snapshot) {
 	if s.Message != "" {
 		wait = 5 * time.Second // long enough to read why
 	}
-	time.AfterFunc(wait, func() { do(v.close) })
+	time.AfterFunc(wait, func() { v.u.do(v.close) })
 }
 
 func (v *callView) close() {

@@ -115,7 +115,7 @@ func (v *settingsView) micTest() {
 	go func() {
 		s, err := audio.Open(audio.Config{Input: in, Output: "null", Ring: "null"}, v.u.log.With("component", "mic-test"))
 		if err != nil {
-			do(func() {
+			v.u.do(func() {
 				v.message.SetText(fmt.Sprintf("Cannot open %s: %v", name, err))
 				v.test.Enable()
 			})
@@ -126,9 +126,9 @@ func (v *settingsView) micTest() {
 		for time.Now().Before(end) {
 			time.Sleep(100 * time.Millisecond)
 			l := s.Levels()
-			do(func() { v.meter.SetValue(levelFraction(l.Mic.RMSDBFS)) })
+			v.u.do(func() { v.meter.SetValue(levelFraction(l.Mic.RMSDBFS)) })
 		}
-		do(func() {
+		v.u.do(func() {
 			v.meter.SetValue(0)
 			v.test.Enable()
 		})

@@ -216,7 +216,7 @@ func (v *signInView) qrLogin() {
 			if err != nil {
 				return err
 			}
-			do(func() {
+			v.u.do(func() {
 				v.say("Scan this code with Telegram on your phone: Settings, Devices, Link Desktop Device.")
 				v.qrCode.Image = img
 				v.qrCode.Refresh()
@@ -226,7 +226,7 @@ func (v *signInView) qrLogin() {
 			})
 			return nil
 		})
-		do(func() {
+		v.u.do(func() {
 			v.qr.Enable()
 			v.qrCode.Hide()
 			v.qrLink.Hide()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -71,6 +72,11 @@ type UI struct {
 	status   *widget.Label
 	offline  *widget.Label // in the header while the server is out of reach
 	confirm  dialog.Dialog // the click-to-call question, while shown
+	quitAsk  dialog.Dialog // "hang up and quit?", while shown
+
+	stopping atomic.Bool   // set once the app quits: UI work is dropped from then on
+	stopConn func()        // ends the connection Start made
+	connDone chan struct{} // closed when it has ended
 }
 
 // New prepares the app's windows; Start connects.
@@ -89,6 +95,9 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	}
 	u.acct = acct
 	u.ring = newRinger(u)
+	if a.Icon() == nil {
+		a.SetIcon(appIcon)
+	}
 	u.main = a.NewWindow("tgphone")
 	u.main.Resize(fyne.NewSize(420, 620))
 	u.status = widget.NewLabel("Connecting…")
@@ -97,7 +106,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	u.offline.Hide()
 	// Calls that changed meanwhile catch up by getDifference once it is back.
 	acct.OnConnection(func(online bool) {
-		do(func() {
+		u.do(func() {
 			if online {
 				u.offline.Hide()
 			} else {
@@ -106,6 +115,9 @@ func New(a fyne.App, opts Options) (*UI, error) {
 		})
 	})
 	u.main.SetMaster()
+	u.main.SetCloseIntercept(u.requestQuit)
+	u.main.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { u.requestQuit() })
 	if err != nil {
 		u.log.Warn("settings", "err", err)
 		u.showError(err)
@@ -118,9 +130,12 @@ func New(a fyne.App, opts Options) (*UI, error) {
 // connection lives until ctx ends.
 func (u *UI) Start(ctx context.Context) {
 	u.main.Show()
+	ctx, u.stopConn = context.WithCancel(ctx)
+	u.connDone = make(chan struct{})
 	go func() {
+		defer close(u.connDone)
 		err := u.acct.Run(ctx, func(ctx context.Context) error {
-			do(func() {
+			u.do(func() {
 				u.ctx = ctx
 				if me := u.acct.Self(); me != nil {
 					u.signedIn(me)
@@ -138,7 +153,7 @@ func (u *UI) Start(ctx context.Context) {
 		})
 		if err != nil && ctx.Err() == nil {
 			u.log.Error("connection ended", "err", err)
-			do(func() {
+			u.do(func() {
 				u.status.SetText(fmt.Sprintf("Cannot reach %s: %v", u.serviceName(), err))
 				u.main.SetContent(container.NewCenter(u.status))
 			})
@@ -164,7 +179,7 @@ func rpc[T any](u *UI, f func(ctx context.Context) (T, error), done func(T, erro
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		v, err := f(ctx)
-		do(func() { done(v, err) })
+		u.do(func() { done(v, err) })
 	}()
 }
 
@@ -180,11 +195,11 @@ func (u *UI) signedIn(me *tg.User) {
 	u.mgr = calling.NewManager(calling.Config{
 		API: u.acct.API(), SelfID: me.ID, Engines: engines, Versions: versions,
 		OpenAudio: u.openAudio, P2P: u.currentSettings().p2pPolicy(), IsContact: u.isContact,
-		OnIncoming: func(c *calling.Call) { do(func() { u.incoming(c) }) },
+		OnIncoming: func(c *calling.Call) { u.do(func() { u.incoming(c) }) },
 		Logger:     u.log.With("component", "calling"),
 	})
 	u.mgr.Attach(u.acct)
-	u.acct.OnHistoryChanged(func() { do(func() { u.recents.refresh() }) })
+	u.acct.OnHistoryChanged(func() { u.do(func() { u.recents.refresh() }) })
 	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, u.mgr.LoadConfig(ctx) },
 		func(_ struct{}, err error) {
 			if err != nil {
@@ -295,10 +310,16 @@ func (u *UI) trayMenu() {
 	if !ok {
 		return
 	}
-	d.SetSystemTrayMenu(fyne.NewMenu("tgphone",
+	d.SetSystemTrayMenu(u.trayItems())
+}
+
+// trayItems: show, settings and a Quit that asks during a call.
+func (u *UI) trayItems() *fyne.Menu {
+	return fyne.NewMenu("tgphone",
 		fyne.NewMenuItem("Show tgphone", func() { u.main.Show(); u.main.RequestFocus() }),
 		fyne.NewMenuItem("Settings", u.showSettings),
-	))
+		quitItem(u.requestQuit),
+	)
 }
 
 // showError shows one sentence in a dialog on the main window.
@@ -306,24 +327,9 @@ func (u *UI) showError(err error) {
 	showErrorOn(u.main, err)
 }
 
-// uiMu serialises the app's UI work. Fyne's desktop driver runs fyne.Do
-// callbacks and widget events on one goroutine anyway; its test driver runs
-// fyne.Do on the caller's goroutine, so headless tests take the same lock
-// to stay as serial as the app.
-var uiMu sync.Mutex
-
-// do runs f on Fyne's goroutine.
-func do(f func()) {
-	fyne.Do(func() {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		f()
-	})
-}
-
 // Show brings the main window to the front.
 func (u *UI) Show() {
-	do(func() {
+	u.do(func() {
 		u.main.Show()
 		u.main.RequestFocus()
 	})
@@ -332,7 +338,7 @@ func (u *UI) Show() {
 // AskToCall is click-to-call: it finds who target ("+digits" or "@name")
 // is, and asks before dialing.
 func (u *UI) AskToCall(target string) {
-	do(func() {
+	u.do(func() {
 		u.main.Show()
 		u.main.RequestFocus()
 		if u.mgr == nil {

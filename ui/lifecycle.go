@@ -1,0 +1,186 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+
+	"github.com/tgphone/tgphone/calling"
+)
+
+// How the app ends. Every way out — closing the main window, the tray's
+// Quit, Ctrl+Q, SIGTERM or SIGINT — stops the UI first and only then hangs up
+// (Shutdown), so no widget is touched once Fyne's driver has shut GLFW down.
+//
+// Fyne's desktop driver runs fyne.Do callbacks on its event loop while it
+// runs, but once it has stopped it runs them at once on the caller's
+// goroutine, and its own SIGINT/SIGTERM handler stops it without asking the
+// app. Work that then touches a window panics ("The GLFW library is not
+// initialized"). So do checks that the loop still runs it.
+
+// loopGoroutine is the goroutine running Fyne's event loop (set by Run); 0
+// when the loop is not ours to check (Fyne's test driver runs fyne.Do on
+// the caller's goroutine).
+var loopGoroutine atomic.Uint64
+
+// uiMu serialises the app's UI work. Fyne's desktop driver runs fyne.Do
+// callbacks and widget events on one goroutine anyway; its test driver runs
+// fyne.Do on the caller's goroutine, so headless tests take the same lock
+// to stay as serial as the app.
+var uiMu sync.Mutex
+
+// do runs f on Fyne's goroutine, unless the app is stopping or stopped.
+func (u *UI) do(f func()) {
+	if u.stopping.Load() {
+		return
+	}
+	fyne.Do(func() {
+		if !onLoop() {
+			return // the driver has stopped and runs this on a stranger's goroutine
+		}
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		if u.stopping.Load() {
+			return
+		}
+		f()
+	})
+}
+
+// onLoop tells whether the caller is Fyne's event loop (always, before Run
+// or under the test driver).
+func onLoop() bool {
+	id := loopGoroutine.Load()
+	return id == 0 || id == goroutineID()
+}
+
+// goroutineID is the running goroutine's number, from the first line of its
+// stack trace ("goroutine 1 [running]:"), as Fyne itself finds its main goroutine.
+func goroutineID() uint64 {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	var id uint64
+	for _, c := range buf[len("goroutine "):n] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
+}
+
+// Run runs the app's windows until it quits; it must be called from the
+// main goroutine. Then call Shutdown.
+func (u *UI) Run() {
+	loopGoroutine.Store(goroutineID())
+	u.app.Run()
+	u.stopping.Store(true)
+}
+
+// Quit ends the app from any goroutine without asking (SIGTERM and SIGINT:
+// nobody may be there to answer); Shutdown then hangs up.
+func (u *UI) Quit() {
+	fyne.Do(func() {
+		if onLoop() {
+			u.quit()
+		}
+	})
+}
+
+// requestQuit is the user's quit (main window closed, tray Quit, Ctrl+Q):
+// during a call it asks first.
+func (u *UI) requestQuit() {
+	c := u.liveCall()
+	if c == nil {
+		u.quit()
+		return
+	}
+	if u.quitAsk != nil {
+		return // already asking
+	}
+	s := c.Snapshot()
+	title, question, yes := "Hang up and quit?", "You're in a call with "+s.Peer.Name()+" — hang up and quit?", "Hang up and quit"
+	if !s.Outgoing && s.State == calling.StateRinging {
+		title, question, yes = "Decline and quit?", s.Peer.Name()+" is calling — decline and quit?", "Decline and quit"
+	}
+	d := dialog.NewConfirm(title, question, func(ok bool) {
+		u.quitAsk = nil
+		if ok {
+			u.quit()
+		}
+	}, u.main)
+	d.SetConfirmText(yes)
+	d.SetDismissText("Stay")
+	u.quitAsk = d
+	u.main.Show()
+	u.main.RequestFocus()
+	d.Show()
+}
+
+// liveCall is the call in progress, if any.
+func (u *UI) liveCall() *calling.Call {
+	if u.mgr == nil {
+		return nil
+	}
+	return u.mgr.Live()
+}
+
+// quit stops the UI, on Fyne's goroutine; from here on no UI work runs.
+func (u *UI) quit() {
+	if u.stopping.Swap(true) {
+		return
+	}
+	u.log.Info("quitting")
+	u.app.Quit()
+}
+
+// Shutdown, after Run, ends what the windows leave behind: the call in
+// progress is hung up and waited for (phone.discardCall answered, or the
+// hang-up timeout passed), the ringer's device is released and the
+// connection to the server is closed. ctx bounds the wait.
+func (u *UI) Shutdown(ctx context.Context) error {
+	u.stopping.Store(true)
+	uiMu.Lock()
+	c := u.liveCall()
+	ring := u.ring
+	uiMu.Unlock()
+	var err error
+	if c != nil {
+		s := c.Snapshot()
+		u.log.Info("hanging up before quitting", "call_id", s.ID, "state", s.State)
+		c.Hangup()
+		select {
+		case <-c.Done():
+			u.log.Info("hung up", "call_id", s.ID, "state", c.Snapshot().State)
+		case <-ctx.Done():
+			err = fmt.Errorf("hang up call %d: %w", s.ID, ctx.Err())
+		}
+	}
+	uiMu.Lock()
+	ring.stop()
+	uiMu.Unlock()
+	if u.stopConn != nil {
+		u.stopConn()
+		select {
+		case <-u.connDone:
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("disconnect: %w", ctx.Err())
+			}
+		}
+	}
+	return err
+}
+
+// quitItem is the tray's Quit, marked so Fyne adds no Quit of its own (which
+// would stop the driver without hanging up).
+func quitItem(f func()) *fyne.MenuItem {
+	it := fyne.NewMenuItem("Quit", f)
+	it.IsQuit = true
+	return it
+}
