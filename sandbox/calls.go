@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -72,6 +73,7 @@ type call struct {
 	duration       int
 	needRating     bool
 	needDebug      bool
+	slug           string // reason "migrate": the group call it moved to
 	video          bool
 	webrtc         []tg.PhoneConnectionClass
 }
@@ -97,7 +99,11 @@ func (c *call) waiting() *tg.PhoneCallWaiting {
 }
 
 func (c *call) discarded() *tg.PhoneCallDiscarded {
-	d := &tg.PhoneCallDiscarded{ID: c.id, Reason: reasonTL(c.reason), Video: c.video,
+	reason := reasonTL(c.reason)
+	if c.reason == "migrate" {
+		reason = &tg.PhoneCallDiscardReasonMigrateConferenceCall{Slug: c.slug}
+	}
+	d := &tg.PhoneCallDiscarded{ID: c.id, Reason: reason, Video: c.video,
 		NeedRating: c.needRating, NeedDebug: c.needDebug}
 	if c.duration > 0 {
 		d.Duration = c.duration
@@ -126,7 +132,7 @@ func (s *Server) active(c *call, uid int64) *tg.PhoneCall {
 	conns = append(conns, c.webrtc...)
 	pc := &tg.PhoneCall{ID: c.id, AccessHash: c.accessHash, Date: c.date, AdminID: c.admin, ParticipantID: c.part,
 		GAOrB: c.gA, KeyFingerprint: c.fingerprint, Protocol: c.negotiated, Connections: conns,
-		StartDate: c.startDate, P2PAllowed: c.negotiated.UDPP2P, Video: c.video}
+		StartDate: c.startDate, P2PAllowed: s.p2pAllowed(c), Video: c.video}
 	pc.SetFlags()
 	return pc
 }
@@ -217,6 +223,9 @@ func (s *Server) requestCall(ctx context.Context, req *tg.PhoneRequestCallReques
 		if c.admin == me.ID && c.randomID == req.RandomID && c.state == callRequested {
 			res := &tg.PhonePhoneCall{PhoneCall: c.waiting(), Users: s.callUsers(me.ID, c)}
 			s.mu.Unlock()
+			if s.opts.Hostile == HostileSlowRequest {
+				return nil, s.answerLate(ctx, res, SlowAnswer)
+			}
 			return res, nil
 		}
 	}
@@ -242,6 +251,9 @@ func (s *Server) requestCall(ctx context.Context, req *tg.PhoneRequestCallReques
 	s.deliver(ds)
 	if busy {
 		time.AfterFunc(busyDelay, func() { s.serverDiscard(c.id, callRequested, "busy") })
+	}
+	if s.opts.Hostile == HostileSlowRequest {
+		return nil, s.answerLate(ctx, res, SlowAnswer)
 	}
 	return res, nil
 }
@@ -275,7 +287,7 @@ func (s *Server) serverDiscard(id int64, want callState, reason string) {
 		s.mu.Unlock()
 		return
 	}
-	ds := s.finishCall(c, nil, reason, 0)
+	ds, _ := s.finishCall(c, nil, reason, 0)
 	s.mu.Unlock()
 	s.log.Info("call ended by the server", "call_id", id, "reason", reason)
 	s.deliver(ds)
@@ -410,8 +422,10 @@ func (s *Server) discardCall(ctx context.Context, req *tg.PhoneDiscardCallReques
 		if c.state == callConfirmed {
 			duration = max(0, min(req.Duration, int(time.Now().Unix())-c.startDate+1))
 		}
-		ds := s.finishCall(c, sess, reason, duration)
-		res = s.updatesBox(me.ID, users, phoneUpdate(c.discarded()))
+		ds, mine := s.finishCall(c, sess, reason, duration)
+		// As Telegram answers discardCall: the call's final state and the
+		// new history message, with its pts, in the method's result.
+		res = s.updatesBox(me.ID, users, phoneUpdate(c.discarded()), mine)
 		s.log.Info("call discarded", "call_id", c.id, "by", me.ID, "reason", reason, "duration", duration)
 		return ds, nil
 	})
@@ -419,19 +433,19 @@ func (s *Server) discardCall(ctx context.Context, req *tg.PhoneDiscardCallReques
 }
 
 // finishCall marks c discarded, writes both history entries and returns
-// the pushes: the discard to every session but by (which gets it as the
-// RPC result), the new history message to every session. Caller holds mu.
-func (s *Server) finishCall(c *call, by *session, reason string, duration int) []delivery {
+// the pushes: the discard and the new history message to every session but
+// by, which gets them in the RPC result (mine is by's history message).
+// Caller holds mu.
+func (s *Server) finishCall(c *call, by *session, reason string, duration int) (ds []delivery, mine tg.UpdateClass) {
 	confirmed := c.state == callConfirmed
 	c.state, c.reason, c.duration = callDiscarded, reason, duration
 	c.needRating = confirmed
-	c.needDebug = confirmed && reason == "disconnect"
+	c.needDebug = confirmed && (reason == "disconnect" || s.opts.AskDebug)
 	if t := s.timers[c.id]; t != nil {
 		t.Stop()
 		delete(s.timers, c.id)
 	}
 	users := []int64{c.admin, c.part}
-	var ds []delivery
 	for _, uid := range users {
 		u := s.st.Users[uid]
 		if u == nil {
@@ -440,18 +454,58 @@ func (s *Server) finishCall(c *call, by *session, reason string, duration int) [
 		msg := s.addCallRecord(u, c.other(uid), c.id, uid == c.admin, reason, duration)
 		s.keepForOffline(uid, []tg.UpdateClass{phoneUpdate(c.discarded())})
 		for _, sess := range s.sessions {
-			if sess.conn == nil || s.userOf(sess) != uid {
+			if s.userOf(sess) != uid {
 				continue
 			}
-			ups := []tg.UpdateClass{msg}
-			if sess != by {
-				ups = append([]tg.UpdateClass{phoneUpdate(c.discarded())}, ups...)
+			if sess == by {
+				mine = msg
+				continue
 			}
-			ds = append(ds, delivery{sess: sess, msg: s.updatesBox(uid, users, ups...)})
+			if sess.conn == nil {
+				continue
+			}
+			ds = append(ds, delivery{sess: sess, msg: s.updatesBox(uid, users, phoneUpdate(c.discarded()), msg)})
 		}
 	}
 	s.persist()
-	return ds
+	return ds, mine
+}
+
+// MigrateToConference ends a call the way Telegram does when one side turns
+// it into a group call: both sides get phoneCallDiscarded with reason
+// phoneCallDiscardReasonMigrateConferenceCall{slug}. (The sandbox serves no
+// group calls; this lets clients show that the call moved.)
+func (s *Server) MigrateToConference(callID int64, slug string) error {
+	s.mu.Lock()
+	c := s.calls[callID]
+	if c == nil || c.state == callDiscarded {
+		s.mu.Unlock()
+		return fmt.Errorf("migrate call %d: no such live call", callID)
+	}
+	c.slug = slug
+	ds, _ := s.finishCall(c, nil, "migrate", 0)
+	s.mu.Unlock()
+	s.log.Info("call moved to a group call", "call_id", callID)
+	s.deliver(ds)
+	return nil
+}
+
+// CallDebug returns the debug logs (phone.saveCallDebug) clients sent for a call.
+func (s *Server) CallDebug(callID int64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.debugLogs[callID])
+}
+
+// CallP2PAllowed reports the p2p_allowed the server gave a confirmed call.
+func (s *Server) CallP2PAllowed(callID int64) (allowed, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.calls[callID]
+	if c == nil || c.fingerprint == 0 {
+		return false, false
+	}
+	return s.p2pAllowed(c), true
 }
 
 func (s *Server) sendSignalingData(ctx context.Context, req *tg.PhoneSendSignalingDataRequest) (bool, error) {
@@ -495,6 +549,9 @@ func (s *Server) saveCallDebug(ctx context.Context, req *tg.PhoneSaveCallDebugRe
 	}
 	err := s.onCall(ctx, req.Peer, func(me *account, c *call) ([]delivery, error) {
 		s.log.Info("call debug log received", "call_id", c.id, "by", me.ID, "bytes", len(req.Debug.Data))
+		if len(s.debugLogs[c.id]) < 4 {
+			s.debugLogs[c.id] = append(s.debugLogs[c.id], req.Debug.Data)
+		}
 		return nil, nil
 	})
 	return err == nil, err

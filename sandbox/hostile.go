@@ -2,11 +2,14 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 
 	tgcrypto "github.com/tgphone/tgphone/crypto"
@@ -28,12 +31,19 @@ const (
 	HostileUnknownCalls     Hostile = "unknown-calls"     // updates for calls that do not exist come first
 	HostileDuplicate        Hostile = "duplicate"         // every update arrives twice
 	HostileReorder          Hostile = "reorder"           // updates arrive up to 80 ms late, out of order
+	// HostileSlowRequest: phone.requestCall rings the callee at once but its
+	// answer reaches the caller only SlowAnswer later, as over a slow link.
+	HostileSlowRequest Hostile = "slow-request"
 )
+
+// SlowAnswer is how late slow-request mode answers phone.requestCall: longer
+// than a client's 5 s hang-up grace.
+const SlowAnswer = 8 * time.Second
 
 // HostileModes lists every mode, for flags and tests.
 var HostileModes = []Hostile{HostileShortGB, HostileGBOutOfRange, HostileWrongGAHash,
 	HostileWrongFingerprint, HostileBadPrime, HostileShortGA, HostileOversized, HostileUnknownCalls,
-	HostileDuplicate, HostileReorder}
+	HostileDuplicate, HostileReorder, HostileSlowRequest}
 
 // ParseHostile reads a --hostile flag value.
 func ParseHostile(s string) (Hostile, error) {
@@ -121,6 +131,17 @@ func (s *Server) hostilePushes(m *tg.Updates) []*tg.Updates {
 		}, Date: m.Date}, m}
 	}
 	return []*tg.Updates{m}
+}
+
+// errAnsweredLater tells handleMessage that the handler will send the
+// answer itself, later.
+var errAnsweredLater = errors.New("answered later")
+
+// answerLate sends a method's result after a delay (slow-request mode).
+func (s *Server) answerLate(ctx context.Context, res bin.Encoder, delay time.Duration) error {
+	r := requestOf(ctx)
+	time.AfterFunc(delay, func() { s.result(context.Background(), r.sess, r.msgID, res) })
+	return errAnsweredLater
 }
 
 // jitter is the reorder mode's delay for one push.

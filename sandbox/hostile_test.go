@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/rand"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 )
@@ -30,6 +31,7 @@ func TestHostileRewrites(t *testing.T) {
 		{HostileWrongFingerprint, func(s *Server) bool { return s.tamper(call).(*tg.PhoneCall).KeyFingerprint == 43 }},
 		{HostileShortGA, func(s *Server) bool { return len(s.tamper(call).(*tg.PhoneCall).GAOrB) == 64 }},
 		{HostileBadPrime, func(s *Server) bool { return s.dhPrime()[255] != (&Server{}).dhPrime()[255] }},
+		{HostileSlowRequest, func(s *Server) bool { return SlowAnswer > 5*time.Second }},
 	} {
 		s := &Server{opts: Options{Hostile: tt.mode}, rand: rand.Reader}
 		if !tt.check(s) {

@@ -292,6 +292,9 @@ func (s *Server) handleMessage(ctx context.Context, sess *session, msgID int64, 
 	}
 	rctx := context.WithValue(ctx, reqCtxKey{}, &reqCtx{sess: sess, msgID: msgID})
 	res, err := s.dispatch.Handle(rctx, query)
+	if errors.Is(err, errAnsweredLater) {
+		return
+	}
 	if err != nil {
 		var rpcErr *tgerr.Error
 		if !errors.As(err, &rpcErr) {

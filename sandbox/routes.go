@@ -31,6 +31,8 @@ func (s *Server) routes() *tg.ServerDispatcher {
 	})
 	d.OnAuthImportLoginToken(s.importLoginToken)
 	d.OnAuthAcceptLoginToken(s.acceptLoginToken)
+	d.OnAccountGetPrivacy(s.getPrivacy)
+	d.OnAccountSetPrivacy(s.setPrivacy)
 	d.OnAccountUpdateStatus(func(ctx context.Context, offline bool) (bool, error) { return true, nil })
 
 	d.OnUsersGetUsers(s.getUsers)

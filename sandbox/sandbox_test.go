@@ -346,10 +346,30 @@ func TestCallFlow(t *testing.T) {
 	if _, err := bob2.API().PhoneSendSignalingData(ctx, &tg.PhoneSendSignalingDataRequest{Peer: peer, Data: []byte("x")}); !tgerr.Is(err, "CALL_PEER_INVALID") {
 		t.Errorf("signalling from the device that did not answer: %v", err)
 	}
+	if !callerView.P2PAllowed || !calleeView.P2PAllowed {
+		t.Errorf("p2p_allowed %v/%v with both users' rule at everyone", callerView.P2PAllowed, calleeView.P2PAllowed)
+	}
 	time.Sleep(1100 * time.Millisecond)
-	if _, err := alice.API().PhoneDiscardCall(ctx, &tg.PhoneDiscardCallRequest{Peer: peer, Duration: 1,
-		Reason: &tg.PhoneCallDiscardReasonHangup{}}); err != nil {
+	upd, err := alice.API().PhoneDiscardCall(ctx, &tg.PhoneDiscardCallRequest{Peer: peer, Duration: 1,
+		Reason: &tg.PhoneCallDiscardReasonHangup{}})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// As Telegram answers it: the final state and the history message (with
+	// its pts) in the result, for the client to apply.
+	var gotDiscard, gotMessage bool
+	if u, ok := upd.(*tg.Updates); ok {
+		for _, x := range u.Updates {
+			switch x := x.(type) {
+			case *tg.UpdatePhoneCall:
+				_, gotDiscard = x.PhoneCall.(*tg.PhoneCallDiscarded)
+			case *tg.UpdateNewMessage:
+				gotMessage = x.Pts > 0 && x.PtsCount == 1
+			}
+		}
+	}
+	if !gotDiscard || !gotMessage {
+		t.Errorf("discardCall answered %+v, want the discard and the history message", upd)
 	}
 	d := next[*tg.PhoneCallDiscarded](t, bobIn)
 	if _, ok := d.Reason.(*tg.PhoneCallDiscardReasonHangup); !ok || d.Duration != 1 || !d.NeedRating {
@@ -363,6 +383,9 @@ func TestCallFlow(t *testing.T) {
 	}
 	if _, err := bob.API().PhoneSaveCallDebug(ctx, &tg.PhoneSaveCallDebugRequest{Peer: peer, Debug: tg.DataJSON{Data: `{"log":[]}`}}); err != nil {
 		t.Error(err)
+	}
+	if logs := env.Server.CallDebug(waiting.ID); len(logs) != 1 || logs[0] != `{"log":[]}` {
+		t.Errorf("debug logs kept: %q", logs)
 	}
 	for _, c := range []*sandboxtest.Client{alice, bob} {
 		h, err := c.CallHistory(ctx, 10)
@@ -437,5 +460,35 @@ func TestQRLogin(t *testing.T) {
 	})
 	if err := <-accepted; err != nil {
 		t.Errorf("accept QR: %v", err)
+	}
+}
+
+// TestP2PPrivacy: the "peer-to-peer in calls" rule is stored per account,
+// read back by every device, and refused for keys the sandbox does not keep.
+func TestP2PPrivacy(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	alice := env.SignIn(t, "alice")
+	aliceElsewhere := env.SignIn(t, "alice")
+	bob := env.SignIn(t, "bob")
+	ctx := testCtx(t)
+	for _, c := range []*sandboxtest.Client{alice, bob} {
+		if got, err := c.P2PPrivacy(ctx); err != nil || got != account.P2PEveryone {
+			t.Errorf("%s's initial rule %v (%v), want everyone", c.Self.FirstName, got, err)
+		}
+	}
+	for _, want := range []account.P2PPrivacy{account.P2PNobody, account.P2PContacts, account.P2PEveryone} {
+		if err := alice.SetP2PPrivacy(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := aliceElsewhere.P2PPrivacy(ctx); err != nil || got != want {
+			t.Errorf("after setting %v the other device reads %v (%v)", want, got, err)
+		}
+	}
+	if got, _ := bob.P2PPrivacy(ctx); got != account.P2PEveryone {
+		t.Errorf("alice's setting changed bob's: %v", got)
+	}
+	if _, err := alice.API().AccountSetPrivacy(ctx, &tg.AccountSetPrivacyRequest{Key: &tg.InputPrivacyKeyStatusTimestamp{},
+		Rules: []tg.InputPrivacyRuleClass{&tg.InputPrivacyValueAllowAll{}}}); !tgerr.Is(err, "PRIVACY_KEY_INVALID") {
+		t.Errorf("a key the sandbox does not keep: %v", err)
 	}
 }

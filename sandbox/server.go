@@ -49,6 +49,10 @@ type Options struct {
 	Rand io.Reader
 	// Hostile, when set, makes the server send one kind of malicious value.
 	Hostile Hostile
+	// AskDebug makes the server ask for the debug log (need_debug) of every
+	// confirmed call, as Telegram does for the calls it samples; otherwise
+	// it asks only after a disconnect.
+	AskDebug bool
 }
 
 // CallTimeouts are the four call timeouts of help.getConfig (spec §2.8).
@@ -102,6 +106,7 @@ type Server struct {
 	advertised string
 	timers     map[int64]*time.Timer // server-side call expiry
 	nextCall   int64
+	debugLogs  map[int64][]string // phone.saveCallDebug by call
 }
 
 // New prepares a Server; Run serves it.
@@ -123,23 +128,24 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s := &Server{
-		opts:     opts,
-		log:      opts.Logger,
-		rand:     opts.Rand,
-		dc:       2,
-		cipher:   crypto.NewServerCipher(opts.Rand),
-		msgID:    proto.NewMessageIDGen(time.Now),
-		types:    tmap.New(tg.TypesMap(), mt.TypesMap(), proto.TypesMap()),
-		ready:    make(chan struct{}),
-		keys:     map[[8]byte]*keyRecord{},
-		sessions: map[int64]*session{},
-		codes:    map[string]*pendingCode{},
-		srp:      map[[8]byte]*srpSession{},
-		twoFA:    map[[8]byte]int64{},
-		logins:   map[string]*loginToken{},
-		calls:    map[int64]*call{},
-		missed:   map[[8]byte]*missedCalls{},
-		timers:   map[int64]*time.Timer{},
+		opts:      opts,
+		log:       opts.Logger,
+		rand:      opts.Rand,
+		dc:        2,
+		cipher:    crypto.NewServerCipher(opts.Rand),
+		msgID:     proto.NewMessageIDGen(time.Now),
+		types:     tmap.New(tg.TypesMap(), mt.TypesMap(), proto.TypesMap()),
+		ready:     make(chan struct{}),
+		keys:      map[[8]byte]*keyRecord{},
+		sessions:  map[int64]*session{},
+		codes:     map[string]*pendingCode{},
+		srp:       map[[8]byte]*srpSession{},
+		twoFA:     map[[8]byte]int64{},
+		logins:    map[string]*loginToken{},
+		calls:     map[int64]*call{},
+		missed:    map[[8]byte]*missedCalls{},
+		timers:    map[int64]*time.Timer{},
+		debugLogs: map[int64][]string{},
 	}
 	if opts.DataDir != "" {
 		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {

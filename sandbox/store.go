@@ -31,6 +31,9 @@ type account struct {
 	// support; empty means "learn it from its acceptCall".
 	Versions []string `json:"versions,omitempty"`
 	Contacts []int64  `json:"contacts,omitempty"`
+	// P2P is the "peer-to-peer in calls" privacy rule (inputPrivacyKeyPhoneP2P):
+	// "" or p2pEveryone, p2pContacts, p2pNobody.
+	P2P string `json:"p2p,omitempty"`
 	// Pts counts this account's message-box events (updates.getState).
 	Pts       int          `json:"pts"`
 	NextMsgID int          `json:"next_msg_id"`

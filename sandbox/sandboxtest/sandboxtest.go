@@ -43,6 +43,8 @@ type Options struct {
 	// Impair, when set, puts the reflector and the TURN server behind
 	// lossy proxies (Env.Impaired) and advertises those instead.
 	Impair *netem.Config
+	// AskDebug makes the server ask for every confirmed call's debug log.
+	AskDebug bool
 }
 
 // TestTimeouts are the call timeouts a test sandbox announces by default.
@@ -143,6 +145,7 @@ func Start(t testing.TB, opts Options) *Env {
 		WebRTCServers: webrtc,
 		Key:           k,
 		Hostile:       opts.Hostile,
+		AskDebug:      opts.AskDebug,
 	})
 	if err != nil {
 		t.Fatal(err)
