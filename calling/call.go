@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -34,8 +35,13 @@ type Snapshot struct {
 	Stats          media.Stats
 	Err            error
 	Message        string // one sentence for the user when the call ended badly
-	NeedRating     bool
-	NeedDebug      bool
+	// NeedRating: ask the user to rate the call (phone.setCallRating). Set
+	// only when the server asked (need_rating) and the call connected.
+	NeedRating bool
+	// NeedDebug: the server asked for the debug log; the call sends it by itself.
+	NeedDebug bool
+	// GroupCallSlug names the group call a StateMovedToGroupCall call went on as.
+	GroupCallSlug string
 }
 
 // input is one item in a call's inbox: a machine event plus the server object it came with.
@@ -84,6 +90,13 @@ type Call struct {
 	activeSince time.Time
 	// devNotice holds what is wrong with the microphone [0] and the speaker [1].
 	devNotice [2]string
+	// lastStats are the engine's counters when it was closed, for need_debug.
+	lastStats media.Stats
+	haveStats bool
+	debugSent bool
+
+	// cancelRequest is set when the user hung up before requestCall was sent.
+	cancelRequest atomic.Bool
 }
 
 func newCall(m *Manager, peer account.Contact, outgoing bool) *Call {
@@ -177,11 +190,13 @@ func (c *Call) Rate(ctx context.Context, stars int, comment string) error {
 	if stars < 1 || stars > 5 {
 		return fmt.Errorf("rate call: %d stars is out of range 1–5", stars)
 	}
-	if _, err := c.mgr.cfg.API.PhoneSetCallRating(ctx, &tg.PhoneSetCallRatingRequest{
+	upd, err := c.mgr.cfg.API.PhoneSetCallRating(ctx, &tg.PhoneSetCallRatingRequest{
 		Peer: c.inputCall(), Rating: stars, Comment: comment, UserInitiative: false,
-	}); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("rate call %d: %w", c.callID(), err)
 	}
+	c.mgr.applyUpdates(ctx, upd)
 	return nil
 }
 
@@ -207,13 +222,14 @@ func (c *Call) inputCall() tg.InputPhoneCall {
 	return tg.InputPhoneCall{ID: c.id, AccessHash: c.accessHash}
 }
 
-// post queues an input without blocking; inputs after the end are dropped.
-func (c *Call) post(in input) {
+// post queues an input without blocking; inputs after the end are dropped
+// (post reports false then).
+func (c *Call) post(in input) bool {
 	c.inboxMu.Lock()
 	select {
 	case <-c.done:
 		c.inboxMu.Unlock()
-		return
+		return false
 	default:
 	}
 	c.inbox = append(c.inbox, in)
@@ -222,6 +238,7 @@ func (c *Call) post(in input) {
 	case c.wake <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 func (c *Call) run() {
@@ -335,10 +352,12 @@ func (c *Call) prepare(in input) Event {
 		}
 		c.confirmed = pc
 	case *tg.PhoneCallDiscarded:
-		c.mu.Lock()
-		c.snap.NeedRating = c.snap.NeedRating || pc.NeedRating
-		c.snap.NeedDebug = c.snap.NeedDebug || pc.NeedDebug
-		c.mu.Unlock()
+		if r, ok := pc.Reason.(*tg.PhoneCallDiscardReasonMigrateConferenceCall); ok {
+			c.mu.Lock()
+			c.snap.GroupCallSlug = r.Slug
+			c.mu.Unlock()
+		}
+		c.noteDiscard(pc)
 	}
 	return ev
 }
@@ -437,7 +456,7 @@ func (c *Call) setState(s State) {
 			if !c.activeSince.IsZero() {
 				c.snap.Duration = time.Since(c.activeSince)
 			}
-			c.snap.Message = UserMessage(s, c.snap.Err, c.outgoing, c.peer.Name())
+			c.snap.Message = UserMessage(s, c.snap.Err, c.outgoing, c.snap.Peer.Name())
 		}
 	}
 	c.mu.Unlock()
@@ -454,15 +473,46 @@ func (c *Call) notify() {
 
 func (c *Call) finish() {
 	c.disarm()
+	c.keepStats()
 	c.stopMedia()
 	// Free the live slot before Done fires, so whoever waits on Done can
 	// place the next call at once.
 	c.mgr.finished(c)
 	c.inboxMu.Lock()
 	close(c.done)
+	left := c.inbox
 	c.inbox = nil
 	c.inboxMu.Unlock()
 	c.cancel()
+	if c.m.awaitingID {
+		// requestCall's answer was queued behind the event that ended the
+		// call: the server has the call, so discard it.
+		for _, in := range left {
+			if in.pc != nil && adminOf(in.pc) == c.mgr.cfg.SelfID {
+				c.discardLate(in.pc)
+				break
+			}
+		}
+	}
+}
+
+// discardLate discards a call whose requestCall answered after the Call had
+// ended: the callee's devices may be ringing for it.
+func (c *Call) discardLate(pc tg.PhoneCallClass) {
+	in := &tg.InputPhoneCall{ID: pc.GetID()}
+	switch pc := pc.(type) {
+	case *tg.PhoneCallWaiting:
+		in.AccessHash = pc.AccessHash
+	case *tg.PhoneCallAccepted:
+		in.AccessHash = pc.AccessHash
+	case *tg.PhoneCall:
+		in.AccessHash = pc.AccessHash
+	default:
+		return // discarded or empty: nothing rings
+	}
+	log := c.log.With("call_id", in.ID)
+	log.Info("requestCall answered after the hang-up: discarding the call")
+	go c.mgr.discardDirect(in, ReasonMissed, log)
 }
 
 // perform executes one action. RPCs run on their own goroutines and report
@@ -486,6 +536,7 @@ func (c *Call) perform(a Action, in input) {
 	case ActStartMedia:
 		c.startMedia()
 	case ActStopMedia:
+		c.keepStats()
 		c.stopMedia()
 	case ActDiscard:
 		c.discard(a.Reason)
@@ -493,6 +544,8 @@ func (c *Call) perform(a Action, in input) {
 		c.arm(a.Timer)
 	case ActDisarmTimer:
 		c.disarm()
+	case ActCancelRequest:
+		c.cancelRequest.Store(true)
 	}
 }
 
@@ -516,11 +569,21 @@ func (c *Call) newSecret(ctx context.Context) error {
 	return nil
 }
 
+// requestCall runs on its own goroutine. Its context is not the call's:
+// once phone.requestCall is sent the server may ring the callee whatever
+// happens here, so its answer is always waited for (bounded by the receive
+// timeout, as tdlib bounds it) and, if the call has ended meanwhile, the
+// call it names is discarded.
 func (c *Call) requestCall() {
-	ctx, cancel := c.rpcCtx()
+	ctx, cancel := c.requestCtx()
 	defer cancel()
 	if err := c.newSecret(ctx); err != nil {
 		c.post(input{Event: Event{Kind: EvRPCFailed, Err: err}})
+		return
+	}
+	if c.cancelRequest.Load() {
+		// Hung up before anything rang: nothing to send, nothing to discard.
+		c.post(input{Event: Event{Kind: EvRPCFailed, Err: fmt.Errorf("request call: %w", context.Canceled)}})
 		return
 	}
 	c.ga = c.secret.Public()
@@ -534,7 +597,33 @@ func (c *Call) requestCall() {
 		c.post(input{Event: Event{Kind: EvRPCFailed, Err: fmt.Errorf("request call: %w", mapRPCError(err))}})
 		return
 	}
-	c.post(input{Event: eventFor(res.PhoneCall), pc: res.PhoneCall})
+	c.learnUsers(res.Users)
+	if !c.post(input{Event: eventFor(res.PhoneCall), pc: res.PhoneCall}) {
+		c.discardLate(res.PhoneCall)
+	}
+}
+
+func (c *Call) requestCtx() (context.Context, context.CancelFunc) {
+	t := c.mgr.Timeouts().Receive
+	t = min(max(t, 10*time.Second), 100*time.Second)
+	return context.WithTimeout(context.Background(), t)
+}
+
+// learnUsers takes the peer's user object from a phone.phoneCall answer, as
+// tdesktop's processUsers does: a caller not among our contacts or in the
+// update's entities gets a name this way.
+func (c *Call) learnUsers(users []tg.UserClass) {
+	for _, u := range users {
+		user, ok := u.(*tg.User)
+		if !ok || user.ID != c.peer.ID {
+			continue
+		}
+		c.mu.Lock()
+		if c.snap.Peer.Name() == "" || c.snap.Peer.AccessHash == 0 {
+			c.snap.Peer = account.ContactFromUser(user)
+		}
+		c.mu.Unlock()
+	}
 }
 
 func (c *Call) acceptCall() {
@@ -552,6 +641,7 @@ func (c *Call) acceptCall() {
 		c.post(input{Event: Event{Kind: EvRPCFailed, Err: fmt.Errorf("accept call: %w", mapRPCError(err))}})
 		return
 	}
+	c.learnUsers(res.Users)
 	switch pc := res.PhoneCall.(type) {
 	case *tg.PhoneCallWaiting:
 		c.post(input{Event: Event{Kind: EvAcceptDone}, pc: pc})
@@ -587,6 +677,7 @@ func (c *Call) confirmCall() {
 			c.post(input{Event: Event{Kind: EvRPCFailed, Err: fmt.Errorf("confirm call: %w", mapRPCError(err))}})
 			return
 		}
+		c.learnUsers(res.Users)
 		c.post(input{Event: eventFor(res.PhoneCall), pc: res.PhoneCall})
 	}()
 }
@@ -612,12 +703,16 @@ func (c *Call) discard(r Reason) {
 			c.log.Warn("discard call", "err", err)
 		}
 		c.noteDiscardResult(upd)
+		c.mgr.applyUpdates(ctx, upd)
 		c.post(input{Event: Event{Kind: EvDiscardDone}})
 	}()
 }
 
-// noteDiscardResult takes need_rating/need_debug from discardCall's answer.
+// noteDiscardResult takes need_rating/need_debug from discardCall's answer
+// at once: the same update, applied to the account, reaches this call only
+// if it has not ended yet.
 func (c *Call) noteDiscardResult(u tg.UpdatesClass) {
+	call := c.inputCall()
 	var list []tg.UpdateClass
 	switch u := u.(type) {
 	case *tg.Updates:
@@ -629,11 +724,8 @@ func (c *Call) noteDiscardResult(u tg.UpdatesClass) {
 	}
 	for _, x := range list {
 		if up, ok := x.(*tg.UpdatePhoneCall); ok {
-			if d, ok := up.PhoneCall.(*tg.PhoneCallDiscarded); ok {
-				c.mu.Lock()
-				c.snap.NeedRating = c.snap.NeedRating || d.NeedRating
-				c.snap.NeedDebug = c.snap.NeedDebug || d.NeedDebug
-				c.mu.Unlock()
+			if d, ok := up.PhoneCall.(*tg.PhoneCallDiscarded); ok && d.ID == call.ID {
+				c.noteDiscard(d)
 			}
 		}
 	}

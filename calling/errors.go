@@ -125,6 +125,12 @@ func UserMessage(s State, err error, outgoing bool, peer string) string {
 		return "Missed call from " + peer + "."
 	case StateAnsweredElsewhere:
 		return "The call was taken on another device."
+	case StateDeclinedElsewhere:
+		return "You declined the call on another device."
+	case StateEndedElsewhere:
+		return "The call was ended on another device."
+	case StateMovedToGroupCall:
+		return "The call moved to a group call, which tgphone cannot join yet."
 	case StateFailed:
 		return "The call failed."
 	}

@@ -26,13 +26,16 @@ const (
 	StateDeclined                // the callee declined (in: we declined)
 	StateFailed                  // an error ended the call; see Snapshot.Err
 	StateAnsweredElsewhere       // in: another device of ours took the call
+	StateDeclinedElsewhere       // in: another device of ours declined the call while it rang here
+	StateEndedElsewhere          // in: the call was ended from another device of ours while it rang here
+	StateMovedToGroupCall        // the call was moved to a group call (phoneCallDiscardReasonMigrateConferenceCall)
 	numStates
 )
 
 var stateNames = [...]string{
 	"idle", "requesting", "waiting", "ringing", "accepting", "exchanging_keys", "connecting",
 	"active", "reconnecting", "hanging_up", "ended", "missed", "busy", "declined", "failed",
-	"answered_elsewhere",
+	"answered_elsewhere", "declined_elsewhere", "ended_elsewhere", "moved_to_group_call",
 }
 
 func (s State) String() string {
@@ -99,10 +102,11 @@ const (
 	ReasonDisconnect
 	ReasonHangup
 	ReasonBusy
+	ReasonMigrate // phoneCallDiscardReasonMigrateConferenceCall: the call goes on as a group call
 )
 
 func (r Reason) String() string {
-	return [...]string{"none", "missed", "disconnect", "hangup", "busy"}[r]
+	return [...]string{"none", "missed", "disconnect", "hangup", "busy", "migrate"}[r]
 }
 
 // Event is one input to a call's state machine.
@@ -125,11 +129,17 @@ const (
 	ActDiscard // phone.discardCall with Action.Reason
 	ActArmTimer
 	ActDisarmTimer
+	// ActCancelRequest: the user hung up before phone.requestCall answered.
+	// The request is not sent if it has not been yet; if it has, the server
+	// may already ring the callee, so its answer is waited for and the call
+	// it names is discarded, even after the hang-up timer ended this Call
+	// (tdesktop's _finishAfterRequestingCall).
+	ActCancelRequest
 )
 
 func (k ActionKind) String() string {
 	return [...]string{"request-call", "received-call", "accept-call", "confirm-call", "start-media",
-		"stop-media", "discard", "arm", "disarm"}[k]
+		"stop-media", "discard", "arm", "disarm", "cancel-request"}[k]
 }
 
 // Timer names a call timer; durations come from the server's config.
@@ -176,6 +186,9 @@ type machine struct {
 	// While hanging up: the reason sent and the state to end in.
 	discard Reason
 	after   State
+	// awaitingID: hung up before requestCall answered; the discard goes out
+	// with the first server object that names the call.
+	awaitingID bool
 }
 
 var (
@@ -209,6 +222,9 @@ func (m machine) endBy(reason Reason, mediaRunning bool) (machine, []Action, err
 
 // discardOutcome maps a peer's discard onto what the user is told.
 func discardOutcome(m machine, r Reason) State {
+	if r == ReasonMigrate {
+		return StateMovedToGroupCall
+	}
 	switch m.state {
 	case StateRequesting, StateWaiting, StateRinging:
 		if m.outgoing {
@@ -222,17 +238,9 @@ func discardOutcome(m machine, r Reason) State {
 			}
 			return StateMissed
 		}
-		// Incoming and still ringing: the caller gave up (missed), or another
-		// of our devices answered or declined (any other reason).
-		if r == ReasonMissed || r == ReasonNone {
-			return StateMissed
-		}
-		return StateAnsweredElsewhere
+		return incomingDiscardOutcome(r)
 	case StateAccepting:
-		if r == ReasonMissed || r == ReasonNone {
-			return StateMissed
-		}
-		return StateAnsweredElsewhere
+		return incomingDiscardOutcome(r)
 	}
 	switch r {
 	case ReasonDisconnect:
@@ -243,6 +251,24 @@ func discardOutcome(m machine, r Reason) State {
 		return StateMissed
 	}
 	return StateEnded
+}
+
+// incomingDiscardOutcome: a discard of an incoming call that still rings
+// here (or whose accept is in flight). Clients send missed when the caller
+// gives up (tdesktop, tdlib) and busy when a device declines; the server
+// tells our other devices that one of them took the call with a discard
+// that carries no reason (tdesktop's EndedByOtherDevice). A hang-up reason
+// can only come from a device of ours that had taken the call.
+func incomingDiscardOutcome(r Reason) State {
+	switch r {
+	case ReasonMissed, ReasonDisconnect:
+		return StateMissed
+	case ReasonBusy:
+		return StateDeclinedElsewhere
+	case ReasonHangup:
+		return StateEndedElsewhere
+	}
+	return StateAnsweredElsewhere
 }
 
 // next is the transition table. Every (state, event) pair not listed is
@@ -285,9 +311,11 @@ func (m machine) next(ev Event) (machine, []Action, error) {
 			m.state = StateFailed
 			return m, []Action{disarm}, nil
 		case EvUserHangup:
-			// The call id is not known until requestCall answers; the runtime
-			// sends the discard once it is (see StateHangingUp/EvRequested).
-			return m.hangUp(ReasonMissed, StateMissed, false)
+			// The call id is not known until requestCall answers: the
+			// discard goes out with the first object that names the call
+			// (StateHangingUp below, or the runtime once this Call is over).
+			m.state, m.discard, m.after, m.awaitingID = StateHangingUp, ReasonMissed, StateMissed, true
+			return m, []Action{disarm, {Kind: ActCancelRequest}, arm(TimerHangup)}, nil
 		}
 
 	case StateWaiting, StateRinging:
@@ -368,7 +396,9 @@ func (m machine) next(ev Event) (machine, []Action, error) {
 		case EvEncryptionFailed, EvKeysTimeout:
 			return m.hangUp(ReasonDisconnect, StateFailed, false)
 		case EvUserHangup, EvUserDecline:
-			return m.hangUp(ReasonBusy, StateDeclined, false)
+			// Already answered: a hang-up, not a decline (tdesktop sends busy
+			// only while the call is still incoming-waiting).
+			return m.hangUp(ReasonHangup, StateEnded, false)
 		}
 
 	case StateExchangingKeys:
@@ -419,8 +449,14 @@ func (m machine) next(ev Event) (machine, []Action, error) {
 
 	case StateHangingUp:
 		switch ev.Kind {
-		case EvRequested:
-			// requestCall answered after the user hung up: now the call can be discarded.
+		case EvRequested, EvReceived, EvAccepted:
+			// The first object naming a call hung up before requestCall
+			// answered (its answer, or an update that overtook it): now it
+			// can be discarded.
+			if !m.awaitingID {
+				break
+			}
+			m.awaitingID = false
 			return m, []Action{discardWith(m.discard)}, nil
 		case EvRPCFailed, EvDiscardDone, EvDiscarded, EvGone, EvHangupTimeout:
 			m.state = m.after

@@ -24,7 +24,10 @@ var (
 	aStart   = Action{Kind: ActStartMedia}
 	aStop    = Action{Kind: ActStopMedia}
 	aDisarm  = Action{Kind: ActDisarmTimer}
+	aCancel  = Action{Kind: ActCancelRequest}
 )
+
+var allReasons = []Reason{ReasonNone, ReasonMissed, ReasonDisconnect, ReasonHangup, ReasonBusy, ReasonMigrate}
 
 func aArm(t Timer) Action      { return Action{Kind: ActArmTimer, Timer: t} }
 func aDiscard(r Reason) Action { return Action{Kind: ActDiscard, Reason: r} }
@@ -51,7 +54,7 @@ var transitions = []step{
 	{true, StateRequesting, ev(EvAccepted), StateExchangingKeys, []Action{aDisarm, aConfirm, aArm(TimerKeys)}, nil},
 	{true, StateRequesting, ev(EvRPCFailed), StateFailed, nil, nil},
 	{true, StateRequesting, ev(EvGone), StateFailed, []Action{aDisarm}, nil},
-	{true, StateRequesting, ev(EvUserHangup), StateHangingUp, hangupActs(ReasonMissed, false), hu(ReasonMissed, StateMissed)},
+	{true, StateRequesting, ev(EvUserHangup), StateHangingUp, []Action{aDisarm, aCancel, aArm(TimerHangup)}, hu(ReasonMissed, StateMissed)},
 	{true, StateWaiting, ev(EvReceived), StateRinging, []Action{aDisarm, aArm(TimerRing)}, nil},
 	{true, StateWaiting, ev(EvReceiveTimeout), StateHangingUp, hangupActs(ReasonMissed, false), hu(ReasonMissed, StateMissed)},
 	{true, StateRinging, ev(EvRingTimeout), StateHangingUp, hangupActs(ReasonMissed, false), hu(ReasonMissed, StateMissed)},
@@ -71,8 +74,9 @@ var transitions = []step{
 	{false, StateAccepting, ev(EvGone), StateFailed, []Action{aDisarm}, nil},
 	{false, StateAccepting, ev(EvEncryptionFailed), StateHangingUp, hangupActs(ReasonDisconnect, false), hu(ReasonDisconnect, StateFailed)},
 	{false, StateAccepting, ev(EvKeysTimeout), StateHangingUp, hangupActs(ReasonDisconnect, false), hu(ReasonDisconnect, StateFailed)},
-	{false, StateAccepting, ev(EvUserHangup), StateHangingUp, hangupActs(ReasonBusy, false), hu(ReasonBusy, StateDeclined)},
-	{false, StateAccepting, ev(EvUserDecline), StateHangingUp, hangupActs(ReasonBusy, false), hu(ReasonBusy, StateDeclined)},
+	// Once answered, ending the call is a hang-up, not a decline (issue 16).
+	{false, StateAccepting, ev(EvUserHangup), StateHangingUp, hangupActs(ReasonHangup, false), hu(ReasonHangup, StateEnded)},
+	{false, StateAccepting, ev(EvUserDecline), StateHangingUp, hangupActs(ReasonHangup, false), hu(ReasonHangup, StateEnded)},
 }
 
 func init() {
@@ -100,10 +104,12 @@ func init() {
 				step{out, s, disc(ReasonBusy), StateBusy, []Action{aDisarm, aStop}, nil},
 				step{out, s, disc(ReasonMissed), StateMissed, []Action{aDisarm, aStop}, nil},
 				step{out, s, disc(ReasonNone), StateEnded, []Action{aDisarm, aStop}, nil},
+				step{out, s, disc(ReasonMigrate), StateMovedToGroupCall, []Action{aDisarm, aStop}, nil},
 			)
 		}
-		for _, r := range []Reason{ReasonNone, ReasonMissed, ReasonDisconnect, ReasonHangup, ReasonBusy} {
-			want := map[Reason]State{ReasonDisconnect: StateFailed, ReasonBusy: StateBusy, ReasonMissed: StateMissed}[r]
+		for _, r := range allReasons {
+			want := map[Reason]State{ReasonDisconnect: StateFailed, ReasonBusy: StateBusy, ReasonMissed: StateMissed,
+				ReasonMigrate: StateMovedToGroupCall}[r]
 			if want == 0 {
 				want = StateEnded
 			}
@@ -112,9 +118,14 @@ func init() {
 	}
 	// The peer's discard before the call was up.
 	outOutcome := map[Reason]State{ReasonNone: StateMissed, ReasonMissed: StateMissed, ReasonBusy: StateBusy,
-		ReasonHangup: StateDeclined, ReasonDisconnect: StateFailed}
-	inOutcome := map[Reason]State{ReasonNone: StateMissed, ReasonMissed: StateMissed, ReasonBusy: StateAnsweredElsewhere,
-		ReasonHangup: StateAnsweredElsewhere, ReasonDisconnect: StateAnsweredElsewhere}
+		ReasonHangup: StateDeclined, ReasonDisconnect: StateFailed, ReasonMigrate: StateMovedToGroupCall}
+	// Still ringing here: the caller gave up (missed; disconnect: its
+	// attempt failed), another device of ours declined (busy), ended the
+	// call it had taken (hangup), or took it (no reason: the server's word
+	// to the other devices).
+	inOutcome := map[Reason]State{ReasonNone: StateAnsweredElsewhere, ReasonMissed: StateMissed,
+		ReasonBusy: StateDeclinedElsewhere, ReasonHangup: StateEndedElsewhere, ReasonDisconnect: StateMissed,
+		ReasonMigrate: StateMovedToGroupCall}
 	for r, want := range outOutcome {
 		for _, s := range []State{StateRequesting, StateWaiting, StateRinging} {
 			transitions = append(transitions, step{true, s, disc(r), want, []Action{aDisarm}, nil})
@@ -136,10 +147,9 @@ func init() {
 		for _, k := range []EventKind{EvRPCFailed, EvDiscardDone, EvGone, EvHangupTimeout} {
 			transitions = append(transitions, step{out, StateHangingUp, ev(k), StateDeclined, []Action{aDisarm}, nil})
 		}
-		for _, r := range []Reason{ReasonNone, ReasonMissed, ReasonDisconnect, ReasonHangup, ReasonBusy} {
+		for _, r := range allReasons {
 			transitions = append(transitions, step{out, StateHangingUp, disc(r), StateDeclined, []Action{aDisarm}, nil})
 		}
-		transitions = append(transitions, step{out, StateHangingUp, ev(EvRequested), StateHangingUp, []Action{aDiscard(ReasonBusy)}, hu(ReasonBusy, StateDeclined)})
 	}
 }
 
@@ -193,7 +203,7 @@ func TestEverythingElseIgnored(t *testing.T) {
 	for _, s := range transitions {
 		listed[fmt.Sprint(s.out, s.from, s.ev.Kind, s.ev.Reason, s.ev.Err != nil)] = true
 	}
-	reasons := []Reason{ReasonNone, ReasonMissed, ReasonDisconnect, ReasonHangup, ReasonBusy}
+	reasons := allReasons
 	checked := 0
 	for _, out := range []bool{true, false} {
 		for st := StateIdle; st < numStates; st++ {
@@ -247,4 +257,41 @@ func TestNamesCoverEveryValue(t *testing.T) {
 	if len(stateNames) != int(numStates) || len(eventNames) != int(numEvents) {
 		t.Fatalf("names out of step: %d states/%d names, %d events/%d names", numStates, len(stateNames), numEvents, len(eventNames))
 	}
+}
+
+// TestHangUpBeforeTheCallHasAnID: hung up while phone.requestCall is in
+// flight, the discard goes out with the first object that names the call —
+// requestCall's answer or an update that overtook it — exactly once; an
+// object naming the call after that, or when the call was hung up with its
+// id known, changes nothing.
+func TestHangUpBeforeTheCallHasAnID(t *testing.T) {
+	for _, first := range []EventKind{EvRequested, EvReceived, EvAccepted} {
+		t.Run(first.String(), func(t *testing.T) {
+			m := machine{state: StateRequesting, outgoing: true}
+			m, acts, err := m.next(ev(EvUserHangup))
+			if err != nil || m.state != StateHangingUp || !m.awaitingID ||
+				!reflect.DeepEqual(acts, []Action{aDisarm, aCancel, aArm(TimerHangup)}) {
+				t.Fatalf("hang-up while requesting: %s awaiting=%v %v %v", m.state, m.awaitingID, acts, err)
+			}
+			m, acts, err = m.next(ev(first))
+			if err != nil || m.state != StateHangingUp || m.awaitingID || !reflect.DeepEqual(acts, []Action{aDiscard(ReasonMissed)}) {
+				t.Fatalf("%s after the hang-up: %s %v %v, want discard(missed)", first, m.state, acts, err)
+			}
+			for _, again := range []EventKind{EvRequested, EvReceived, EvAccepted} {
+				if _, acts, err := m.next(ev(again)); !errors.Is(err, ErrIgnored) || acts != nil {
+					t.Errorf("%s once the discard went: %v %v, want ignored", again, acts, err)
+				}
+			}
+			m, acts, err = m.next(ev(EvDiscardDone))
+			if err != nil || m.state != StateMissed || !reflect.DeepEqual(acts, []Action{aDisarm}) {
+				t.Fatalf("discard answered: %s %v %v", m.state, acts, err)
+			}
+		})
+	}
+	t.Run("request failed", func(t *testing.T) {
+		m, _, _ := machine{state: StateRequesting, outgoing: true}.next(ev(EvUserHangup))
+		if m, _, _ = m.next(ev(EvRPCFailed)); m.state != StateMissed {
+			t.Errorf("requestCall failed after the hang-up: %s, want missed", m.state)
+		}
+	})
 }

@@ -86,6 +86,13 @@ type Manager struct {
 	pending  *Call           // outgoing call whose id requestCall has not returned yet
 	live     *Call           // the one non-terminal call
 	orphans  []orphan        // discards that overtook requestCall's answer
+	// apply feeds the Updates some phone.* methods answer with to the
+	// account (account.Client.ApplyUpdates); set by Attach.
+	apply func(context.Context, tg.UpdatesClass) error
+	acct  *account.Client
+	// p2pNext is a P2P policy set while a call was live: it takes over
+	// cfg.P2P when that call ends, so a call never sees it change midway.
+	p2pNext *P2PPolicy
 }
 
 // NewManager builds a Manager; call Attach to receive updates.
@@ -103,6 +110,9 @@ func NewManager(cfg Config) *Manager {
 func (m *Manager) Attach(c *account.Client) {
 	c.OnPhoneCall(func(u account.PhoneCallUpdate) { m.HandlePhoneCall(u.Call, u.Users) })
 	c.OnSignaling(func(u account.SignalingUpdate) { m.HandleSignaling(u.CallID, u.Data) })
+	m.mu.Lock()
+	m.apply, m.acct = c.ApplyUpdates, c
+	m.mu.Unlock()
 }
 
 // LoadConfig reads the call timeouts from help.getConfig.
@@ -281,6 +291,8 @@ func reasonOf(r tg.PhoneCallDiscardReasonClass) Reason {
 		return ReasonHangup
 	case *tg.PhoneCallDiscardReasonBusy:
 		return ReasonBusy
+	case *tg.PhoneCallDiscardReasonMigrateConferenceCall:
+		return ReasonMigrate
 	}
 	return ReasonNone
 }
@@ -416,6 +428,9 @@ func (m *Manager) finished(c *Call) {
 	defer m.mu.Unlock()
 	if m.live == c {
 		m.live = nil
+		if m.p2pNext != nil {
+			m.cfg.P2P, m.p2pNext = *m.p2pNext, nil
+		}
 	}
 	if m.pending == c {
 		m.pending = nil
