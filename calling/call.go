@@ -659,6 +659,8 @@ func (c *Call) acceptCall() {
 func (c *Call) confirmCall() {
 	key, err := c.secret.SharedKey(c.gb)
 	if err != nil {
+		// As the callee side logs its checks: the reason, never the values.
+		c.log.Warn("accepted call failed its checks", "err", err)
 		c.post(input{Event: Event{Kind: EvEncryptionFailed, Err: fmt.Errorf("%w: %w", ErrEncryption, err)}})
 		return
 	}

@@ -67,6 +67,10 @@ type Config struct {
 	IsContact func(userID int64) bool
 	// OnIncoming is called for each new incoming call. It must not block.
 	OnIncoming func(*Call)
+	// OnTurnedAway is called for each incoming call answered busy without
+	// ringing (already in a call, or do not disturb): for the app to list
+	// it as missed. It must not block.
+	OnTurnedAway func(TurnedAway)
 	// OnChange is called after every state, mute or key change of any call. It must not block.
 	OnChange func(Snapshot)
 	Logger   *slog.Logger
@@ -93,6 +97,29 @@ type Manager struct {
 	// p2pNext is a P2P policy set while a call was live: it takes over
 	// cfg.P2P when that call ends, so a call never sees it change midway.
 	p2pNext *P2PPolicy
+	dnd     bool // SetDoNotDisturb
+}
+
+// TurnedAway is an incoming call answered busy without ringing.
+type TurnedAway struct {
+	CallID int64
+	Peer   account.Contact
+	Date   time.Time
+	Why    string // TurnedAwayInCall or TurnedAwayDoNotDisturb
+}
+
+// Why an incoming call was turned away.
+const (
+	TurnedAwayInCall       = "in_call"
+	TurnedAwayDoNotDisturb = "do_not_disturb"
+)
+
+// SetDoNotDisturb makes incoming calls be declined as busy at once instead
+// of ringing (reported through Config.OnTurnedAway), or ring again.
+func (m *Manager) SetDoNotDisturb(on bool) {
+	m.mu.Lock()
+	m.dnd = on
+	m.mu.Unlock()
 }
 
 // NewManager builds a Manager; call Attach to receive updates.
@@ -315,31 +342,41 @@ func (m *Manager) incoming(req *tg.PhoneCallRequested, users map[int64]*tg.User)
 		log.Warn("incoming call not addressed to us ignored")
 		return
 	}
-	m.mu.Lock()
-	_, known := m.calls[req.ID]
-	ring := m.timeouts.Ring
-	live := m.live
-	m.mu.Unlock()
-	if known {
-		return // duplicate (e.g. from getDifference)
-	}
-	if time.Unix(int64(req.Date), 0).Add(ring).Before(time.Now()) {
-		log.Info("stale incoming call ignored")
-		return
-	}
 	peer := account.Contact{ID: req.AdminID}
 	if u := users[req.AdminID]; u != nil {
 		peer = account.ContactFromUser(u)
 	}
 	in := &tg.InputPhoneCall{ID: req.ID, AccessHash: req.AccessHash}
-	if len(req.GAHash) != 32 {
+	// One lock section decides and takes the live slot, so a Dial or a
+	// second incoming call in between cannot leave two live calls.
+	m.mu.Lock()
+	_, known := m.calls[req.ID]
+	var turnedAway string
+	switch {
+	case known:
+		m.mu.Unlock()
+		return // duplicate (e.g. from getDifference)
+	case time.Unix(int64(req.Date), 0).Add(m.timeouts.Ring).Before(time.Now()):
+		m.mu.Unlock()
+		log.Info("stale incoming call ignored")
+		return
+	case len(req.GAHash) != 32:
+		m.mu.Unlock()
 		log.Warn("incoming call with malformed g_a_hash refused", "len", len(req.GAHash))
 		go m.discardDirect(in, ReasonDisconnect, log)
 		return
+	case m.live != nil:
+		turnedAway = TurnedAwayInCall
+	case m.dnd:
+		turnedAway = TurnedAwayDoNotDisturb
 	}
-	if live != nil {
-		log.Info("incoming call while in a call: answering busy")
+	if turnedAway != "" {
+		m.mu.Unlock()
+		log.Info("incoming call answered busy", "why", turnedAway)
 		go m.discardDirect(in, ReasonBusy, log)
+		if f := m.cfg.OnTurnedAway; f != nil {
+			f(TurnedAway{CallID: req.ID, Peer: peer, Date: time.Unix(int64(req.Date), 0), Why: turnedAway})
+		}
 		return
 	}
 	c := newCall(m, peer, false)
@@ -347,7 +384,6 @@ func (m *Manager) incoming(req *tg.PhoneCallRequested, users map[int64]*tg.User)
 	c.snap.ID = req.ID
 	c.gaHash = append([]byte(nil), req.GAHash...)
 	c.date = req.Date
-	m.mu.Lock()
 	m.calls[req.ID] = c
 	m.live = c
 	m.mu.Unlock()

@@ -3,8 +3,10 @@ package calling_test
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -366,5 +368,89 @@ func TestE2EP2PSetting(t *testing.T) {
 	call(t)
 	if got := told(); len(got) != 5 || !got[3] || got[4] {
 		t.Errorf("set during a call: engine told p2p %v, want the live call unchanged and the next relayed", got)
+	}
+}
+
+// managerFor puts a call manager with adjusted settings on a signed-in client.
+func managerFor(t *testing.T, env *sandboxtest.Env, c *sandboxtest.Client, user string, adjust func(*calling.Config)) *party {
+	t.Helper()
+	engines, versions, err := calling.DefaultEngines("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &party{c: c, incoming: make(chan *calling.Call, 4), states: map[int64][]calling.State{}}
+	cfg := calling.Config{API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
+		OpenAudio:  calling.AudioOpener(quietAudio, env.Logger),
+		OnIncoming: func(call *calling.Call) { p.incoming <- call },
+		Logger:     env.Logger.With("user", user)}
+	adjust(&cfg)
+	p.m = calling.NewManager(cfg)
+	p.m.Attach(c.Client)
+	if err := p.m.LoadConfig(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestE2EDoNotDisturb: with do not disturb on, an incoming call is declined
+// as busy at once instead of being kept live unseen for the ring timeout,
+// and the app is told, to list it as missed.
+func TestE2EDoNotDisturb(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{Timeouts: longRing})
+	alice := newParty(t, env, "alice", "")
+	away := make(chan calling.TurnedAway, 4)
+	bob := managerFor(t, env, env.SignIn(t, "bob"), "bob", func(c *calling.Config) {
+		c.OnTurnedAway = func(ta calling.TurnedAway) { away <- ta }
+	})
+	bob.m.SetDoNotDisturb(true)
+	out := alice.dial(t, "@bob")
+	select {
+	case <-out.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("alice's call still %s: bob's computer kept it live", out.Snapshot().State)
+	}
+	if s := out.Snapshot(); s.State != calling.StateBusy {
+		t.Errorf("alice's call ended %s, want busy", s.State)
+	}
+	select {
+	case ta := <-away:
+		if ta.Why != calling.TurnedAwayDoNotDisturb || ta.Peer.ID != alice.c.Self.ID || ta.CallID != out.Snapshot().ID {
+			t.Errorf("turned away %+v", ta)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the app was not told of the call turned away")
+	}
+	select {
+	case c := <-bob.incoming:
+		t.Errorf("a call rang under do not disturb: %s", c.Snapshot().State)
+	default:
+	}
+	if bob.m.Live() != nil {
+		t.Error("bob has a live call under do not disturb")
+	}
+
+	bob.m.SetDoNotDisturb(false)
+	out, in := ringing(t, alice, bob, "@bob")
+	out.Hangup()
+	<-out.Done()
+	<-in.Done()
+}
+
+// TestE2ECallerLogsKeyCheckFailure: when the caller's check of g_b fails,
+// its log says why, as the callee side does.
+func TestE2ECallerLogsKeyCheckFailure(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{Hostile: sandbox.HostileShortGB})
+	var lines atomic.Int64
+	logger := slog.New(countingHandler{sandboxtest.Logger().Handler(), "accepted call failed its checks", &lines})
+	alice := managerFor(t, env, env.SignIn(t, "alice"), "alice", func(c *calling.Config) { c.Logger = logger })
+	bob := newParty(t, env, "bob", "")
+	out := alice.dial(t, "@bob")
+	bob.waitIncoming(t).Answer()
+	<-out.Done()
+	if s := out.Snapshot(); !errors.Is(s.Err, calling.ErrEncryption) {
+		t.Fatalf("caller ended %s (%v), want the encryption failure", s.State, s.Err)
+	}
+	if lines.Load() != 1 {
+		t.Errorf("%d log lines give the reason, want 1", lines.Load())
 	}
 }
