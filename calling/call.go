@@ -28,6 +28,7 @@ type Snapshot struct {
 	Muted          bool
 	RemoteMuted    bool
 	AudioNotice    string    // what is wrong with this computer's microphone or speaker, for the user; "" when nothing
+	NoAudio        bool      // connected, the peer not muted, yet no sound has come from it for a few seconds
 	Emoji          [4]string // empty until keys are agreed
 	KeyFingerprint int64
 	LibraryVersion string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/media"
@@ -16,16 +15,16 @@ import (
 const LegacyVersion = "2.4.4"
 
 // DefaultEngines returns tgphone's media engines by library version and the
-// versions to advertise, most preferred first. The V2 versions come first,
-// newest first: the server picks the first of the caller's versions the
-// callee also lists, and tgcalls V2 is what current Telegram apps speak
-// (lower delay, ICE instead of fixed reflectors). 2.4.4 stays last as the
-// fallback for Android builds and MadelineProto that only speak libtgvoip.
-// only, when not empty, restricts both to that one version.
+// versions to advertise, most preferred first: tgcalls V2 in the order
+// tgcalls.Versions gives (8.0.0 first: every tgcalls frames it the same way),
+// then 2.4.4 last, the fallback for Android builds and clients that only
+// speak libtgvoip. The server returns the common versions and Manager runs
+// the first of these it lists. only, when not empty, restricts both to that
+// one version.
 func DefaultEngines(only string) (map[string]media.Factory, []string, error) {
 	engines := map[string]media.Factory{LegacyVersion: legacy.New}
 	versions := make([]string, 0, len(tgcalls.Versions)+1)
-	for _, v := range slices.Backward(tgcalls.Versions) {
+	for _, v := range tgcalls.Versions {
 		engines[v] = tgcalls.New
 		versions = append(versions, v)
 	}

@@ -25,17 +25,18 @@ func (c *Call) startMedia() {
 	reflectors, servers := connections(pc)
 	to := c.mgr.Timeouts()
 	p := media.Params{
-		Key:            *c.key,
-		Outgoing:       c.outgoing,
-		LibraryVersion: version,
-		Reflectors:     reflectors,
-		WebRTCServers:  servers,
-		P2PAllowed:     pc.P2PAllowed && c.p2pPolicyAllows(),
-		ConnectTimeout: to.Connect,
-		PacketTimeout:  to.Packet,
-		SendSignaling:  c.sendSignaling,
-		OnEvent:        c.onMediaEvent,
-		Logger:         c.log.With("engine", version),
+		Key:              *c.key,
+		Outgoing:         c.outgoing,
+		LibraryVersion:   version,
+		Reflectors:       reflectors,
+		WebRTCServers:    servers,
+		P2PAllowed:       pc.P2PAllowed && c.p2pPolicyAllows(),
+		CustomParameters: customParameters(pc),
+		ConnectTimeout:   to.Connect,
+		PacketTimeout:    to.Packet,
+		SendSignaling:    c.sendSignaling,
+		OnEvent:          c.onMediaEvent,
+		Logger:           c.log.With("engine", version),
 	}
 	ctx := c.ctx
 	go func() {
@@ -115,8 +116,9 @@ func (c *Call) onMediaEvent(e media.Event) {
 		c.post(input{Event: Event{Kind: EvMediaFailed, Err: e.Err}})
 	}
 	c.mu.Lock()
-	changed := c.snap.RemoteMuted != e.RemoteMuted
+	changed := c.snap.RemoteMuted != e.RemoteMuted || c.snap.NoAudio != e.NoAudio
 	c.snap.RemoteMuted = e.RemoteMuted
+	c.snap.NoAudio = e.NoAudio
 	c.mu.Unlock()
 	if changed {
 		c.notify()
@@ -170,4 +172,12 @@ func connections(pc *tg.PhoneCall) ([]media.Reflector, []media.WebRTCServer) {
 		}
 	}
 	return refl, servers
+}
+
+// customParameters is the call's custom_parameters JSON, nil when absent.
+func customParameters(pc *tg.PhoneCall) []byte {
+	if d, ok := pc.GetCustomParameters(); ok {
+		return []byte(d.Data)
+	}
+	return nil
 }

@@ -210,6 +210,7 @@ type callPrinter struct {
 	reached   bool // the call became active at some point
 	last      calling.State
 	notice    string // the audio device notice last printed
+	noAudio   bool   // the no-audio state last printed
 }
 
 func (p *callPrinter) onChange(s calling.Snapshot) {
@@ -227,6 +228,10 @@ func (p *callPrinter) onChange(s calling.Snapshot) {
 	if s.AudioNotice != p.notice {
 		p.notice = s.AudioNotice
 		p.h.emit("audio", map[string]any{"notice": s.AudioNotice})
+	}
+	if s.NoAudio != p.noAudio && !s.State.Terminal() {
+		p.noAudio = s.NoAudio
+		p.h.emit("audio", map[string]any{"no_audio_from_peer": s.NoAudio})
 	}
 	if s.State == calling.StateActive {
 		p.reached = true

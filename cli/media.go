@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -9,15 +10,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/legacy"
+	"github.com/tgphone/tgphone/media/tgcalls"
 )
 
 // relayFlags collects repeated --relay ID,IP,PORT,TAGHEX values.
@@ -71,33 +75,94 @@ func readKey(path string) ([256]byte, error) {
 	return key, nil
 }
 
-// RunMedia is `tgphone media`: one media engine alone with a given key and
-// relays (no MTProto), printing JSON lines of state changes and stats.
+// serverFlags collects repeated --turn HOST:PORT:USER:PASS and --stun
+// HOST:PORT values as phoneConnectionWebrtc entries.
+type serverFlags struct {
+	list *[]media.WebRTCServer
+	turn bool
+}
+
+func (f serverFlags) String() string {
+	if f.list == nil {
+		return "0 servers"
+	}
+	return fmt.Sprint(len(*f.list), " servers")
+}
+
+func (f serverFlags) Set(v string) error {
+	want := 2
+	if f.turn {
+		want = 4
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) != want {
+		if f.turn {
+			return fmt.Errorf("turn %q: want HOST:PORT:USER:PASS", v)
+		}
+		return fmt.Errorf("stun %q: want HOST:PORT", v)
+	}
+	port, err := strconv.Atoi(parts[1])
+	if err != nil || port <= 0 || port > 0xffff {
+		return fmt.Errorf("server port %q: not a port", parts[1])
+	}
+	s := media.WebRTCServer{IP: parts[0], Port: port, STUN: !f.turn, TURN: f.turn}
+	if f.turn {
+		s.Username, s.Password = parts[2], parts[3]
+		if s.Username == "" || s.Password == "" {
+			return fmt.Errorf("turn %q: user and password must not be empty", v)
+		}
+	}
+	*f.list = append(*f.list, s)
+	return nil
+}
+
+// RunMedia is `tgphone media`: one media engine alone with a given key
+// (no MTProto), printing JSON lines of state changes and stats. The legacy
+// engine talks through --relay reflectors; the V2 engine carries its
+// signalling over a unix socket (--signal), one frame per 4-byte big-endian
+// length and the bytes, so an external engine can be tried against it.
 func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("media", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var relays relayFlags
-	engine := fs.String("engine", "legacy", "media engine: legacy")
+	var servers []media.WebRTCServer
+	engine := fs.String("engine", "legacy", "media engine: legacy (libtgvoip 2.4.4) or v2 (tgcalls)")
+	version := fs.String("version", "8.0.0", "v2: tgcalls library version ("+strings.Join(tgcalls.Versions, ", ")+")")
 	keyFile := fs.String("key-file", "", "file with the 256-byte call key (raw or hex)")
 	outgoing := fs.Bool("outgoing", false, "act as the caller")
 	incoming := fs.Bool("incoming", false, "act as the callee")
 	p2p := fs.Bool("p2p", false, "allow a direct peer-to-peer path")
+	signal := fs.String("signal", "", "v2: signalling socket, unix:PATH (connect) or unix-listen:PATH (wait for the peer)")
 	input := fs.String("input", "tone:440", "audio input: tone:HZ, FILE.wav or silence")
 	record := fs.String("record", "", "record the peer's audio to this WAV file")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	every := fs.Duration("stats-every", time.Second, "stats interval")
-	fs.Var(&relays, "relay", "ID,IP,PORT,TAGHEX (repeatable)")
+	fs.Var(&relays, "relay", "legacy: ID,IP,PORT,TAGHEX (repeatable)")
+	fs.Var(serverFlags{list: &servers, turn: true}, "turn", "v2: TURN server HOST:PORT:USER:PASS (repeatable)")
+	fs.Var(serverFlags{list: &servers}, "stun", "v2: STUN server HOST:PORT (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *engine != "legacy" {
-		return fmt.Errorf("media: engine %q: only legacy is available here", *engine)
 	}
 	if *outgoing == *incoming {
 		return errors.New("media: give exactly one of --outgoing and --incoming")
 	}
-	if len(relays) == 0 {
-		return errors.New("media: give at least one --relay")
+	switch *engine {
+	case "legacy":
+		if len(relays) == 0 {
+			return errors.New("media: give at least one --relay")
+		}
+	case "v2":
+		if !tgcalls.Supports(*version) {
+			return fmt.Errorf("media: version %q: the v2 engine speaks %s", *version, strings.Join(tgcalls.Versions, ", "))
+		}
+		if *signal == "" {
+			return errors.New("media: the v2 engine needs --signal unix:PATH or unix-listen:PATH")
+		}
+		if !*p2p && len(servers) == 0 {
+			return errors.New("media: without --p2p the v2 engine needs a --turn server")
+		}
+	default:
+		return fmt.Errorf("media: engine %q: want legacy or v2", *engine)
 	}
 	key, err := readKey(*keyFile)
 	if err != nil {
@@ -124,9 +189,16 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_ = enc.Encode(m)
 	}
 	failed := make(chan error, 1)
-	eng, err := legacy.New(media.Params{Key: key, Outgoing: *outgoing, LibraryVersion: "2.4.4", Reflectors: relays,
-		P2PAllowed: *p2p, Audio: sess, Logger: log, OnEvent: func(e media.Event) {
+	var connected atomic.Bool
+	p := media.Params{Key: key, Outgoing: *outgoing, P2PAllowed: *p2p, Audio: sess, Logger: log,
+		OnEvent: func(e media.Event) {
 			m := map[string]any{"event": "state", "state": e.State.String(), "remote_muted": e.RemoteMuted}
+			if e.NoAudio {
+				m["no_audio_from_peer"] = true
+			}
+			if e.State == media.StateConnected {
+				connected.Store(true)
+			}
 			if e.Err != nil {
 				m["error"] = e.Err.Error()
 				select {
@@ -135,22 +207,48 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				}
 			}
 			emit(m)
-		}})
+		}}
+	ctx, cancel := context.WithTimeout(ctx, *duration)
+	defer cancel()
+	var eng media.Engine
+	var sig *sigSocket
+	switch *engine {
+	case "legacy":
+		p.LibraryVersion, p.Reflectors = "2.4.4", relays
+		eng, err = legacy.New(p)
+	case "v2":
+		sig, err = dialSignal(ctx, *signal)
+		if err != nil {
+			return fmt.Errorf("media: %w", err)
+		}
+		defer sig.Close()
+		p.LibraryVersion, p.WebRTCServers, p.SendSignaling = *version, servers, sig.Send
+		p.ConnectTimeout, p.PacketTimeout = 30*time.Second, 10*time.Second
+		eng, err = tgcalls.New(p)
+	}
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, *duration)
-	defer cancel()
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("media: start: %w", err)
 	}
 	defer eng.Close()
+	if sig != nil {
+		go func() {
+			if err := sig.ReadLoop(eng.ReceiveSignaling); err != nil && ctx.Err() == nil {
+				log.Warn("signalling socket", "err", err)
+			}
+		}()
+	}
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			emitStats(emit, "end", eng.Stats())
+			if *engine == "v2" && !connected.Load() {
+				return errors.New("media: the call never connected")
+			}
 			return nil
 		case err := <-failed:
 			emitStats(emit, "end", eng.Stats())
@@ -159,6 +257,102 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			emitStats(emit, "stats", eng.Stats())
 		}
 	}
+}
+
+// maxSignalFrame bounds one signalling frame read from the socket: tgcalls'
+// own limit for a signalling packet is far below it.
+const maxSignalFrame = 1 << 20
+
+// sigSocket carries signalling frames over a unix socket, each a 4-byte
+// big-endian length followed by the bytes.
+type sigSocket struct {
+	conn net.Conn
+	ln   net.Listener
+	wmu  sync.Mutex
+}
+
+// dialSignal connects to unix:PATH, or listens on unix-listen:PATH and takes
+// the first peer that connects.
+func dialSignal(ctx context.Context, spec string) (*sigSocket, error) {
+	switch {
+	case strings.HasPrefix(spec, "unix:"):
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "unix", strings.TrimPrefix(spec, "unix:"))
+		if err != nil {
+			return nil, fmt.Errorf("signal socket: %w", err)
+		}
+		return &sigSocket{conn: c}, nil
+	case strings.HasPrefix(spec, "unix-listen:"):
+		path := strings.TrimPrefix(spec, "unix-listen:")
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			return nil, fmt.Errorf("signal socket: %w", err)
+		}
+		accepted := make(chan net.Conn, 1)
+		errc := make(chan error, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				errc <- err
+				return
+			}
+			accepted <- c
+		}()
+		select {
+		case c := <-accepted:
+			return &sigSocket{conn: c, ln: ln}, nil
+		case err := <-errc:
+			ln.Close()
+			return nil, fmt.Errorf("signal socket: accept: %w", err)
+		case <-ctx.Done():
+			ln.Close()
+			return nil, fmt.Errorf("signal socket: no peer connected to %s: %w", path, ctx.Err())
+		}
+	}
+	return nil, fmt.Errorf("signal %q: want unix:PATH or unix-listen:PATH", spec)
+}
+
+// Send writes one frame.
+func (s *sigSocket) Send(_ context.Context, data []byte) error {
+	buf := make([]byte, 4+len(data))
+	binary.BigEndian.PutUint32(buf, uint32(len(data)))
+	copy(buf[4:], data)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_, err := s.conn.Write(buf)
+	return err
+}
+
+// ReadLoop hands every frame to deliver until the socket closes.
+func (s *sigSocket) ReadLoop(deliver func([]byte)) error {
+	var hdr [4]byte
+	for {
+		if _, err := io.ReadFull(s.conn, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		n := binary.BigEndian.Uint32(hdr[:])
+		if n > maxSignalFrame {
+			return fmt.Errorf("signalling frame of %d bytes (limit %d)", n, maxSignalFrame)
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(s.conn, buf); err != nil {
+			return err
+		}
+		deliver(buf)
+	}
+}
+
+// Close closes the connection and, when we listened, the listener and its
+// socket file.
+func (s *sigSocket) Close() error {
+	err := s.conn.Close()
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	return err
 }
 
 func emitStats(emit func(map[string]any), event string, s media.Stats) {

@@ -3,8 +3,10 @@
 // back, and how it reaches the audio engine.
 //
 // Engines live in their own packages (the libtgvoip 2.4.4 engine and the tgcalls
-// V2 engine) and are selected by the library version the server negotiated
-// (spec §2.3: protocol.library_versions[0]). This package imports nothing of
+// V2 engine) and are selected by the library version the server negotiated:
+// the first of our own preferences that the server's protocol.library_versions
+// lists (it may list several, spec §2.3), 2.4.4 when it lists none. This
+// package imports nothing of
 // tgphone, so calling, the engines and audio can all depend on it.
 //
 //	eng, err := factory(media.Params{Key: key, Outgoing: true, LibraryVersion: "2.4.4", ...})

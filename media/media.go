@@ -40,6 +40,9 @@ type Params struct {
 	WebRTCServers  []WebRTCServer
 	// P2PAllowed is the server's p2p_allowed combined with the user's own policy.
 	P2PAllowed bool
+	// CustomParameters is the phoneCall's custom_parameters JSON, if any
+	// (tgcalls 12/13 read network_signaling_nosctp and network_kcp_experiment).
+	CustomParameters []byte
 	// ConnectTimeout (call_connect_timeout_ms) bounds the time to first connect;
 	// PacketTimeout (call_packet_timeout_ms) is how long silence from the peer is
 	// tolerated once connected.
@@ -88,6 +91,7 @@ type Event struct {
 	State       State
 	Err         error
 	RemoteMuted bool
+	NoAudio     bool // as Stats.NoAudio
 }
 
 // Stats is one snapshot of an engine's view of the call, as the UI shows it.

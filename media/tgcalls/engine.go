@@ -24,6 +24,7 @@ import (
 
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
+	"github.com/tgphone/tgphone/media/tgcalls/sigsctp"
 )
 
 // Sentinel errors an Event may carry with StateFailed.
@@ -47,15 +48,18 @@ const (
 	ptimeTgcall = 60 * time.Millisecond
 	// sendBitrate is tgcalls' cap for audio.
 	sendBitrate = 32000
-	// maxEarly bounds signalling buffered before Start.
-	maxEarly = 256
-	tick     = 250 * time.Millisecond
+	// maxQueued bounds the peer's signalling waiting to be processed (before
+	// Start, or while a burst is handled).
+	maxQueued = 256
+	tick      = 250 * time.Millisecond
 	// iceDisconnected is how long ICE hears nothing before it reports the
 	// path lost (the call shows "reconnecting"). Liveness is the transport's,
 	// never the audio's: tgcalls sends no RTP at all while muted, and its
 	// STUN checks and RTCP keep the path alive (NativeNetworkingImpl fails a
-	// call only after 20 s without any packet).
-	iceDisconnected = 3 * time.Second
+	// call only after 20 s without any packet). pion checks the selected
+	// pair every second (the keepalive below) and the peer answers each
+	// check, so 2 s without a packet is one answer missed and the next late.
+	iceDisconnected = 2 * time.Second
 	iceFailed       = 20 * time.Second
 	// noAudioAfter is how long a connected call may receive no audio from an
 	// unmuted peer before Stats says so (Stats.NoAudio).
@@ -77,8 +81,9 @@ type Engine struct {
 
 	mu           sync.Mutex
 	st           state
-	sig          *signaling.Conn
-	early        [][]byte
+	sigMu        sync.Mutex          // the transport is one goroutine's at a time
+	sig          signaling.Transport // the version's framing (raw, reliable, SCTP)
+	in           chan []byte         // the peer's signalling, for sigLoop
 	startedAt    time.Time
 	remote       *signaling.InitialSetup
 	pendingCands []signaling.Candidate
@@ -86,12 +91,12 @@ type Engine struct {
 	exchangeID   func() (uint32, error) // tgcalls' UniqueRandomIdGenerator; tests fix it
 	recvSSRC     uint32                 // the peer stream our receiver is on; 0 before
 	frame        time.Duration
-	ready        bool // transports built: signalling can be processed
 	mediaOn      bool
 	recvOn       bool
 	sendOn       bool
 	muted        bool
 	remoteMuted  bool
+	noAudio      bool // Stats.NoAudio, as last reported
 	dc           *webrtc.DataChannel
 	dcOpen       bool
 	teardownOnce sync.Once
@@ -128,16 +133,24 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tgcalls ssrc: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	ssrc = ssrc&0x7fffffff | 1
+	log := logger.With("engine", "tgcalls", "version", p.LibraryVersion)
+	custom := signaling.ParseCustomParameters(p.CustomParameters)
+	sig, err := sigsctp.ForVersion(p.LibraryVersion, p.Key, p.Outgoing, custom,
+		sigsctp.Config{LoggerFactory: pionLogs{log: log.With("part", "signalling")}, Name: "signalling"})
+	if err != nil {
+		return nil, fmt.Errorf("tgcalls signalling: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{
 		p:          p,
-		log:        logger.With("engine", "tgcalls", "version", p.LibraryVersion),
+		log:        log,
 		net:        n,
 		ctx:        ctx,
 		cancel:     cancel,
 		out:        make(chan []byte, 512),
-		sig:        signaling.NewConn(p.Key, p.Outgoing),
+		sig:        sig,
+		in:         make(chan []byte, maxQueued),
 		neg:        newNegotiation(p.Outgoing, audioContent(ssrc)),
 		exchangeID: randomUint32,
 		frame:      ptimeTgcall,
@@ -205,6 +218,7 @@ func (e *Engine) fail(err error) {
 func (e *Engine) emit(ev media.Event) {
 	e.mu.Lock()
 	ev.RemoteMuted = e.remoteMuted
+	ev.NoAudio = e.noAudio
 	e.mu.Unlock()
 	if e.p.OnEvent != nil {
 		e.p.OnEvent(ev)
@@ -226,52 +240,84 @@ func (e *Engine) Start(ctx context.Context) error {
 	go e.timerLoop()
 	e.emit(media.Event{State: media.StateConnecting})
 	e.fire(evStart, nil)
-	e.mu.Lock()
-	e.ready = true
-	early := e.early
-	e.early = nil
-	e.mu.Unlock()
-	for _, d := range early {
-		e.receive(d)
-	}
+	// The peer's signalling is processed once the transports exist.
+	e.wg.Add(1)
+	go e.sigLoop()
 	return ctx.Err()
 }
 
 // ReceiveSignaling takes updatePhoneCallSignalingData bytes. Data that comes
-// before Start is kept (the peer may be faster than our accept).
+// before Start waits for it (the peer may be faster than our accept).
 func (e *Engine) ReceiveSignaling(data []byte) {
-	data = append([]byte(nil), data...)
-	e.mu.Lock()
-	if !e.ready {
-		if len(e.early) < maxEarly {
-			e.early = append(e.early, data)
-		} else {
-			e.stats.rejects.Add(e.log, "signalling before start")
-		}
-		e.mu.Unlock()
-		return
+	select {
+	case e.in <- append([]byte(nil), data...):
+	default:
+		e.stats.rejects.Add(e.log, "signalling queue full")
 	}
-	e.mu.Unlock()
-	e.receive(data)
+}
+
+// sigLoop is the one goroutine that reads the signalling transport, so the
+// peer's messages are handled one at a time and in order; it also polls the
+// transport for acks, resends and SCTP's own packets.
+func (e *Engine) sigLoop() {
+	defer e.wg.Done()
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		e.sigMu.Lock()
+		wake := e.sig.Wake() // may change once 9.0.0 knows the peer's mapping
+		e.sigMu.Unlock()
+		select {
+		case <-e.ctx.Done():
+			return
+		case data := <-e.in:
+			e.receive(data)
+		case <-t.C:
+			e.poll(false)
+		case <-wake:
+			e.poll(true)
+		}
+	}
 }
 
 func (e *Engine) receive(data []byte) {
-	e.mu.Lock()
-	if e.st == stateClosed {
-		e.mu.Unlock()
-		return
-	}
-	msgs, err := e.sig.Receive(data)
-	acks, perr := e.sig.Poll(time.Now())
-	e.mu.Unlock()
+	now := time.Now()
+	e.sigMu.Lock()
+	msgs, err := e.sig.Receive(data, now)
+	pkts, perr := e.sig.Poll(now)
+	e.sigMu.Unlock()
 	if err != nil {
 		// Garbage, replayed or sealed with another key.
 		e.stats.rejects.Add(e.log, "signalling", "err", err)
 	}
-	if perr != nil {
+	if perr != nil && !errors.Is(perr, signaling.ErrClosed) {
 		e.log.Warn("signalling poll", "err", perr)
 	}
-	e.queue(acks...)
+	e.queue(pkts...)
+	for _, m := range msgs {
+		e.handle(m)
+	}
+}
+
+// poll sends what the transport has due and, after a wake, handles the
+// messages that completed on the transport's own goroutines.
+func (e *Engine) poll(woken bool) {
+	now := time.Now()
+	e.sigMu.Lock()
+	pkts, err := e.sig.Poll(now)
+	var msgs [][]byte
+	var rerr error
+	if woken {
+		msgs, rerr = e.sig.Receive(nil, now)
+	}
+	e.sigMu.Unlock()
+	if err != nil && !errors.Is(err, signaling.ErrClosed) {
+		e.log.Warn("signalling poll", "err", err)
+	}
+	if rerr != nil && !errors.Is(rerr, signaling.ErrClosed) {
+		e.stats.rejects.Add(e.log, "signalling", "err", rerr)
+	}
+	e.queue(pkts...)
 	for _, m := range msgs {
 		e.handle(m)
 	}
@@ -288,21 +334,23 @@ func (e *Engine) queue(pkts ...[]byte) {
 	}
 }
 
-// sendMsg frames one JSON message on the reliable channel.
+// sendMsg frames one JSON message on the signalling transport.
 func (e *Engine) sendMsg(m signaling.Message) {
 	data, err := signaling.Marshal(m)
 	if err != nil {
 		e.log.Warn("encode signalling", "err", err)
 		return
 	}
-	e.mu.Lock()
-	pkt, err := e.sig.Send(data, time.Now())
-	e.mu.Unlock()
+	e.sigMu.Lock()
+	pkts, err := e.sig.Send(data, time.Now())
+	e.sigMu.Unlock()
 	if err != nil {
-		e.log.Warn("frame signalling", "err", err)
+		if !errors.Is(err, signaling.ErrClosed) {
+			e.log.Warn("frame signalling", "err", err)
+		}
 		return
 	}
-	e.queue(pkt)
+	e.queue(pkts...)
 }
 
 func (e *Engine) sendLoop() {
@@ -319,7 +367,7 @@ func (e *Engine) sendLoop() {
 	}
 }
 
-// timerLoop drives re-sends, the connect and packet timeouts and the stats.
+// timerLoop drives the connect and packet timeouts and the stats.
 func (e *Engine) timerLoop() {
 	defer e.wg.Done()
 	t := time.NewTicker(tick)
@@ -330,13 +378,8 @@ func (e *Engine) timerLoop() {
 			return
 		case now := <-t.C:
 			e.mu.Lock()
-			pkts, err := e.sig.Poll(now)
 			st, started := e.st, e.startedAt
 			e.mu.Unlock()
-			if err != nil {
-				e.log.Warn("signalling poll", "err", err)
-			}
-			e.queue(pkts...)
 			e.stats.update(now)
 			if e.iceUp() {
 				// ICE heard the peer within iceDisconnected: STUN checks
@@ -349,6 +392,7 @@ func (e *Engine) timerLoop() {
 			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.quietFor(now) > e.p.PacketTimeout:
 				e.fail(ErrPacketTimeout)
 			}
+			e.checkNoAudio(now)
 			e.adaptEncoder()
 		}
 	}
@@ -390,6 +434,23 @@ func (e *Engine) handle(data []byte) {
 		e.negotiate(m)
 	case *signaling.MediaState:
 		e.setRemoteMuted(m.Muted)
+	}
+}
+
+// checkNoAudio reports a connected call whose unmuted peer sends no audio,
+// and its end, as they happen.
+func (e *Engine) checkNoAudio(now time.Time) {
+	e.mu.Lock()
+	no := e.st == stateConnected && !e.remoteMuted && e.stats.noAudioFor(now) > noAudioAfter
+	changed := no != e.noAudio
+	e.noAudio = no
+	st := e.st
+	e.mu.Unlock()
+	if changed {
+		if no {
+			e.log.Warn("connected, but no audio from the peer", "for", noAudioAfter)
+		}
+		e.emit(media.Event{State: publicState(st)})
 	}
 }
 
@@ -1047,6 +1108,7 @@ func (e *Engine) Stats() media.Stats {
 		s.SignalBars = 0
 	}
 	s.NoAudio = st == stateConnected && !remoteMuted && e.stats.noAudioFor(now) > noAudioAfter
+
 	s.Audio = e.p.Audio.AudioStats()
 	return s
 }
@@ -1064,6 +1126,11 @@ func (e *Engine) Close() error {
 func (e *Engine) teardown() {
 	e.teardownOnce.Do(func() {
 		e.cancel()
+		e.sigMu.Lock()
+		if err := e.sig.Close(); err != nil && !errors.Is(err, signaling.ErrClosed) {
+			e.log.Debug("close signalling", "err", err)
+		}
+		e.sigMu.Unlock()
 		e.mu.Lock()
 		dc, sender, receiver, sctp := e.dc, e.sender, e.receiver, e.sctp
 		dtlsT, iceT, gatherer := e.dtls, e.ice, e.gatherer

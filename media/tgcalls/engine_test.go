@@ -351,3 +351,18 @@ func TestNewRejects(t *testing.T) {
 		_ = e.Close()
 	}
 }
+
+// TestEngineVersions: a call on each advertised version carries tones both
+// ways (the signalling framing differs: raw, reliable, SCTP, detected).
+func TestEngineVersions(t *testing.T) {
+	for _, v := range Versions {
+		t.Run(v, func(t *testing.T) {
+			start := time.Now()
+			caller, callee := startCall(t, callOpts{p2p: true, version: v}, [2]float64{440, 697})
+			waitState(t, caller, media.StateConnected)
+			waitState(t, callee, media.StateConnected)
+			t.Logf("%s: connected after %v", v, time.Since(start).Round(time.Millisecond))
+			checkTones(t, caller, callee, 25)
+		})
+	}
+}

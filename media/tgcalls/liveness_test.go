@@ -72,4 +72,14 @@ func TestNoAudioIsVisible(t *testing.T) {
 	if caller.eng.Stats().NoAudio {
 		t.Error("the side that hears audio says NoAudio")
 	}
+	// The call core learns it from an event, as it happens.
+	deadline2 := time.After(5 * time.Second)
+	for got := false; !got; {
+		select {
+		case ev := <-callee.events:
+			got = ev.NoAudio
+		case <-deadline2:
+			t.Fatal("no event with NoAudio")
+		}
+	}
 }

@@ -3,13 +3,24 @@ package tgcalls
 import "slices"
 
 // Versions are the library versions this engine implements, in the order to
-// advertise them. Both select InstanceV2Impl with the reliable signalling
-// framing (spec §6.1). 8.0.0 comes first because every tgcalls release maps it
-// to that framing, while 2024 tgcalls maps 9.0.0 to SCTP-over-signalling
-// (V3), so a 9.0.0 call with such a peer would not get through signalling.
-// The call core lists these before the legacy "2.4.4" so that two clients
-// that can both speak tgcalls pick this engine.
-var Versions = []string{"8.0.0", "9.0.0"}
+// advertise them. All select tgcalls' InstanceV2Impl (the same JSON messages
+// and channel negotiation); they differ in how signalling is framed (spec
+// §6.1, package sigsctp's ForVersion):
+//
+//   - 8.0.0: reliable framing. First, because every tgcalls release maps it
+//     the same way and every current Telegram app lists it.
+//   - 13.0.0, 12.0.0: SCTP over signalling (raw framing with
+//     network_signaling_nosctp); what newer apps prefer.
+//   - 9.0.0: Desktop ≥ 4.9 frames it reliably, Desktop ≤ 4.8 and Android
+//     over SCTP; tgphone follows whichever the peer's first frame shows.
+//   - 7.0.0: raw framing, one message per packet, no acks.
+//
+// The server returns the common versions; the call core runs the first of
+// its own preferences the server lists (Manager.negotiated), so this order
+// decides whenever the server leaves a choice. 10.0.0 and 11.0.0 are
+// tgcalls' SDP-based reference implementation and 2.7.7/5.0.0 its v1: not
+// implemented, never advertised. The call core adds the legacy "2.4.4" last.
+var Versions = []string{"8.0.0", "13.0.0", "12.0.0", "9.0.0", "7.0.0"}
 
 // Supports reports whether v is one of Versions.
 func Supports(v string) bool { return slices.Contains(Versions, v) }
