@@ -454,3 +454,33 @@ func TestE2ECallerLogsKeyCheckFailure(t *testing.T) {
 		t.Errorf("%d log lines give the reason, want 1", lines.Load())
 	}
 }
+
+// TestE2ECanCall: whether a contact can be called is known before dialing,
+// from the server's userFull, with the sentence a failed call would show.
+func TestE2ECanCall(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	alice := newParty(t, env, "alice", "")
+	for _, tt := range []struct {
+		to      string
+		err     error
+		message string
+	}{
+		{to: "@bob"},
+		{to: "@private", err: calling.ErrPrivacyRestricted, message: "Private Person's privacy settings do not allow calls."},
+	} {
+		peer := alice.contact(t, tt.to)
+		err := alice.m.CanCall(ctx(t), peer)
+		if tt.err == nil {
+			if err != nil {
+				t.Errorf("%s: %v, want callable", tt.to, err)
+			}
+			continue
+		}
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%s: %v, want %v", tt.to, err, tt.err)
+		}
+		if msg := calling.UserMessage(calling.StateFailed, err, true, peer.Name()); msg != tt.message {
+			t.Errorf("%s: %q, want %q", tt.to, msg, tt.message)
+		}
+	}
+}
