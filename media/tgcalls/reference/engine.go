@@ -712,14 +712,28 @@ func (e *Engine) onAnswer(sdp string) {
 	e.commitCandidates()
 	if d := e.deferred; d != "" {
 		e.deferred = ""
-		if !sameOffer(d, e.lastOffer) {
+		// An offer made before the peer saw ours lacks the m-lines ours
+		// added: stale. A peer that answered ours and still wants its
+		// change offers again.
+		if local := e.pc.CurrentLocalDescription(); local != nil && containsAll(mids(d), mids(local.SDP)) && !sameOffer(d, e.lastOffer) {
 			e.applyOffer(d)
 			return
 		}
+		e.log.Debug("colliding offer dropped: stale or a copy")
 	}
 	if e.wantOffer {
 		e.offer()
 	}
+}
+
+// containsAll reports whether every element of want is in have.
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Engine) onRemoteCandidate(c *candidate) {

@@ -154,20 +154,33 @@ func cleanSDP(sdp string) (string, int, error) {
 	return out.String(), dropped, nil
 }
 
-// sameOffer reports whether two offers differ at most in their o= line:
-// tgcalls 92640c4's caller sends its first offer twice (a second
-// renegotiation event right after the first), and the copy brings nothing.
+// sameOffer reports whether two offers are the same but for what
+// gathering and versioning change: the o= line, connection addresses, m=
+// ports and candidates. tgcalls 92640c4's caller sends its first offer
+// twice (a second renegotiation event right after the first); the copy,
+// made before or after gathering, brings nothing new.
 func sameOffer(a, b string) bool {
-	strip := func(s string) string {
-		var out strings.Builder
-		for _, l := range strings.SplitAfter(s, "\n") {
-			if !strings.HasPrefix(l, "o=") {
-				out.WriteString(l)
+	return normalOffer(a) == normalOffer(b)
+}
+
+func normalOffer(s string) string {
+	var out strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimRight(l, "\r")
+		switch {
+		case strings.HasPrefix(l, "o="), strings.HasPrefix(l, "c="), strings.HasPrefix(l, "a=candidate:"),
+			strings.HasPrefix(l, "a=end-of-candidates"), strings.HasPrefix(l, "a=rtcp:"):
+			continue
+		case strings.HasPrefix(l, "m="):
+			if f := strings.Fields(l); len(f) > 1 {
+				f[1] = "9"
+				l = strings.Join(f, " ")
 			}
 		}
-		return out.String()
+		out.WriteString(l)
+		out.WriteByte('\n')
 	}
-	return strip(a) == strip(b)
+	return out.String()
 }
 
 // mids lists the a=mid of each m-line of an SDP, in order ("" for an
