@@ -95,8 +95,10 @@ type Engine struct {
 	paths        []*path
 	tcpPaths     []*path // TCP relays: the server's, then the UDP relays' own addresses
 	tcpLinks     []*tcpLink
-	udpChecked   bool // UDP health judged after the first self-info burst
-	tcpWanted    bool // no relay answered over UDP: try TCP
+	udpChecked   bool      // UDP health judged after the first self-info burst
+	udpRecv      uint64    // valid packets over UDP since UDP was last judged
+	burstEnd     time.Time // when the last self-info burst's 4th request went
+	tcpWanted    bool      // no relay answered over UDP: try TCP
 	cur          *path
 	p2p          *path
 	seq          uint32
@@ -560,6 +562,9 @@ func (e *Engine) handleLocked(pa *path, b []byte, src netip.AddrPort, now time.T
 		pa.addr, pa.name = src, "p2p "+src.String()
 	}
 	e.stats.recv++
+	if pa.tcp == nil {
+		e.udpRecv++
+	}
 	e.stats.recvBytes += uint64(len(b))
 	e.stats.winRecvBytes += uint64(len(b))
 	pa.lastRecv = now
@@ -832,6 +837,9 @@ func (e *Engine) onTick(now time.Time) ([]datagram, []media.Event) {
 	if now.Sub(e.lastSelfInfo) >= every {
 		e.lastSelfInfo = now
 		e.selfInfoN++
+		if e.selfInfoN == selfInfoBurst {
+			e.burstEnd = now
+		}
 		for _, p := range e.paths {
 			q := int64(now.UnixNano())
 			p.queries[q] = now
@@ -846,13 +854,13 @@ func (e *Engine) onTick(now time.Time) ([]datagram, []media.Event) {
 	// UDP health, as libtgvoip's EvaluateUdpPingResults 1 s after the 4th
 	// self-info request: no relay answered and nothing came over UDP means
 	// UDP is blocked; the relays are then tried over TCP.
-	if !e.udpChecked && e.selfInfoN >= selfInfoBurst && now.Sub(e.lastSelfInfo) >= time.Second {
+	if !e.udpChecked && e.selfInfoN >= selfInfoBurst && now.Sub(e.burstEnd) >= time.Second {
 		e.udpChecked = true
 		replies := 0
 		for _, p := range e.paths {
 			replies += p.replies
 		}
-		if replies == 0 && e.stats.recv == 0 && len(e.tcpPaths) > 0 && e.cur.tcp == nil {
+		if replies == 0 && e.udpRecv == 0 && len(e.tcpPaths) > 0 && e.cur.tcp == nil {
 			e.log.Warn("no relay answers over UDP, trying TCP")
 			e.tcpWanted = true
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -79,7 +80,7 @@ func (e *Engine) runTCP(ctx context.Context) {
 		return
 	}
 	e.mu.Lock()
-	e.udpChecked, e.selfInfoN = false, 0 // try again after another burst
+	e.rejudgeUDPLocked() // try again after another burst
 	e.mu.Unlock()
 }
 
@@ -131,14 +132,24 @@ func (e *Engine) serveTCP(ctx context.Context, pa *path, l *tcpLink) {
 	l.conn.Close()
 	e.mu.Lock()
 	pa.tcp = nil
+	e.tcpLinks = slices.DeleteFunc(e.tcpLinks, func(x *tcpLink) bool { return x == l })
 	if e.cur == pa {
 		e.cur = e.paths[0]
 		e.pickRelayLocked(time.Now())
 	}
-	e.udpChecked, e.selfInfoN = false, 0
+	e.rejudgeUDPLocked()
 	e.mu.Unlock()
 	if ctx.Err() == nil {
 		e.log.Warn("tcp relay connection ended", "path", pa.name, "err", err)
+	}
+}
+
+// rejudgeUDPLocked starts a new self-info burst after which UDP is judged
+// afresh (as libtgvoip's ResetUdpAvailability).
+func (e *Engine) rejudgeUDPLocked() {
+	e.udpChecked, e.selfInfoN, e.udpRecv = false, 0, 0
+	for _, p := range e.paths {
+		p.replies = 0
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,14 +19,18 @@ import (
 type tcpBridge struct {
 	ln    net.Listener
 	relay netip.AddrPort
+	// cutFirstAfter, when > 0, ends the first connection after that many
+	// frames from the engine.
+	cutFirstAfter int
+	conns         atomic.Int32
 }
 
-func newTCPBridge(t testing.TB, relay netip.AddrPort) *tcpBridge {
+func newTCPBridge(t testing.TB, relay netip.AddrPort, cutFirstAfter int) *tcpBridge {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &tcpBridge{ln: ln, relay: relay}
+	b := &tcpBridge{ln: ln, relay: relay, cutFirstAfter: cutFirstAfter}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -51,6 +56,7 @@ func (b *tcpBridge) serve(c net.Conn) {
 	if err != nil {
 		return
 	}
+	first := b.conns.Add(1) == 1
 	u, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		return
@@ -73,9 +79,9 @@ func (b *tcpBridge) serve(c net.Conn) {
 		}
 	}()
 	buf := make([]byte, 1500)
-	for {
+	for n := 1; ; n++ {
 		p, err := o2.ReadFrame(c, buf)
-		if err != nil {
+		if err != nil || first && n == b.cutFirstAfter {
 			return
 		}
 		if _, err := u.WriteTo(p, net.UDPAddrFromAddrPort(b.relay)); err != nil {
@@ -91,7 +97,7 @@ func TestTCPRelayFallback(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r := newRelay(t, ctx)
-	br := newTCPBridge(t, r.Addr())
+	br := newTCPBridge(t, r.Addr(), 0)
 	a, b := startCall(t, ctx, callCfg{relay: r, tcpA: br.addr(), udpBlockedA: true})
 	waitFor(t, "audio both ways", 20*time.Second, func() bool { return a.audio.received() >= 40 && b.audio.received() >= 40 })
 	if p := a.eng.Stats().Path; !strings.HasPrefix(p, "tcp relay 1 ") {
@@ -126,5 +132,24 @@ func TestTCPRelayUnreachable(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close hangs")
+	}
+}
+
+// TestTCPRelayReconnect: the TCP relay connection ends mid-call; the engine
+// goes back to UDP, finds it still blocked and connects over TCP again, and
+// the audio resumes.
+func TestTCPRelayReconnect(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := newRelay(t, ctx)
+	br := newTCPBridge(t, r.Addr(), 60)
+	a, b := startCall(t, ctx, callCfg{relay: r, tcpA: br.addr(), udpBlockedA: true})
+	waitFor(t, "the first connection cut", 20*time.Second, func() bool { return br.conns.Load() == 2 })
+	na, nb := a.audio.received(), b.audio.received()
+	waitFor(t, "audio both ways after reconnecting", 20*time.Second, func() bool {
+		return a.audio.received() > na+20 && b.audio.received() > nb+20
+	})
+	if p := a.eng.Stats().Path; !strings.HasPrefix(p, "tcp relay 1 ") {
+		t.Errorf("caller's path %q, want the TCP relay", p)
 	}
 }
