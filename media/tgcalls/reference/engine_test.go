@@ -40,6 +40,8 @@ type callOpts struct {
 	servers []media.WebRTCServer
 	p2p     bool
 	nets    [2]transport.Net
+	// packetTimeout replaces the tests' 10 s call_packet_timeout_ms.
+	packetTimeout time.Duration
 }
 
 func testLogger() *slog.Logger {
@@ -63,10 +65,14 @@ func startCall(t testing.TB, o callOpts, freqs [2]float64) (caller, callee *side
 	for i := range sides {
 		s := &side{audio: newToneAudio(t, freqs[i]), events: make(chan media.Event, 64)}
 		out := relays[i]
+		pt := 10 * time.Second
+		if o.packetTimeout > 0 {
+			pt = o.packetTimeout
+		}
 		eng, err := newEngine(media.Params{
 			Key: key, Outgoing: i == 0, LibraryVersion: o.version,
 			WebRTCServers: o.servers, P2PAllowed: o.p2p,
-			ConnectTimeout: 30 * time.Second, PacketTimeout: 10 * time.Second,
+			ConnectTimeout: 30 * time.Second, PacketTimeout: pt,
 			Audio: s.audio,
 			SendSignaling: func(ctx context.Context, data []byte) error {
 				select {
