@@ -43,6 +43,8 @@ type Snapshot struct {
 	NeedDebug bool
 	// GroupCallSlug names the group call a StateMovedToGroupCall call went on as.
 	GroupCallSlug string
+	// LogFile is the call's log file (Config.CallLogDir), "" without one.
+	LogFile string
 }
 
 // input is one item in a call's inbox: a machine event plus the server object it came with.
@@ -98,6 +100,7 @@ type Call struct {
 
 	// cancelRequest is set when the user hung up before requestCall was sent.
 	cancelRequest atomic.Bool
+	callLog       *callLog // owned by run once started
 }
 
 func newCall(m *Manager, peer account.Contact, outgoing bool) *Call {
@@ -107,6 +110,7 @@ func newCall(m *Manager, peer account.Contact, outgoing bool) *Call {
 		m: machine{outgoing: outgoing}}
 	c.log = m.log.With("peer_id", peer.ID, "outgoing", outgoing)
 	c.snap = Snapshot{Outgoing: outgoing, Peer: peer, State: StateIdle, Since: time.Now()}
+	c.startCallLog()
 	return c
 }
 
@@ -485,6 +489,7 @@ func (c *Call) finish() {
 	c.inbox = nil
 	c.inboxMu.Unlock()
 	c.cancel()
+	c.endCallLog()
 	if c.m.awaitingID {
 		// requestCall's answer was queued behind the event that ended the
 		// call: the server has the call, so discard it.

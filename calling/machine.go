@@ -3,6 +3,7 @@ package calling
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // State is what the user sees of a call. The protocol states the server knows
@@ -44,6 +45,9 @@ func (s State) String() string {
 	}
 	return fmt.Sprintf("state(%d)", int(s))
 }
+
+// LogValue logs a state by name (JSON handlers would write the number).
+func (s State) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Terminal reports whether the call is over.
 func (s State) Terminal() bool { return s >= StateEnded }
@@ -92,6 +96,9 @@ func (k EventKind) String() string {
 	}
 	return fmt.Sprintf("event(%d)", int(k))
 }
+
+// LogValue logs an event by name.
+func (k EventKind) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 // Reason is a phoneCallDiscardReason.
 type Reason int

@@ -75,6 +75,9 @@ type Config struct {
 	OnChange func(Snapshot)
 	Logger   *slog.Logger
 	Rand     io.Reader
+	// CallLogDir, when set, keeps a log file per call there (calllog.go),
+	// the newest MaxCallLogs of them.
+	CallLogDir string
 }
 
 // Manager owns the calls of one account: it places calls, routes the
@@ -380,6 +383,7 @@ func (m *Manager) incoming(req *tg.PhoneCallRequested, users map[int64]*tg.User)
 		return
 	}
 	c := newCall(m, peer, false)
+	c.log = c.log.With("call_id", req.ID)
 	c.id, c.accessHash = req.ID, req.AccessHash
 	c.snap.ID = req.ID
 	c.gaHash = append([]byte(nil), req.GAHash...)

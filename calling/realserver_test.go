@@ -3,8 +3,13 @@ package calling_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -481,6 +486,57 @@ func TestE2ECanCall(t *testing.T) {
 		}
 		if msg := calling.UserMessage(calling.StateFailed, err, true, peer.Name()); msg != tt.message {
 			t.Errorf("%s: %q, want %q", tt.to, msg, tt.message)
+		}
+	}
+}
+
+// TestE2ECallLogFile: each call keeps its own log file — state changes and
+// the engine's counters, no key material — found again by call id, and
+// only the newest MaxCallLogs stay.
+func TestE2ECallLogFile(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	dir := t.TempDir()
+	for i := range calling.MaxCallLogs + 5 { // older calls' logs
+		name := filepath.Join(dir, fmt.Sprintf("call-20000101-000000.%09d-1.log", i))
+		if err := os.WriteFile(name, []byte("{}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := managerFor(t, env, env.SignIn(t, "alice"), "alice", func(c *calling.Config) { c.CallLogDir = dir })
+	bob := managerFor(t, env, env.SignIn(t, "bob"), "bob", func(c *calling.Config) { c.CallLogDir = dir })
+	out, in := ringing(t, alice, bob, "@bob")
+	in.Answer()
+	s := waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+	time.Sleep(time.Second)
+	hangUpNormally(t, out, in)
+
+	files, _ := filepath.Glob(filepath.Join(dir, "call-*.log"))
+	if len(files) != calling.MaxCallLogs {
+		t.Errorf("%d call logs kept, want %d", len(files), calling.MaxCallLogs)
+	}
+	for who, p := range map[string]*party{"alice": alice, "bob": bob} {
+		path := p.m.CallLogFile(s.ID)
+		c := map[string]*calling.Call{"alice": out, "bob": in}[who]
+		if path == "" || path != c.Snapshot().LogFile {
+			t.Fatalf("%s: CallLogFile %q, snapshot says %q", who, path, c.Snapshot().LogFile)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		for _, want := range []string{`"msg":"call state"`, `"to":"active"`, `"msg":"call stats"`, `"packets_recv":`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s's call log lacks %s", who, want)
+			}
+		}
+		for _, secret := range []string{s.Emoji[0], strconv.FormatInt(s.KeyFingerprint, 10), fmt.Sprintf("%x", s.KeyFingerprint)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s's call log holds key material %q", who, secret)
+			}
+		}
+		if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s's call log mode %v (%v), want 0600", who, st.Mode(), err)
 		}
 	}
 }
