@@ -184,6 +184,11 @@ func (e *Engine) fire(ev event, cause error) {
 }
 
 func (e *Engine) fail(err error) {
+	if e.ctx.Err() != nil {
+		// Closed under us: pion's error is only about that.
+		e.log.Debug("stopped by close", "err", err)
+		return
+	}
 	e.log.Warn("reference engine failed", "err", err)
 	e.fire(evFailed, err)
 }
