@@ -232,6 +232,19 @@ func TestCall(t *testing.T) {
 				}
 				checkRounds(t, caller.messages(), callee.messages(), true)
 
+				// Stats, once RTCP reports have gone both ways.
+				var s media.Stats
+				for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+					if s = callee.eng.Stats(); s.RTT > 0 || time.Now().After(deadline) {
+						break
+					}
+				}
+				if s.PacketsRecv == 0 || s.PacketsSent == 0 || s.LibraryVersion != v || s.RecvBitrate == 0 || s.SignalBars == 0 || s.RTT == 0 {
+					t.Errorf("stats: %+v", s)
+				}
+				t.Logf("callee stats: path %q, send %d bit/s, recv %d bit/s, loss %.2f/%.2f, rtt %v, packets %d/%d, bars %d",
+					s.Path, s.SendBitrate, s.RecvBitrate, s.SendLoss, s.RecvLoss, s.RTT, s.PacketsSent, s.PacketsRecv, s.SignalBars)
+
 				caller.eng.SetMuted(true)
 				for ev := waitState(t, callee, media.StateConnected); !ev.RemoteMuted; ev = waitState(t, callee, media.StateConnected) {
 				}
@@ -242,10 +255,6 @@ func TestCall(t *testing.T) {
 				time.Sleep(300 * time.Millisecond)
 				if now := caller.eng.Stats().PacketsSent; now != sent {
 					t.Errorf("muted caller sent %d RTP packets", now-sent)
-				}
-				s := callee.eng.Stats()
-				if s.PacketsRecv == 0 || s.PacketsSent == 0 || s.LibraryVersion != v {
-					t.Errorf("stats: %+v", s)
 				}
 			})
 		}

@@ -1,6 +1,8 @@
 package reference
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pion/sdp/v3"
@@ -121,6 +123,55 @@ func checkDesc(t *testing.T, name string, d *description, typ string, want []mli
 	}
 	if bundle != wantBundle {
 		t.Errorf("%s: group %q, want %q", name, bundle, wantBundle)
+	}
+	checkBasics(t, name, d.SDP)
+}
+
+// checkBasics: what libwebrtc needs of every m-line besides its shape:
+// ICE credentials and a sha-256 fingerprint (session or media level),
+// rtcp-mux and Opus as payload type 111 on audio, the SCTP port on the
+// data channel's.
+func checkBasics(t *testing.T, name, raw string) {
+	t.Helper()
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(raw); err != nil {
+		t.Fatal(err)
+	}
+	session := map[string]string{}
+	for _, a := range d.Attributes {
+		session[a.Key] = a.Value
+	}
+	for i, m := range d.MediaDescriptions {
+		attrs := map[string][]string{}
+		for _, a := range m.Attributes {
+			attrs[a.Key] = append(attrs[a.Key], a.Value)
+		}
+		has := func(key string) bool { _, ok := attrs[key]; _, ok2 := session[key]; return ok || ok2 }
+		for _, k := range []string{"ice-ufrag", "ice-pwd", "fingerprint"} {
+			if !has(k) {
+				t.Errorf("%s m-line %d: no a=%s", name, i, k)
+			}
+		}
+		fp := session["fingerprint"]
+		if v := attrs["fingerprint"]; len(v) > 0 {
+			fp = v[0]
+		}
+		if !strings.HasPrefix(strings.ToLower(fp), "sha-256 ") {
+			t.Errorf("%s m-line %d: fingerprint %q", name, i, fp)
+		}
+		switch m.MediaName.Media {
+		case "audio":
+			if _, ok := attrs["rtcp-mux"]; !ok {
+				t.Errorf("%s m-line %d: no rtcp-mux", name, i)
+			}
+			if !slices.Contains(attrs["rtpmap"], "111 opus/48000/2") || !slices.Contains(m.MediaName.Formats, "111") {
+				t.Errorf("%s m-line %d: no opus/48000/2 as 111: %v %v", name, i, m.MediaName.Formats, attrs["rtpmap"])
+			}
+		case "application":
+			if !slices.Contains(attrs["sctp-port"], "5000") {
+				t.Errorf("%s m-line %d: sctp-port %v", name, i, attrs["sctp-port"])
+			}
+		}
 	}
 }
 
