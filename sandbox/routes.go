@@ -56,5 +56,7 @@ func (s *Server) routes() *tg.ServerDispatcher {
 	d.OnPhoneSendSignalingData(s.sendSignalingData)
 	d.OnPhoneSetCallRating(s.setCallRating)
 	d.OnPhoneSaveCallDebug(s.saveCallDebug)
+	d.OnPhoneSaveCallLog(s.saveCallLog)
+	d.OnUploadSaveFilePart(s.saveFilePart)
 	return d
 }

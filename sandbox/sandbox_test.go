@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -386,6 +387,20 @@ func TestCallFlow(t *testing.T) {
 	}
 	if logs := env.Server.CallDebug(waiting.ID); len(logs) != 1 || logs[0] != `{"log":[]}` {
 		t.Errorf("debug logs kept: %q", logs)
+	}
+	if _, err := bob.API().PhoneSaveCallLog(ctx, &tg.PhoneSaveCallLogRequest{Peer: peer,
+		File: &tg.InputFile{ID: 99, Parts: 1, Name: "call.log"}}); !tgerr.Is(err, "FILE_PART_MISSING") {
+		t.Errorf("call log never uploaded: %v", err)
+	}
+	logFile, err := uploader.NewUploader(bob.API()).FromBytes(ctx, "call.log", []byte("a call log\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.API().PhoneSaveCallLog(ctx, &tg.PhoneSaveCallLogRequest{Peer: peer, File: logFile}); err != nil {
+		t.Fatal(err)
+	}
+	if logs := env.Server.CallLogs(waiting.ID); len(logs) != 1 || string(logs[0]) != "a call log\n" {
+		t.Errorf("call logs kept: %q", logs)
 	}
 	for _, c := range []*sandboxtest.Client{alice, bob} {
 		h, err := c.CallHistory(ctx, 10)

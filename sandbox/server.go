@@ -62,10 +62,12 @@ type CallTimeouts struct{ Receive, Ring, Connect, Packet time.Duration }
 var defaultTimeouts = CallTimeouts{Receive: 20 * time.Second, Ring: 90 * time.Second,
 	Connect: 30 * time.Second, Packet: 10 * time.Second}
 
-// Reflector is one UDP relay.
+// Reflector is one relay: UDP, or with TCP the relay's TCP port (tgcalls'
+// V2 reflector TCP framing; a phoneConnection with the tcp flag).
 type Reflector struct {
 	ID   int64
 	Addr netip.AddrPort
+	TCP  bool
 }
 
 // Info is what a client needs to reach the sandbox.
@@ -107,6 +109,8 @@ type Server struct {
 	timers     map[int64]*time.Timer // server-side call expiry
 	nextCall   int64
 	debugLogs  map[int64][]string // phone.saveCallDebug by call
+	callLogs   map[int64][][]byte // phone.saveCallLog by call
+	uploads    map[uploadKey]map[int][]byte
 }
 
 // New prepares a Server; Run serves it.
@@ -146,6 +150,8 @@ func New(opts Options) (*Server, error) {
 		missed:    map[[8]byte]*missedCalls{},
 		timers:    map[int64]*time.Timer{},
 		debugLogs: map[int64][]string{},
+		callLogs:  map[int64][][]byte{},
+		uploads:   map[uploadKey]map[int][]byte{},
 	}
 	if opts.DataDir != "" {
 		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
