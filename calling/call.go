@@ -101,6 +101,8 @@ type Call struct {
 	// cancelRequest is set when the user hung up before requestCall was sent.
 	cancelRequest atomic.Bool
 	callLog       *callLog // owned by run once started
+	logClosed     bool     // guarded by mu, as is logUploaded
+	logUploaded   bool
 }
 
 func newCall(m *Manager, peer account.Contact, outgoing bool) *Call {

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gotd/td/telegram/uploader"
+	"github.com/gotd/td/tg"
 )
 
 // Per-call log files, as tdesktop (last_call_log.txt) and libtgvoip keep
@@ -182,4 +185,43 @@ func (c *Call) endCallLog() {
 	if err := c.callLog.Close(); err != nil {
 		c.mgr.log.Warn("close call log", "err", err)
 	}
+	c.mu.Lock()
+	c.logClosed = true
+	c.mu.Unlock()
+	c.maybeUploadLog()
+}
+
+// maybeUploadLog sends the call's log file with phone.saveCallLog once the
+// server asked for the call's debug information (need_debug) and the file
+// is complete — as Telegram's apps upload their call logs. At most once.
+func (c *Call) maybeUploadLog() {
+	c.mu.Lock()
+	ask := c.snap.NeedDebug && c.logClosed && !c.logUploaded && c.callLog != nil
+	if ask {
+		c.logUploaded = true
+	}
+	c.mu.Unlock()
+	if ask {
+		go c.uploadLog(c.callLog.path)
+	}
+}
+
+func (c *Call) uploadLog(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		c.mgr.log.Warn("read call log for upload", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	file, err := uploader.NewUploader(c.mgr.cfg.API).FromBytes(ctx, filepath.Base(path), b)
+	if err != nil {
+		c.mgr.log.Warn("upload call log", "err", err)
+		return
+	}
+	if _, err := c.mgr.cfg.API.PhoneSaveCallLog(ctx, &tg.PhoneSaveCallLogRequest{Peer: c.inputCall(), File: file}); err != nil {
+		c.mgr.log.Warn("save call log", "call_id", c.callID(), "err", err)
+		return
+	}
+	c.mgr.log.Info("call log sent at the server's request", "call_id", c.callID(), "bytes", len(b))
 }

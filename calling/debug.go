@@ -136,6 +136,7 @@ func (c *Call) noteDiscard(d *tg.PhoneCallDiscarded) {
 		c.keepStats()
 		go c.sendDebug()
 	}
+	c.maybeUploadLog()
 }
 
 // sendDebug answers need_debug with phone.saveCallDebug. A call whose media

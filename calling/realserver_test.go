@@ -540,3 +540,30 @@ func TestE2ECallLogFile(t *testing.T) {
 		}
 	}
 }
+
+// TestE2ECallLogSentOnRequest: when the server asks for a call's debug
+// information, each side also uploads its call log file (phone.saveCallLog).
+func TestE2ECallLogSentOnRequest(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{AskDebug: true})
+	withLogs := func(c *calling.Config) { c.CallLogDir = t.TempDir() }
+	alice := managerFor(t, env, env.SignIn(t, "alice"), "alice", withLogs)
+	bob := managerFor(t, env, env.SignIn(t, "bob"), "bob", withLogs)
+	out, in := ringing(t, alice, bob, "@bob")
+	in.Answer()
+	s := waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+	hangUpNormally(t, out, in)
+	deadline := time.Now().Add(10 * time.Second)
+	var logs [][]byte
+	for len(logs) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		logs = env.Server.CallLogs(s.ID)
+	}
+	if len(logs) != 2 {
+		t.Fatalf("the server got %d call logs, want one from each side", len(logs))
+	}
+	for _, l := range logs {
+		if !strings.Contains(string(l), `"msg":"call stats"`) || !strings.Contains(string(l), `"to":"active"`) {
+			t.Errorf("uploaded call log is not the whole log: %.200s…", l)
+		}
+	}
+}
