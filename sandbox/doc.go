@@ -2,7 +2,10 @@
 // key exchange, cipher and transports in a serve loop of our own) with the
 // methods a softphone needs — sign-in by code, 2FA (SRP) and QR, contacts,
 // updates, DH config, the phone.* call signalling with Telegram's rules and
-// errors, and call history as service messages.
+// errors, call history as service messages, the peer-to-peer privacy rule
+// (account.getPrivacy/setPrivacy, folded into p2p_allowed), and the debug
+// reports and call logs (saveCallDebug, upload.saveFilePart + saveCallLog)
+// it asks for after disconnects, or after every call with Options.AskDebug.
 //
 // It starts with demo accounts (DemoPhone, DemoUsernames): alice, bob and
 // carol (2FA: DemoPassword) are people; echo is answered by tgphone's echo
