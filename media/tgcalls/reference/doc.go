@@ -17,8 +17,16 @@
 // as a new m-line in a second round, which the caller answers. Glare: the
 // caller ignores an offer colliding with its own. The callee would roll
 // back (tgcalls' implicit rollback), which pion cannot; it applies the
-// peer's offer once its own is answered. A copy of an offer already
-// answered (tgcalls' caller sends its first offer twice) is dropped.
+// peer's offer once its own is answered, unless it is stale (made before
+// the peer saw ours). A copy of an offer already answered (tgcalls 92640c4
+// sends its first offer twice, on both sides) is dropped. Current tgcalls
+// swapped the glare roles (its callee ignores, its caller rolls back).
+// tgphone's caller never re-offers, so it never collides; tgphone's callee
+// offers once, after its answer, and collides only with a caller's
+// re-offer: current tgcalls' caller (an ICE restart) rolls back and answers
+// ours, then offers again; a tgcalls 92640c4 caller that re-offered in that
+// moment (the transcripts show none) would ignore ours, and the call would
+// keep the first round's audio one way.
 //
 // Media: Opus (payload type 111, in-band FEC, 20 ms frames as libwebrtc's
 // PeerConnection sends, at most 32 kbit/s as tgcalls caps its sender),
