@@ -5,7 +5,13 @@
 // other datagram to the other peer with that peer's tag, drops what it cannot
 // pair and keeps per-call counters.
 //
-// Spec: ../shared/spec/wire.md §1; telegram-calls.md §3 (phoneConnection).
+// It also speaks tgcalls' V2 reflector protocol (v2.go; ReflectorPort.cpp),
+// over UDP and, with Options.TCP, over TCP on the same port: each port
+// registers its own tag (the call's first 12 bytes and a random port tag) by
+// hello, and data naming a registered tag goes to that port unchanged.
+//
+// Spec: ../shared/spec/wire.md §1; telegram-calls.md §3 (phoneConnection),
+// §6.4 (ReflectorPort).
 //
 // Usage:
 //

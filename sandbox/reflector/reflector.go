@@ -20,7 +20,10 @@ var ErrNotLoopback = errors.New("reflector: address is not loopback")
 // Options configure a Relay.
 type Options struct {
 	// Addr is the UDP listen address; default "127.0.0.1:0".
-	Addr   string
+	Addr string
+	// TCP also listens on TCP, same address and port, for tgcalls' V2
+	// reflector TCP framing (v2.go).
+	TCP    bool
 	Logger *slog.Logger
 }
 
@@ -51,12 +54,14 @@ type call struct {
 // Relay is a running UDP relay.
 type Relay struct {
 	conn *net.UDPConn
+	tcp  net.Listener // nil unless Options.TCP
 	log  *slog.Logger
 
 	mu          sync.Mutex
 	calls       map[wire.Tag]*call
 	pausedUntil time.Time
 	unparsed    uint64
+	v2          map[[16]byte]endpoint // V2 ports by their tag (v2.go)
 }
 
 // New binds the relay's socket.
@@ -78,13 +83,23 @@ func New(o Options) (*Relay, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Relay{conn: conn, log: o.Logger.With("component", "reflector"), calls: map[wire.Tag]*call{}}, nil
+	r := &Relay{conn: conn, log: o.Logger.With("component", "reflector"), calls: map[wire.Tag]*call{}}
+	if o.TCP {
+		ln, err := net.Listen("tcp", conn.LocalAddr().String())
+		if err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("reflector listen tcp %s: %w", conn.LocalAddr(), err)
+		}
+		r.tcp = ln
+	}
+	return r, nil
 }
 
 // Addr is the bound address.
 func (r *Relay) Addr() netip.AddrPort { return r.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
-// Pause drops every datagram for d, simulating a reflector outage.
+// Pause drops every datagram (and every V2 TCP packet) for d, simulating a
+// reflector outage.
 func (r *Relay) Pause(d time.Duration) {
 	r.mu.Lock()
 	r.pausedUntil = time.Now().Add(d)
@@ -92,7 +107,12 @@ func (r *Relay) Pause(d time.Duration) {
 }
 
 // Stop closes the socket; Run returns.
-func (r *Relay) Stop() error { return r.conn.Close() }
+func (r *Relay) Stop() error {
+	if r.tcp != nil {
+		_ = r.tcp.Close()
+	}
+	return r.conn.Close()
+}
 
 // Stats returns a copy of every call's counters.
 func (r *Relay) Stats() map[wire.Tag]CallStats {
@@ -111,6 +131,12 @@ func (r *Relay) Stats() map[wire.Tag]CallStats {
 func (r *Relay) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { r.conn.Close() })
 	defer stop()
+	if r.tcp != nil {
+		tctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); r.serveTCP(tctx) }()
+		defer func() { cancel(); <-done }()
+	}
 	buf := make([]byte, 2048)
 	for {
 		n, from, err := r.conn.ReadFromUDPAddrPort(buf)
@@ -120,17 +146,14 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("reflector read: %w", err)
 		}
-		for _, o := range r.handle(buf[:n], from, time.Now()) {
-			if _, err := r.conn.WriteToUDPAddrPort(o.b, o.to); err != nil {
-				r.log.Debug("reflector write", "to", o.to, "err", err)
-			}
-		}
+		r.send(r.handle(buf[:n], from, time.Now()))
 	}
 }
 
 type out struct {
-	b  []byte
-	to netip.AddrPort
+	b   []byte
+	to  netip.AddrPort
+	tcp *tcpClient // a V2 TCP client instead of to
 }
 
 func canonical(t wire.Tag) wire.Tag {
@@ -141,6 +164,9 @@ func canonical(t wire.Tag) wire.Tag {
 // handle is the relay's whole logic, free of sockets so it can be tested.
 func (r *Relay) handle(b []byte, from netip.AddrPort, now time.Time) []out {
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	if outs, ok := r.handleV2(b, endpoint{udp: from}, now); ok {
+		return outs
+	}
 	p, err := wire.ParseRelay(b)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -170,14 +196,14 @@ func (r *Relay) handle(b []byte, from netip.AddrPort, now time.Time) []out {
 	switch p.Kind {
 	case wire.RelaySelfInfoRequest:
 		c.st.SelfInfo++
-		return []out{{wire.AppendSelfInfoReply(nil, p.Tag, int32(now.Unix()), p.QueryID, from), from}}
+		return []out{{b: wire.AppendSelfInfoReply(nil, p.Tag, int32(now.Unix()), p.QueryID, from), to: from}}
 	case wire.RelayPeerInfoRequest:
 		if other == nil {
 			c.st.Dropped++
 			return nil
 		}
 		c.st.PeerInfo++
-		return []out{{wire.AppendPeerInfoReply(nil, p.Tag, from, other.addr), from}}
+		return []out{{b: wire.AppendPeerInfoReply(nil, p.Tag, from, other.addr), to: from}}
 	case wire.RelayData:
 		if other == nil || len(p.Body) == 0 {
 			c.st.Dropped++
@@ -185,7 +211,7 @@ func (r *Relay) handle(b []byte, from netip.AddrPort, now time.Time) []out {
 		}
 		c.st.Forwarded++
 		c.st.BytesFwd += uint64(len(p.Body))
-		return []out{{wire.AppendData(nil, other.tag, p.Body), other.addr}}
+		return []out{{b: wire.AppendData(nil, other.tag, p.Body), to: other.addr}}
 	}
 	// Replies sent to a relay are not requests: nothing to do.
 	c.st.Dropped++

@@ -34,15 +34,15 @@ func TestHandle(t *testing.T) {
 		{"A/data-unpaired→dropped", addA, wire.AppendData(nil, tagA, body), nil},
 		{"A/peer-info-unpaired→dropped", addA, wire.AppendPeerInfoRequest(nil, tagA), nil},
 		{"A/self-info→reply", addA, wire.AppendSelfInfoRequest(nil, tagA, 42),
-			[]out{{wire.AppendSelfInfoReply(nil, tagA, 1000, 42, addA), addA}}},
-		{"B/data→A-with-A-tag", addB, wire.AppendData(nil, tagB, body), []out{{wire.AppendData(nil, tagA, body), addA}}},
-		{"A/data→B-with-B-tag", addA, wire.AppendData(nil, tagA, body), []out{{wire.AppendData(nil, tagB, body), addB}}},
-		{"A/peer-info→reply", addA, wire.AppendPeerInfoRequest(nil, tagA), []out{{wire.AppendPeerInfoReply(nil, tagA, addA, addB), addA}}},
+			[]out{{b: wire.AppendSelfInfoReply(nil, tagA, 1000, 42, addA), to: addA}}},
+		{"B/data→A-with-A-tag", addB, wire.AppendData(nil, tagB, body), []out{{b: wire.AppendData(nil, tagA, body), to: addA}}},
+		{"A/data→B-with-B-tag", addA, wire.AppendData(nil, tagA, body), []out{{b: wire.AppendData(nil, tagB, body), to: addB}}},
+		{"A/peer-info→reply", addA, wire.AppendPeerInfoRequest(nil, tagA), []out{{b: wire.AppendPeerInfoReply(nil, tagA, addA, addB), to: addA}}},
 		{"other-call/data→dropped", addC, wire.AppendData(nil, tagX, body), nil},
 		{"short→dropped", addA, []byte{1, 2}, nil},
 		{"reply-sent-to-relay→dropped", addA, wire.AppendSelfInfoReply(nil, tagA, 1, 1, addA), nil},
-		{"B-roams-to-C/data→A", addC, wire.AppendData(nil, tagB, body), []out{{wire.AppendData(nil, tagA, body), addA}}},
-		{"A/data→B-at-C", addA, wire.AppendData(nil, tagA, body), []out{{wire.AppendData(nil, tagB, body), addC}}},
+		{"B-roams-to-C/data→A", addC, wire.AppendData(nil, tagB, body), []out{{b: wire.AppendData(nil, tagA, body), to: addA}}},
+		{"A/data→B-at-C", addA, wire.AppendData(nil, tagA, body), []out{{b: wire.AppendData(nil, tagB, body), to: addC}}},
 	}
 	r := &Relay{calls: map[wire.Tag]*call{}}
 	for _, s := range steps {
