@@ -111,6 +111,7 @@ type Engine struct {
 	sender   *webrtc.RTPSender
 	receiver *webrtc.RTPReceiver
 	ssrc     uint32
+	refl     *reflectorSet // the call's Telegram reflectors (reflectorport.go)
 
 	stats statCounters
 }
@@ -142,7 +143,7 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 		return nil, fmt.Errorf("tgcalls signalling: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{
+	e := &Engine{
 		p:          p,
 		log:        log,
 		net:        n,
@@ -155,7 +156,10 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 		exchangeID: randomUint32,
 		frame:      ptimeTgcall,
 		ssrc:       ssrc,
-	}, nil
+	}
+	e.refl = newReflectorSet(p.Reflectors, log.With("part", "reflector"), &e.stats.rejects,
+		pionLogs{log: log.With("part", "reflector-turn"), rejects: &e.stats.rejects})
+	return e, nil
 }
 
 func randomUint32() (uint32, error) {
@@ -491,11 +495,11 @@ func publicState(s state) media.State {
 	return media.StateConnecting
 }
 
-// iceServers turns phoneConnectionWebrtc entries into pion ICE servers. Only
-// the call's own servers are used: no third-party STUN. Telegram reflectors
-// (Params.Reflectors) speak the proprietary ReflectorPort protocol, not TURN
-// (spec §6.4), so this engine does not use them.
-func iceServers(servers []media.WebRTCServer) []webrtc.ICEServer {
+// iceServers turns phoneConnectionWebrtc entries into pion ICE servers, and
+// the call's Telegram reflectors into the turn: URLs of their in-process
+// façades (reflectorport.go). Only the call's own servers are used: no
+// third-party STUN.
+func iceServers(servers []media.WebRTCServer, refl *reflectorSet) []webrtc.ICEServer {
 	var out []webrtc.ICEServer
 	for _, s := range servers {
 		for _, host := range []string{s.IP, s.IPv6} {
@@ -513,18 +517,28 @@ func iceServers(servers []media.WebRTCServer) []webrtc.ICEServer {
 			}
 		}
 	}
+	if refl != nil {
+		for _, u := range refl.iceServers() {
+			out = append(out, webrtc.ICEServer{URLs: []string{u.url}, Username: u.user, Credential: u.pass})
+		}
+	}
 	return out
 }
 
-// loopbackOnly is true when every server is on loopback (the sandbox): host
-// candidates are then limited to loopback too, so a sandbox call never uses
-// the machine's real interfaces.
-func loopbackOnly(servers []media.WebRTCServer) bool {
+// loopbackOnly is true when every server and reflector is on loopback (the
+// sandbox): host candidates are then limited to loopback too, so a sandbox
+// call never uses the machine's real interfaces.
+func loopbackOnly(servers []media.WebRTCServer, refl []media.Reflector) bool {
+	hosts := []string{}
 	for _, s := range servers {
-		for _, h := range []string{s.IP, s.IPv6} {
-			if ip := net.ParseIP(h); ip != nil && !ip.IsLoopback() {
-				return false
-			}
+		hosts = append(hosts, s.IP, s.IPv6)
+	}
+	for _, r := range refl {
+		hosts = append(hosts, r.IP, r.IPv6)
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil && !ip.IsLoopback() {
+			return false
 		}
 	}
 	return true
@@ -555,8 +569,8 @@ func (e *Engine) gather() error {
 		}
 		base = std
 	}
-	se.SetNet(guardedNet{Net: base, log: e.log, rejects: &e.stats.rejects})
-	if e.net == nil && loopbackOnly(e.p.WebRTCServers) {
+	se.SetNet(guardedNet{Net: base, log: e.log, rejects: &e.stats.rejects, refl: e.refl})
+	if e.net == nil && loopbackOnly(e.p.WebRTCServers, e.p.Reflectors) {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
@@ -573,7 +587,7 @@ func (e *Engine) gather() error {
 		policy = webrtc.ICETransportPolicyRelay
 	}
 	gatherer, err := e.api.NewICEGatherer(webrtc.ICEGatherOptions{
-		ICEServers: iceServers(e.p.WebRTCServers), ICEGatherPolicy: policy,
+		ICEServers: iceServers(e.p.WebRTCServers, e.refl), ICEGatherPolicy: policy,
 	})
 	if err != nil {
 		return fmt.Errorf("ice gatherer: %w", err)
@@ -612,11 +626,17 @@ func (e *Engine) gather() error {
 			return
 		}
 		line := c.ToJSON().Candidate
+		if host, ok := e.refl.candidateHost(c.Address); ok {
+			// Our port on a Telegram reflector, advertised as tgcalls'
+			// ReflectorPort advertises its own.
+			line = fmt.Sprintf("candidate:%s %d udp %d %s %d typ relay generation 0",
+				c.Foundation, c.Component, c.Priority, host, c.Port)
+		}
 		e.sendMsg(&signaling.Candidates{Candidates: []signaling.Candidate{{SdpString: line}}})
 	})
 	iceT.OnConnectionStateChange(e.onICEState)
 	iceT.OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
-		e.stats.setPath(pathOf(p))
+		e.stats.setPath(e.pathOf(p))
 	})
 	if e.p.Outgoing {
 		// The caller speaks first (tgcalls beginSignaling); its channel
@@ -636,9 +656,14 @@ func opusCapability() webrtc.RTPCodecCapability {
 	}
 }
 
-func pathOf(p *webrtc.ICECandidatePair) string {
+func (e *Engine) pathOf(p *webrtc.ICECandidatePair) string {
 	if p == nil || p.Local == nil || p.Remote == nil {
 		return ""
+	}
+	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
+		if d, ok := e.refl.describe(p.Local.Address); ok {
+			return pathReflector + " " + d
+		}
 	}
 	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
 		return "turn " + net.JoinHostPort(p.Local.Address, strconv.Itoa(int(p.Local.Port)))
@@ -715,14 +740,18 @@ func (e *Engine) negotiate(m *signaling.NegotiateChannels) {
 // peer's InitialSetup has started ICE.
 func (e *Engine) addRemoteCandidate(c signaling.Candidate) {
 	cand, err := parseCandidate(c.SdpString)
-	if errors.Is(err, errReflector) {
-		// Native peers advertise their Telegram reflectors as
-		// "<…>.reflector" hosts; only ReflectorPort speaks to those.
-		return
-	}
 	if err != nil {
 		e.stats.rejects.Add(e.log, "candidate", "err", err)
 		return
+	}
+	if id, tag, ok := reflectorCandidate(cand); ok {
+		// The peer's port on a Telegram reflector: reachable from our port
+		// on the same reflector only (tgcalls' CreateConnection).
+		if !e.refl.hasServer(id, cand.Port) {
+			e.log.Debug("peer's reflector candidate on a reflector we have not", "host", cand.Address)
+			return
+		}
+		cand.Address = e.refl.peerAddr(id, cand.Port, tag).Addr().String()
 	}
 	e.mu.Lock()
 	if e.st != stateConnecting && e.st != stateConnected && e.st != stateReconnecting {
@@ -1135,6 +1164,7 @@ func (e *Engine) teardown() {
 		dc, sender, receiver, sctp := e.dc, e.sender, e.receiver, e.sctp
 		dtlsT, iceT, gatherer := e.dtls, e.ice, e.gatherer
 		e.mu.Unlock()
+		defer e.refl.close() // after pion let go of the façades' sockets
 		if dc != nil {
 			_ = dc.Close()
 		}

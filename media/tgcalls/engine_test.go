@@ -40,6 +40,7 @@ func (s *side) frames() [][]byte {
 
 type callOpts struct {
 	servers    []media.WebRTCServer
+	reflectors [2][]media.Reflector // each side's phoneConnection entries
 	p2p        bool
 	nets       [2]transport.Net
 	calleeWait time.Duration // callee starts later: its signalling arrives early
@@ -81,7 +82,7 @@ func startCall(t testing.TB, o callOpts, freqs [2]float64) (caller, callee *side
 		out := relays[i]
 		eng, err := newEngine(media.Params{
 			Key: key, Outgoing: i == 0, LibraryVersion: o.version,
-			WebRTCServers: o.servers, P2PAllowed: o.p2p,
+			WebRTCServers: o.servers, Reflectors: o.reflectors[i], P2PAllowed: o.p2p,
 			ConnectTimeout: 30 * time.Second, PacketTimeout: pt,
 			Audio: s.audio,
 			SendSignaling: func(ctx context.Context, data []byte) error {

@@ -18,10 +18,16 @@ import (
 // address silenced the call's media for the rest of the call. ListenPacket
 // is what pion's ICE agent opens only for UDP TURN; host and server-reflexive
 // candidates use ListenUDP and are left alone.
+//
+// It also carries the call's Telegram reflectors (reflectorport.go): a TURN
+// client whose first datagram goes to a reflector's synthetic address gets
+// that reflector's in-process façade instead of the network, and no real
+// socket sends to a synthetic address.
 type guardedNet struct {
 	transport.Net
 	log     *slog.Logger
 	rejects *media.Rejects
+	refl    *reflectorSet // nil or empty: no reflectors
 }
 
 func (n guardedNet) ListenPacket(network, address string) (net.PacketConn, error) {
@@ -29,7 +35,19 @@ func (n guardedNet) ListenPacket(network, address string) (net.PacketConn, error
 	if err != nil {
 		return nil, err
 	}
-	return &turnConn{PacketConn: pc, net: n, channels: map[uint16]bool{}}, nil
+	guarded := func() net.PacketConn { return &turnConn{PacketConn: pc, net: n, channels: map[uint16]bool{}} }
+	if n.refl == nil || len(n.refl.servers) == 0 {
+		return guarded(), nil
+	}
+	return &lazyConn{pc: pc, set: n.refl, real: guarded, decided: make(chan struct{}), closed: make(chan struct{})}, nil
+}
+
+func (n guardedNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPConn, error) {
+	c, err := n.Net.ListenUDP(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return syntheticGuard{UDPConn: c}, nil
 }
 
 // turnConn carries one TURN client's traffic with its server: STUN messages
@@ -43,6 +61,11 @@ type turnConn struct {
 }
 
 func (c *turnConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if peerIsSynthetic(b) {
+		// A peer's reflector port is no address a real TURN server can
+		// reach: the request would only leave the machine.
+		return len(b), nil
+	}
 	if num, ok := channelNumber(b); ok {
 		c.bind(num)
 	} else if num, ok := channelBindRequest(b); ok {
@@ -119,4 +142,21 @@ func channelBindRequest(b []byte) (uint16, bool) {
 		return 0, false
 	}
 	return binary.BigEndian.Uint16(v), true
+}
+
+// peerIsSynthetic reports a TURN request or indication whose XOR-PEER-ADDRESS
+// is a synthetic reflector address.
+func peerIsSynthetic(b []byte) bool {
+	if !stun.IsMessage(b) {
+		return false
+	}
+	m := &stun.Message{Raw: append([]byte(nil), b...)}
+	if m.Decode() != nil {
+		return false
+	}
+	var peer stun.XORMappedAddress // XOR-PEER-ADDRESS is encoded alike
+	if peer.GetFromAs(m, stun.AttrXORPeerAddress) != nil {
+		return false
+	}
+	return isSynthetic(peer.IP)
 }

@@ -22,7 +22,14 @@ func TestParseCandidate(t *testing.T) {
 		{"a= prefix ipv6", "a=candidate:1 1 udp 2130706431 ::1 5000 typ host generation 0", webrtc.ICECandidateTypeHost, nil, true},
 		{"relay", "candidate:2 1 udp 16777215 127.0.0.1 6000 typ relay raddr 127.0.0.1 rport 5000", webrtc.ICECandidateTypeRelay, nil, true},
 		{"srflx", "candidate:3 1 udp 1686052607 127.0.0.1 7000 typ srflx raddr 10.0.0.1 rport 5000", webrtc.ICECandidateTypeSrflx, nil, true},
-		{"reflector", "candidate:4 1 udp 1 reflector-1-abcd.reflector 443 typ relay raddr 0.0.0.0 rport 0", 0, errReflector, false},
+		{"reflector", "candidate:4 1 udp 1 reflector-1-305419896.reflector 443 typ relay raddr 0.0.0.0 rport 0", webrtc.ICECandidateTypeRelay, nil, true},
+		{"reflector without raddr", "candidate:4 1 udp 1 reflector-2-1.reflector 443 typ relay generation 0", webrtc.ICECandidateTypeRelay, nil, true},
+		{"reflector tag not a number", "candidate:4 1 udp 1 reflector-1-abcd.reflector 443 typ relay", 0, nil, false},
+		{"reflector tag 0", "candidate:4 1 udp 1 reflector-1-0.reflector 443 typ relay", 0, nil, false},
+		{"reflector id 256", "candidate:4 1 udp 1 reflector-256-7.reflector 443 typ relay", 0, nil, false},
+		{"reflector host type", "candidate:4 1 udp 1 reflector-1-7.reflector 443 typ host", 0, nil, false},
+		{"reflector tcp", "candidate:4 1 tcp 1 reflector-1-7.reflector 443 typ relay", 0, nil, false},
+		{"synthetic address", "candidate:4 1 udp 1 240.0.0.1 443 typ relay raddr 0.0.0.0 rport 0", 0, nil, false},
 		{"hostname", "candidate:5 1 udp 1 example.org 443 typ host", 0, nil, false},
 		{"tcp", "candidate:6 1 tcp 1 127.0.0.1 443 typ host tcptype passive", 0, nil, false},
 		{"short", "candidate:1 1 udp", 0, nil, false},
@@ -86,7 +93,7 @@ func TestIceServers(t *testing.T) {
 		{IP: "127.0.0.1", IPv6: "::1", Port: 3478, STUN: true},
 		{IP: "127.0.0.1", Port: 3478, TURN: true}, // no credentials: unusable
 		{IP: "127.0.0.1", Port: 0, STUN: true},    // bad port
-	})
+	}, nil)
 	want := []string{"turn:127.0.0.1:3478?transport=udp", "stun:127.0.0.1:3478", "stun:[::1]:3478"}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)
@@ -96,7 +103,9 @@ func TestIceServers(t *testing.T) {
 			t.Errorf("server %d = %s, want %s", i, got[i].URLs[0], w)
 		}
 	}
-	if !loopbackOnly([]media.WebRTCServer{{IP: "127.0.0.1"}}) || loopbackOnly([]media.WebRTCServer{{IP: "149.154.167.51"}}) {
+	if !loopbackOnly([]media.WebRTCServer{{IP: "127.0.0.1"}}, []media.Reflector{{IP: "127.0.0.1"}}) ||
+		loopbackOnly([]media.WebRTCServer{{IP: "149.154.167.51"}}, nil) ||
+		loopbackOnly(nil, []media.Reflector{{IP: "91.108.13.2"}}) {
 		t.Error("loopbackOnly")
 	}
 }

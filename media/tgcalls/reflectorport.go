@@ -1,0 +1,730 @@
+package tgcalls
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/transport/v4"
+	"github.com/pion/turn/v4"
+
+	"github.com/tgphone/tgphone/media"
+)
+
+// How Telegram's reflectors reach pion's ICE agent.
+//
+// pion/ice v4 makes relay candidates only from TURN allocations: its
+// gatherer opens a socket through the SettingEngine's transport.Net, runs
+// pion/turn's client on it against a turn: URL and puts the candidate on the
+// allocation's conn (the TURN-client factory is private, and a relay
+// candidate's address must be an IP). So each reflector is handed to pion as
+// a turn: URL whose host is a synthetic address, and guardedNet answers the
+// client's first datagram to such an address by putting, between the client
+// and the network, an in-process pion/turn server (turn.Server, a public API)
+// whose RelayAddressGenerator returns a reflectorPort: a net.PacketConn that
+// speaks ReflectorPort's framing to the real reflector over UDP (on the very
+// socket pion opened) or TCP. TURN permissions, channels and refreshes stay
+// pion's own on both ends; no TURN message leaves the process.
+//
+// Peers on a reflector are addressed by synthetic IPv4 addresses in
+// 240.0.0.0/4 (reserved, never routed), one per (server id, port tag), with
+// the reflector's port: our relay candidate's address, and the peer's
+// "reflector-<id>-<tag>.reflector" candidates, map to and from them.
+// guardedNet drops anything pion would send to that range from a real socket.
+
+// syntheticPrefix holds the addresses that stand for reflector ports.
+var syntheticPrefix = netip.MustParsePrefix("240.0.0.0/4")
+
+func isSynthetic(ip net.IP) bool {
+	a, ok := netip.AddrFromSlice(ip)
+	return ok && syntheticPrefix.Contains(a.Unmap())
+}
+
+const (
+	reflectorUser      = "reflector" // tgcalls' RtcServer login for reflectors
+	reflectorRealm     = "tgphone-reflector"
+	helloFast          = 500 * time.Millisecond
+	helloSlow          = 10 * time.Second
+	reflectorReadyWait = 10 * time.Second
+	reflectorInQueue   = 256
+)
+
+// reflectorServer is one reflector of the call.
+type reflectorServer struct {
+	id      uint8 // tgcalls' small server id
+	addr    netip.AddrPort
+	tcp     bool
+	peerTag [16]byte
+	turn    netip.AddrPort // the synthetic TURN server pion is pointed at
+}
+
+// peerRef is one port on a reflector.
+type peerRef struct {
+	id   uint8
+	port uint16
+	tag  uint32
+}
+
+// reflectorSet is one call's reflectors and their synthetic addresses.
+type reflectorSet struct {
+	log     *slog.Logger
+	rejects *media.Rejects
+	logs    logging.LoggerFactory
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	servers []*reflectorServer
+	ips     map[netip.Addr]peerRef
+	refs    map[peerRef]netip.Addr
+	next    uint32
+	facades []*reflectorFacade
+}
+
+// newReflectorSet takes the call's phoneConnection entries with a full peer
+// tag and an IPv4 address (pion gathers no IPv6 relay candidates). Server ids
+// are tgcalls': the 1-based rank of the entry's id among the sorted ids.
+func newReflectorSet(refl []media.Reflector, log *slog.Logger, rejects *media.Rejects, logs logging.LoggerFactory) *reflectorSet {
+	ids := []int64{}
+	for _, r := range refl {
+		if !slices.Contains(ids, r.ID) {
+			ids = append(ids, r.ID)
+		}
+	}
+	slices.Sort(ids)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &reflectorSet{log: log, rejects: rejects, logs: logs, ctx: ctx, cancel: cancel,
+		ips: map[netip.Addr]peerRef{}, refs: map[peerRef]netip.Addr{}}
+	for _, r := range refl {
+		ip, err := netip.ParseAddr(r.IP)
+		rank := slices.Index(ids, r.ID) + 1
+		if err != nil || !ip.Unmap().Is4() || r.Port <= 0 || r.Port > 65535 || r.PeerTag == [16]byte{} || rank > 255 {
+			continue
+		}
+		srv := &reflectorServer{id: uint8(rank), addr: netip.AddrPortFrom(ip.Unmap(), uint16(r.Port)), tcp: r.TCP, peerTag: r.PeerTag}
+		s.mu.Lock()
+		// The TURN address is per entry (a UDP and a TCP entry may share an
+		// address); tag 0 is no port's.
+		srv.turn = netip.AddrPortFrom(s.addrLocked(peerRef{id: srv.id, port: uint16(len(s.servers)), tag: 0}), srv.addr.Port())
+		s.servers = append(s.servers, srv)
+		s.mu.Unlock()
+	}
+	return s
+}
+
+// addrLocked is the synthetic address of ref, made on first use.
+func (s *reflectorSet) addrLocked(ref peerRef) netip.Addr {
+	if a, ok := s.refs[ref]; ok {
+		return a
+	}
+	s.next++
+	base := syntheticPrefix.Addr().As4()
+	n := binary.BigEndian.Uint32(base[:]) + s.next
+	a := netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, n)))
+	s.refs[ref] = a
+	s.ips[a] = ref
+	return a
+}
+
+// peerAddr is the synthetic address of port tag on server id.
+func (s *reflectorSet) peerAddr(id uint8, port uint16, tag uint32) netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return netip.AddrPortFrom(s.addrLocked(peerRef{id: id, port: port, tag: tag}), port)
+}
+
+// ref reads a synthetic address back.
+func (s *reflectorSet) ref(ip net.IP) (peerRef, bool) {
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return peerRef{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.ips[a.Unmap()]
+	return r, ok && r.tag != 0
+}
+
+// hasServer reports whether a port of ours can reach server id on port.
+func (s *reflectorSet) hasServer(id uint8, port uint16) bool {
+	for _, srv := range s.servers {
+		if srv.id == id && srv.addr.Port() == port {
+			return true
+		}
+	}
+	return false
+}
+
+// serverAt is the reflector whose synthetic TURN address is addr.
+func (s *reflectorSet) serverAt(addr net.Addr) *reflectorServer {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return nil
+	}
+	ap := ua.AddrPort()
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	for _, srv := range s.servers {
+		if srv.turn == ap {
+			return srv
+		}
+	}
+	return nil
+}
+
+// serverFor is the reflector a port tag of ours is on, for stats.
+func (s *reflectorSet) serverFor(ref peerRef) *reflectorServer {
+	for _, srv := range s.servers {
+		if srv.id == ref.id && srv.addr.Port() == ref.port {
+			return srv
+		}
+	}
+	return nil
+}
+
+// iceServers are the turn: URLs pion gathers the reflectors' candidates from.
+func (s *reflectorSet) iceServers() []iceServerURL {
+	var out []iceServerURL
+	for _, srv := range s.servers {
+		out = append(out, iceServerURL{
+			url:  "turn:" + net.JoinHostPort(srv.turn.Addr().String(), strconv.Itoa(int(srv.turn.Port()))) + "?transport=udp",
+			user: reflectorUser, pass: hex.EncodeToString(srv.peerTag[:]),
+		})
+	}
+	return out
+}
+
+type iceServerURL struct{ url, user, pass string }
+
+// candidateHost turns our relay candidate's synthetic address into the host
+// name tgcalls advertises it under.
+func (s *reflectorSet) candidateHost(address string) (string, bool) {
+	ip := net.ParseIP(address)
+	if ip == nil || !isSynthetic(ip) {
+		return "", false
+	}
+	ref, ok := s.ref(ip)
+	if !ok {
+		return "", false
+	}
+	return reflectorHost(ref.id, ref.tag), true
+}
+
+// describe names the reflector behind our relay candidate's address.
+func (s *reflectorSet) describe(address string) (string, bool) {
+	ip := net.ParseIP(address)
+	if ip == nil || !isSynthetic(ip) {
+		return "", false
+	}
+	ref, ok := s.ref(ip)
+	if !ok {
+		return "", false
+	}
+	srv := s.serverFor(ref)
+	if srv == nil {
+		return "", false
+	}
+	proto := "udp"
+	if srv.tcp {
+		proto = "tcp"
+	}
+	return srv.addr.String() + " " + proto, true
+}
+
+func (s *reflectorSet) close() {
+	s.cancel()
+	s.mu.Lock()
+	fs := s.facades
+	s.facades = nil
+	s.mu.Unlock()
+	for _, f := range fs {
+		f.close()
+	}
+}
+
+// lazyConn is the socket pion's gatherer opens for a TURN client: until the
+// client's first datagram it is nobody's; sent to a reflector's synthetic
+// TURN address it becomes the client's end of that reflector's façade,
+// otherwise the guarded socket of a real TURN server.
+type lazyConn struct {
+	pc   net.PacketConn
+	set  *reflectorSet
+	real func() net.PacketConn
+
+	once    sync.Once
+	decided chan struct{}
+	target  net.PacketConn
+	facade  *reflectorFacade
+	closed  chan struct{}
+	closeMu sync.Once
+}
+
+func (c *lazyConn) decide(to net.Addr) {
+	c.once.Do(func() {
+		defer close(c.decided)
+		if srv := c.set.serverAt(to); srv != nil {
+			f, err := c.set.openFacade(srv, c.pc, to)
+			if err != nil {
+				c.set.log.Warn("reflector", "addr", srv.addr, "err", err)
+				c.target = &deadConn{c.pc}
+				return
+			}
+			c.facade, c.target = f, f.client
+			return
+		}
+		c.target = c.real()
+	})
+}
+
+func (c *lazyConn) WriteTo(b []byte, to net.Addr) (int, error) {
+	c.decide(to)
+	return c.target.WriteTo(b, to)
+}
+
+func (c *lazyConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	select {
+	case <-c.decided:
+		return c.target.ReadFrom(p)
+	case <-c.closed:
+		return 0, nil, net.ErrClosed
+	}
+}
+
+func (c *lazyConn) Close() error {
+	c.closeMu.Do(func() { close(c.closed) })
+	c.once.Do(func() { c.target = &deadConn{c.pc}; close(c.decided) })
+	if c.facade != nil {
+		c.facade.close()
+	}
+	return c.pc.Close()
+}
+
+func (c *lazyConn) LocalAddr() net.Addr                { return c.pc.LocalAddr() }
+func (c *lazyConn) SetDeadline(t time.Time) error      { return c.pc.SetDeadline(t) }
+func (c *lazyConn) SetReadDeadline(t time.Time) error  { return c.pc.SetReadDeadline(t) }
+func (c *lazyConn) SetWriteDeadline(t time.Time) error { return c.pc.SetWriteDeadline(t) }
+
+// deadConn is a closed or failed lazyConn's: reads end, writes vanish.
+type deadConn struct{ net.PacketConn }
+
+func (deadConn) ReadFrom([]byte) (int, net.Addr, error) { return 0, nil, net.ErrClosed }
+func (deadConn) WriteTo(b []byte, _ net.Addr) (int, error) {
+	return len(b), nil
+}
+
+// reflectorFacade is one reflector as pion's TURN client sees it.
+type reflectorFacade struct {
+	srv    *turn.Server
+	client *pipeConn
+	port   *reflectorPort
+	once   sync.Once
+}
+
+func (f *reflectorFacade) close() {
+	f.once.Do(func() {
+		_ = f.client.Close()
+		if f.srv != nil {
+			_ = f.srv.Close()
+		}
+		_ = f.port.Close()
+	})
+}
+
+// openFacade starts srv's port (on pc for UDP, on a new TCP connection
+// otherwise) and the in-process TURN server in front of it.
+func (s *reflectorSet) openFacade(srv *reflectorServer, pc net.PacketConn, turnAddr net.Addr) (*reflectorFacade, error) {
+	port, err := s.newPort(srv, pc)
+	if err != nil {
+		return nil, err
+	}
+	client, server := newPipe(turnAddr, pc.LocalAddr())
+	f := &reflectorFacade{client: client, port: port}
+	ts, err := turn.NewServer(turn.ServerConfig{
+		Realm:         reflectorRealm,
+		LoggerFactory: s.logs,
+		AuthHandler: func(user, realm string, _ net.Addr) ([]byte, bool) {
+			if user != reflectorUser {
+				return nil, false
+			}
+			return turn.GenerateAuthKey(user, realm, hex.EncodeToString(srv.peerTag[:])), true
+		},
+		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: server, RelayAddressGenerator: &portGenerator{port: port, ctx: s.ctx}}},
+	})
+	if err != nil {
+		_ = port.Close()
+		_ = client.Close()
+		return nil, fmt.Errorf("reflector turn façade: %w", err)
+	}
+	f.srv = ts
+	s.mu.Lock()
+	if s.ctx.Err() != nil {
+		s.mu.Unlock()
+		f.close()
+		return nil, s.ctx.Err()
+	}
+	s.facades = append(s.facades, f)
+	s.mu.Unlock()
+	return f, nil
+}
+
+// portGenerator hands the TURN server the reflector port as its one
+// allocation's relay, once the reflector has answered.
+type portGenerator struct {
+	port *reflectorPort
+	ctx  context.Context
+	used sync.Once
+}
+
+func (g *portGenerator) Validate() error { return nil }
+
+func (g *portGenerator) AllocatePacketConn(string, int) (net.PacketConn, net.Addr, error) {
+	first := false
+	g.used.Do(func() { first = true })
+	if !first {
+		return nil, nil, errors.New("reflector: one allocation per port")
+	}
+	t := time.NewTimer(reflectorReadyWait)
+	defer t.Stop()
+	select {
+	case <-g.port.ready:
+		return g.port, g.port.LocalAddr(), nil
+	case <-t.C:
+		return nil, nil, fmt.Errorf("reflector %s: no answer", g.port.srv.addr)
+	case <-g.ctx.Done():
+		return nil, nil, g.ctx.Err()
+	}
+}
+
+func (g *portGenerator) AllocateConn(string, int) (net.Conn, net.Addr, error) {
+	return nil, nil, errors.New("reflector: no TCP allocations")
+}
+
+// reflectorPort is one port on a reflector (tgcalls ReflectorPort), as the
+// net.PacketConn of a TURN allocation: WriteTo a peer's synthetic address
+// frames the payload to that peer's port tag, ReadFrom returns what peers
+// sent with their synthetic addresses.
+type reflectorPort struct {
+	set   *reflectorSet
+	srv   *reflectorServer
+	tag   uint32
+	full  [16]byte
+	laddr *net.UDPAddr
+
+	udp   net.PacketConn // UDP reflectors: the socket pion opened
+	tcp   net.Conn
+	tcpMu sync.Mutex
+
+	in        chan reflectorDatagram
+	ready     chan struct{}
+	readyOnce sync.Once
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+}
+
+type reflectorDatagram struct {
+	from uint32
+	b    []byte
+}
+
+func (s *reflectorSet) newPort(srv *reflectorServer, pc net.PacketConn) (*reflectorPort, error) {
+	var tag uint32
+	for tag == 0 {
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		tag = binary.LittleEndian.Uint32(b[:])
+	}
+	p := &reflectorPort{set: s, srv: srv, tag: tag, full: portTag(srv.peerTag, tag),
+		in: make(chan reflectorDatagram, reflectorInQueue), ready: make(chan struct{}), done: make(chan struct{})}
+	p.laddr = net.UDPAddrFromAddrPort(s.peerAddr(srv.id, srv.addr.Port(), tag))
+	if srv.tcp {
+		d := net.Dialer{Timeout: reflectorReadyWait}
+		conn, err := d.DialContext(s.ctx, "tcp", srv.addr.String())
+		if err != nil {
+			return nil, fmt.Errorf("reflector %s tcp: %w", srv.addr, err)
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true)
+		}
+		p.tcp = conn
+		hello := append(append([]byte(nil), reflectorTCPPrologue...), appendReflectorTCPFrame(nil, appendReflectorTCPHello(nil, p.full))...)
+		if _, err := conn.Write(hello); err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("reflector %s tcp: %w", srv.addr, err)
+		}
+		p.markReady() // ReflectorPort: a TCP port is ready once connected
+		p.wg.Add(2)
+		go p.readTCP()
+		go p.helloLoop()
+	} else {
+		p.udp = pc
+		p.wg.Add(2)
+		go p.readUDP()
+		go p.helloLoop()
+	}
+	return p, nil
+}
+
+func (p *reflectorPort) markReady() {
+	p.readyOnce.Do(func() {
+		p.set.log.Debug("reflector ready", "reflector", p.srv.addr, "id", p.srv.id, "tcp", p.srv.tcp)
+		close(p.ready)
+	})
+}
+
+func (p *reflectorPort) isReady() bool {
+	select {
+	case <-p.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// helloLoop registers the port with the reflector: UDP every 0.5 s until
+// it answers, then every 10 s; TCP every 10 s (the first went on connect).
+func (p *reflectorPort) helloLoop() {
+	defer p.wg.Done()
+	for {
+		d := helloSlow
+		if p.udp != nil {
+			if !p.isReady() {
+				d = helloFast
+			}
+			_ = p.send(appendReflectorHello(nil, p.full))
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-p.done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if p.tcp != nil {
+			_ = p.send(appendReflectorTCPHello(nil, p.full))
+		}
+	}
+}
+
+func (p *reflectorPort) send(pkt []byte) error {
+	if p.tcp != nil {
+		p.tcpMu.Lock()
+		defer p.tcpMu.Unlock()
+		_, err := p.tcp.Write(appendReflectorTCPFrame(nil, pkt))
+		return err
+	}
+	_, err := p.udp.WriteTo(pkt, net.UDPAddrFromAddrPort(p.srv.addr))
+	return err
+}
+
+func (p *reflectorPort) readUDP() {
+	defer p.wg.Done()
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := p.udp.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		ua, ok := from.(*net.UDPAddr)
+		if !ok || netip.AddrPortFrom(ua.AddrPort().Addr().Unmap(), ua.AddrPort().Port()) != p.srv.addr {
+			p.set.rejects.Add(p.set.log, "reflector: packet from elsewhere", "src", from)
+			continue
+		}
+		if !p.take(buf[:n]) {
+			return
+		}
+	}
+}
+
+func (p *reflectorPort) readTCP() {
+	defer p.wg.Done()
+	buf := make([]byte, reflectorMaxPacket)
+	for {
+		pkt, err := readReflectorTCPFrame(p.tcp, buf)
+		if err != nil {
+			select {
+			case <-p.done:
+			default:
+				p.set.log.Debug("reflector tcp read", "reflector", p.srv.addr, "err", err)
+			}
+			return
+		}
+		if !p.take(pkt) {
+			return
+		}
+	}
+}
+
+// take handles one packet from the reflector; false once the port closed.
+func (p *reflectorPort) take(b []byte) bool {
+	from, payload, err := parseReflectorPacket(b, p.full)
+	switch {
+	case errors.Is(err, errReflectorSpecial):
+		p.markReady()
+		return true
+	case err != nil:
+		p.set.rejects.Add(p.set.log, "reflector", "err", err)
+		return true
+	}
+	p.markReady()
+	d := reflectorDatagram{from: from, b: append([]byte(nil), payload...)}
+	select {
+	case p.in <- d:
+	case <-p.done:
+		return false
+	default:
+		p.set.rejects.Add(p.set.log, "reflector: receive queue full")
+	}
+	return true
+}
+
+func (p *reflectorPort) ReadFrom(b []byte) (int, net.Addr, error) {
+	select {
+	case d := <-p.in:
+		n := copy(b, d.b)
+		return n, net.UDPAddrFromAddrPort(p.set.peerAddr(p.srv.id, p.srv.addr.Port(), d.from)), nil
+	case <-p.done:
+		return 0, nil, net.ErrClosed
+	}
+}
+
+func (p *reflectorPort) WriteTo(b []byte, to net.Addr) (int, error) {
+	ua, ok := to.(*net.UDPAddr)
+	if !ok {
+		return 0, fmt.Errorf("reflector: address %v", to)
+	}
+	ref, ok := p.set.ref(ua.IP)
+	if !ok || ref.id != p.srv.id || ref.port != p.srv.addr.Port() {
+		// A peer on another reflector (or no reflector): unreachable
+		// from this port, as in tgcalls' CreateConnection.
+		return len(b), nil
+	}
+	select {
+	case <-p.done:
+		return 0, net.ErrClosed
+	default:
+	}
+	if err := p.send(appendReflectorData(nil, p.full, ref.tag, p.tag, b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (p *reflectorPort) Close() error {
+	p.closeOnce.Do(func() {
+		close(p.done)
+		if p.tcp != nil {
+			_ = p.tcp.Close()
+		}
+		// A UDP port's socket is the lazyConn's, closed with it.
+	})
+	return nil
+}
+
+func (p *reflectorPort) LocalAddr() net.Addr              { return p.laddr }
+func (p *reflectorPort) SetDeadline(time.Time) error      { return nil }
+func (p *reflectorPort) SetReadDeadline(time.Time) error  { return nil }
+func (p *reflectorPort) SetWriteDeadline(time.Time) error { return nil }
+
+// pipeConn is one end of an in-process datagram pipe: what one end writes
+// the other reads, from the address given at creation.
+type pipeConn struct {
+	in     chan []byte
+	peer   *pipeConn
+	local  net.Addr
+	remote net.Addr
+	done   chan struct{}
+	once   *sync.Once
+}
+
+func newPipe(clientSees, serverSees net.Addr) (client, server *pipeConn) {
+	done, once := make(chan struct{}), &sync.Once{}
+	client = &pipeConn{in: make(chan []byte, reflectorInQueue), local: serverSees, remote: clientSees, done: done, once: once}
+	server = &pipeConn{in: make(chan []byte, reflectorInQueue), local: clientSees, remote: serverSees, done: done, once: once}
+	client.peer, server.peer = server, client
+	return client, server
+}
+
+func (c *pipeConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	select {
+	case b := <-c.in:
+		return copy(p, b), c.remote, nil
+	case <-c.done:
+		return 0, nil, net.ErrClosed
+	}
+}
+
+func (c *pipeConn) WriteTo(b []byte, _ net.Addr) (int, error) {
+	select {
+	case c.peer.in <- append([]byte(nil), b...):
+		return len(b), nil
+	case <-c.done:
+		return 0, net.ErrClosed
+	}
+}
+
+func (c *pipeConn) Close() error {
+	c.once.Do(func() { close(c.done) })
+	return nil
+}
+
+func (c *pipeConn) LocalAddr() net.Addr              { return c.local }
+func (c *pipeConn) SetDeadline(time.Time) error      { return nil }
+func (c *pipeConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *pipeConn) SetWriteDeadline(time.Time) error { return nil }
+
+// syntheticGuard drops what a real socket would send to a synthetic address
+// (a host or TURN candidate paired with a peer's reflector candidate).
+type syntheticGuard struct {
+	transport.UDPConn
+}
+
+func (g syntheticGuard) WriteTo(b []byte, to net.Addr) (int, error) {
+	if ua, ok := to.(*net.UDPAddr); ok && isSynthetic(ua.IP) {
+		return len(b), nil
+	}
+	return g.UDPConn.WriteTo(b, to)
+}
+
+func (g syntheticGuard) WriteToUDP(b []byte, to *net.UDPAddr) (int, error) {
+	if to != nil && isSynthetic(to.IP) {
+		return len(b), nil
+	}
+	return g.UDPConn.WriteToUDP(b, to)
+}
+
+// ReadFromAddrPort and WriteToAddrPort keep pion's allocation-free path
+// (ice.AddrPortReaderWriter) for host sockets behind the guard.
+func (g syntheticGuard) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	if u, ok := g.UDPConn.(*net.UDPConn); ok {
+		return u.ReadFromUDPAddrPort(b)
+	}
+	n, a, err := g.UDPConn.ReadFrom(b)
+	if ua, ok := a.(*net.UDPAddr); ok {
+		return n, ua.AddrPort(), err
+	}
+	return n, netip.AddrPort{}, err
+}
+
+func (g syntheticGuard) WriteToAddrPort(b []byte, to netip.AddrPort) (int, error) {
+	if syntheticPrefix.Contains(to.Addr().Unmap()) {
+		return len(b), nil
+	}
+	if u, ok := g.UDPConn.(*net.UDPConn); ok {
+		return u.WriteToUDPAddrPort(b, to)
+	}
+	return g.UDPConn.WriteTo(b, net.UDPAddrFromAddrPort(to))
+}
