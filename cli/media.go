@@ -76,9 +76,14 @@ func readKey(path string) ([256]byte, error) {
 }
 
 // serverFlags collects repeated --turn HOST:PORT:USER:PASS and --stun
-// HOST:PORT values as phoneConnectionWebrtc entries.
+// HOST:PORT values as phoneConnectionWebrtc entries. A --turn whose user is
+// "reflector" is a Telegram reflector, as tdesktop hands reflectors to
+// tgcalls (RtcServer login "reflector", password the peer tag in hex):
+// HOST:PORT:reflector:TAGHEX, or HOST:PORT:reflector:TAGHEX:tcp for a TCP
+// one; reflectors are numbered in the order given.
 type serverFlags struct {
 	list *[]media.WebRTCServer
+	refl *[]media.Reflector
 	turn bool
 }
 
@@ -95,6 +100,9 @@ func (f serverFlags) Set(v string) error {
 		want = 4
 	}
 	parts := strings.Split(v, ":")
+	if f.turn && f.refl != nil && len(parts) >= 3 && parts[2] == "reflector" {
+		return f.setReflector(v, parts)
+	}
 	if len(parts) != want {
 		if f.turn {
 			return fmt.Errorf("turn %q: want HOST:PORT:USER:PASS", v)
@@ -116,6 +124,27 @@ func (f serverFlags) Set(v string) error {
 	return nil
 }
 
+func (f serverFlags) setReflector(v string, parts []string) error {
+	if len(parts) != 4 && (len(parts) != 5 || parts[4] != "tcp") {
+		return fmt.Errorf("turn %q: want HOST:PORT:reflector:TAGHEX[:tcp]", v)
+	}
+	ip := net.ParseIP(parts[0])
+	if ip == nil || ip.To4() == nil {
+		return fmt.Errorf("reflector host %q: want an IPv4 address", parts[0])
+	}
+	port, err := strconv.Atoi(parts[1])
+	if err != nil || port <= 0 || port > 0xffff {
+		return fmt.Errorf("reflector port %q: not a port", parts[1])
+	}
+	tag, err := hex.DecodeString(parts[3])
+	if err != nil || len(tag) != 16 {
+		return fmt.Errorf("reflector tag %q: want 32 hex digits", parts[3])
+	}
+	*f.refl = append(*f.refl, media.Reflector{ID: int64(len(*f.refl) + 1), IP: ip.String(), Port: port,
+		PeerTag: [16]byte(tag), TCP: len(parts) == 5})
+	return nil
+}
+
 // RunMedia is `tgphone media`: one media engine alone with a given key
 // (no MTProto), printing JSON lines of state changes and stats. The legacy
 // engine talks through --relay reflectors; the V2 engine carries its
@@ -126,6 +155,7 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	var relays relayFlags
 	var servers []media.WebRTCServer
+	var reflectors []media.Reflector
 	engine := fs.String("engine", "legacy", "media engine: legacy (libtgvoip 2.4.4) or v2 (tgcalls)")
 	version := fs.String("version", "8.0.0", "v2: tgcalls library version ("+strings.Join(tgcalls.Versions, ", ")+")")
 	keyFile := fs.String("key-file", "", "file with the 256-byte call key (raw or hex)")
@@ -138,7 +168,8 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	every := fs.Duration("stats-every", time.Second, "stats interval")
 	fs.Var(&relays, "relay", "legacy: ID,IP,PORT,TAGHEX (repeatable)")
-	fs.Var(serverFlags{list: &servers, turn: true}, "turn", "v2: TURN server HOST:PORT:USER:PASS (repeatable)")
+	fs.Var(serverFlags{list: &servers, refl: &reflectors, turn: true}, "turn",
+		"v2: TURN server HOST:PORT:USER:PASS, or Telegram reflector HOST:PORT:reflector:TAGHEX[:tcp] (repeatable)")
 	fs.Var(serverFlags{list: &servers}, "stun", "v2: STUN server HOST:PORT (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -158,8 +189,8 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *signal == "" {
 			return errors.New("media: the v2 engine needs --signal unix:PATH or unix-listen:PATH")
 		}
-		if !*p2p && len(servers) == 0 {
-			return errors.New("media: without --p2p the v2 engine needs a --turn server")
+		if !*p2p && len(servers) == 0 && len(reflectors) == 0 {
+			return errors.New("media: without --p2p the v2 engine needs a --turn server or reflector")
 		}
 	default:
 		return fmt.Errorf("media: engine %q: want legacy or v2", *engine)
@@ -222,7 +253,7 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("media: %w", err)
 		}
 		defer sig.Close()
-		p.LibraryVersion, p.WebRTCServers, p.SendSignaling = *version, servers, sig.Send
+		p.LibraryVersion, p.WebRTCServers, p.Reflectors, p.SendSignaling = *version, servers, reflectors, sig.Send
 		p.ConnectTimeout, p.PacketTimeout = 30*time.Second, 10*time.Second
 		eng, err = tgcalls.New(p)
 	}

@@ -18,6 +18,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	data := fs.String("data", dataDir("sandbox"), "folder for accounts, sessions and history")
 	verbose := fs.Bool("v", false, "debug logging")
 	hostileFlag := fs.String("hostile", "", "send malicious values to test clients: "+sandbox.HostileNames())
+	noTURN := fs.Bool("no-turn", false, "hand calls no STUN/TURN servers, only the reflector (UDP and TCP)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,7 +34,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if hostile != sandbox.HostileNone {
 		log.Warn("hostile mode: this sandbox lies to its clients on purpose", "mode", hostile)
 	}
-	st, err := startStack(ctx, stackConfig{listen: *listen, dataDir: *data, hostile: hostile}, log)
+	st, err := startStack(ctx, stackConfig{listen: *listen, dataDir: *data, hostile: hostile, noTURN: *noTURN}, log)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

@@ -25,6 +25,9 @@ const DefaultSandboxListen = "127.0.0.1:44344"
 type stackConfig struct {
 	listen, dataDir string
 	hostile         sandbox.Hostile
+	// noTURN hands calls no STUN/TURN entries, only the reflector, over
+	// UDP and TCP: a relay-only V2 call then goes through the reflector.
+	noTURN bool
 }
 
 // stack is a running sandbox with its UDP reflector, TURN server and the
@@ -40,7 +43,7 @@ type stack struct {
 // delivers the first error (nil on a clean stop).
 func startStack(ctx context.Context, cfg stackConfig, log *slog.Logger) (*stack, error) {
 	listen, dataDir := cfg.listen, cfg.dataDir
-	relay, err := reflector.New(reflector.Options{Logger: log.With("component", "reflector")})
+	relay, err := reflector.New(reflector.Options{TCP: true, Logger: log.With("component", "reflector")})
 	if err != nil {
 		return nil, fmt.Errorf("reflector: %w", err)
 	}
@@ -49,10 +52,14 @@ func startStack(ctx context.Context, cfg stackConfig, log *slog.Logger) (*stack,
 		_ = relay.Stop()
 		return nil, fmt.Errorf("turn: %w", err)
 	}
+	reflectors, webrtcServers := []sandbox.Reflector{{ID: 1, Addr: relay.Addr()}}, turnSrv.WebRTCServers
+	if cfg.noTURN {
+		reflectors, webrtcServers = append(reflectors, sandbox.Reflector{ID: 2, Addr: relay.TCPAddr(), TCP: true}), nil
+	}
 	srv, err := sandbox.New(sandbox.Options{
 		Listen: listen, DataDir: dataDir, Logger: log.With("component", "sandbox"),
-		Reflectors:    []sandbox.Reflector{{ID: 1, Addr: relay.Addr()}},
-		WebRTCServers: turnSrv.WebRTCServers,
+		Reflectors:    reflectors,
+		WebRTCServers: webrtcServers,
 		Hostile:       cfg.hostile,
 	})
 	if err != nil {
@@ -61,6 +68,9 @@ func startStack(ctx context.Context, cfg stackConfig, log *slog.Logger) (*stack,
 		return nil, err
 	}
 	st := &stack{reflector: relay.Addr().String(), turn: turnSrv.Addr().String(), done: make(chan error, 1)}
+	if cfg.noTURN {
+		st.turn = "" // running, but handed to no call
+	}
 	errc := make(chan error, 3)
 	go func() { errc <- srv.Run(ctx) }()
 	go func() { errc <- relay.Run(ctx) }()

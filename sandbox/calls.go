@@ -121,7 +121,7 @@ func (s *Server) active(c *call, uid int64) *tg.PhoneCall {
 	}
 	var conns []tg.PhoneConnectionClass
 	for _, r := range s.opts.Reflectors {
-		pc := &tg.PhoneConnection{ID: r.ID, Port: int(r.Addr.Port()), PeerTag: bytes.Clone(tag[:])}
+		pc := &tg.PhoneConnection{ID: r.ID, Port: int(r.Addr.Port()), PeerTag: bytes.Clone(tag[:]), TCP: r.TCP}
 		if r.Addr.Addr().Unmap().Is4() {
 			pc.IP = r.Addr.Addr().Unmap().String()
 		} else {

@@ -45,6 +45,12 @@ type Options struct {
 	Impair *netem.Config
 	// AskDebug makes the server ask for every confirmed call's debug log.
 	AskDebug bool
+	// NoTURN hands calls no STUN/TURN entries: a relay-only V2 call goes
+	// through the reflector (tgcalls' V2 reflector protocol).
+	NoTURN bool
+	// ReflectorTCP hands calls the reflector's TCP port (a phoneConnection
+	// with the tcp flag) instead of its UDP one; never behind Impair.
+	ReflectorTCP bool
 }
 
 // TestTimeouts are the call timeouts a test sandbox announces by default.
@@ -104,7 +110,7 @@ func Start(t testing.TB, opts Options) *Env {
 		cancel()
 		wg.Wait()
 	})
-	relay, err := reflector.New(reflector.Options{Logger: opts.Logger.With("component", "reflector")})
+	relay, err := reflector.New(reflector.Options{TCP: true, Logger: opts.Logger.With("component", "reflector")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +143,18 @@ func Start(t testing.TB, opts Options) *Env {
 			return es
 		}
 	}
+	reflectors := []sandbox.Reflector{{ID: 1, Addr: relayAddr}}
+	if opts.ReflectorTCP {
+		reflectors = []sandbox.Reflector{{ID: 1, Addr: relay.TCPAddr(), TCP: true}}
+	}
+	if opts.NoTURN {
+		webrtc = nil
+	}
 	srv, err := sandbox.New(sandbox.Options{
 		DataDir:       opts.DataDir,
 		Logger:        opts.Logger.With("component", "sandbox"),
 		Timeouts:      opts.Timeouts,
-		Reflectors:    []sandbox.Reflector{{ID: 1, Addr: relayAddr}},
+		Reflectors:    reflectors,
 		WebRTCServers: webrtc,
 		Key:           k,
 		Hostile:       opts.Hostile,
