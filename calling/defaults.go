@@ -9,23 +9,31 @@ import (
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/legacy"
 	"github.com/tgphone/tgphone/media/tgcalls"
+	"github.com/tgphone/tgphone/media/tgcalls/reference"
 )
 
 // LegacyVersion is the libtgvoip library version the legacy engine speaks.
 const LegacyVersion = "2.4.4"
 
 // DefaultEngines returns tgphone's media engines by library version and the
-// versions to advertise, most preferred first: tgcalls V2 in the order
-// tgcalls.Versions gives (8.0.0 first: every tgcalls frames it the same way),
-// then 2.4.4 last, the fallback for Android builds and clients that only
-// speak libtgvoip. The server returns the common versions and Manager runs
-// the first of these it lists. only, when not empty, restricts both to that
-// one version.
+// versions to advertise, most preferred first: tgcalls' InstanceV2Impl in
+// the order tgcalls.Versions gives (8.0.0 first: every tgcalls frames it the
+// same way), then its SDP-based reference implementation (10.0.0, 11.0.0),
+// then 2.4.4, the fallback for Android builds and clients that only speak
+// libtgvoip. The server returns the common versions and Manager runs the
+// first of these it lists. only, when not empty, restricts both to that one
+// version.
 func DefaultEngines(only string) (map[string]media.Factory, []string, error) {
 	engines := map[string]media.Factory{LegacyVersion: legacy.New}
-	versions := make([]string, 0, len(tgcalls.Versions)+1)
+	versions := make([]string, 0, len(tgcalls.Versions)+len(reference.Versions)+1)
 	for _, v := range tgcalls.Versions {
 		engines[v] = tgcalls.New
+		versions = append(versions, v)
+	}
+	// tgcalls' SDP reference implementation: after InstanceV2Impl's, which
+	// every app that lists 10/11 also lists.
+	for _, v := range reference.Versions {
+		engines[v] = reference.New
 		versions = append(versions, v)
 	}
 	versions = append(versions, LegacyVersion)

@@ -11,9 +11,10 @@ func TestDefaultEngines(t *testing.T) {
 		versions []string
 		wantErr  bool
 	}{
-		{only: "", versions: []string{"8.0.0", "13.0.0", "12.0.0", "9.0.0", "7.0.0", "2.4.4"}},
+		{only: "", versions: []string{"8.0.0", "13.0.0", "12.0.0", "9.0.0", "7.0.0", "10.0.0", "11.0.0", "2.4.4"}},
 		{only: "13.0.0", versions: []string{"13.0.0"}},
-		{only: "10.0.0", wantErr: true}, // SDP reference implementation: not built
+		{only: "11.0.0", versions: []string{"11.0.0"}},
+		{only: "6.0.0", wantErr: true}, // InstanceV2_4_0_0Impl: not built
 		{only: "2.4.4", versions: []string{"2.4.4"}},
 		{only: "8.0.0", versions: []string{"8.0.0"}},
 		{only: "1.0.0", wantErr: true},
