@@ -224,9 +224,13 @@ func (v *callView) render(s calling.Snapshot) {
 	}
 	v.device.SetText(s.AudioNotice)
 	setVisible(v.device, s.AudioNotice != "" && !s.State.Terminal())
-	if s.RemoteMuted {
+	switch {
+	case s.RemoteMuted:
 		v.remoteMic.SetText(s.Peer.Name() + "'s microphone is off")
-	} else {
+	case s.NoAudio && !s.State.Terminal():
+		// Connected, yet nothing to hear: say so rather than look healthy.
+		v.remoteMic.SetText("No sound is coming from " + s.Peer.Name())
+	default:
 		v.remoteMic.SetText("")
 	}
 	v.u.ring.follow(prev, s)

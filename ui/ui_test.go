@@ -378,6 +378,19 @@ func TestHeadsetUnpluggedShown(t *testing.T) {
 		if v.device.Visible() {
 			t.Errorf("a device warning %q with the headset in", v.device.Text)
 		}
+		// A connected call with nothing coming from the peer says so; a
+		// muted peer is named as muted instead.
+		s := v.last
+		s.NoAudio = true
+		v.render(s)
+		if want := "No sound is coming from Bob"; !strings.HasPrefix(v.remoteMic.Text, want) {
+			t.Errorf("no audio from the peer shows %q, want %q", v.remoteMic.Text, want)
+		}
+		s.RemoteMuted = true
+		v.render(s)
+		if !strings.HasSuffix(v.remoteMic.Text, "microphone is off") {
+			t.Errorf("a muted peer shows %q", v.remoteMic.Text)
+		}
 	})
 	rack.Unplug("headset")
 	waitFor(t, "the unplugged warning", func() bool {
