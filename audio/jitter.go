@@ -82,6 +82,20 @@ type JitterBuffer struct {
 	// keeps one more packet in hand: the next packet must be there when a
 	// lost one is due, or its FEC cannot stand in for it.
 	lossHold int
+	// fecSpan is how much of a lost packet the next one's FEC restores:
+	// all of a SILK packet, only the last 20 ms frame of a multi-frame
+	// hybrid one (tgcalls' 60 ms packets), since libopus decodes the LBRR
+	// of the packet's first frame only.
+	fecSpan int
+
+	// filtLevel is the buffer level before a pull, smoothed.
+	filtLevel float64
+	// advanced says the playout point moved on while concealing an
+	// underrun; lastEnd is where the last decoded packet ended.
+	advanced bool
+	lastEnd  int64
+	dec8     [tsNeed / tsDecim]float64
+	stretch  []int16 // expand's output, swapped with pcm
 
 	st         JitterStats
 	delaySum   time.Duration
@@ -160,6 +174,7 @@ func (j *JitterBuffer) Put(p media.ReceivedPacket) {
 	}
 	j.pkts = slices.Insert(j.pkts, i, jbPacket{ts: ext, n: n, payload: append([]byte(nil), p.Payload...), arrival: p.Arrival})
 	j.st.PacketsReceived++
+	j.fecSpan = min(n, opusFrameSamples(p.Payload[0]))
 	j.measure(ext, n, p.Arrival)
 }
 
@@ -185,8 +200,10 @@ func (j *JitterBuffer) measure(ext int64, n int, arrival time.Time) {
 	spread := s[len(s)*95/100] - s[0]
 	t := max(int(spread)+n, samplesOf(jbMinDelay))
 	if j.lossHold > 0 {
+		// Keep in hand what the next packet's FEC can restore of a lost one:
+		// holding a whole 60 ms packet for 20 ms of FEC costs more than it saves.
 		j.lossHold--
-		t += n
+		t += j.fecSpan
 	}
 	j.target = min(t, samplesOf(jbMaxDelay))
 }
@@ -231,8 +248,16 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 		j.playTS = j.pkts[0].ts
 	}
 	lvl := j.level()
-	grow := lvl < j.target-jbHysteresis
-	shrink := lvl > j.target+jbHysteresis
+	// With packets longer than a pull the level is a saw-tooth; its mean,
+	// smoothed over a few packets, plus half a packet less half a pull is
+	// comparable with the target (the level just after a packet arrives).
+	if j.filtLevel == 0 {
+		j.filtLevel = float64(lvl)
+	}
+	j.filtLevel += (float64(lvl) - j.filtLevel) / levelSmoothing
+	eff := int(j.filtLevel) + (j.lastDur-FrameSamples)/2
+	grow := eff < j.target-jbHysteresis
+	shrink := eff > j.target+jbHysteresis
 	if lvl > samplesOf(jbMaxDelay)+FrameSamples {
 		// Far too much queued (a peer burst after a stall): drop the oldest
 		// 20 ms even if audible, so delay stays bounded.
@@ -241,16 +266,33 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 		j.st.RemovedSamplesForAcceleration += FrameSamples
 	}
 	j.fill(FrameSamples, now)
-	if shrink && quiet(j.pcm[:FrameSamples]) {
+	switch {
+	case shrink && quiet(j.pcm[:FrameSamples]):
 		j.pcm = j.pcm[FrameSamples:]
 		j.st.RemovedSamplesForAcceleration += FrameSamples
 		j.fill(FrameSamples, now)
-	} else if grow && quiet(j.pcm[:FrameSamples]) && len(j.pkts) > 0 {
+	case shrink && lvl >= tsNeed:
+		// Speech: remove one pitch period where the signal repeats.
+		j.fill(tsNeed, now)
+		if t, c := pitchPeriod(j.pcm, &j.dec8); c >= tsMinCorr {
+			j.pcm = accelerate(j.pcm, t)
+			j.st.RemovedSamplesForAcceleration += uint64(t)
+		}
+	case grow && quiet(j.pcm[:FrameSamples]) && len(j.pkts) > 0:
 		// Repeat silence rather than play on towards an underrun.
 		clear(out)
 		j.st.InsertedSamplesForDeceleration += FrameSamples
 		j.st.TotalSamplesReceived += FrameSamples
 		return
+	case grow && lvl >= tsNeed:
+		// Speech: insert one pitch period (preemptive expand).
+		j.fill(tsNeed, now)
+		if t, c := pitchPeriod(j.pcm, &j.dec8); c >= tsMinCorr {
+			old := j.pcm
+			j.pcm = expand(j.stretch, j.pcm, t)
+			j.stretch = old[:0]
+			j.st.InsertedSamplesForDeceleration += uint64(t)
+		}
 	}
 	copy(out, j.pcm[:FrameSamples])
 	j.pcm = j.pcm[FrameSamples:]
@@ -266,9 +308,19 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 			j.st.PacketsDiscarded++
 		}
 		if len(j.pkts) == 0 {
-			// Underrun: conceal without moving the playout point, so a late
-			// packet still plays (the delay grows and shrinks again later).
+			// Underrun: the packet due is lost or late. When the next
+			// packet's FEC could restore it whole (SILK, 20 ms packets),
+			// conceal without moving the playout point, so that FEC or the
+			// late packet still plays. When FEC restores only part of it
+			// (tgcalls' 60 ms hybrid packets: the last 20 ms), conceal and
+			// move the playout point on, as NetEq's expand does: a late
+			// packet plays from where playout has got to, and a lost one
+			// costs no delay that time-stretching must remove later.
 			j.conceal(FrameSamples)
+			if j.fecSpan < j.lastDur {
+				j.playTS += FrameSamples
+				j.advanced = true
+			}
 			if j.concealRun >= pauseAfter {
 				j.log.Debug("jitter buffer: the peer stopped sending; silence until it resumes")
 				j.started, j.paused = false, true
@@ -280,6 +332,12 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 		switch {
 		case gap <= 0:
 			j.pkts = j.pkts[1:]
+			if j.advanced && p.ts > j.lastEnd && j.lastEnd > 0 {
+				// Packets the playout point moved past while concealing.
+				j.st.PacketsLost += uint64((p.ts - j.lastEnd + int64(j.lastDur)/2) / int64(j.lastDur))
+			}
+			j.advanced = false
+			j.lastEnd = p.ts + int64(p.n)
 			n, err := j.dec.Decode(p.payload, j.scratch)
 			if err != nil {
 				j.log.Debug("jitter buffer: undecodable packet concealed", "err", err)
@@ -336,6 +394,19 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 	}
 }
 
+// opusFrameSamples is the duration of one Opus frame of a packet, from
+// its TOC byte (RFC 6716 §3.1), in 48 kHz samples.
+func opusFrameSamples(toc byte) int {
+	switch cfg := toc >> 3; {
+	case cfg < 12:
+		return []int{480, 960, 1920, 2880}[cfg&3]
+	case cfg < 16:
+		return []int{480, 960}[cfg&1]
+	default:
+		return []int{120, 240, 480, 960}[cfg&3]
+	}
+}
+
 // roundFrame rounds a sample count up to Opus' 2.5 ms granularity.
 func roundFrame(n int) int { return min((n+119)/120*120, maxPacketSamples) }
 
@@ -366,6 +437,9 @@ func (j *JitterBuffer) conceal(n int) {
 		n -= take
 	}
 }
+
+// levelSmoothing is the buffer-level filter's time constant, in pulls.
+const levelSmoothing = 8
 
 func quiet(frame []int16) bool {
 	var sum float64

@@ -280,7 +280,7 @@ func TestReceivePathClean(t *testing.T) {
 	for i, pr := range rpProfiles[:2] {
 		r := rpRun(t, ref, rpEncode(t, ref, s, int(pr.lossPct)), pr, i, 1)
 		t.Logf("%s %s: STOI %.3f, delay %v, concealed %.1f%%", s.name, pr.name, r.stoi, r.delay, 100*r.concealed)
-		if want := []float64{0.95, 0.7}[i]; r.stoi < want {
+		if want := []float64{0.95, 0.8}[i]; r.stoi < want {
 			t.Errorf("%s: STOI %.3f, want ≥ %.2f", pr.name, r.stoi, want)
 		}
 		if r.delay > 200*time.Millisecond || r.delay < 60*time.Millisecond {
