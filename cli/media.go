@@ -22,6 +22,7 @@ import (
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/legacy"
 	"github.com/tgphone/tgphone/media/tgcalls"
+	"github.com/tgphone/tgphone/media/tgcalls/reference"
 )
 
 // relayFlags collects repeated --relay ID,IP,PORT,TAGHEX values.
@@ -157,7 +158,7 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var servers []media.WebRTCServer
 	var reflectors []media.Reflector
 	engine := fs.String("engine", "legacy", "media engine: legacy (libtgvoip 2.4.4) or v2 (tgcalls)")
-	version := fs.String("version", "8.0.0", "v2: tgcalls library version ("+strings.Join(tgcalls.Versions, ", ")+")")
+	version := fs.String("version", "8.0.0", "v2: tgcalls library version ("+strings.Join(v2Versions(), ", ")+")")
 	keyFile := fs.String("key-file", "", "file with the 256-byte call key (raw or hex)")
 	outgoing := fs.Bool("outgoing", false, "act as the caller")
 	incoming := fs.Bool("incoming", false, "act as the callee")
@@ -183,8 +184,8 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("media: give at least one --relay")
 		}
 	case "v2":
-		if !tgcalls.Supports(*version) {
-			return fmt.Errorf("media: version %q: the v2 engine speaks %s", *version, strings.Join(tgcalls.Versions, ", "))
+		if !tgcalls.Supports(*version) && !reference.Supports(*version) {
+			return fmt.Errorf("media: version %q: the v2 engine speaks %s", *version, strings.Join(v2Versions(), ", "))
 		}
 		if *signal == "" {
 			return errors.New("media: the v2 engine needs --signal unix:PATH or unix-listen:PATH")
@@ -255,7 +256,11 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer sig.Close()
 		p.LibraryVersion, p.WebRTCServers, p.Reflectors, p.SendSignaling = *version, servers, reflectors, sig.Send
 		p.ConnectTimeout, p.PacketTimeout = 30*time.Second, 10*time.Second
-		eng, err = tgcalls.New(p)
+		if reference.Supports(*version) {
+			eng, err = reference.New(p) // 10.0.0, 11.0.0: tgcalls' SDP reference implementation
+		} else {
+			eng, err = tgcalls.New(p)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
@@ -392,4 +397,10 @@ func emitStats(emit func(map[string]any), event string, s media.Stats) {
 		"rtt_ms": float64(s.RTT.Microseconds()) / 1000, "jitter_ms": float64(s.Jitter.Microseconds()) / 1000, "signal_bars": s.SignalBars,
 		"sent": s.PacketsSent, "recv": s.PacketsRecv, "dropped": s.PacketsDropped,
 		"concealed": s.Audio.ConcealedSamples, "remote_muted": s.RemoteMuted})
+}
+
+// v2Versions are the tgcalls versions --engine v2 runs: InstanceV2Impl's
+// and the SDP reference implementation's.
+func v2Versions() []string {
+	return append(append([]string(nil), tgcalls.Versions...), reference.Versions...)
 }

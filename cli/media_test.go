@@ -18,8 +18,15 @@ import (
 
 // TestMediaV2 runs two `tgphone media --engine v2` against each other over
 // a unix signalling socket, as an external engine would be run against one:
-// each exits 0 and records the other's tone.
+// each exits 0 and records the other's tone; on 8.0.0 (InstanceV2Impl) and
+// 11.0.0 (the SDP reference implementation, SCTP framing).
 func TestMediaV2(t *testing.T) {
+	for _, v := range []string{"8.0.0", "11.0.0"} {
+		t.Run(v, func(t *testing.T) { testMediaV2(t, v) })
+	}
+}
+
+func testMediaV2(t *testing.T, version string) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key")
 	key := make([]byte, 256)
@@ -36,7 +43,7 @@ func TestMediaV2(t *testing.T) {
 	}
 	run := func(role, signal, input, rec string, done chan<- result) {
 		var out, errOut bytes.Buffer
-		err := RunMedia(context.Background(), []string{"--engine", "v2", "--version", "8.0.0", "--key-file", keyFile,
+		err := RunMedia(context.Background(), []string{"--engine", "v2", "--version", version, "--key-file", keyFile,
 			role, "--signal", signal, "--p2p", "--input", input, "--record", rec, "--duration", "4s"}, &out, &errOut)
 		if err != nil {
 			t.Logf("%s stderr:\n%s", role, errOut.String())
