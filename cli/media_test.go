@@ -104,10 +104,10 @@ func testMediaV2(t *testing.T, version string) {
 
 func TestMediaV2Flags(t *testing.T) {
 	for _, args := range [][]string{
-		{"--engine", "v2", "--outgoing", "--key-file", "k"},                                     // no --signal
-		{"--engine", "v2", "--outgoing", "--signal", "unix:/x", "--key-file", "k"},              // no --p2p, no --turn
-		{"--engine", "v2", "--version", "10.0.0", "--outgoing", "--signal", "unix:/x", "--p2p"}, // not built
-		{"--engine", "v2", "--outgoing", "--signal", "unix:/x", "--turn", "127.0.0.1:3478"},     // bad --turn
+		{"--engine", "v2", "--outgoing", "--key-file", "k"},                                    // no --signal
+		{"--engine", "v2", "--outgoing", "--signal", "unix:/x", "--key-file", "k"},             // no --p2p, no --turn
+		{"--engine", "v2", "--version", "6.0.0", "--outgoing", "--signal", "unix:/x", "--p2p"}, // InstanceV2_4_0_0Impl: not built
+		{"--engine", "v2", "--outgoing", "--signal", "unix:/x", "--turn", "127.0.0.1:3478"},    // bad --turn
 		{"--engine", "v2", "--outgoing", "--signal", "tcp:1", "--p2p", "--key-file", "/dev/null"},
 		{"--engine", "v3", "--outgoing"},
 	} {
