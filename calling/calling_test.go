@@ -69,7 +69,7 @@ func TestNegotiated(t *testing.T) {
 		server []string
 		want   string
 	}{
-		{[]string{"9.0.0", "8.0.0"}, "8.0.0"}, // our preference wins when the server lists several
+		{[]string{"9.0.0", "8.0.0"}, "9.0.0"}, // the first entry, as the peer (tdesktop, Android) takes it
 		{[]string{"2.4.4"}, "2.4.4"},
 		{[]string{"13.0.0"}, "13.0.0"}, // unsupported: reported so the call fails with its name
 		{nil, "2.4.4"},                 // tdesktop's kDefaultVersion

@@ -20,9 +20,9 @@ const LegacyVersion = "2.4.4"
 // the order tgcalls.Versions gives (8.0.0 first: every tgcalls frames it the
 // same way), then its SDP-based reference implementation (10.0.0, 11.0.0),
 // then 2.4.4, the fallback for Android builds and clients that only speak
-// libtgvoip. The server returns the common versions and Manager runs the
-// first of these it lists. only, when not empty, restricts both to that one
-// version.
+// libtgvoip. The server answers with the version(s) it chose and both ends
+// run its first entry (Manager.negotiated), so this order speaks only to the
+// server. only, when not empty, restricts both to that one version.
 func DefaultEngines(only string) (map[string]media.Factory, []string, error) {
 	engines := map[string]media.Factory{LegacyVersion: legacy.New}
 	versions := make([]string, 0, len(tgcalls.Versions)+len(reference.Versions)+1)

@@ -203,16 +203,14 @@ func (m *Manager) protocol() *tg.PhoneCallProtocol {
 		LibraryVersions: append([]string(nil), m.cfg.Versions...)}
 }
 
-// negotiated picks the version to run from the server's answer: the first of
-// our own preferences it lists; "2.4.4" when it lists none (as tdesktop does).
+// negotiated is the version to run: the server's library_versions[0], or
+// "2.4.4" when it lists none. Both ends must run the same one, and Telegram
+// Desktop (Call::createAndStartController: value(0, kDefaultVersion)) and
+// Android (makeInstance(library_versions.get(0))) take the first entry
+// whatever else the list holds; a version we have no engine for ends the
+// call (ErrNoEngine), as tdesktop ends it, rather than running another one
+// the peer will not run.
 func (m *Manager) negotiated(p tg.PhoneCallProtocol) string {
-	for _, ours := range m.cfg.Versions {
-		for _, v := range p.LibraryVersions {
-			if v == ours {
-				return v
-			}
-		}
-	}
 	if len(p.LibraryVersions) > 0 {
 		return p.LibraryVersions[0]
 	}

@@ -4,8 +4,8 @@
 //
 // Engines live in their own packages (the libtgvoip 2.4.4 engine and the tgcalls
 // V2 engine) and are selected by the library version the server negotiated:
-// the first of our own preferences that the server's protocol.library_versions
-// lists (it may list several, spec §2.3), 2.4.4 when it lists none. This
+// protocol.library_versions[0], as Telegram Desktop and Android take it even
+// when the server lists several (spec §2.3), 2.4.4 when it lists none. This
 // package imports nothing of
 // tgphone, so calling, the engines and audio can all depend on it.
 //

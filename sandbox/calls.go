@@ -165,9 +165,14 @@ func versionsOf(p tg.PhoneCallProtocol) []string {
 	return p.LibraryVersions
 }
 
-// negotiate picks the first of the caller's versions the callee also
-// lists: the caller orders its list by preference, as tdesktop and
-// tgphone do, and the callee's acceptCall states what it can run.
+// negotiate picks the first of the caller's versions the callee also lists
+// and answers both sides with that one version, so both run it (clients run
+// library_versions[0]). Telegram documents only that the server "merges" the
+// two lists and returns the best common version; its real preference order
+// is UNCONFIRMED (spec §2.3; MadelineProto notes it does not always narrow
+// the list to one entry), and so is its answer when nothing is common (here
+// PARTICIPANT_VERSION_OUTDATED). Caller order is the choice that tdesktop's
+// and tgphone's ordered lists make meaningful.
 func negotiate(caller, callee tg.PhoneCallProtocol) (tg.PhoneCallProtocol, error) {
 	theirs := versionsOf(callee)
 	for _, v := range versionsOf(caller) {

@@ -15,9 +15,9 @@ import "slices"
 //     over SCTP; tgphone follows whichever the peer's first frame shows.
 //   - 7.0.0: raw framing, one message per packet, no acks.
 //
-// The server returns the common versions; the call core runs the first of
-// its own preferences the server lists (Manager.negotiated), so this order
-// decides whenever the server leaves a choice. 10.0.0 and 11.0.0 are
+// The server picks from the two lists (how is not published) and both ends
+// run the first version of its answer, as Telegram Desktop and Android do
+// (Manager.negotiated); this order is our preference as the server sees it. 10.0.0 and 11.0.0 are
 // tgcalls' SDP-based reference implementation and 2.7.7/5.0.0 its v1: not
 // implemented, never advertised. The call core adds the legacy "2.4.4" last.
 var Versions = []string{"8.0.0", "13.0.0", "12.0.0", "9.0.0", "7.0.0"}
