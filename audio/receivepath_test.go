@@ -288,3 +288,46 @@ func TestReceivePathClean(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkJitterPull is the receive path's CPU per 20 ms of playout (Put of
+// what arrived, Pull with decode, concealment and time-stretching) for each
+// sender on the 10 % loss + 0–60 ms profile, seed 1.
+func BenchmarkJitterPull(b *testing.B) {
+	ref := rpSpeech(b, rpLength)
+	const prIdx = 3
+	pr := rpProfiles[prIdx]
+	for _, s := range rpSenders {
+		b.Run(s.name, func(b *testing.B) {
+			pk := rpEncode(b, ref, s, int(pr.lossPct))
+			r := rand.New(rand.NewPCG(1, prIdx))
+			type arrival struct {
+				at time.Duration
+				p  media.Packet
+			}
+			var arr []arrival
+			for _, p := range pk {
+				lost := r.Float64()*100 < pr.lossPct
+				d := time.Duration(r.Int64N(int64(pr.jitter)/int64(time.Microsecond)+1)) * time.Microsecond
+				if !lost {
+					sent := time.Duration(int64(p.Timestamp)+int64(p.Duration*media.SampleRate/time.Second)) * time.Second / media.SampleRate
+					arr = append(arr, arrival{sent + d, p})
+				}
+			}
+			slices.SortStableFunc(arr, func(a, b arrival) int { return int(a.at - b.at) })
+			frame := make([]int16, FrameSamples)
+			jb, next, now := newJB(b), 0, rpPhase
+			for b.Loop() {
+				if next == len(arr) {
+					jb, next, now = newJB(b), 0, rpPhase
+				}
+				for next < len(arr) && arr[next].at <= now {
+					a := arr[next]
+					jb.Put(media.ReceivedPacket{Timestamp: a.p.Timestamp, Payload: a.p.Payload, Arrival: epoch.Add(a.at)})
+					next++
+				}
+				jb.Pull(frame, epoch.Add(now))
+				now += 20 * time.Millisecond
+			}
+		})
+	}
+}
