@@ -80,6 +80,7 @@ type Client struct {
 	onSignaling func(SignalingUpdate)
 	onHistory   func()
 	onConn      func(online bool)
+	onFlood     func(method string, wait time.Duration)
 	self        *tg.User
 }
 
@@ -100,6 +101,7 @@ func New(opts Options) (*Client, error) {
 		Logger:            logslog.New(quieter(opts.Logger, slog.LevelWarn).With("component", "mtproto")),
 		UpdateHandler:     c.upd,
 		OnConnectionState: c.onConnectionState,
+		Middlewares:       []telegram.Middleware{c.floodWaiter()},
 		Device: telegram.DeviceConfig{
 			DeviceModel:   "Desktop",
 			SystemVersion: "Linux",
