@@ -34,6 +34,9 @@ const (
 	// HostileSlowRequest: phone.requestCall rings the callee at once but its
 	// answer reaches the caller only SlowAnswer later, as over a slow link.
 	HostileSlowRequest Hostile = "slow-request"
+	// HostileFloodWait: the first getDhConfig and phone.* request of each
+	// session answers FLOOD_WAIT_1, as Telegram may answer any method.
+	HostileFloodWait Hostile = "flood-wait"
 )
 
 // SlowAnswer is how late slow-request mode answers phone.requestCall: longer
@@ -43,7 +46,7 @@ const SlowAnswer = 8 * time.Second
 // HostileModes lists every mode, for flags and tests.
 var HostileModes = []Hostile{HostileShortGB, HostileGBOutOfRange, HostileWrongGAHash,
 	HostileWrongFingerprint, HostileBadPrime, HostileShortGA, HostileOversized, HostileUnknownCalls,
-	HostileDuplicate, HostileReorder, HostileSlowRequest}
+	HostileDuplicate, HostileReorder, HostileSlowRequest, HostileFloodWait}
 
 // ParseHostile reads a --hostile flag value.
 func ParseHostile(s string) (Hostile, error) {
@@ -142,6 +145,38 @@ func (s *Server) answerLate(ctx context.Context, res bin.Encoder, delay time.Dur
 	r := requestOf(ctx)
 	time.AfterFunc(delay, func() { s.result(context.Background(), r.sess, r.msgID, res) })
 	return errAnsweredLater
+}
+
+// floodWaits lists the methods flood-wait mode slows down once per session.
+var floodWaits = map[uint32]bool{
+	tg.MessagesGetDhConfigRequestTypeID: true, tg.PhoneRequestCallRequestTypeID: true,
+	tg.PhoneReceivedCallRequestTypeID: true, tg.PhoneAcceptCallRequestTypeID: true,
+	tg.PhoneConfirmCallRequestTypeID: true, tg.PhoneDiscardCallRequestTypeID: true,
+}
+
+// floodWait reports whether flood-wait mode answers this request with
+// FLOOD_WAIT_1: the first of each listed method in a session.
+func (s *Server) floodWait(sess *session, query *bin.Buffer) bool {
+	if s.opts.Hostile != HostileFloodWait {
+		return false
+	}
+	id, err := query.PeekID()
+	if err != nil || !floodWaits[id] {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := floodKey{sess.id, id}
+	if s.flooded[k] {
+		return false
+	}
+	s.flooded[k] = true
+	return true
+}
+
+type floodKey struct {
+	session int64
+	method  uint32
 }
 
 // jitter is the reorder mode's delay for one push.

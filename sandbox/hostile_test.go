@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 )
 
@@ -32,8 +33,13 @@ func TestHostileRewrites(t *testing.T) {
 		{HostileShortGA, func(s *Server) bool { return len(s.tamper(call).(*tg.PhoneCall).GAOrB) == 64 }},
 		{HostileBadPrime, func(s *Server) bool { return s.dhPrime()[255] != (&Server{}).dhPrime()[255] }},
 		{HostileSlowRequest, func(s *Server) bool { return SlowAnswer > 5*time.Second }},
+		{HostileFloodWait, func(s *Server) bool {
+			q := func() *bin.Buffer { b := &bin.Buffer{}; _ = (&tg.MessagesGetDhConfigRequest{}).Encode(b); return b }
+			sess := &session{id: 1}
+			return s.floodWait(sess, q()) && !s.floodWait(sess, q()) && s.floodWait(&session{id: 2}, q())
+		}},
 	} {
-		s := &Server{opts: Options{Hostile: tt.mode}, rand: rand.Reader}
+		s := &Server{opts: Options{Hostile: tt.mode}, rand: rand.Reader, flooded: map[floodKey]bool{}}
 		if !tt.check(s) {
 			t.Errorf("%s: no effect", tt.mode)
 		}

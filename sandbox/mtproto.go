@@ -290,6 +290,10 @@ func (s *Server) handleMessage(ctx context.Context, sess *session, msgID int64, 
 		s.rpcError(ctx, sess, msgID, tgerr.New(400, "INPUT_REQUEST_INVALID"))
 		return
 	}
+	if s.floodWait(sess, query) {
+		s.rpcError(ctx, sess, msgID, tgerr.New(420, "FLOOD_WAIT_1"))
+		return
+	}
 	rctx := context.WithValue(ctx, reqCtxKey{}, &reqCtx{sess: sess, msgID: msgID})
 	res, err := s.dispatch.Handle(rctx, query)
 	if errors.Is(err, errAnsweredLater) {

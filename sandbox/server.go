@@ -111,6 +111,7 @@ type Server struct {
 	debugLogs  map[int64][]string // phone.saveCallDebug by call
 	callLogs   map[int64][][]byte // phone.saveCallLog by call
 	uploads    map[uploadKey]map[int][]byte
+	flooded    map[floodKey]bool // flood-wait mode: methods already slowed, per session
 }
 
 // New prepares a Server; Run serves it.
@@ -152,6 +153,7 @@ func New(opts Options) (*Server, error) {
 		debugLogs: map[int64][]string{},
 		callLogs:  map[int64][][]byte{},
 		uploads:   map[uploadKey]map[int][]byte{},
+		flooded:   map[floodKey]bool{},
 	}
 	if opts.DataDir != "" {
 		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
