@@ -567,3 +567,31 @@ func TestE2ECallLogSentOnRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EFloodWait: Telegram may answer any method with FLOOD_WAIT; a call
+// whose every step is slowed once still goes through, each wait reported.
+func TestE2EFloodWait(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{Hostile: sandbox.HostileFloodWait, Timeouts: longRing})
+	var mu sync.Mutex
+	waited := map[string]bool{}
+	hook := func(c *account.Client) {
+		c.OnFloodWait(func(method string, d time.Duration) {
+			mu.Lock()
+			waited[method] = true
+			mu.Unlock()
+		})
+	}
+	alice := runParty(t, env, env.SignIn(t, "alice", hook), "alice", "", quietAudio, calling.P2PEveryone)
+	bob := runParty(t, env, env.SignIn(t, "bob", hook), "bob", "", quietAudio, calling.P2PEveryone)
+	out, in := ringing(t, alice, bob, "@bob")
+	in.Answer()
+	waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+	hangUpNormally(t, out, in)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, m := range []string{"messages.getDhConfig", "phone.requestCall", "phone.acceptCall", "phone.confirmCall", "phone.discardCall"} {
+		if !waited[m] {
+			t.Errorf("no FLOOD_WAIT reported for %s (got %v)", m, waited)
+		}
+	}
+}
