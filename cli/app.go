@@ -126,6 +126,14 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		u.AskToCall(target)
 	}
 	if srv != nil {
+		// With several accounts' apps running, a call to this account is
+		// left to another one (instance.SendAny asks the next app).
+		srv.SetAccept(func(req instance.Request) error {
+			if req.Kind == instance.KindCall && u.IsSelf(req.Target) {
+				return fmt.Errorf("%s is the account signed in here: %w", req.Target, instance.ErrOwnAccount)
+			}
+			return nil
+		})
 		go func() {
 			for req := range srv.Requests() {
 				if req.Kind == instance.KindCall {

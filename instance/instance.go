@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +45,9 @@ var (
 	ErrRunning = errors.New("tgphone is already running")
 	// ErrNotRunning: no tgphone answers on the socket.
 	ErrNotRunning = errors.New("tgphone is not running")
+	// ErrOwnAccount: the app refused to call its own account; another
+	// account's app may take the request.
+	ErrOwnAccount = errors.New("that is the account signed in there")
 )
 
 // Request is one message to the running app.
@@ -78,25 +82,54 @@ func SocketPath(profile string) string {
 	return filepath.Join(SocketDir(), safe+".sock")
 }
 
-// SendAny hands req to the first running app (profiles in name order).
+// DefaultProfile is the account tgphone opens when none is named: real
+// Telegram's; with several apps running it gets click-to-call first.
+const DefaultProfile = "telegram"
+
+// SendAny hands req to one running app: the default account's first, then
+// the others in name order (the sandbox's alice, its default user, before
+// bob). An app asked to call its own account refuses (ErrOwnAccount) and
+// the next one gets the request; ErrOwnAccount when every one refused.
 func SendAny(ctx context.Context, req Request) error {
 	socks, _ := filepath.Glob(filepath.Join(SocketDir(), "*.sock"))
-	sort.Strings(socks)
+	first := SocketPath(DefaultProfile)
+	sort.Slice(socks, func(i, j int) bool {
+		if (socks[i] == first) != (socks[j] == first) {
+			return socks[i] == first
+		}
+		return socks[i] < socks[j]
+	})
+	refused := error(nil)
 	for _, p := range socks {
-		if err := Send(ctx, p, req); !errors.Is(err, ErrNotRunning) {
+		err := Send(ctx, p, req)
+		switch {
+		case errors.Is(err, ErrNotRunning):
+		case errors.Is(err, ErrOwnAccount):
+			refused = err
+		default:
 			return err
 		}
+	}
+	if refused != nil {
+		return refused
 	}
 	return ErrNotRunning
 }
 
 // Server receives requests for the running app.
 type Server struct {
-	ln   net.Listener
-	reqs chan Request
-	log  *slog.Logger
-	wg   sync.WaitGroup
+	ln     net.Listener
+	reqs   chan Request
+	log    *slog.Logger
+	wg     sync.WaitGroup
+	accept atomic.Pointer[func(Request) error]
+
+	closeOnce sync.Once
 }
+
+// SetAccept has the server ask accept about each request before taking
+// it; an error refuses it (ErrOwnAccount lets another app take it).
+func (s *Server) SetAccept(accept func(Request) error) { s.accept.Store(&accept) }
 
 // Listen claims the socket. It returns ErrRunning when a live instance
 // answers there, and replaces a socket a crashed one left behind.
@@ -129,11 +162,14 @@ func Listen(path string, log *slog.Logger) (*Server, error) {
 // Requests delivers what other invocations asked for.
 func (s *Server) Requests() <-chan Request { return s.reqs }
 
-// Close stops listening and removes the socket.
+// Close stops listening and removes the socket; closing again does nothing.
 func (s *Server) Close() error {
-	err := s.ln.Close()
-	s.wg.Wait()
-	close(s.reqs)
+	var err error
+	s.closeOnce.Do(func() {
+		err = s.ln.Close()
+		s.wg.Wait()
+		close(s.reqs)
+	})
 	return err
 }
 
@@ -162,6 +198,8 @@ func (s *Server) handle(c net.Conn) {
 	if err != nil {
 		s.log.Warn("bad instance request", "err", err)
 		reply["error"] = err.Error()
+	} else if err := s.refuses(req); err != nil {
+		reply = map[string]any{"ok": false, "error": err.Error(), "own_account": errors.Is(err, ErrOwnAccount)}
 	} else {
 		select {
 		case s.reqs <- req:
@@ -171,6 +209,14 @@ func (s *Server) handle(c net.Conn) {
 	}
 	b, _ := json.Marshal(reply)
 	_, _ = c.Write(append(b, '\n'))
+}
+
+// refuses is the app's objection to req, if any.
+func (s *Server) refuses(req Request) error {
+	if accept := s.accept.Load(); accept != nil {
+		return (*accept)(req)
+	}
+	return nil
 }
 
 // parseRequest checks one request line from the socket.
@@ -216,11 +262,15 @@ func Send(ctx context.Context, path string, req Request) error {
 		return fmt.Errorf("tgphone did not answer: %w", err)
 	}
 	var reply struct {
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
+		OK         bool   `json:"ok"`
+		Error      string `json:"error"`
+		OwnAccount bool   `json:"own_account"`
 	}
 	if err := json.Unmarshal(line, &reply); err != nil {
 		return fmt.Errorf("tgphone's answer: %w", err)
+	}
+	if reply.OwnAccount {
+		return fmt.Errorf("%s: %w", req.Target, ErrOwnAccount)
 	}
 	if !reply.OK {
 		return fmt.Errorf("tgphone refused: %s", reply.Error)

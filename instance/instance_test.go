@@ -3,6 +3,7 @@ package instance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -105,4 +106,71 @@ func FuzzParseTarget(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSendAnyPicksAnotherAccount: with Alice's and Bob's apps running, a
+// call to @alice goes to Bob's app and a call to @bob to Alice's: an app
+// refuses to call its own account and the next one takes the request.
+// The default account's app is asked first.
+func TestSendAnyPicksAnotherAccount(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	ctx := context.Background()
+	listen := func(profile, self string) *Server {
+		srv, err := Listen(SocketPath(profile), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = srv.Close() })
+		srv.SetAccept(func(r Request) error {
+			if r.Kind == KindCall && r.Target == self {
+				return fmt.Errorf("%s is signed in here: %w", self, ErrOwnAccount)
+			}
+			return nil
+		})
+		return srv
+	}
+	alice, bob := listen("sandbox/alice", "@alice"), listen("sandbox/bob", "@bob")
+	got := func(srv *Server) Request {
+		select {
+		case r := <-srv.Requests():
+			return r
+		default:
+			return Request{}
+		}
+	}
+	for _, tt := range []struct {
+		target string
+		want   *Server
+	}{{"@alice", bob}, {"@bob", alice}, {"@carol", alice}} {
+		if err := SendAny(ctx, Request{Kind: KindCall, Target: tt.target}); err != nil {
+			t.Fatalf("SendAny %s: %v", tt.target, err)
+		}
+		other := alice
+		if tt.want == alice {
+			other = bob
+		}
+		if r := got(tt.want); r.Target != tt.target {
+			t.Errorf("%s: the right app got %+v", tt.target, r)
+		}
+		if r := got(other); r != (Request{}) {
+			t.Errorf("%s: the other app got %+v too", tt.target, r)
+		}
+	}
+	// The default account's app comes before the others.
+	def := listen(DefaultProfile, "@dave")
+	if err := SendAny(ctx, Request{Kind: KindCall, Target: "@carol"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := got(def); r.Target != "@carol" {
+		t.Errorf("the default account's app got %+v", r)
+	}
+	// Only the caller's own app runs: refused, never dialled.
+	_ = alice.Close()
+	_ = def.Close()
+	if err := SendAny(ctx, Request{Kind: KindCall, Target: "@bob"}); !errors.Is(err, ErrOwnAccount) {
+		t.Errorf("asking Bob's app alone to call @bob: %v, want ErrOwnAccount", err)
+	}
+	if r := got(bob); r != (Request{}) {
+		t.Errorf("Bob's app took a call to itself: %+v", r)
+	}
 }

@@ -49,6 +49,7 @@ type callView struct {
 	devices   *fyne.Container
 	media     *fyne.Container // signal, meters, devices, statistics: once media flows
 	message   *widget.Label
+	after     *fyne.Container // Close and Call again, once a call ended badly
 	rating    dialog.Dialog
 	closed    bool
 }
@@ -56,11 +57,7 @@ type callView struct {
 func (u *UI) openCallWindow(c *calling.Call) *callView {
 	s := c.Snapshot()
 	v := &callView{u: u, c: c, last: s}
-	title := "Call with " + s.Peer.Name()
-	if !s.Outgoing {
-		title = "Incoming call from " + s.Peer.Name()
-	}
-	v.w = u.app.NewWindow(title)
+	v.w = u.app.NewWindow(callTitle(s))
 	v.peer = widget.NewLabelWithStyle(s.Peer.Name(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.emoji = canvas.NewText("", theme.Color(theme.ColorNameForeground))
@@ -98,10 +95,16 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	statsBox := widget.NewAccordion(widget.NewAccordionItem("Statistics", v.stats))
 
 	v.media = container.NewVBox(container.NewHBox(v.bars, v.remoteMic), v.mic, v.spkBar, v.devices, statsBox)
+	closeBtn := widget.NewButton("Close", v.close)
+	again := widget.NewButton("Call again", v.callAgain)
+	again.Importance = widget.SuccessImportance
+	v.after = container.NewGridWithColumns(2, closeBtn, again)
+	v.after.Hide()
 	v.w.SetContent(container.NewPadded(container.NewVBox(
 		v.peer, v.state, v.device, v.emoji, v.explain, v.media, v.message,
 		container.NewGridWithColumns(2, v.accept, v.decline),
 		container.NewGridWithColumns(2, muteOrTalk, v.hangup),
+		v.after,
 	)))
 	v.w.Resize(fyne.NewSize(380, 520))
 	v.w.SetOnClosed(func() {
@@ -121,6 +124,15 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.w.RequestFocus()
 	go v.watch()
 	return v
+}
+
+// callTitle is the call window's title: an incoming call is "Incoming
+// call from …" until answered, then a call like any other.
+func callTitle(s calling.Snapshot) string {
+	if !s.Outgoing && (s.State == calling.StateIdle || s.State == calling.StateRinging) {
+		return "Incoming call from " + s.Peer.Name()
+	}
+	return "Call with " + s.Peer.Name()
 }
 
 // deviceSelects switch the call's microphone and speaker live.
@@ -192,6 +204,9 @@ func (v *callView) render(s calling.Snapshot) {
 		v.u.calls[s.ID] = v
 	}
 	v.state.SetText(stateText(s))
+	if t := callTitle(s); t != v.w.Title() {
+		v.w.SetTitle(t) // "Incoming call from …" only while it rings
+	}
 	ringing := s.State == calling.StateRinging && !s.Outgoing
 	setVisible(v.accept, ringing)
 	setVisible(v.decline, ringing)
@@ -254,18 +269,26 @@ func (v *callView) ended(s calling.Snapshot) {
 	if v.closed {
 		return
 	}
-	if s.Message != "" {
-		v.message.SetText(s.Message)
-	}
 	if s.NeedRating {
 		v.askRating()
 		return
 	}
-	wait := 2 * time.Second
 	if s.Message != "" {
-		wait = 5 * time.Second // long enough to read why
+		// Why it ended stays until the user is done with it: the window
+		// waits with Close and Call again.
+		v.message.SetText(s.Message)
+		v.after.Show()
+		v.w.RequestFocus()
+		return
 	}
-	time.AfterFunc(wait, func() { v.u.do(v.close) })
+	time.AfterFunc(2*time.Second, func() { v.u.do(v.close) })
+}
+
+// callAgain dials the same person in a new window and closes this one.
+func (v *callView) callAgain() {
+	peer := v.last.Peer
+	v.close()
+	v.u.dial(peer)
 }
 
 func (v *callView) close() {

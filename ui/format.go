@@ -36,10 +36,21 @@ func stateText(s calling.Snapshot) string {
 		return "Hanging up…"
 	case calling.StateEnded:
 		return "Call ended " + formatDuration(s.Duration)
+	case calling.StateBusy:
+		return "Busy"
+	case calling.StateDeclined:
+		return "Declined"
+	case calling.StateMissed:
+		if s.Outgoing {
+			return "No answer"
+		}
+		return "Missed call"
+	case calling.StateFailed:
+		return "Call failed"
+	case calling.StateAnsweredElsewhere:
+		return "Answered on another device"
 	}
-	if s.Message != "" {
-		return s.Message
-	}
+	// The sentence saying why (Snapshot.Message) goes below, once.
 	return strings.ReplaceAll(s.State.String(), "_", " ")
 }
 

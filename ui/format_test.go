@@ -25,7 +25,10 @@ func TestStateText(t *testing.T) {
 		{calling.Snapshot{State: calling.StateActive, Duration: 75 * time.Second}, "1:15"},
 		{calling.Snapshot{State: calling.StateReconnecting}, "Reconnecting…"},
 		{calling.Snapshot{State: calling.StateEnded, Duration: 3725 * time.Second}, "Call ended 1:02:05"},
-		{calling.Snapshot{State: calling.StateBusy, Message: "Bob Baker is busy."}, "Bob Baker is busy."},
+		// The sentence (Message) is shown once, below: the state line is short.
+		{calling.Snapshot{State: calling.StateBusy, Message: "Bob Baker is busy."}, "Busy"},
+		{calling.Snapshot{State: calling.StateMissed, Outgoing: true, Message: "Bob Baker did not answer."}, "No answer"},
+		{calling.Snapshot{State: calling.StateFailed, Message: "Connection lost."}, "Call failed"},
 	} {
 		if got := stateText(tt.s); got != tt.want {
 			t.Errorf("stateText(%s) = %q, want %q", tt.s.State, got, tt.want)

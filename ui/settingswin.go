@@ -32,10 +32,22 @@ var p2pValues = []string{"everyone", "contacts", "nobody"}
 
 func (u *UI) showSettings() { u.openSettings() }
 
-// openSettings shows the settings window with the saved choices.
+// openSettings shows the settings window with the saved choices, or
+// brings the open one to the front: two would undo each other's Save.
 func (u *UI) openSettings() *settingsView {
+	if v := u.settingsWin; v != nil {
+		v.w.Show()
+		v.w.RequestFocus()
+		return v
+	}
 	s := u.currentSettings()
 	v := &settingsView{u: u, w: u.app.NewWindow("tgphone settings")}
+	u.settingsWin = v
+	v.w.SetOnClosed(func() {
+		if u.settingsWin == v {
+			u.settingsWin = nil
+		}
+	})
 	devs, err := audio.ListDevices()
 	v.inMenu = newDeviceMenu(devs, true, s.Input)
 	v.outMenu = newDeviceMenu(devs, false, s.Output)

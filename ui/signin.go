@@ -20,8 +20,8 @@ import (
 // window, or signs in by QR code.
 type signInView struct {
 	u        *UI
-	phone    *widget.Entry
-	code     *widget.Entry
+	phone    *keyEntry
+	code     *keyEntry
 	password *widget.Entry
 	first    *widget.Entry
 	last     *widget.Entry
@@ -40,10 +40,10 @@ type signInView struct {
 func (u *UI) showSignIn() {
 	v := &signInView{u: u, stage: "phone"}
 	u.signIn = v
-	v.phone = widget.NewEntry()
+	v.phone = u.newEntry()
 	v.phone.SetPlaceHolder("Phone number, e.g. +44 7700 900123")
 	v.phone.OnSubmitted = func(string) { v.requestCode() }
-	v.code = widget.NewEntry()
+	v.code = u.newEntry()
 	v.code.SetPlaceHolder("Login code")
 	v.code.OnSubmitted = func(string) { v.next() }
 	v.password = widget.NewPasswordEntry()

@@ -30,7 +30,7 @@ func avatar(name string) fyne.CanvasObject {
 type contactsView struct {
 	u        *UI
 	root     fyne.CanvasObject
-	search   *widget.Entry
+	search   *keyEntry
 	list     *widget.List
 	empty    *widget.Label
 	all      []account.Contact
@@ -41,7 +41,7 @@ type contactsView struct {
 
 func newContactsView(u *UI) *contactsView {
 	v := &contactsView{u: u, selected: -1}
-	v.search = widget.NewEntry()
+	v.search = u.newEntry()
 	v.search.SetPlaceHolder("Search contacts or @username")
 	v.search.OnChanged = v.filter
 	v.search.OnSubmitted = func(string) { v.callSelected() }
@@ -170,14 +170,14 @@ func (v *contactsView) callSelected() {
 type dialerView struct {
 	u       *UI
 	root    fyne.CanvasObject
-	entry   *widget.Entry
+	entry   *keyEntry
 	call    *widget.Button
 	message *widget.Label
 }
 
 func newDialerView(u *UI) *dialerView {
 	v := &dialerView{u: u}
-	v.entry = widget.NewEntry()
+	v.entry = u.newEntry()
 	v.entry.SetPlaceHolder("@username or +phone number")
 	v.entry.OnSubmitted = func(string) { v.dial() }
 	v.message = widget.NewLabel("")

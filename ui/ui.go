@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,8 +54,9 @@ type UI struct {
 	log          *slog.Logger
 	settingsPath string
 
-	mu       sync.Mutex // guards settings, which call set-up reads off the UI goroutine
+	mu       sync.Mutex // guards settings and self, which other goroutines read
 	settings Settings
+	self     account.Contact // the signed-in user, for IsSelf
 
 	acct *account.Client
 	ctx  context.Context // lives while the account is connected
@@ -72,7 +74,12 @@ type UI struct {
 	status   *widget.Label
 	offline  *widget.Label // in the header while the server is out of reach
 	confirm  dialog.Dialog // the click-to-call question, while shown
-	quitAsk  dialog.Dialog // "hang up and quit?", while shown
+	// pendingCall is a click-to-call target that came before sign-in
+	// finished; it is asked about once signed in.
+	pendingCall string
+	quitAsk     dialog.Dialog     // "hang up and quit?", while shown
+	settingsWin *settingsView     // the Settings window, while open
+	keys        map[string]func() // the main window's shortcuts by name (keys.go)
 
 	stopping atomic.Bool   // set once the app quits: UI work is dropped from then on
 	stopConn func()        // ends the connection Start made
@@ -116,8 +123,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	})
 	u.main.SetMaster()
 	u.main.SetCloseIntercept(u.requestQuit)
-	u.main.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { u.requestQuit() })
+	u.addKey(fyne.KeyQ, u.requestQuit)
 	if err != nil {
 		u.log.Warn("settings", "err", err)
 		u.showError(err)
@@ -187,6 +193,9 @@ func rpc[T any](u *UI, f func(ctx context.Context) (T, error), done func(T, erro
 func (u *UI) signedIn(me *tg.User) {
 	u.me = me
 	u.signIn = nil
+	u.mu.Lock()
+	u.self = account.ContactFromUser(me)
+	u.mu.Unlock()
 	engines, versions, err := calling.DefaultEngines("")
 	if err != nil {
 		u.showError(err)
@@ -225,6 +234,10 @@ func (u *UI) signedIn(me *tg.User) {
 	u.contacts.load()
 	u.recents.refresh()
 	u.main.Canvas().Focus(u.contacts.search)
+	if t := u.pendingCall; t != "" {
+		u.pendingCall = ""
+		u.askToCall(t)
+	}
 }
 
 func (u *UI) currentSettings() Settings {
@@ -281,17 +294,18 @@ func (u *UI) signOut() {
 				return
 			}
 			u.mgr, u.me = nil, nil
+			u.mu.Lock()
+			u.self = account.Contact{}
+			u.mu.Unlock()
 			u.main.SetTitle("tgphone")
 			u.showSignIn()
 		})
 }
 
-// shortcuts: Ctrl+F search, Ctrl+D dialer, Ctrl+R recents, Ctrl+, settings.
+// shortcuts: Ctrl+F search, Ctrl+D dialer, Ctrl+R recents, Ctrl+, settings
+// (Ctrl+Q quits from the start).
 func (u *UI) shortcuts() {
-	add := func(key fyne.KeyName, f func()) {
-		u.main.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
-			func(fyne.Shortcut) { f() })
-	}
+	add := u.addKey
 	add(fyne.KeyF, func() {
 		u.tabs.SelectIndex(0)
 		u.main.Canvas().Focus(u.contacts.search)
@@ -336,31 +350,58 @@ func (u *UI) Show() {
 }
 
 // AskToCall is click-to-call: it finds who target ("+digits" or "@name")
-// is, and asks before dialing.
+// is, and asks before dialing. A request that comes before sign-in has
+// finished is kept and asked about once signed in.
 func (u *UI) AskToCall(target string) {
 	u.do(func() {
 		u.main.Show()
 		u.main.RequestFocus()
 		if u.mgr == nil {
-			u.showError(fmt.Errorf("sign in first, then call %s again", target))
+			u.log.Info("click-to-call waits for sign-in")
+			u.pendingCall = target
 			return
 		}
-		rpc(u, func(ctx context.Context) (account.Contact, error) { return u.acct.Resolve(ctx, target) },
-			func(c account.Contact, err error) {
-				switch {
-				case errors.Is(err, account.ErrNotFound):
-					u.showError(fmt.Errorf("nobody on %s matches %s", u.serviceName(), target))
-				case err != nil:
-					u.showError(fmt.Errorf("look up %s: %w", target, err))
-				default:
-					u.confirm = dialog.NewConfirm("Call "+c.Name()+"?", "tgphone was asked to call "+c.Name()+" ("+target+").",
-						func(ok bool) {
-							if ok {
-								u.dial(c)
-							}
-						}, u.main)
-					u.confirm.Show()
-				}
-			})
+		u.askToCall(target)
 	})
+}
+
+// IsSelf tells whether target ("+digits" or "@name") is the signed-in
+// account, which click-to-call must leave to another account's app. Safe
+// from any goroutine.
+func (u *UI) IsSelf(target string) bool {
+	u.mu.Lock()
+	me := u.self
+	u.mu.Unlock()
+	switch {
+	case me.ID == 0:
+		return false
+	case strings.HasPrefix(target, "@"):
+		return me.Username != "" && strings.EqualFold(target[1:], me.Username)
+	case strings.HasPrefix(target, "+"):
+		return me.Phone != "" && strings.TrimPrefix(me.Phone, "+") == target[1:]
+	}
+	return false
+}
+
+func (u *UI) askToCall(target string) {
+	rpc(u, func(ctx context.Context) (account.Contact, error) { return u.acct.Resolve(ctx, target) },
+		func(c account.Contact, err error) {
+			switch {
+			case errors.Is(err, account.ErrNotFound):
+				u.showError(fmt.Errorf("nobody on %s matches %s", u.serviceName(), target))
+			case err != nil:
+				u.showError(fmt.Errorf("look up %s: %w", target, err))
+			case u.me != nil && c.ID == u.me.ID:
+				u.showError(fmt.Errorf("%s is you: tgphone cannot call the account it is signed in to", target))
+			default:
+				u.confirm = dialog.NewConfirm("Call "+c.Name()+"?", "tgphone was asked to call "+c.Name()+" ("+target+").",
+					func(ok bool) {
+						u.confirm = nil
+						if ok {
+							u.dial(c)
+						}
+					}, u.main)
+				u.confirm.Show()
+			}
+		})
 }

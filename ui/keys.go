@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The main window's shortcuts (Ctrl+F search, Ctrl+D dialer, Ctrl+R
+// recents, Ctrl+, settings, Ctrl+Q quit) must work whatever has the focus.
+// Fyne hands a shortcut to the focused widget when it takes shortcuts, as
+// a text field does, and a text field drops those it has no use for; so the
+// app's text fields are keyEntry, which give the window's back.
+
+// addKey makes Ctrl+key (Cmd on macOS) run f anywhere in the main window.
+func (u *UI) addKey(key fyne.KeyName, f func()) {
+	sc := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
+	if u.keys == nil {
+		u.keys = map[string]func(){}
+	}
+	u.keys[sc.ShortcutName()] = f
+	u.main.Canvas().AddShortcut(sc, func(fyne.Shortcut) { f() })
+}
+
+// windowShortcut runs the main window's shortcut s, if it is one.
+func (u *UI) windowShortcut(s fyne.Shortcut) bool {
+	if _, ok := s.(*desktop.CustomShortcut); !ok {
+		return false // copy, paste, select all…: the field's own
+	}
+	f, ok := u.keys[s.ShortcutName()]
+	if ok {
+		f()
+	}
+	return ok
+}
+
+// keyEntry is a text field that leaves the window's shortcuts to the window.
+type keyEntry struct {
+	widget.Entry
+	window func(fyne.Shortcut) bool
+}
+
+// newEntry is widget.NewEntry as a keyEntry. (Password fields stay Fyne's:
+// their show-password button is Fyne's own.)
+func (u *UI) newEntry() *keyEntry {
+	e := &keyEntry{window: u.windowShortcut}
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut gives the window its shortcuts and the field the rest.
+func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
+	if e.window != nil && e.window(s) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}

@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/sandbox/sandboxtest"
+)
+
+// TestOneSettingsWindow: Settings (button, Ctrl+, or the tray) brings the
+// open window forward instead of opening a second one, whose Save would
+// silently undo the first's.
+func TestOneSettingsWindow(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startApp(t, env)
+	count := func() int {
+		n := 0
+		for _, w := range u.app.Driver().AllWindows() {
+			if w.Title() == "tgphone settings" {
+				n++
+			}
+		}
+		return n
+	}
+	inUI(func() {
+		a := u.openSettings()
+		u.showSettings()
+		if b := u.openSettings(); b != a || count() != 1 {
+			t.Errorf("%d settings windows open", count())
+		}
+		a.w.Close()
+		if count() != 0 || u.settingsWin != nil {
+			t.Errorf("after Close: %d settings windows", count())
+		}
+		if c := u.openSettings(); c == a || count() != 1 {
+			t.Errorf("reopening: %d settings windows, the closed one back %v", count(), c == a)
+		}
+	})
+}
+
+// TestCallTitleAfterAnswer: the call window says "Incoming call from Bob"
+// while it rings and "Call with Bob" once answered.
+func TestCallTitleAfterAnswer(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := newPeer(t, env, "bob", false)
+	u := startApp(t, env)
+	signInAlice(t, u)
+	out := bob.dial(t, "@alice")
+	v := callWindow(t, u)
+	waitFor(t, "the ringing window", func() bool { return v.last.State == calling.StateRinging && v.accept.Visible() })
+	inUI(func() {
+		if got := v.w.Title(); got != "Incoming call from Bob Baker" {
+			t.Errorf("ringing window titled %q", got)
+		}
+		test.Tap(v.accept)
+	})
+	waitFor(t, "the call to be answered", func() bool { return v.last.State != calling.StateRinging })
+	inUI(func() {
+		if got := v.w.Title(); got != "Call with Bob Baker" {
+			t.Errorf("answered call's window titled %q", got)
+		}
+	})
+	out.Hangup()
+	waitFor(t, "the end", func() bool { return v.last.State.Terminal() })
+}
+
+// TestShortcutsFromTextFields: Ctrl+D, Ctrl+R, Ctrl+F and Ctrl+, work
+// while a text field has the focus, as it has after start; Ctrl+A still
+// selects the field's text.
+func TestShortcutsFromTextFields(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startApp(t, env)
+	signInAlice(t, u)
+	ctrl := func(k fyne.KeyName) fyne.Shortcut {
+		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+	}
+	// What Fyne's driver does with a shortcut while a widget that takes
+	// shortcuts has the focus.
+	press := func(s fyne.Shortcut) {
+		if f, ok := u.main.Canvas().Focused().(fyne.Shortcutable); ok {
+			f.TypedShortcut(s)
+			return
+		}
+		t.Fatalf("focus on %T, which takes no shortcuts", u.main.Canvas().Focused())
+	}
+	inUI(func() {
+		if u.main.Canvas().Focused() != u.contacts.search {
+			t.Fatalf("after sign-in the focus is on %T, not the search field", u.main.Canvas().Focused())
+		}
+		press(ctrl(fyne.KeyD))
+		if u.tabs.SelectedIndex() != 1 || u.main.Canvas().Focused() != u.dialer.entry {
+			t.Errorf("Ctrl+D from the search field: tab %d", u.tabs.SelectedIndex())
+		}
+		press(ctrl(fyne.KeyF))
+		if u.tabs.SelectedIndex() != 0 || u.main.Canvas().Focused() != u.contacts.search {
+			t.Errorf("Ctrl+F from the dialer: tab %d", u.tabs.SelectedIndex())
+		}
+		press(ctrl(fyne.KeyR))
+		if u.tabs.SelectedIndex() != 2 {
+			t.Errorf("Ctrl+R from the search field: tab %d", u.tabs.SelectedIndex())
+		}
+		u.tabs.SelectIndex(0)
+		u.main.Canvas().Focus(u.contacts.search)
+		press(ctrl(fyne.KeyComma))
+		if u.settingsWin == nil {
+			t.Error("Ctrl+, from the search field opened no settings")
+		}
+		u.main.Canvas().Focus(u.contacts.search)
+		u.contacts.search.SetText("bob")
+		press(&fyne.ShortcutSelectAll{})
+		if got := u.contacts.search.SelectedText(); got != "bob" {
+			t.Errorf("Ctrl+A in the search field selected %q", got)
+		}
+	})
+}
+
+// TestEndOfCallShownOnce: a call that ends badly says why once, in a
+// wrapping line that does not widen the window, and the window stays with
+// Close and Call again (it used to vanish after 5 s).
+func TestEndOfCallShownOnce(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startApp(t, env)
+	signInAlice(t, u)
+	inUI(func() {
+		u.tabs.SelectIndex(1)
+		test.Type(u.dialer.entry, "@busy")
+		test.Tap(u.dialer.call)
+	})
+	v := callWindow(t, u)
+	waitFor(t, "the busy end", func() bool { return v.last.State.Terminal() && v.after.Visible() })
+	inUI(func() {
+		if v.message.Text == "" || v.state.Text == v.message.Text || strings.Contains(v.state.Text, v.message.Text) {
+			t.Errorf("state line %q, message %q: the sentence must show once", v.state.Text, v.message.Text)
+		}
+		if v.message.Wrapping != fyne.TextWrapWord {
+			t.Error("the message does not wrap")
+		}
+		if w := v.w.Content().MinSize().Width; w > 380 {
+			t.Errorf("the ended window needs %.0f px across", w)
+		}
+		if v.closed {
+			t.Error("the window closed by itself")
+		}
+	})
+	// Call again: a new window for the same person, this one gone.
+	var again *widget.Button
+	inUI(func() {
+		for _, o := range test.LaidOutObjects(v.after) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "Call again" {
+				again = b
+			}
+		}
+		test.Tap(again)
+	})
+	waitFor(t, "the new call window", func() bool {
+		for _, cv := range u.calls {
+			if cv != v {
+				return true
+			}
+		}
+		return false
+	})
+	inUI(func() {
+		if !v.closed {
+			t.Error("Call again left the old window open")
+		}
+	})
+	var w *callView
+	inUI(func() {
+		for _, cv := range u.calls {
+			w = cv
+		}
+	})
+	waitFor(t, "the second busy end", func() bool { return w.last.State.Terminal() && w.after.Visible() })
+	inUI(func() {
+		if w.last.Peer.Username != "busy" {
+			t.Errorf("Call again called %q", w.last.Peer.Username)
+		}
+		for _, o := range test.LaidOutObjects(w.after) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "Close" {
+				test.Tap(b)
+			}
+		}
+		if !w.closed || len(u.calls) != 0 {
+			t.Errorf("Close: closed %v, %d call windows", w.closed, len(u.calls))
+		}
+	})
+}
