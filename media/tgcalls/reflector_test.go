@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/pion/stun/v3"
+	"github.com/pion/transport/v4/stdnet"
 
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/sandbox/reflector"
+	"github.com/tgphone/tgphone/sandbox/turn"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -318,5 +320,80 @@ func TestPeerIsSynthetic(t *testing.T) {
 	}
 	if !peerIsSynthetic(perm("240.0.0.5")) || peerIsSynthetic(perm("127.0.0.1")) || peerIsSynthetic([]byte("not stun")) {
 		t.Error("peerIsSynthetic")
+	}
+}
+
+// TestEngineReflectorBesideTURN: reflectors beside a TURN server and direct
+// paths. pion's TURN client asks its server for a permission inside the ICE
+// agent's loop and waits for the answer; a request for a peer's reflector
+// port dropped in silence stalled every check for seconds (calls failed to
+// connect), so the guard answers it 403 at once.
+func TestEngineReflectorBesideTURN(t *testing.T) {
+	srv, err := turn.New(turn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	var servers []media.WebRTCServer
+	for _, w := range srv.WebRTCServers(1) {
+		servers = append(servers, media.WebRTCServer{ID: w.ID, IP: w.IP, IPv6: w.Ipv6, Port: w.Port,
+			Username: w.Username, Password: w.Password, TURN: w.Turn, STUN: w.Stun})
+	}
+	ap := startReflector(t).Addr()
+	refl := []media.Reflector{{ID: 1, IP: ap.Addr().String(), Port: int(ap.Port()), PeerTag: testPeerTag}}
+	for _, p2p := range []bool{true, false} {
+		caller, callee := startCall(t, callOpts{servers: servers, p2p: p2p, reflectors: [2][]media.Reflector{refl, refl}}, [2]float64{523, 811})
+		waitState(t, caller, media.StateConnected)
+		waitState(t, callee, media.StateConnected)
+		t.Logf("p2p %v: path %q", p2p, caller.eng.Stats().Path)
+	}
+}
+
+// TestTurnConnRefusesSyntheticPeer: a real TURN server is not asked for a
+// permission to a synthetic address; the client gets a 403 at once.
+func TestTurnConnRefusesSyntheticPeer(t *testing.T) {
+	std, err := stdnet.NewNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gn := guardedNet{Net: std, log: testLogger(), rejects: &media.Rejects{}}
+	client, err := gn.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	req := stun.MustBuild(stun.NewType(stun.MethodCreatePermission, stun.ClassRequest), stun.TransactionID)
+	a := stun.XORMappedAddress{IP: net.ParseIP("240.0.0.9"), Port: 599}
+	if err := a.AddToAs(req, stun.AttrXORPeerAddress); err != nil {
+		t.Fatal(err)
+	}
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := client.WriteTo(req.Raw, server.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1500)
+	n, from, err := client.ReadFrom(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &stun.Message{Raw: buf[:n]}
+	var code stun.ErrorCodeAttribute
+	if m.Decode() != nil || m.TransactionID != req.TransactionID || m.Type.Class != stun.ClassErrorResponse ||
+		code.GetFrom(m) != nil || code.Code != stun.CodeForbidden || from.String() != server.LocalAddr().String() {
+		t.Fatalf("got %v from %v", m, from)
+	}
+	_ = server.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, _, err := server.ReadFrom(buf); err == nil {
+		t.Fatal("the request reached the server")
+	}
+	// The client's own deadline is back in force.
+	_ = client.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, _, err := client.ReadFrom(buf); err == nil {
+		t.Fatal("read without data")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/pion/stun/v3"
 	"github.com/pion/transport/v4"
@@ -58,12 +59,29 @@ type turnConn struct {
 
 	mu       sync.Mutex
 	channels map[uint16]bool // bound by the client, learnt from what it sends
+	refused  []injected      // answers made here, for ReadFrom
+	deadline time.Time       // the read deadline the client set
+}
+
+// injected is a response made here instead of by the server.
+type injected struct {
+	b    []byte
+	from net.Addr
 }
 
 func (c *turnConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	if peerIsSynthetic(b) {
 		// A peer's reflector port is no address a real TURN server can
-		// reach: the request would only leave the machine.
+		// reach: the request would only leave the machine. A request is
+		// refused here at once (403): pion's relay conn waits for the
+		// permission inside the ICE agent's loop, which a silent drop
+		// stalled for seconds.
+		if resp := forbidden(b); resp != nil {
+			c.mu.Lock()
+			c.refused = append(c.refused, injected{resp, addr})
+			c.mu.Unlock()
+			_ = c.PacketConn.SetReadDeadline(time.Now()) // wake ReadFrom
+		}
 		return len(b), nil
 	}
 	if num, ok := channelNumber(b); ok {
@@ -82,8 +100,24 @@ func (c *turnConn) bind(num uint16) {
 
 func (c *turnConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	for {
+		c.mu.Lock()
+		if len(c.refused) > 0 {
+			r := c.refused[0]
+			c.refused = c.refused[1:]
+			deadline := c.deadline
+			c.mu.Unlock()
+			_ = c.PacketConn.SetReadDeadline(deadline)
+			return copy(p, r.b), r.from, nil
+		}
+		c.mu.Unlock()
 		n, addr, err := c.PacketConn.ReadFrom(p)
 		if err != nil {
+			c.mu.Lock()
+			woken := len(c.refused) > 0
+			c.mu.Unlock()
+			if woken {
+				continue
+			}
 			return n, addr, err
 		}
 		reason := c.refuse(p[:n])
@@ -159,4 +193,32 @@ func peerIsSynthetic(b []byte) bool {
 		return false
 	}
 	return isSynthetic(peer.IP)
+}
+
+func (c *turnConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.PacketConn.SetReadDeadline(t)
+}
+
+func (c *turnConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.PacketConn.SetWriteDeadline(t)
+}
+
+// forbidden is a 403 error response to a TURN request, nil for anything else.
+func forbidden(b []byte) []byte {
+	m := &stun.Message{Raw: append([]byte(nil), b...)}
+	if m.Decode() != nil || m.Type.Class != stun.ClassRequest {
+		return nil
+	}
+	resp, err := stun.Build(stun.NewTransactionIDSetter(m.TransactionID),
+		stun.NewType(m.Type.Method, stun.ClassErrorResponse), stun.CodeForbidden)
+	if err != nil {
+		return nil
+	}
+	return resp.Raw
 }
