@@ -245,12 +245,14 @@ func (s *Server) handleMessage(ctx context.Context, sess *session, msgID int64, 
 		}
 		return
 	case proto.GZIPTypeID:
-		var z proto.GZIP
-		if err := z.Decode(b); err != nil {
-			s.log.Info("bad gzip", "err", err)
+		data, err := unpackGZIP(b)
+		if err != nil {
+			// Answer, so the client does not wait for a reply that never comes.
+			s.log.Info("bad gzip_packed", "err", err)
+			s.rpcError(ctx, sess, msgID, tgerr.New(400, "INPUT_REQUEST_INVALID"))
 			return
 		}
-		s.handleMessage(ctx, sess, msgID, &bin.Buffer{Buf: z.Data})
+		s.handleMessage(ctx, sess, msgID, &bin.Buffer{Buf: data})
 		return
 	case mt.MsgsAckTypeID, mt.MsgsStateReqTypeID, mt.MsgResendReqTypeID, mt.HTTPWaitRequestTypeID:
 		return

@@ -1,0 +1,54 @@
+package sandbox
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"testing"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/proto"
+)
+
+func packed(body []byte) *bin.Buffer {
+	b := &bin.Buffer{}
+	b.PutID(proto.GZIPTypeID)
+	b.PutBytes(body)
+	return b
+}
+
+// TestUnpackGZIP: gzip and zlib-wrapped (mtcute) bodies are taken; garbage
+// and bombs are refused with an error (which handleMessage answers).
+func TestUnpackGZIP(t *testing.T) {
+	inner := bytes.Repeat([]byte("help.getConfig "), 100)
+	var gz, zl bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	_, _ = w.Write(inner)
+	_ = w.Close()
+	zw := zlib.NewWriter(&zl)
+	_, _ = zw.Write(inner)
+	_ = zw.Close()
+	var bomb bytes.Buffer
+	bw := gzip.NewWriter(&bomb)
+	_, _ = bw.Write(make([]byte, maxRequest+10))
+	_ = bw.Close()
+	for _, tt := range []struct {
+		name string
+		body []byte
+		ok   bool
+	}{
+		{"gzip", gz.Bytes(), true},
+		{"zlib", zl.Bytes(), true},
+		{"garbage", []byte("not compressed at all"), false},
+		{"truncated gzip", gz.Bytes()[:len(gz.Bytes())/2], false},
+		{"bomb", bomb.Bytes(), false},
+	} {
+		got, err := unpackGZIP(packed(tt.body))
+		if tt.ok && (err != nil || !bytes.Equal(got, inner)) {
+			t.Errorf("%s: %v (%d bytes)", tt.name, err, len(got))
+		}
+		if !tt.ok && err == nil {
+			t.Errorf("%s: accepted", tt.name)
+		}
+	}
+}
