@@ -50,7 +50,7 @@ type callView struct {
 	media     *fyne.Container // signal, meters, devices, statistics: once media flows
 	message   *widget.Label
 	after     *fyne.Container // Close and Call again, once a call ended badly
-	rating    dialog.Dialog
+	rating    *dialog.ConfirmDialog
 	closed    bool
 }
 
@@ -157,6 +157,10 @@ func (v *callView) switchDevice(f func(string) error, id, label string) {
 // Ctrl+E hangs up.
 func (v *callView) keys() {
 	v.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if v.rating != nil && !v.closed {
+			answerKey(v.rating, k) // Esc: not now; Enter: send
+			return
+		}
 		if v.last.State != calling.StateRinging || v.last.Outgoing {
 			return
 		}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
@@ -55,4 +56,15 @@ func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
 		return
 	}
 	e.Entry.TypedShortcut(s)
+}
+
+// answerKey answers a question dialog from the keyboard: Esc says no,
+// Enter yes.
+func answerKey(d *dialog.ConfirmDialog, k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyEscape:
+		d.Hide()
+	case fyne.KeyReturn, fyne.KeyEnter:
+		d.Confirm()
+	}
 }

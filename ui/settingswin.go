@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/audio"
@@ -95,6 +96,17 @@ func (u *UI) openSettings() *settingsView {
 		v.dnd, v.message, save,
 	)))
 	v.w.Resize(fyne.NewSize(440, 600))
+	// Esc and Ctrl+W close without saving, Enter saves.
+	v.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		switch k.Name {
+		case fyne.KeyEscape:
+			v.w.Close()
+		case fyne.KeyReturn, fyne.KeyEnter:
+			v.save()
+		}
+	})
+	v.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { v.w.Close() })
 	v.w.Show()
 	return v
 }

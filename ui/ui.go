@@ -72,14 +72,14 @@ type UI struct {
 	calls    map[int64]*callView // open call windows by call id (0 until known)
 	ring     *ringer
 	status   *widget.Label
-	offline  *widget.Label // in the header while the server is out of reach
-	confirm  dialog.Dialog // the click-to-call question, while shown
+	offline  *widget.Label         // in the header while the server is out of reach
+	confirm  *dialog.ConfirmDialog // the click-to-call question, while shown
 	// pendingCall is a click-to-call target that came before sign-in
 	// finished; it is asked about once signed in.
 	pendingCall string
-	quitAsk     dialog.Dialog     // "hang up and quit?", while shown
-	settingsWin *settingsView     // the Settings window, while open
-	keys        map[string]func() // the main window's shortcuts by name (keys.go)
+	quitAsk     *dialog.ConfirmDialog // "hang up and quit?", while shown
+	settingsWin *settingsView         // the Settings window, while open
+	keys        map[string]func()     // the main window's shortcuts by name (keys.go)
 
 	stopping atomic.Bool   // set once the app quits: UI work is dropped from then on
 	stopConn func()        // ends the connection Start made
@@ -124,6 +124,18 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	u.main.SetMaster()
 	u.main.SetCloseIntercept(u.requestQuit)
 	u.addKey(fyne.KeyQ, u.requestQuit)
+	// A question over the main window takes Esc (no) and, when it is
+	// harmless, Enter (yes); Fyne's dialogs take neither.
+	u.main.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		switch {
+		case u.quitAsk != nil:
+			if k.Name == fyne.KeyEscape {
+				u.quitAsk.Hide() // Stay: Enter must not hang up by accident
+			}
+		case u.confirm != nil:
+			answerKey(u.confirm, k)
+		}
+	})
 	if err != nil {
 		u.log.Warn("settings", "err", err)
 		u.showError(err)

@@ -192,3 +192,45 @@ func TestEndOfCallShownOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestEscAndEnterAnswer: Esc dismisses the click-to-call question and the
+// Settings window, Enter says yes to the question and saves Settings.
+func TestEscAndEnterAnswer(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	newPeer(t, env, "bob", false)
+	u := startApp(t, env)
+	signInAlice(t, u)
+	key := func(w fyne.Window, k fyne.KeyName) {
+		inUI(func() { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k}) })
+	}
+	u.AskToCall("@bob")
+	waitFor(t, "the question", func() bool { return u.confirm != nil })
+	key(u.main, fyne.KeyEscape)
+	inUI(func() {
+		if u.confirm != nil || len(u.calls) != 0 || u.main.Canvas().Overlays().Top() != nil {
+			t.Errorf("Esc: question %v, dialog %v, %d calls", u.confirm != nil, u.main.Canvas().Overlays().Top() != nil, len(u.calls))
+		}
+	})
+	u.AskToCall("@bob")
+	waitFor(t, "the question again", func() bool { return u.confirm != nil })
+	key(u.main, fyne.KeyReturn)
+	v := callWindow(t, u)
+	inUI(v.c.Hangup)
+
+	var s *settingsView
+	inUI(func() { s = u.openSettings() })
+	key(s.w, fyne.KeyEscape)
+	inUI(func() {
+		if u.settingsWin != nil {
+			t.Error("Esc left Settings open")
+		}
+		s = u.openSettings()
+		s.dnd.SetChecked(true)
+	})
+	key(s.w, fyne.KeyReturn)
+	inUI(func() {
+		if u.settingsWin != nil || !u.currentSettings().DoNotDisturb {
+			t.Errorf("Enter: open %v, saved %+v", u.settingsWin != nil, u.currentSettings())
+		}
+	})
+}
