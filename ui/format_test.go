@@ -68,3 +68,26 @@ func TestSmallHelpers(t *testing.T) {
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o600) }
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+
+// TestHistoryWords: Recents says how each call went, not only its direction.
+func TestHistoryWords(t *testing.T) {
+	now := time.Date(2026, 12, 1, 15, 0, 0, 0, time.Local)
+	at := now.Add(-time.Hour)
+	for _, tt := range []struct {
+		e    account.HistoryEntry
+		want string
+	}{
+		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "hangup", Duration: 125 * time.Second, Date: at}, "↗ answered · 2:05 · today 14:00"},
+		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "busy", Date: at}, "↗ busy · today 14:00"},
+		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "hangup", Date: at}, "↗ declined · today 14:00"},
+		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "missed", Date: at}, "↗ not answered · today 14:00"},
+		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "disconnect", Date: at}, "↗ failed · today 14:00"},
+		{account.HistoryEntry{Kind: account.CallIncoming, Reason: "hangup", Duration: 61 * time.Second, Date: at}, "↙ answered · 1:01 · today 14:00"},
+		{account.HistoryEntry{Kind: account.CallMissed, Reason: "missed", Date: at}, "✗ missed · today 14:00"},
+		{account.HistoryEntry{Kind: account.CallDeclined, Reason: "busy", Date: at}, "⊘ declined · today 14:00"},
+	} {
+		if got := historyLine(tt.e, now); got != tt.want {
+			t.Errorf("historyLine(%+v) = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}

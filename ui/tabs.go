@@ -276,11 +276,11 @@ func (v *recentsView) refresh() {
 		})
 }
 
-// historyLine: "↗ outgoing · 2:05 · today 14:02".
+// historyLine: "↗ answered · 2:05 · today 14:02", "↗ busy · today 14:02".
 func historyLine(e account.HistoryEntry, now time.Time) string {
 	arrow := map[account.CallKind]string{account.CallOutgoing: "↗", account.CallIncoming: "↙",
 		account.CallMissed: "✗", account.CallDeclined: "⊘"}[e.Kind]
-	parts := []string{arrow + " " + e.Kind.String()}
+	parts := []string{arrow + " " + historyWords(e)}
 	if e.Duration > 0 {
 		parts = append(parts, formatDuration(e.Duration))
 	}
@@ -300,4 +300,26 @@ func sameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()
 	return ay == by && am == bm && ad == bd
+}
+
+// historyWords says how a call went, from the server's discard reason and
+// duration: every outgoing call used to read "outgoing".
+func historyWords(e account.HistoryEntry) string {
+	switch {
+	case e.Duration > 0:
+		return "answered"
+	case e.Reason == "disconnect":
+		return "failed"
+	case e.Outgoing && e.Reason == "busy":
+		return "busy" // the callee was in a call, or declined (Telegram does not tell)
+	case e.Outgoing && e.Reason == "hangup":
+		return "declined"
+	case e.Outgoing:
+		return "not answered" // nobody answered, or the caller gave up first
+	case e.Reason == "busy":
+		return "declined"
+	case e.Reason == "missed":
+		return "missed"
+	}
+	return e.Kind.String()
 }
