@@ -8,6 +8,7 @@ import (
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/proto"
+	"github.com/gotd/td/tg"
 )
 
 func packed(body []byte) *bin.Buffer {
@@ -49,6 +50,37 @@ func TestUnpackGZIP(t *testing.T) {
 		}
 		if !tt.ok && err == nil {
 			t.Errorf("%s: accepted", tt.name)
+		}
+	}
+}
+
+// TestUnwrapInvoke: every wrapper clients put around a query is taken off,
+// nested in any order.
+func TestUnwrapInvoke(t *testing.T) {
+	inner := &tg.HelpGetConfigRequest{}
+	for name, wrap := range map[string]func(bin.Object) bin.Object{
+		"invokeWithLayer":      func(q bin.Object) bin.Object { return &tg.InvokeWithLayerRequest{Layer: 198, Query: q} },
+		"invokeAfterMsg":       func(q bin.Object) bin.Object { return &tg.InvokeAfterMsgRequest{MsgID: 42, Query: q} },
+		"invokeAfterMsgs":      func(q bin.Object) bin.Object { return &tg.InvokeAfterMsgsRequest{MsgIDs: []int64{1, 2}, Query: q} },
+		"invokeWithTakeout":    func(q bin.Object) bin.Object { return &tg.InvokeWithTakeoutRequest{TakeoutID: 7, Query: q} },
+		"invokeWithoutUpdates": func(q bin.Object) bin.Object { return &tg.InvokeWithoutUpdatesRequest{Query: q} },
+	} {
+		for _, nested := range []bool{false, true} {
+			q := wrap(inner)
+			if nested {
+				q = &tg.InvokeWithLayerRequest{Layer: 227, Query: &tg.InitConnectionRequest{APIID: 1, Query: q}}
+			}
+			b := &bin.Buffer{}
+			if err := q.Encode(b); err != nil {
+				t.Fatal(err)
+			}
+			got, err := unwrapInvoke(b)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if id, _ := got.PeekID(); id != tg.HelpGetConfigRequestTypeID {
+				t.Errorf("%s (nested %v): inner query %#x, want help.getConfig", name, nested, id)
+			}
 		}
 	}
 }

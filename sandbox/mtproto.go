@@ -335,7 +335,8 @@ func (r *rawQuery) Decode(b *bin.Buffer) error {
 func (r *rawQuery) Encode(*bin.Buffer) error { return errors.New("rawQuery is decode-only") }
 
 // unwrapInvoke strips invokeWithLayer, initConnection and
-// invokeWithoutUpdates, which every gotd client sends around its queries.
+// invokeWithoutUpdates, which every gotd client sends around its queries,
+// and invokeAfterMsg(s) and invokeWithTakeout, which other clients send.
 func unwrapInvoke(b *bin.Buffer) (*bin.Buffer, error) {
 	for range 8 {
 		id, err := b.PeekID()
@@ -351,6 +352,15 @@ func unwrapInvoke(b *bin.Buffer) (*bin.Buffer, error) {
 			w = &tg.InitConnectionRequest{Query: &q}
 		case tg.InvokeWithoutUpdatesRequestTypeID:
 			w = &tg.InvokeWithoutUpdatesRequest{Query: &q}
+		case tg.InvokeAfterMsgRequestTypeID:
+			// A connection's requests are served in order, so the one
+			// waited for has been answered already.
+			w = &tg.InvokeAfterMsgRequest{Query: &q}
+		case tg.InvokeAfterMsgsRequestTypeID:
+			w = &tg.InvokeAfterMsgsRequest{Query: &q}
+		case tg.InvokeWithTakeoutRequestTypeID:
+			// The sandbox keeps no takeout sessions: served as a plain request.
+			w = &tg.InvokeWithTakeoutRequest{Query: &q}
 		default:
 			return b, nil
 		}
