@@ -39,6 +39,16 @@ func (u *UI) windowShortcut(s fyne.Shortcut) bool {
 type keyEntry struct {
 	widget.Entry
 	window func(fyne.Shortcut) bool
+	// onKey, when set, sees keys first (Up and Down move a list's selection).
+	onKey func(*fyne.KeyEvent) bool
+}
+
+// TypedKey offers k to onKey, then to the field.
+func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
+	if e.onKey != nil && e.onKey(k) {
+		return
+	}
+	e.Entry.TypedKey(k)
 }
 
 // newEntry is widget.NewEntry as a keyEntry. (Password fields stay Fyne's:

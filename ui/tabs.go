@@ -45,6 +45,19 @@ func newContactsView(u *UI) *contactsView {
 	v.search.SetPlaceHolder("Search contacts or @username")
 	v.search.OnChanged = v.filter
 	v.search.OnSubmitted = func(string) { v.callSelected() }
+	// Up and Down move the selection while the focus stays in the search
+	// field, so Enter calls the row shown selected.
+	v.search.onKey = func(k *fyne.KeyEvent) bool {
+		switch k.Name {
+		case fyne.KeyDown:
+			v.move(1)
+		case fyne.KeyUp:
+			v.move(-1)
+		default:
+			return false
+		}
+		return true
+	}
 	v.empty = widget.NewLabel("")
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.empty.Hide()
@@ -128,6 +141,9 @@ func (v *contactsView) filter(q string) {
 	v.selected = -1
 	v.list.UnselectAll()
 	v.list.Refresh()
+	if q != "" && len(v.shown) > 0 {
+		v.list.Select(0) // what Enter calls, shown as such
+	}
 	v.say("")
 	if len(v.shown) > 0 || len(q) < 3 {
 		if len(v.all) == 0 && q == "" {
@@ -147,6 +163,7 @@ func (v *contactsView) filter(q string) {
 			}
 			v.shown = found
 			v.list.Refresh()
+			v.list.Select(0)
 		})
 }
 
@@ -154,6 +171,19 @@ func (v *contactsView) filter(q string) {
 func (v *contactsView) say(msg string) {
 	v.empty.SetText(msg)
 	setVisible(v.empty, msg != "")
+}
+
+// move selects the row d below (above, if negative) the selected one.
+func (v *contactsView) move(d int) {
+	if len(v.shown) == 0 {
+		return
+	}
+	i := max(0, min(v.selected+d, len(v.shown)-1))
+	if v.selected < 0 {
+		i = 0
+	}
+	v.list.Select(i)
+	v.list.ScrollTo(i)
 }
 
 func (v *contactsView) callSelected() {

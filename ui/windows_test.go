@@ -234,3 +234,40 @@ func TestEscAndEnterAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestArrowKeysPickTheContact: typing selects the first match visibly,
+// Down and Up move the selection from the search field, and Enter calls
+// the row shown selected (it called the first match with nothing shown).
+func TestArrowKeysPickTheContact(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startApp(t, env)
+	signInAlice(t, u)
+	c := u.contacts
+	key := func(k fyne.KeyName) { c.search.TypedKey(&fyne.KeyEvent{Name: k}) }
+	inUI(func() {
+		test.Type(c.search, "b")
+		if len(c.shown) < 2 {
+			t.Fatalf("'b' matches %d contacts", len(c.shown))
+		}
+		if c.selected != 0 {
+			t.Errorf("after typing, row %d is selected, want the first", c.selected)
+		}
+		key(fyne.KeyDown)
+		key(fyne.KeyDown)
+		key(fyne.KeyUp)
+		if c.selected != 1 {
+			t.Errorf("Down, Down, Up: row %d selected", c.selected)
+		}
+		if u.main.Canvas().Focused() != c.search || c.search.Text != "b" {
+			t.Errorf("the arrows took the focus or changed the text (%q)", c.search.Text)
+		}
+		c.search.OnSubmitted(c.search.Text) // Enter
+	})
+	v := callWindow(t, u)
+	inUI(func() {
+		if v.last.Peer.ID != c.shown[1].ID {
+			t.Errorf("Enter called %s, the selected row is %s", v.last.Peer.Name(), c.shown[1].Name())
+		}
+		v.c.Hangup()
+	})
+}
