@@ -82,11 +82,14 @@ type Call struct {
 	confirmed *tg.PhoneCall // the phoneCall that confirmed the call: connections, p2p
 	date      int
 
-	mu          sync.Mutex // guards what other goroutines read
-	id          int64
-	accessHash  int64
-	snap        Snapshot
-	engine      media.Engine
+	mu         sync.Mutex // guards what other goroutines read
+	id         int64
+	accessHash int64
+	snap       Snapshot
+	engine     media.Engine
+	// engineLife keeps an engine's Start and Close apart: a call ended
+	// just as its media started must not close the engine mid-Start.
+	engineLife  sync.Mutex
 	audio       AudioSession
 	pendingSig  [][]byte
 	muted       bool

@@ -73,6 +73,11 @@ func (c *Call) startMedia() {
 		for _, d := range pending {
 			eng.ReceiveSignaling(d)
 		}
+		c.engineLife.Lock()
+		defer c.engineLife.Unlock()
+		if ctx.Err() != nil {
+			return // ended meanwhile: stopMedia closes it once we let go
+		}
 		if err := eng.Start(ctx); err != nil {
 			c.post(input{Event: Event{Kind: EvMediaFailed, Err: fmt.Errorf("start engine %s: %w", version, err)}})
 		}
@@ -85,7 +90,10 @@ func (c *Call) stopMedia() {
 	c.engine, c.audio = nil, nil
 	c.mu.Unlock()
 	if eng != nil {
-		if err := eng.Close(); err != nil {
+		c.engineLife.Lock()
+		err := eng.Close()
+		c.engineLife.Unlock()
+		if err != nil {
 			c.log.Warn("close engine", "err", err)
 		}
 	}
