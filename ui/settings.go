@@ -90,6 +90,17 @@ func (s Settings) audioConfig() audio.Config {
 		DSP: audio.DSPConfig{AEC: s.EchoCancel, NS: s.NoiseSuppress, AGC: s.AutoGain}}
 }
 
+// p2pSetting is the stored name of a policy.
+func p2pSetting(p calling.P2PPolicy) string {
+	switch p {
+	case calling.P2PContacts:
+		return "contacts"
+	case calling.P2PNobody:
+		return "nobody"
+	}
+	return "everyone"
+}
+
 func (s Settings) p2pPolicy() calling.P2PPolicy {
 	switch s.P2P {
 	case "contacts":

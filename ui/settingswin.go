@@ -129,6 +129,7 @@ func (v *settingsView) save() {
 		v.message.SetText(err.Error())
 		return
 	}
+	v.u.applyCallSettings(s, true)
 	v.w.Close()
 }
 

@@ -186,6 +186,30 @@ func (u *UI) serviceName() string {
 	return "Telegram"
 }
 
+// applyCallSettings hands the call manager what Settings decide for the
+// next call: the peer-to-peer policy (at once, so choosing "Nobody" stops
+// the next call revealing this computer's address whatever the server
+// says) and Do Not Disturb; store also writes the peer-to-peer rule to
+// Telegram, where the user's other apps read it.
+func (u *UI) applyCallSettings(s Settings, store bool) {
+	mgr := u.mgr
+	if mgr == nil {
+		return
+	}
+	p := s.p2pPolicy()
+	mgr.SetP2P(p)
+	mgr.SetDoNotDisturb(s.DoNotDisturb)
+	if !store {
+		return
+	}
+	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, mgr.SaveP2P(ctx, p) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				u.log.Warn("save the peer-to-peer setting to Telegram", "err", err)
+			}
+		})
+}
+
 // rpc runs f off the UI goroutine and hands its result back to it.
 func rpc[T any](u *UI, f func(ctx context.Context) (T, error), done func(T, error)) {
 	ctx := u.ctx
@@ -220,6 +244,18 @@ func (u *UI) signedIn(me *tg.User) {
 		Logger:     u.log.With("component", "calling"),
 	})
 	u.mgr.Attach(u.acct)
+	u.applyCallSettings(u.currentSettings(), false)
+	// Telegram's own peer-to-peer rule is what the user's other apps show:
+	// the Settings choice follows it.
+	rpc(u, u.mgr.LoadP2P, func(p calling.P2PPolicy, err error) {
+		if err != nil {
+			u.log.Warn("read the peer-to-peer setting", "err", err)
+			return
+		}
+		u.mu.Lock()
+		u.settings.P2P = p2pSetting(p)
+		u.mu.Unlock()
+	})
 	u.acct.OnHistoryChanged(func() { u.do(func() { u.recents.refresh() }) })
 	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, u.mgr.LoadConfig(ctx) },
 		func(_ struct{}, err error) {

@@ -497,3 +497,31 @@ func TestSettingsWindow(t *testing.T) {
 		t.Errorf("on disk: %+v (%v), want %+v", saved, err, s)
 	}
 }
+
+// TestP2PSettingAppliesNow: choosing "Nobody" in Settings applies to the
+// next call at once (it was copied at sign-in only, so the choice leaked
+// the address until the next sign-in) and is written to Telegram's own
+// peer-to-peer rule, where the user's other apps read it.
+func TestP2PSettingAppliesNow(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startApp(t, env)
+	signInAlice(t, u)
+	waitFor(t, "signed in", func() bool { return u.mgr != nil })
+	if p := u.mgr.P2P(); p != calling.P2PEveryone {
+		t.Fatalf("policy before: %v", p)
+	}
+	inUI(func() {
+		v := u.openSettings()
+		v.p2p.SetSelected(p2pChoices[2])
+		v.save()
+	})
+	if p := u.mgr.P2P(); p != calling.P2PNobody {
+		t.Errorf("after Save the next call's policy is %v, want nobody", p)
+	}
+	waitFor(t, "Telegram's rule to say nobody", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		p, err := u.mgr.LoadP2P(ctx)
+		return err == nil && p == calling.P2PNobody
+	})
+}
