@@ -65,14 +65,17 @@ func (c *Call) startMedia() {
 			return
 		}
 		c.engine = eng
-		pending := c.pendingSig
+		// What waited goes in first, under the lock that receiveSignaling
+		// takes, so a frame arriving now cannot overtake it: on 9.0.0 the
+		// peer's first frame decides the framing, and a reordered one split
+		// two tgphones (one on SCTP, one reliable) about 1 call in 8.
+		for _, d := range c.pendingSig {
+			eng.ReceiveSignaling(d)
+		}
 		c.pendingSig = nil
 		muted := c.muted
 		c.mu.Unlock()
 		eng.SetMuted(muted)
-		for _, d := range pending {
-			eng.ReceiveSignaling(d)
-		}
 		c.engineLife.Lock()
 		defer c.engineLife.Unlock()
 		if ctx.Err() != nil {
@@ -142,20 +145,20 @@ func (c *Call) sendSignaling(ctx context.Context, data []byte) error {
 	return nil
 }
 
-// receiveSignaling passes peer signalling to the engine, holding it until the
-// engine exists (the peer may start before our phoneCall arrives).
+// receiveSignaling passes peer signalling to the engine in arrival order,
+// holding it until the engine exists (the peer may start before our
+// phoneCall arrives). Engines' ReceiveSignaling only queues, so it is called
+// under the lock that keeps the order.
 func (c *Call) receiveSignaling(data []byte) {
 	c.mu.Lock()
-	eng := c.engine
-	if eng == nil {
+	defer c.mu.Unlock()
+	if c.engine == nil {
 		if len(c.pendingSig) < 256 {
 			c.pendingSig = append(c.pendingSig, append([]byte(nil), data...))
 		}
-		c.mu.Unlock()
 		return
 	}
-	c.mu.Unlock()
-	eng.ReceiveSignaling(data)
+	c.engine.ReceiveSignaling(data)
 }
 
 // connections splits the call's phoneConnection entries (spec §3).

@@ -258,7 +258,9 @@ func TestSignalHangsUpFirst(t *testing.T) {
 	if s := call.Snapshot(); s.State != calling.StateBusy {
 		t.Errorf("the caller's call ended %s (%v), want busy: the app hung up", s.State, s.Err)
 	}
-	if !strings.Contains(a.stderr.String(), "hung up") {
+	// Either Shutdown hung up ("hung up") or the quitting window did, and
+	// the server's answer to discardCall came back before the exit.
+	if log := a.stderr.String(); !strings.Contains(log, "hung up") && !strings.Contains(log, "event=discard-done") {
 		t.Errorf("the log does not say the call was hung up:\n%s", a.stderr)
 	}
 }
