@@ -1127,17 +1127,15 @@ func (e *Engine) SetMuted(muted bool) {
 // Stats is a snapshot for the UI.
 func (e *Engine) Stats() media.Stats {
 	e.mu.Lock()
-	remoteMuted, st := e.remoteMuted, e.st
+	remoteMuted, noAudio, st := e.remoteMuted, e.noAudio, e.st
 	e.mu.Unlock()
-	now := time.Now()
 	s := e.stats.snapshot()
 	s.LibraryVersion = e.p.LibraryVersion
 	s.RemoteMuted = remoteMuted
+	s.NoAudio = noAudio // as checkNoAudio last found it, each tick
 	if st != stateConnected {
 		s.SignalBars = 0
 	}
-	s.NoAudio = st == stateConnected && !remoteMuted && e.stats.noAudioFor(now) > noAudioAfter
-
 	s.Audio = e.p.Audio.AudioStats()
 	return s
 }
