@@ -435,9 +435,9 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 		outage        bool
 	}{
 		{name: "2.4.4 reflector 10% a leg 30ms jitter", version: "2.4.4", impair: lossy},
-		{name: "9.0.0 TURN 10% a leg 30ms jitter", version: "9.0.0", impair: lossy},
+		{name: "8.0.0 TURN 10% a leg 30ms jitter", version: "8.0.0", impair: lossy},
 		{name: "2.4.4 reflector 3s outage", version: "2.4.4", outage: true},
-		{name: "9.0.0 TURN 3s outage", version: "9.0.0", outage: true},
+		{name: "8.0.0 TURN 3s outage", version: "8.0.0", outage: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// Telegram's own 30 s connect timeout: under a fifth of packets lost
@@ -499,7 +499,7 @@ func TestE2ERelayDies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the packet timeout")
 	}
-	for _, version := range []string{"2.4.4", "9.0.0"} {
+	for _, version := range []string{"2.4.4", "8.0.0"} {
 		t.Run(version, func(t *testing.T) {
 			env := sandboxtest.Start(t, sandboxtest.Options{Impair: &netem.Config{}})
 			au := audio.Config{Input: "tone:440", Output: "null", Ring: "null"}
@@ -540,9 +540,9 @@ func TestE2EHostileDelivery(t *testing.T) {
 		mode    sandbox.Hostile
 		version string
 	}{
-		{sandbox.HostileDuplicate, "9.0.0"}, {sandbox.HostileDuplicate, "2.4.4"},
-		{sandbox.HostileUnknownCalls, "9.0.0"}, {sandbox.HostileUnknownCalls, "2.4.4"},
-		{sandbox.HostileReorder, "9.0.0"}, {sandbox.HostileReorder, "2.4.4"},
+		{sandbox.HostileDuplicate, "8.0.0"}, {sandbox.HostileDuplicate, "2.4.4"},
+		{sandbox.HostileUnknownCalls, "8.0.0"}, {sandbox.HostileUnknownCalls, "2.4.4"},
+		{sandbox.HostileReorder, "8.0.0"}, {sandbox.HostileReorder, "2.4.4"},
 	} {
 		t.Run(string(tt.mode)+"/"+tt.version, func(t *testing.T) {
 			env := sandboxtest.Start(t, sandboxtest.Options{Hostile: tt.mode})

@@ -123,8 +123,8 @@ func TestE2EDiscardResultApplied(t *testing.T) {
 // counters as JSON, and nothing beyond the known fields (no keys, no audio).
 func TestE2EDebugLogOnRequest(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{AskDebug: true})
-	alice := newParty(t, env, "alice", "9.0.0")
-	bob := newParty(t, env, "bob", "9.0.0")
+	alice := newParty(t, env, "alice", "8.0.0")
+	bob := newParty(t, env, "bob", "8.0.0")
 	out, in := ringing(t, alice, bob, "@bob")
 	in.Answer()
 	s := waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
@@ -157,7 +157,7 @@ func TestE2EDebugLogOnRequest(t *testing.T) {
 				}
 			}
 		}
-		if m["library_version"] != "9.0.0" || m["packets_recv"].(float64) == 0 {
+		if m["library_version"] != "8.0.0" || m["packets_recv"].(float64) == 0 {
 			t.Errorf("debug log without the engine's counters: %s", l)
 		}
 	}
