@@ -2,8 +2,9 @@ package tgcalls
 
 import "slices"
 
-// Versions are the library versions this engine implements, in the order to
-// advertise them. All select tgcalls' InstanceV2Impl (the same JSON messages
+// Versions are the library versions this engine implements, in order of
+// preference (the call core leaves 9.0.0 out of what it advertises:
+// calling/defaults.go says why). All select tgcalls' InstanceV2Impl (the same JSON messages
 // and channel negotiation); they differ in how signalling is framed (spec
 // §6.1, package sigsctp's ForVersion):
 //
