@@ -99,8 +99,8 @@ func TestCallAndAnswerCommands(t *testing.T) {
 	for _, tt := range []struct {
 		version, p2p, path string // path: what the stats line must name (one of |-separated)
 	}{
-		{version: "9.0.0", p2p: "everyone"},
-		{version: "9.0.0", p2p: "nobody", path: "turn|relay (Telegram reflector)"}, // V2 relays through either
+		{version: "8.0.0", p2p: "everyone"},
+		{version: "8.0.0", p2p: "nobody", path: "turn|relay (Telegram reflector)"}, // V2 relays through either
 		{version: "2.4.4", p2p: "everyone"},
 		{version: "2.4.4", p2p: "nobody", path: "relay"},
 	} {
@@ -176,7 +176,7 @@ func equalJSON(a, b any) bool {
 // TestEchoContact: @echo answers and plays your voice back, on both engines.
 func TestEchoContact(t *testing.T) {
 	dir := startTestStack(t)
-	for _, version := range []string{"9.0.0", "2.4.4"} {
+	for _, version := range []string{"8.0.0", "2.4.4"} {
 		t.Run(version, func(t *testing.T) {
 			var out syncBuffer
 			wav := filepath.Join(t.TempDir(), "heard.wav")
