@@ -2,6 +2,7 @@ package calling_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -308,15 +309,39 @@ func (c *capture) packets(client net.Addr) [][]byte {
 	return append([][]byte(nil), c.last[client.String()]...)
 }
 
-// isChannelSRTP: TURN ChannelData (RFC 8656 §12) carrying SRTP or SRTCP.
-func isChannelSRTP(b []byte) bool {
-	return len(b) > 16 && b[0]&0xc0 == 0x40 && b[4]&0xc0 == 0x80
+// v2Media finds the SRTP or SRTCP packet in what a relay sends a V2 client:
+// TURN ChannelData (RFC 8656 §12: channel, length, data) or a reflector data
+// packet (tag[:12], to, from, length BE, payload, padding; see
+// media/tgcalls/reflector.go). head is the framing before the packet.
+func v2Media(b []byte) (head int, pkt []byte, ok bool) {
+	switch {
+	case len(b) > 16 && b[0]&0xc0 == 0x40:
+		n := int(binary.BigEndian.Uint16(b[2:4]))
+		if n > len(b)-4 {
+			return 0, nil, false
+		}
+		head, pkt = 4, b[4:4+n]
+	case len(b) > 40 && !bytes.Equal(b[16:28], bytes.Repeat([]byte{0xff}, 12)):
+		n := int(binary.BigEndian.Uint32(b[20:24]))
+		if n > len(b)-24 {
+			return 0, nil, false
+		}
+		head, pkt = 24, b[24:24+n]
+	default:
+		return 0, nil, false
+	}
+	return head, pkt, len(pkt) > 12 && pkt[0]&0xc0 == 0x80
+}
+
+func isV2Media(b []byte) bool {
+	_, _, ok := v2Media(b)
+	return ok
 }
 
 // rekey re-seals a captured packet's contents under a key the receiver does
 // not have, keeping its framing: for 2.4.4 the relay tag with a body sealed
-// by another call key; for V2 the TURN channel with an RTP packet protected
-// by another SRTP master key.
+// by another call key; for V2 the TURN channel or reflector framing with an
+// RTP packet protected by another SRTP master key.
 func rekey(t *testing.T, version string, b []byte) []byte {
 	t.Helper()
 	if version == "2.4.4" {
@@ -330,8 +355,12 @@ func rekey(t *testing.T, version string, b []byte) []byte {
 		}
 		return append(append([]byte(nil), b[:16]...), body...)
 	}
+	head, pkt, ok := v2Media(b)
+	if !ok {
+		return nil
+	}
 	var h rtp.Header
-	n, err := h.Unmarshal(b[4:])
+	n, err := h.Unmarshal(pkt)
 	if err != nil || h.PayloadType >= 64 && h.PayloadType < 96 { // RTCP
 		return nil
 	}
@@ -342,15 +371,18 @@ func rekey(t *testing.T, version string, b []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload := make([]byte, len(b)-4-n-10)
+	payload := make([]byte, len(pkt)-n-10)
 	_, _ = rand.Read(payload)
 	raw, _ := h.Marshal()
 	sealed, err := ctx.EncryptRTP(nil, append(raw, payload...), &h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	framed := binary.BigEndian.AppendUint16(append([]byte(nil), b[:2]...), uint16(len(sealed)))
-	return append(framed, sealed...)
+	// The same length as the packet it replaces, so the framing (its length
+	// field and padding) stays as it was.
+	out := append([]byte(nil), b...)
+	copy(out[head:], sealed)
+	return out
 }
 
 // TestE2EPacketInjection: an on-path attacker at the relay sends both
@@ -369,15 +401,21 @@ func TestE2EPacketInjection(t *testing.T) {
 			var rejectLines atomic.Int64
 			logger := slog.New(countingHandler{sandboxtest.Logger().Handler(), "packet rejected", &rejectLines})
 			env := sandboxtest.Start(t, sandboxtest.Options{Impair: &netem.Config{}, Logger: logger})
-			relay, keep := env.Impaired[0], func(b []byte) bool {
+			// 2.4.4 goes through the reflector; V2 through whichever relay
+			// ICE chose: TURN or the reflector (both are offered).
+			relays := env.Impaired[:1]
+			keep := func(b []byte) bool {
 				rp, err := wire.ParseRelay(b)
 				return err == nil && rp.Kind == wire.RelayData
 			}
 			if version != "2.4.4" {
-				relay, keep = env.Impaired[1], isChannelSRTP
+				relays, keep = env.Impaired, isV2Media
 			}
-			seen := &capture{last: map[string][][]byte{}, keep: keep}
-			relay.Tap(seen.tap)
+			seen := make([]*capture, len(relays))
+			for i, r := range relays {
+				seen[i] = &capture{last: map[string][][]byte{}, keep: keep}
+				r.Tap(seen[i].tap)
+			}
 			dir := t.TempDir()
 			aWAV, bWAV := filepath.Join(dir, "alice.wav"), filepath.Join(dir, "bob.wav")
 			alice := newPartyWith(t, env, "alice", version, audio.Config{Input: "tone:440", Output: "wav:" + aWAV, Ring: "null"}, calling.P2PNobody)
@@ -388,12 +426,21 @@ func TestE2EPacketInjection(t *testing.T) {
 			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
 			waitState(t, in, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
 			time.Sleep(time.Second)
+			relay, tap := relays[0], seen[0]
+			for i, r := range relays {
+				for _, client := range r.Clients() {
+					if len(seen[i].packets(client)) > 0 {
+						relay, tap = r, seen[i]
+					}
+				}
+			}
+			t.Logf("injecting at %s", map[bool]string{true: "the reflector", false: "the TURN server"}[relay == env.Impaired[0]])
 
 			const each = 50
 			sent := map[string]int{}
 			for round := range each {
 				for _, client := range relay.Clients() {
-					got := seen.packets(client)
+					got := tap.packets(client)
 					if len(got) == 0 {
 						continue
 					}
@@ -444,8 +491,8 @@ func TestE2EPacketInjection(t *testing.T) {
 				}
 			}
 			// Every injected packet is refused and counted: by the 2.4.4 engine
-			// itself; for V2 by the TURN client's guard (garbage, truncated)
-			// or pion's SRTP (replayed, re-keyed).
+			// itself; for V2 by the TURN client's guard or the reflector port
+			// (garbage, truncated) or pion's SRTP (replayed, re-keyed).
 			if rejected < uint64(injected) {
 				t.Errorf("rejected %d %v of %d injected %v", rejected, by, injected, sent)
 			}
