@@ -11,6 +11,9 @@
 //	capture device → AEC(far = frame the speaker played) → NS/AGC → mute → meter → Opus → ReadPacket
 //	WritePacket → JitterBuffer (reorder, dedupe, late, FEC, PLC, adapt) → decode → meter → playback device
 //
+// While recording (Session.StartRecording) a Recorder gets both the frame sent
+// and the frame played, mixes them and writes Ogg Opus (oggopus.go, RFC 7845).
+//
 // Device ids: "default" follows the system default; a miniaudio id from
 // ListDevices; virtual ones run through the same callbacks on a 20 ms clock:
 // input "tone:440", "silence", "file:PATH.wav" or "PATH.wav"; output

@@ -98,6 +98,8 @@ type Session struct {
 	// defIn and defOut are the system defaults last seen, for sessions on
 	// "default" to follow (empty when the sound system cannot tell).
 	defIn, defOut string
+	// rec, while recording, gets every frame sent and every frame played.
+	rec *Recorder
 }
 
 type devFailure struct {
@@ -369,6 +371,9 @@ func (s *Session) onCapture(frame []int16) {
 		buf = s.muteFr
 	}
 	s.levels.Mic = MeasureLevel(buf)
+	if s.rec != nil {
+		s.rec.Near(buf)
+	}
 	pkt, ok, err := s.enc.Push(buf)
 	s.mu.Unlock()
 	if err != nil {
@@ -405,6 +410,9 @@ func (s *Session) onPlayback(out []int16) {
 	s.jb.Pull(out, time.Now())
 	s.levels.Speaker = MeasureLevel(out)
 	s.far.push(out)
+	if s.rec != nil {
+		s.rec.Far(out)
+	}
 	s.mu.Unlock()
 }
 
@@ -604,7 +612,42 @@ func (s *Session) StopTone() {
 	}
 }
 
-// Close stops all devices and frees the DSP state.
+// StartRecording writes both sides of the call from now on, mixed, to a new
+// Ogg Opus file at path (it must not exist): the microphone as the peer
+// gets it (muted is silence) and what the speaker plays. comments go into
+// the file's OpusTags (NAME=value).
+func (s *Session) StartRecording(path string, comments []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.rec != nil {
+		return ErrRecording
+	}
+	r, err := NewRecorder(path, s.dsp.Rate(), comments, s.log)
+	if err != nil {
+		return err
+	}
+	s.rec = r
+	return nil
+}
+
+// StopRecording ends the recording, if one is running, and closes its
+// file; it returns the file's path ("" when nothing was recording) and
+// the first error writing it.
+func (s *Session) StopRecording() (string, error) {
+	s.mu.Lock()
+	r := s.rec
+	s.rec = nil
+	s.mu.Unlock()
+	if r == nil {
+		return "", nil
+	}
+	return r.Path(), r.Stop() // outside mu: the writer drains without the callbacks
+}
+
+// Close stops all devices, finishes a recording and frees the DSP state.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -614,6 +657,9 @@ func (s *Session) Close() error {
 	s.closed = true
 	in, out := s.in, s.out
 	s.mu.Unlock()
+	if _, err := s.StopRecording(); err != nil {
+		s.log.Warn("audio: recording ended with an error", "err", err)
+	}
 	s.StopTone()
 	in.Close()
 	out.Close()

@@ -9,7 +9,7 @@ pkgs=(gcc libc6-dev pkg-config libopus-dev libopusfile-dev libspeexdsp-dev
       libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
       libxxf86vm-dev libwayland-dev libxkbcommon-dev)
 if [ "$what" = test ]; then
-  pkgs+=(xvfb x11-utils xdotool imagemagick espeak-ng sox desktop-file-utils)
+  pkgs+=(xvfb x11-utils xdotool imagemagick espeak-ng sox desktop-file-utils opus-tools)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
