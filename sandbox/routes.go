@@ -58,5 +58,6 @@ func (s *Server) routes() *tg.ServerDispatcher {
 	d.OnPhoneSaveCallDebug(s.saveCallDebug)
 	d.OnPhoneSaveCallLog(s.saveCallLog)
 	d.OnUploadSaveFilePart(s.saveFilePart)
+	d.OnUploadGetFile(s.getFile)
 	return d
 }

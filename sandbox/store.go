@@ -180,6 +180,9 @@ func (st *state) view(viewer int64, u *account, online bool) *tg.User {
 		Username:   u.Username,
 		Self:       u.ID == viewer,
 	}
+	if p := profilePhoto(u.ID); p != nil {
+		out.Photo = p
+	}
 	if v := st.Users[viewer]; v != nil && (u.ID == viewer || slices.Contains(v.Contacts, u.ID)) {
 		out.Contact = u.ID != viewer
 		out.MutualContact = out.Contact && slices.Contains(u.Contacts, viewer)
