@@ -45,6 +45,8 @@ type Snapshot struct {
 	GroupCallSlug string
 	// LogFile is the call's log file (Config.CallLogDir), "" without one.
 	LogFile string
+	// Recording is the call's current or last recording (StartRecording).
+	Recording Recording
 }
 
 // input is one item in a call's inbox: a machine event plus the server object it came with.

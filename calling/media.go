@@ -101,6 +101,10 @@ func (c *Call) stopMedia() {
 		}
 	}
 	if au != nil {
+		// Stopped here rather than by Close, so the snapshot says so.
+		if err := c.endRecording(au); err != nil {
+			c.log.Warn("recording", "err", err)
+		}
 		if err := au.Close(); err != nil {
 			c.log.Warn("close audio", "err", err)
 		}
