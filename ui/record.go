@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/internal/userdirs"
+)
+
+// recordView is a call window's Record control: the button, a red
+// "Recording 0:12" indicator while the file is written, where the last
+// recording went, and the consent reminder asked before recording starts.
+type recordView struct {
+	widget.BaseWidget
+	u *UI
+	c *calling.Call
+
+	button    *widget.Button
+	indicator *widget.Label
+	saved     *widget.Label
+	ask       *dialog.ConfirmDialog // the reminder, while shown
+	last      calling.Snapshot
+	box       *fyne.Container
+}
+
+// recordControl is the Record button, indicator and reminder for call c.
+// It follows the call by itself until the call ends.
+func (u *UI) recordControl(c *calling.Call) fyne.CanvasObject {
+	r := &recordView{u: u, c: c}
+	r.button = widget.NewButtonWithIcon("Record", theme.MediaRecordIcon(), r.tapped)
+	r.button.Disable()
+	r.indicator = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	r.indicator.Importance = widget.DangerImportance
+	r.indicator.Hide()
+	r.saved = widget.NewLabel("")
+	r.saved.Alignment = fyne.TextAlignCenter
+	r.saved.Wrapping = fyne.TextWrapWord
+	r.saved.SizeName = theme.SizeNameCaptionText
+	r.saved.Hide()
+	r.box = container.NewVBox(container.NewCenter(r.button), r.indicator, r.saved)
+	r.ExtendBaseWidget(r)
+	r.render(c.Snapshot())
+	go r.watch()
+	return r
+}
+
+func (r *recordView) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(r.box)
+}
+
+// watch refreshes the control twice a second (the indicator counts
+// seconds) until the call ends; the end stops the recording in calling.
+func (r *recordView) watch() {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.c.Done():
+			s := r.c.Snapshot()
+			r.u.do(func() { r.render(s) })
+			return
+		case <-t.C:
+			s := r.c.Snapshot()
+			r.u.do(func() { r.render(s) })
+		}
+	}
+}
+
+// render shows s; it runs on the UI goroutine.
+func (r *recordView) render(s calling.Snapshot) {
+	r.last = s
+	rec := s.Recording
+	switch {
+	case rec.Active:
+		r.button.SetText("Stop recording")
+		r.button.SetIcon(theme.MediaStopIcon())
+		r.button.Enable()
+		r.indicator.SetText("● Recording " + formatDuration(time.Since(rec.Started)))
+		r.indicator.Show()
+	default:
+		r.button.SetText("Record")
+		r.button.SetIcon(theme.MediaRecordIcon())
+		if s.State == calling.StateActive {
+			r.button.Enable()
+		} else {
+			r.button.Disable()
+		}
+		r.indicator.Hide()
+	}
+	switch {
+	case rec.Err != nil:
+		r.saved.SetText("Recording failed: " + rec.Err.Error())
+		r.saved.Importance = widget.DangerImportance
+		r.saved.Show()
+	case rec.Path != "" && !rec.Active:
+		r.saved.SetText("Recording saved: " + filepath.Base(rec.Path))
+		r.saved.Importance = widget.LowImportance
+		r.saved.Show()
+	default:
+		r.saved.Hide()
+	}
+	if s.State.Terminal() && r.ask != nil {
+		r.ask.Hide() // nothing left to record
+		r.ask = nil
+	}
+}
+
+func (r *recordView) tapped() {
+	if r.last.Recording.Active {
+		go func() {
+			err := r.c.StopRecording() // waits for the file to be written
+			s := r.c.Snapshot()
+			r.u.do(func() {
+				r.render(s)
+				if err != nil {
+					r.u.log.Warn("stop recording", "err", err)
+				}
+			})
+		}()
+		return
+	}
+	if r.ask != nil {
+		return
+	}
+	peer := r.last.Peer.Name()
+	r.ask = dialog.NewConfirm("Record this call?",
+		"In many places the law requires that everyone on a call agrees to being recorded. Tell "+peer+
+			" you are recording and make sure they agree.\n\nBoth sides are saved to "+recordingsDir()+".",
+		r.answer, r.window())
+	r.ask.SetConfirmText("Record")
+	r.ask.SetDismissText("Cancel")
+	r.ask.Show()
+}
+
+// answer is the reminder's outcome: ok starts recording.
+func (r *recordView) answer(ok bool) {
+	r.ask = nil
+	if !ok {
+		return
+	}
+	dir := recordingsDir()
+	go func() {
+		_, err := r.c.StartRecording(dir)
+		s := r.c.Snapshot()
+		r.u.do(func() {
+			r.render(s)
+			if err != nil {
+				r.u.log.Warn("start recording", "err", err)
+				if s.Recording.Err == nil { // calling keeps only errors from the audio side
+					r.saved.SetText("Cannot record: " + err.Error())
+					r.saved.Importance = widget.DangerImportance
+					r.saved.Show()
+				}
+			}
+		})
+	}()
+}
+
+// window is the window showing the control, for its dialog.
+func (r *recordView) window() fyne.Window {
+	if cv := r.u.app.Driver().CanvasForObject(r); cv != nil {
+		for _, w := range r.u.app.Driver().AllWindows() {
+			if w.Canvas() == cv {
+				return w
+			}
+		}
+	}
+	return r.u.main
+}
+
+// recordingsDir is where recordings go: the user's Music folder, else
+// Documents (userdirs.Music).
+func recordingsDir() string { return userdirs.DefaultMusic() }
