@@ -38,6 +38,7 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	callTarget := fs.String("call", "", "ask to call this @username, +phone or tel: link once signed in")
 	as := fs.String("as", "alice", "sandbox only: the demo user to sign in as when no session is saved (\"\" shows the sign-in window)")
 	verbose := fs.Bool("v", false, "debug logging on stderr")
+	sandboxListen := fs.String("sandbox-listen", DefaultSandboxListen, "sandbox only: where the shared sandbox listens when this app has to start it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,13 +82,18 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if (*apiID == 0) != (*apiHash == "") {
 			return errors.New("give both --api-id and --api-hash (or TG_API_ID and TG_API_HASH), or neither for the sandbox")
 		}
-		// Like the connection, a sandbox started here outlives the signal
-		// until the hang-up has gone through it.
-		info, stop, err := startLocalSandbox(context.WithoutCancel(ctx), log)
+		// The sandbox is a process of its own, shared by every app and
+		// left running when they quit (sandboxproc.go).
+		info, err := startLocalSandbox(ctx, *sandboxListen, log)
 		if err != nil {
+			log.Error("start the sandbox", "err", err)
+			var serr *errSandboxStart
+			if errors.As(err, &serr) {
+				// Started from a menu there is no terminal to read: say it in a window.
+				ui.StartFailed(app.NewWithID(AppID), "The sandbox cannot start", serr.sentence)
+			}
 			return fmt.Errorf("start the sandbox: %w", err)
 		}
-		defer stop()
 		opts.Sandbox = &account.Sandbox{Addr: info.MTProto, DC: info.DC, PublicKeyPEM: info.PublicKey}
 		for _, name := range []string{"Alice", "Bob", "Carol"} {
 			phone, _ := sandbox.DemoPhone(strings.ToLower(name))
@@ -145,7 +151,7 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}()
 	}
 	u.Run()
-	// The windows are gone; hang up and disconnect before the sandbox stops.
+	// The windows are gone; hang up and disconnect.
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer scancel()
 	if err := u.Shutdown(sctx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/tgphone/tgphone/sandbox"
 )
@@ -19,6 +20,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	verbose := fs.Bool("v", false, "debug logging")
 	hostileFlag := fs.String("hostile", "", "send malicious values to test clients: "+sandbox.HostileNames())
 	noTURN := fs.Bool("no-turn", false, "hand calls no STUN/TURN servers, only the reflector (UDP and TCP)")
+	readyFD := fs.Int("ready-fd", 0, "also write the JSON line to this inherited file descriptor, then close it (the app that starts a shared sandbox waits on it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,6 +52,15 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintln(stdout, string(line))
+	if *readyFD > 2 {
+		// The app that started this sandbox may have quit meanwhile: a
+		// write to a closed pipe here is an error, not a reason to stop.
+		f := os.NewFile(uintptr(*readyFD), "ready")
+		if _, err := f.Write(append(line, '\n')); err != nil {
+			log.Warn("tell the starting app the sandbox is ready", "err", err)
+		}
+		_ = f.Close()
+	}
 	return <-st.done
 }
 

@@ -85,6 +85,11 @@ func startStack(ctx context.Context, cfg stackConfig, log *slog.Logger) (*stack,
 		if err := sandbox.WriteInfo(dataDir, st.info); err != nil {
 			return nil, err
 		}
+		// Beside the info, who serves it: an app tells a live sandbox
+		// from a stale sandbox.json by this process being alive.
+		if err := writePID(dataDir); err != nil {
+			return nil, err
+		}
 	}
 	echoSession := ""
 	if dataDir != "" {
@@ -169,27 +174,6 @@ func runEcho(ctx context.Context, info sandbox.Info, sessionFile string, ready c
 	if err != nil && ctx.Err() == nil {
 		log.Error("echo bot stopped", "err", err)
 	}
-}
-
-// startLocalSandbox finds the sandbox for the app: the one already running
-// at the default address (its sandbox.json in the default data folder), or
-// a new one in this process. stop ends the one this process started.
-func startLocalSandbox(ctx context.Context, log *slog.Logger) (sandbox.Info, func(), error) {
-	dir := dataDir("sandbox")
-	if info, err := sandbox.ReadInfo(dir); err == nil && reachable(info.MTProto) {
-		log.Info("using the running sandbox", "mtproto", info.MTProto)
-		return info, func() {}, nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	st, err := startStack(ctx, stackConfig{listen: DefaultSandboxListen, dataDir: dir}, log)
-	if err != nil {
-		cancel()
-		return sandbox.Info{}, nil, err
-	}
-	return st.info, func() {
-		cancel()
-		<-st.done
-	}, nil
 }
 
 func reachable(addr string) bool {
