@@ -1,36 +1,42 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"image/color"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
 )
 
-// callView is one call's window: ringing (Accept / Decline) for an
-// incoming call, then the in-call controls.
+// callView is one call's window, laid out as Telegram Desktop's call
+// panel: the peer's avatar, name, @username or number, state and timer;
+// the key emoji; round buttons (Accept / Decline while an incoming call
+// rings, then mute, devices and hang up).
 type callView struct {
 	u    *UI
 	c    *calling.Call
 	w    fyne.Window
 	last calling.Snapshot
 
+	avatar    *avatar
 	peer      *widget.Label
+	handle    *widget.Label // @username or +number
 	state     *widget.Label
-	emoji     *canvas.Text
+	mutedNote *widget.Label // "Your microphone is off", while muted
+	emoji     *emojiRow
 	explain   *widget.Label
 	bars      *widget.Label
 	remoteMic *widget.Label
@@ -38,80 +44,112 @@ type callView struct {
 	mic       *levelMeter
 	spkBar    *levelMeter
 	stats     *widget.Label
-	accept    *widget.Button
-	decline   *widget.Button
-	mute      *widget.Button
+	quality   *widget.Label // the statistics in one line
+	accept    *roundButton
+	decline   *roundButton
+	mute      *roundButton
 	talk      *holdButton // push-to-talk instead of mute; nil when off
 	talking   bool
-	hangup    *widget.Button
+	speaker   *roundButton // shows the device menus
+	hangup    *roundButton
 	input     *widget.Select
 	output    *widget.Select
 	devices   *fyne.Container
-	media     *fyne.Container // signal, meters, devices, statistics: once media flows
+	media     *fyne.Container // signal, meters, statistics: once media flows
 	message   *widget.Label
 	after     *fyne.Container // Close and Call again, once a call ended badly
-	rating    *dialog.ConfirmDialog
+	rating    *ratingView
 	closed    bool
+
+	// rang: the outgoing call was seen ringing on the peer's device; a
+	// busy answer after that is the peer declining, before it a device
+	// already in a call (tdesktop discards busy without ringing then).
+	rang bool
+	// hungUpHere: this window's user ended the call (Hang up, Ctrl+E, closing).
+	hungUpHere bool
+	// notification is the desktop notification of a ringing call, 0 when none.
+	notification uint32
 }
 
 func (u *UI) openCallWindow(c *calling.Call) *callView {
 	s := c.Snapshot()
 	v := &callView{u: u, c: c, last: s}
 	v.w = u.app.NewWindow(callTitle(s))
+	v.avatar = u.newAvatar(s.Peer, 112)
 	v.peer = widget.NewLabelWithStyle(s.Peer.Name(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.peer.SizeName = theme.SizeNameSubHeadingText
+	v.peer.Truncation = fyne.TextTruncateEllipsis
+	v.handle = widget.NewLabelWithStyle(peerHandle(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{})
+	v.handle.Importance = widget.LowImportance
 	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
-	v.emoji = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	v.emoji.TextSize = 32
-	v.emoji.FontSource = theme.DefaultEmojiFont()
-	v.emoji.Alignment = fyne.TextAlignCenter
+	v.mutedNote = widget.NewLabelWithStyle("Your microphone is off", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.mutedNote.Importance = widget.DangerImportance
+	v.mutedNote.Hide()
+	v.emoji = newEmojiRow(28)
 	v.explain = widget.NewLabel("")
 	v.explain.Wrapping = fyne.TextWrapWord
 	v.explain.Alignment = fyne.TextAlignCenter
+	v.explain.SizeName = theme.SizeNameCaptionText
 	v.bars = widget.NewLabel("")
 	v.remoteMic = widget.NewLabel("")
+	v.remoteMic.Alignment = fyne.TextAlignCenter
+	v.remoteMic.Wrapping = fyne.TextWrapWord
 	v.device = widget.NewLabel("")
 	v.device.Wrapping = fyne.TextWrapWord
 	v.device.Alignment = fyne.TextAlignCenter
 	v.device.Importance = widget.WarningImportance
+	v.device.Hide()
 	v.mic = newLevelMeter("microphone")
 	v.spkBar = newLevelMeter("speaker")
 	v.stats = widget.NewLabel("")
+	v.stats.SizeName = theme.SizeNameCaptionText
+	v.quality = widget.NewLabel("")
+	v.quality.SizeName = theme.SizeNameCaptionText
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
-	v.accept = widget.NewButton("Accept", c.Answer)
-	v.accept.Importance = widget.SuccessImportance
-	v.decline = widget.NewButton("Decline", c.Decline)
-	v.decline.Importance = widget.DangerImportance
-	v.mute = widget.NewButton("Mute", v.toggleMute)
+	v.message.Alignment = fyne.TextAlignCenter
+	green := func() color.Color { return acceptColour }
+	red := func() color.Color { return hangupColour }
+	v.accept = newRoundButton("Accept", iconCall, green, white, c.Answer)
+	v.decline = newRoundButton("Decline", iconCallEnd, red, white, v.hangUp)
+	v.mute = newRoundButton("Mute", iconMic, neutralColour, white, v.toggleMute)
+	v.speaker = newRoundButton("Devices", iconSpeaker, neutralColour, white, v.toggleDevices)
+	v.hangup = newRoundButton("Hang up", iconCallEnd, red, white, v.hangUp)
 	muteOrTalk := fyne.CanvasObject(v.mute)
 	if u.currentSettings().PushToTalk {
 		v.talk = newHoldButton(talkLabel(false), func(down bool) { v.hold(down) })
-		muteOrTalk = v.talk
+		muteOrTalk = container.NewCenter(v.talk)
 	}
-	v.hangup = widget.NewButton("Hang up", c.Hangup)
-	v.hangup.Importance = widget.DangerImportance
 	v.input, v.output = v.deviceSelects()
-	v.devices = container.NewGridWithColumns(2, v.input, v.output)
-	statsBox := widget.NewAccordion(widget.NewAccordionItem("Statistics", v.stats))
+	v.devices = container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel("Microphone"), nil, v.input),
+		container.NewBorder(nil, nil, widget.NewLabel("Speaker"), nil, v.output))
+	v.devices.Hide()
+	details := widget.NewAccordion(widget.NewAccordionItem("Call statistics", v.stats))
+	v.media = container.NewVBox(v.quality, container.NewGridWithColumns(2, v.mic, v.spkBar), details)
 
-	v.media = container.NewVBox(container.NewHBox(v.bars, v.remoteMic), v.mic, v.spkBar, v.devices, statsBox)
 	closeBtn := widget.NewButton("Close", v.close)
-	again := widget.NewButton("Call again", v.callAgain)
-	again.Importance = widget.SuccessImportance
+	again := widget.NewButtonWithIcon("Call again", iconResource(iconCall, color.White), v.callAgain)
+	again.Importance = widget.HighImportance
 	v.after = container.NewGridWithColumns(2, closeBtn, again)
 	v.after.Hide()
-	v.w.SetContent(container.NewPadded(container.NewVBox(
-		v.peer, v.state, v.device, v.emoji, v.explain, v.media, v.message,
-		container.NewGridWithColumns(2, v.accept, v.decline),
-		container.NewGridWithColumns(2, muteOrTalk, v.hangup),
-		v.after,
-	)))
-	v.w.Resize(fyne.NewSize(380, 520))
+
+	top := container.NewVBox(
+		container.NewCenter(v.emoji), v.explain,
+		container.NewCenter(v.avatar),
+		v.peer, v.handle, v.state, v.mutedNote, v.remoteMic, v.device,
+	)
+	buttons := container.NewHBox(layout.NewSpacer(), v.decline, v.accept, muteOrTalk, v.speaker, v.hangup, layout.NewSpacer())
+	bottom := container.NewVBox(v.devices, buttons, v.message, v.after)
+	v.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil,
+		container.NewVScroll(v.media))))
+	v.w.Resize(fyne.NewSize(380, 600))
 	v.w.SetOnClosed(func() {
 		v.closed = true
 		v.forget()
+		v.closeNotification()
 		if !v.c.Snapshot().State.Terminal() {
-			v.c.Hangup() // closing the window ends the call, as in every softphone
+			v.hangUp() // closing the window ends the call, as in every softphone
 		}
 	})
 	v.keys()
@@ -122,8 +160,22 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.render(s)
 	v.w.Show()
 	v.w.RequestFocus()
+	if !s.Outgoing && s.State == calling.StateRinging {
+		v.notifyIncoming()
+	}
 	go v.watch()
 	return v
+}
+
+// peerHandle is the line under the name: @username, else the number.
+func peerHandle(c account.Contact) string {
+	switch {
+	case c.Username != "":
+		return "@" + c.Username
+	case c.Phone != "":
+		return "+" + strings.TrimPrefix(c.Phone, "+")
+	}
+	return ""
 }
 
 // callTitle is the call window's title: an incoming call is "Incoming
@@ -135,30 +187,82 @@ func callTitle(s calling.Snapshot) string {
 	return "Call with " + s.Peer.Name()
 }
 
-// deviceSelects switch the call's microphone and speaker live.
+// hangUp ends the call from this window (Hang up, Decline, Ctrl+E, closing).
+func (v *callView) hangUp() {
+	v.hungUpHere = true
+	v.c.Hangup()
+}
+
+// audioConfig is the devices this call's audio opens.
+func (v *callView) audioConfig() audio.Config {
+	if v.u.opts.Audio != nil {
+		return *v.u.opts.Audio
+	}
+	return v.u.currentSettings().audioConfig()
+}
+
+// deviceSelects switch the call's microphone and speaker live; each shows
+// the device in use.
 func (v *callView) deviceSelects() (*widget.Select, *widget.Select) {
-	devs, _ := audio.ListDevices() // none listed: only "System default"
-	in := newDeviceMenu(devs, true, "").selectFor(func(id, label string) { v.switchDevice(v.c.SwitchInput, id, label) })
-	in.PlaceHolder = "Microphone"
-	out := newDeviceMenu(devs, false, "").selectFor(func(id, label string) { v.switchDevice(v.c.SwitchOutput, id, label) })
-	out.PlaceHolder = "Speaker"
+	devs, err := audio.ListDevices()
+	if err != nil {
+		v.u.log.Warn("list sound devices", "err", err)
+	}
+	cfg := v.audioConfig()
+	in := deviceSelect(devs, true, cfg.Input, func(id, label string) { v.switchDevice(v.c.SwitchInput, id, label) })
+	out := deviceSelect(devs, false, cfg.Output, func(id, label string) { v.switchDevice(v.c.SwitchOutput, id, label) })
 	return in, out
+}
+
+// deviceSelect is a device menu with the device in use (id) selected; a
+// device that is not in the list (a virtual one such as tone:440) is
+// listed by its id.
+func deviceSelect(devs []audio.Device, capture bool, id string, chosen func(id, label string)) *widget.Select {
+	m := newDeviceMenu(devs, capture, "")
+	sel := m.selectFor(chosen)
+	if id == "" {
+		id = audio.DefaultID
+	}
+	label := m.label(id)
+	if !slices.Contains(sel.Options, label) {
+		sel.Options = append(sel.Options, label)
+	}
+	sel.Selected = label // not SetSelected: that would switch to it again
+	return sel
+}
+
+// noDevice tells whether devs hold no real capture (or playback) device:
+// none at all, or only ALSA's null plugin, which discards what it plays
+// and records silence.
+func noDevice(devs []audio.Device, capture bool) bool {
+	for _, d := range devs {
+		if d.Capture == capture && !strings.HasPrefix(d.Name, "Discard all samples") {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *callView) switchDevice(f func(string) error, id, label string) {
 	go func() {
 		if err := f(id); err != nil && !errors.Is(err, calling.ErrNoAudio) {
-			v.u.do(func() { v.message.SetText("Could not switch to " + label + ": " + err.Error()) })
+			v.u.log.Warn("switch device", "device", label, "err", err)
+			v.u.do(func() { v.message.SetText("Could not switch to " + label + ".") })
 		}
 	}()
 }
 
+// toggleDevices shows or hides the microphone and speaker menus.
+func (v *callView) toggleDevices() {
+	setVisible(v.devices, !v.devices.Visible())
+}
+
 // keys: Enter accepts and Escape declines a ringing call; Ctrl+M mutes,
-// Ctrl+E hangs up.
+// Ctrl+E hangs up; with the rating shown, Esc dismisses it.
 func (v *callView) keys() {
 	v.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if v.rating != nil && !v.closed {
-			answerKey(v.rating, k) // Esc: not now; Enter: send
+			v.rating.key(k)
 			return
 		}
 		if v.last.State != calling.StateRinging || v.last.Outgoing {
@@ -168,13 +272,13 @@ func (v *callView) keys() {
 		case fyne.KeyReturn, fyne.KeyEnter:
 			v.c.Answer()
 		case fyne.KeyEscape:
-			v.c.Decline()
+			v.hangUp()
 		}
 	})
 	v.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { v.toggleMute() })
 	v.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { v.c.Hangup() })
+		func(fyne.Shortcut) { v.hangUp() })
 }
 
 // toggleMute mutes or unmutes; with push-to-talk the talk button rules.
@@ -207,11 +311,17 @@ func (v *callView) render(s calling.Snapshot) {
 		delete(v.u.calls, 0)
 		v.u.calls[s.ID] = v
 	}
-	v.state.SetText(stateText(s))
+	if s.Outgoing && s.State == calling.StateRinging {
+		v.rang = true
+	}
+	v.state.SetText(v.stateLine(s))
 	if t := callTitle(s); t != v.w.Title() {
 		v.w.SetTitle(t) // "Incoming call from …" only while it rings
 	}
 	ringing := s.State == calling.StateRinging && !s.Outgoing
+	if !ringing && v.notification != 0 {
+		v.closeNotification()
+	}
 	setVisible(v.accept, ringing)
 	setVisible(v.decline, ringing)
 	live := !s.State.Terminal() && !ringing
@@ -219,32 +329,42 @@ func (v *callView) render(s calling.Snapshot) {
 	if v.talk != nil {
 		setVisible(v.talk, live)
 	}
+	setVisible(v.speaker, live)
 	setVisible(v.hangup, live)
-	setVisible(v.media, s.State == calling.StateActive || s.State == calling.StateReconnecting)
+	if !live {
+		v.devices.Hide()
+	}
+	connected := s.State == calling.StateActive || s.State == calling.StateReconnecting
+	setVisible(v.media, connected)
 	if s.Muted {
-		v.mute.SetText("Unmute")
+		v.mute.set("Unmute", iconMicOff, mutedColour, mutedIconColour)
 	} else {
-		v.mute.SetText("Mute")
+		v.mute.set("Mute", iconMic, neutralColour, white)
 	}
+	// With push-to-talk the microphone is off between presses, which the
+	// talk button says; the note is for a mute the user may have forgotten.
+	setVisible(v.mutedNote, s.Muted && live && v.talk == nil)
 	if s.Emoji[0] != "" {
-		v.emoji.Text = strings.Join(s.Emoji[:], " ")
-		v.emoji.Refresh()
-		explain := fmt.Sprintf(emojiExplanation, s.Peer.Name())
-		if missing := undrawnEmoji(s.Emoji); missing != "" {
-			explain += " " + missing
-		}
-		v.explain.SetText(explain)
+		v.emoji.Set(s.Emoji)
+		v.explain.SetText(fmt.Sprintf(emojiExplanation, s.Peer.Name()))
 	}
-	if s.State == calling.StateActive || s.State == calling.StateReconnecting {
-		v.bars.SetText("Signal " + signalBars(s.SignalBars))
+	setVisible(v.emoji, s.Emoji[0] != "" && !s.State.Terminal())
+	setVisible(v.explain, s.Emoji[0] != "" && !s.State.Terminal())
+	if connected {
+		v.quality.SetText(qualityLine(s))
 		v.stats.SetText(statsLines(s))
 		v.mic.SetValue(levelFraction(s.Stats.Audio.MicLevelDBFS))
 		v.spkBar.SetValue(levelFraction(s.Stats.Audio.SpeakerLevelDBFS))
 	}
-	v.device.SetText(s.AudioNotice)
-	setVisible(v.device, s.AudioNotice != "" && !s.State.Terminal())
+	notice := s.AudioNotice
+	if notice == "" && !s.State.Terminal() {
+		notice = v.missingDevices()
+	}
+	v.device.SetText(notice)
+	setVisible(v.device, notice != "" && !s.State.Terminal())
+	v.avatar.SetMicOff(s.RemoteMuted && connected)
 	switch {
-	case s.RemoteMuted:
+	case s.RemoteMuted && connected:
 		v.remoteMic.SetText(s.Peer.Name() + "'s microphone is off")
 	case s.NoAudio && !s.State.Terminal():
 		// Connected, yet nothing to hear: say so rather than look healthy.
@@ -252,7 +372,104 @@ func (v *callView) render(s calling.Snapshot) {
 	default:
 		v.remoteMic.SetText("")
 	}
+	setVisible(v.remoteMic, v.remoteMic.Text != "")
 	v.u.ring.follow(prev, s)
+}
+
+// missingDevices says, before the call's audio has opened (it reports
+// its own devices from then on), that the computer has no microphone or
+// speaker at all, when it uses the system's default ones.
+func (v *callView) missingDevices() string {
+	cfg := v.audioConfig()
+	onDefault := func(id string) bool { return id == "" || id == audio.DefaultID }
+	if !onDefault(cfg.Input) && !onDefault(cfg.Output) {
+		return ""
+	}
+	devs, err := listDevices()
+	if err != nil {
+		return ""
+	}
+	noMic := onDefault(cfg.Input) && noDevice(devs, true)
+	noSpk := onDefault(cfg.Output) && noDevice(devs, false)
+	switch {
+	case noMic && noSpk:
+		return "No microphone or speaker found."
+	case noMic:
+		return "No microphone found."
+	case noSpk:
+		return "No speaker found."
+	}
+	return ""
+}
+
+// listDevices is audio.ListDevices, asked at most every few seconds: the
+// call window renders five times a second.
+var listDevices = func() func() ([]audio.Device, error) {
+	var (
+		mu   sync.Mutex
+		at   time.Time
+		devs []audio.Device
+		err  error
+	)
+	return func() ([]audio.Device, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(at) > 3*time.Second {
+			devs, err = audio.ListDevices()
+			at = time.Now()
+		}
+		return devs, err
+	}
+}()
+
+// stateLine is the line under the name: the state, the timer once
+// connected, and at the end what happened in a word or two.
+func (v *callView) stateLine(s calling.Snapshot) string {
+	switch {
+	case s.State == calling.StateMissed && s.Outgoing && v.hungUpHere:
+		return "Cancelled"
+	case s.State == calling.StateBusy && s.Outgoing && v.rang:
+		return "Declined"
+	}
+	return stateText(s)
+}
+
+// endMessage is the sentence saying how the call ended, from the discard
+// reason and who ended it; "" when it ended as calls do.
+func (v *callView) endMessage(s calling.Snapshot) string {
+	name := s.Peer.Name()
+	switch {
+	case !s.Outgoing || s.Err != nil:
+	case s.State == calling.StateMissed && v.hungUpHere:
+		return "" // the user cancelled: nothing to explain
+	case s.State == calling.StateBusy && v.rang:
+		// Telegram's apps decline with reason busy; it rang first.
+		return name + " declined the call."
+	case s.State == calling.StateBusy:
+		// Turned away without ringing: the peer's device is in another call.
+		return name + " is on another call."
+	}
+	return s.Message
+}
+
+// qualityLine is the statistics in one line: signal, path and quality.
+func qualityLine(s calling.Snapshot) string {
+	path := s.Stats.Path
+	if path == "" {
+		path = "connecting"
+	}
+	return fmt.Sprintf("Signal %s · %s · %s quality", signalBars(s.SignalBars), path, mosWord(mos(s.Stats)))
+}
+
+// mosWord names a Mean Opinion Score as people would.
+func mosWord(m float64) string {
+	switch {
+	case m >= 4:
+		return "good"
+	case m >= 3.4:
+		return "fair"
+	}
+	return "poor"
 }
 
 func setVisible(o fyne.CanvasObject, on bool) {
@@ -267,6 +484,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 // one, and closes the window.
 func (v *callView) ended(s calling.Snapshot) {
 	v.render(s)
+	v.closeNotification()
 	v.u.recents.refresh()
 	// The busy and ended tones have said what they must after 3 s.
 	time.AfterFunc(3*time.Second, func() { v.u.do(v.u.ring.stop) })
@@ -277,14 +495,15 @@ func (v *callView) ended(s calling.Snapshot) {
 		v.askRating()
 		return
 	}
-	if s.Message != "" {
-		// Why it ended stays until the user is done with it: the window
-		// waits with Close and Call again.
-		v.message.SetText(s.Message)
+	if msg := v.endMessage(s); msg != "" {
+		// Why it ended stays until the user is done with it, as Telegram
+		// Desktop's panel waits on a failed or busy call: Close and Call again.
+		v.message.SetText(msg)
 		v.after.Show()
 		v.w.RequestFocus()
 		return
 	}
+	// An ordinary end (hung up, cancelled): the state line says so briefly.
 	time.AfterFunc(2*time.Second, func() { v.u.do(v.close) })
 }
 
@@ -311,29 +530,50 @@ func (v *callView) forget() {
 	}
 }
 
-// askRating is the after-call dialog: 1–5 stars and a comment.
-func (v *callView) askRating() {
-	stars := widget.NewRadioGroup([]string{"1", "2", "3", "4", "5"}, nil)
-	stars.Horizontal = true
-	comment := widget.NewEntry()
-	comment.SetPlaceHolder("What went wrong? (optional)")
-	form := container.NewVBox(widget.NewLabel("How was the sound?"), stars, comment)
-	v.rating = dialog.NewCustomConfirm("Rate this call", "Send", "Not now", form, func(send bool) {
-		n, _ := strconv.Atoi(stars.Selected)
-		if !send || n == 0 {
-			v.close()
-			return
-		}
-		text := comment.Text
-		rpc(v.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, v.c.Rate(ctx, n, text) },
-			func(_ struct{}, err error) {
-				if err != nil {
-					v.u.log.Warn("rate call", "err", err)
+// notifyIncoming puts up a desktop notification with Accept and Decline,
+// where the desktop has notifications over D-Bus; either way the ringing
+// window is up and raised.
+func (v *callView) notifyIncoming() {
+	n := desktopNotifier(v.u.log)
+	if n == nil {
+		return
+	}
+	s := v.last
+	body := s.Peer.Name() + " is calling"
+	if h := peerHandle(s.Peer); h != "" {
+		body += " (" + h + ")"
+	}
+	id, err := n.notify("Incoming call", body, []string{"accept", "Accept", "decline", "Decline", "default", "Show"},
+		func(action string) {
+			v.u.do(func() {
+				switch action {
+				case "accept":
+					v.c.Answer()
+					v.w.Show()
+					v.w.RequestFocus()
+				case "decline":
+					v.hangUp()
+				default:
+					v.w.Show()
+					v.w.RequestFocus()
 				}
-				v.close()
 			})
-	}, v.w)
-	v.rating.Show()
+		})
+	if err != nil {
+		v.u.log.Warn("incoming call notification", "err", err)
+		return
+	}
+	v.notification = id
+}
+
+func (v *callView) closeNotification() {
+	if v.notification == 0 {
+		return
+	}
+	if n := desktopNotifier(v.u.log); n != nil {
+		n.close(v.notification)
+	}
+	v.notification = 0
 }
 
 // ringer plays the ringtone for incoming calls and the ringback, busy and
