@@ -3,6 +3,7 @@ package account
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
@@ -56,6 +57,8 @@ func TestMapAuthError(t *testing.T) {
 		{tgerr.New(400, "PASSWORD_HASH_INVALID"), ErrPasswordInvalid},
 		{tgerr.New(400, "PHONE_NUMBER_UNOCCUPIED"), ErrSignUpRequired},
 		{tgerr.New(400, "PHONE_NUMBER_INVALID"), ErrPhoneInvalid},
+		{tgerr.New(400, "EMAIL_CODE_INVALID"), ErrEmailCodeInvalid},
+		{tgerr.New(400, "SEND_CODE_UNAVAILABLE"), ErrNoResend},
 	} {
 		if got := mapAuthError(tc.rpc); !errors.Is(got, tc.want) {
 			t.Errorf("%v: got %v, want %v", tc.rpc, got, tc.want)
@@ -98,5 +101,47 @@ func TestHistoryKind(t *testing.T) {
 		if got := historyKind(tc.out, tc.reason); got != tc.want {
 			t.Errorf("%v/%s: %s, want %s", tc.out, tc.reason, got, tc.want)
 		}
+	}
+}
+
+// TestCodeRequest reads every auth.sentCode type as Telegram Desktop does.
+func TestCodeRequest(t *testing.T) {
+	sms := &tg.AuthCodeTypeSMS{}
+	for _, tc := range []struct {
+		name string
+		sent tg.AuthSentCode
+		want CodeRequest
+	}{
+		{"app then sms", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeApp{Length: 5}, NextType: sms, Timeout: 60},
+			CodeRequest{Via: ViaApp, Length: 5, Next: ViaSMS, ResendAfter: time.Minute}},
+		{"call, nothing after", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeCall{Length: 5}},
+			CodeRequest{Via: ViaCall, Length: 5}},
+		{"missed call", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeMissedCall{Prefix: "+44 20", Length: 4}},
+			CodeRequest{Via: ViaMissedCall, Prefix: "+44 20", Length: 4}},
+		{"flash call", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeFlashCall{Pattern: "+7*"}},
+			CodeRequest{Via: ViaFlashCall, Pattern: "+7*"}},
+		{"email", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeEmailCode{EmailPattern: "a***@b.c", Length: 6}},
+			CodeRequest{Via: ViaEmail, Pattern: "a***@b.c", Length: 6}},
+		{"email set-up", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeSetUpEmailRequired{}}, CodeRequest{}},
+		{"fragment", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeFragmentSMS{URL: "https://fragment.com/x", Length: 5}},
+			CodeRequest{Via: ViaFragment, URL: "https://fragment.com/x", Length: 5}},
+		{"firebase is an sms here", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeFirebaseSMS{Nonce: []byte{1}, Length: 6}},
+			CodeRequest{Via: ViaSMS, Length: 6, Next: ViaSMS}},
+		{"sms word", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeSMSWord{Beginning: "b"}}, CodeRequest{Via: ViaSMSWord, Prefix: "b"}},
+		{"sms phrase", tg.AuthSentCode{Type: &tg.AuthSentCodeTypeSMSPhrase{}}, CodeRequest{Via: ViaSMSPhrase}},
+	} {
+		tc.sent.SetFlags()
+		got, err := codeRequest("", &tc.sent, time.Time{})
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		got.Hash = ""
+		if got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if _, err := codeRequest("", &tg.AuthSentCode{}, time.Time{}); err == nil {
+		t.Error("a sent code without a type was read")
 	}
 }

@@ -19,8 +19,6 @@ import (
 	"github.com/gotd/td/exchange"
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
-	"github.com/gotd/td/telegram/auth"
-	"github.com/gotd/td/telegram/auth/qrlogin"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
@@ -61,14 +59,11 @@ type SignalingUpdate struct {
 
 // Client is one signed-in (or signing-in) Telegram account.
 type Client struct {
-	opts   Options
-	log    *slog.Logger
-	tg     *telegram.Client
-	api    *tg.Client
-	upd    *updates.Manager
-	disp   tg.UpdateDispatcher
-	authed chan struct{} // closed once signed in, starts the updates manager
-	once   sync.Once
+	opts Options
+	log  *slog.Logger
+	tg   *telegram.Client
+	api  *tg.Client
+	disp tg.UpdateDispatcher
 	// reconnected is signalled when the connection is ready again after a
 	// loss: what was pushed meanwhile (a call answered, hung up) is fetched
 	// by updates.getDifference, as Telegram's own apps do.
@@ -81,7 +76,22 @@ type Client struct {
 	onHistory   func()
 	onConn      func(online bool)
 	onFlood     func(method string, wait time.Duration)
-	self        *tg.User
+	// acct is the account signed in (or about to be); LogOut replaces it,
+	// so the next account starts with its own updates state and user id.
+	acct *signedIn
+	// terms are the terms of service of the last sign-up-required answer,
+	// accepted by SignUp.
+	terms *TermsOfService
+}
+
+// signedIn is one account's stay in this Client, from sign-in to LogOut.
+type signedIn struct {
+	upd      *updates.Manager
+	self     *tg.User
+	authed   chan struct{} // closed once signed in: starts upd
+	authOnce sync.Once
+	left     chan struct{} // closed by LogOut: stops upd
+	leftOnce sync.Once
 }
 
 // New builds a client; nothing is sent until Run.
@@ -89,17 +99,16 @@ func New(opts Options) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{opts: opts, log: opts.Logger, authed: make(chan struct{}), reconnected: make(chan struct{}, 1),
+	c := &Client{opts: opts, log: opts.Logger, reconnected: make(chan struct{}, 1),
 		disp: tg.NewUpdateDispatcher()}
-	// gotd's own logs are for gotd's developers: its routine INFO lines
-	// (salts, sessions) and the updates manager's first-start WARN about a
-	// missing saved state would only worry our users.
-	c.upd = updates.New(updates.Config{Handler: c.disp, Logger: logslog.New(quieter(opts.Logger, slog.LevelError).With("component", "updates"))})
+	c.acct = c.newSignedIn()
 	c.registerHandlers()
 
 	topts := telegram.Options{
+		// gotd's own logs are for gotd's developers: its routine INFO lines
+		// (salts, sessions) would only worry our users.
 		Logger:            logslog.New(quieter(opts.Logger, slog.LevelWarn).With("component", "mtproto")),
-		UpdateHandler:     c.upd,
+		UpdateHandler:     updateRouter{c},
 		OnConnectionState: c.onConnectionState,
 		Middlewares:       []telegram.Middleware{c.floodWaiter()},
 		Device: telegram.DeviceConfig{
@@ -148,6 +157,32 @@ func New(opts Options) (*Client, error) {
 	c.tg = telegram.NewClient(appID, appHash, topts)
 	c.api = c.tg.API()
 	return c, nil
+}
+
+// newSignedIn prepares the state of the next account to sign in: a fresh
+// updates manager, since gotd's keeps the user id and pts of the account it
+// first ran for.
+func (c *Client) newSignedIn() *signedIn {
+	// The updates manager's first-start WARN about a missing saved state
+	// would only worry our users.
+	upd := updates.New(updates.Config{Handler: c.disp,
+		Logger: logslog.New(quieter(c.log, slog.LevelError).With("component", "updates"))})
+	return &signedIn{upd: upd, authed: make(chan struct{}), left: make(chan struct{})}
+}
+
+// current is the account signed in now (or the one a sign-in will fill).
+func (c *Client) current() *signedIn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.acct
+}
+
+// updateRouter hands what the server pushes to the updates manager of the
+// account signed in now.
+type updateRouter struct{ c *Client }
+
+func (r updateRouter) Handle(ctx context.Context, u tg.UpdatesClass) error {
+	return r.c.current().upd.Handle(ctx, u)
 }
 
 func parsePublicKey(pemText string) (exchange.PublicKey, error) {
@@ -277,20 +312,43 @@ func (c *Client) onConnectionState(st telegram.ConnectionState) {
 	}
 }
 
+// runUpdates runs the updates manager of each account signed in, one after
+// the other, until ctx ends.
 func (c *Client) runUpdates(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-c.authed:
-	}
-	self := c.Self()
 	go c.catchUpAfterReconnects(ctx)
-	err := c.upd.Run(ctx, c.api, self.ID, updates.AuthOptions{IsBot: false})
-	if err != nil && ctx.Err() == nil {
-		c.log.Error("updates stopped", "err", err)
-		return fmt.Errorf("updates: %w", err)
+	for {
+		a := c.current()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.authed:
+		}
+		c.mu.Lock()
+		self := a.self
+		c.mu.Unlock()
+		actx, cancel := context.WithCancel(ctx)
+		stop := context.AfterFunc(ctx, cancel)
+		go func() {
+			select {
+			case <-a.left:
+				cancel()
+			case <-actx.Done():
+			}
+		}()
+		err := a.upd.Run(actx, c.api, self.ID, updates.AuthOptions{IsBot: false})
+		stop()
+		cancel()
+		select {
+		case <-a.left:
+			continue // signed out: wait for the next account
+		default:
+		}
+		if err != nil && ctx.Err() == nil {
+			c.log.Error("updates stopped", "err", err)
+			return fmt.Errorf("updates: %w", err)
+		}
+		return nil
 	}
-	return nil
 }
 
 // catchUpAfterReconnects asks the updates manager for the difference each
@@ -303,8 +361,14 @@ func (c *Client) catchUpAfterReconnects(ctx context.Context) {
 			return
 		case <-c.reconnected:
 		}
+		a := c.current()
+		select {
+		case <-a.authed:
+		default:
+			continue // nobody signed in: nothing to catch up on
+		}
 		c.log.Info("connection restored, fetching missed updates")
-		if err := c.upd.Handle(ctx, &tg.UpdatesTooLong{}); err != nil && ctx.Err() == nil {
+		if err := a.upd.Handle(ctx, &tg.UpdatesTooLong{}); err != nil && ctx.Err() == nil {
 			c.log.Warn("fetch missed updates", "err", err)
 		}
 	}
@@ -312,140 +376,47 @@ func (c *Client) catchUpAfterReconnects(ctx context.Context) {
 
 func (c *Client) markAuthorized(u *tg.User) {
 	c.mu.Lock()
-	c.self = u
+	a := c.acct
+	if a.self != nil && a.self.ID != u.ID {
+		// Signed in again as someone else without LogOut (the server
+		// rebound the session): that one's updates state must go too.
+		a.leftOnce.Do(func() { close(a.left) })
+		a = c.newSignedIn()
+		c.acct = a
+	}
+	a.self = u
 	c.mu.Unlock()
-	c.once.Do(func() { close(c.authed) })
+	a.authOnce.Do(func() { close(a.authed) })
+}
+
+// signedOut forgets the account: its updates manager stops and the next
+// sign-in starts a new one.
+func (c *Client) signedOut() {
+	c.mu.Lock()
+	old := c.acct
+	c.acct = c.newSignedIn()
+	c.mu.Unlock()
+	old.leftOnce.Do(func() { close(old.left) })
 }
 
 // Self is the signed-in user, nil before sign-in.
 func (c *Client) Self() *tg.User {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.self
+	return c.acct.self
 }
 
 // Authorized reports whether the session is signed in.
 func (c *Client) Authorized() bool { return c.Self() != nil }
 
-// WaitAuthorized blocks until the account is signed in.
+// WaitAuthorized blocks until an account is signed in.
 func (c *Client) WaitAuthorized(ctx context.Context) error {
 	select {
-	case <-c.authed:
+	case <-c.current().authed:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// CodeRequest is a sent login code awaiting the user's input.
-type CodeRequest struct {
-	Phone string
-	Hash  string
-	Via   string // "app", "sms", "call", ... for the UI's hint
-}
-
-// SendCode asks the server to deliver a login code to phone.
-func (c *Client) SendCode(ctx context.Context, phone string) (CodeRequest, error) {
-	res, err := c.tg.Auth().SendCode(ctx, phone, auth.SendCodeOptions{})
-	if err != nil {
-		return CodeRequest{}, fmt.Errorf("send code: %w", mapAuthError(err))
-	}
-	sent, ok := res.(*tg.AuthSentCode)
-	if !ok {
-		return CodeRequest{}, fmt.Errorf("send code: unexpected answer %T", res)
-	}
-	via := "app"
-	switch sent.Type.(type) {
-	case *tg.AuthSentCodeTypeSMS:
-		via = "sms"
-	case *tg.AuthSentCodeTypeCall:
-		via = "call"
-	}
-	return CodeRequest{Phone: phone, Hash: sent.PhoneCodeHash, Via: via}, nil
-}
-
-// SignIn completes a code sign-in. ErrPasswordNeeded asks for CheckPassword,
-// ErrSignUpRequired for SignUp.
-func (c *Client) SignIn(ctx context.Context, req CodeRequest, code string) (*tg.User, error) {
-	a, err := c.api.AuthSignIn(ctx, &tg.AuthSignInRequest{PhoneNumber: req.Phone, PhoneCodeHash: req.Hash, PhoneCode: code})
-	if err != nil {
-		return nil, fmt.Errorf("sign in: %w", mapAuthError(err))
-	}
-	return c.finishAuth(a)
-}
-
-// SignUp registers a new account for a phone that has none.
-func (c *Client) SignUp(ctx context.Context, req CodeRequest, first, last string) (*tg.User, error) {
-	a, err := c.api.AuthSignUp(ctx, &tg.AuthSignUpRequest{PhoneNumber: req.Phone, PhoneCodeHash: req.Hash, FirstName: first, LastName: last})
-	if err != nil {
-		return nil, fmt.Errorf("sign up: %w", mapAuthError(err))
-	}
-	return c.finishAuth(a)
-}
-
-// CheckPassword finishes a sign-in that needs the 2FA password (SRP).
-func (c *Client) CheckPassword(ctx context.Context, password string) (*tg.User, error) {
-	a, err := c.tg.Auth().Password(ctx, password)
-	if errors.Is(err, auth.ErrPasswordInvalid) {
-		return nil, fmt.Errorf("check password: %w", ErrPasswordInvalid)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("check password: %w", mapAuthError(err))
-	}
-	return c.finishAuth(a)
-}
-
-// QRLogin signs in by QR code: show is called with each token's URL (tg://login?token=…)
-// to render, until another signed-in device accepts it.
-func (c *Client) QRLogin(ctx context.Context, show func(ctx context.Context, url string, expires time.Time) error) (*tg.User, error) {
-	loggedIn := qrlogin.OnLoginToken(c.disp)
-	a, err := c.tg.QR().Auth(ctx, loggedIn, func(ctx context.Context, t qrlogin.Token) error {
-		return show(ctx, t.URL(), t.Expires())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("qr login: %w", mapAuthError(err))
-	}
-	return c.finishAuth(a)
-}
-
-// AcceptQR signs in another device that shows a tg://login QR code.
-func (c *Client) AcceptQR(ctx context.Context, url string) error {
-	t, err := qrlogin.ParseTokenURL(url)
-	if err != nil {
-		return fmt.Errorf("accept qr: %w", err)
-	}
-	if _, err := c.tg.QR().Accept(ctx, t); err != nil {
-		return fmt.Errorf("accept qr: %w", err)
-	}
-	return nil
-}
-
-// LogOut ends the session on the server and forgets it locally.
-func (c *Client) LogOut(ctx context.Context) error {
-	if _, err := c.api.AuthLogOut(ctx); err != nil {
-		return fmt.Errorf("log out: %w", err)
-	}
-	if c.opts.SessionFile != "" {
-		if err := os.Remove(c.opts.SessionFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("log out: remove session: %w", err)
-		}
-	}
-	return nil
-}
-
-func (c *Client) finishAuth(a tg.AuthAuthorizationClass) (*tg.User, error) {
-	switch a := a.(type) {
-	case *tg.AuthAuthorization:
-		u, ok := a.User.(*tg.User)
-		if !ok {
-			return nil, fmt.Errorf("sign in: unexpected user %T", a.User)
-		}
-		c.markAuthorized(u)
-		return u, nil
-	case *tg.AuthAuthorizationSignUpRequired:
-		return nil, ErrSignUpRequired
-	}
-	return nil, fmt.Errorf("sign in: unexpected answer %T", a)
 }
 
 // quieter drops records below min.

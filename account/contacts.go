@@ -115,14 +115,16 @@ func (c *Client) Contacts(ctx context.Context) ([]Contact, error) {
 }
 
 // Resolve finds one user by "@username", "username" or "+phone"; ErrNotFound
-// when nobody matches.
+// when nobody matches. A phone number need not be a contact: it is looked up
+// with contacts.resolvePhone, as the official apps do for a dialed number.
 func (c *Client) Resolve(ctx context.Context, query string) (Contact, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
 		return Contact{}, fmt.Errorf("resolve: %w", ErrNotFound)
 	}
 	var users []tg.UserClass
-	if digits, ok := phoneDigits(q); ok {
+	digits, byPhone := phoneDigits(q)
+	if byPhone {
 		res, err := c.api.ContactsResolvePhone(ctx, digits)
 		if err != nil {
 			return Contact{}, fmt.Errorf("resolve %s: %w", q, notFound(err))
@@ -138,6 +140,10 @@ func (c *Client) Resolve(ctx context.Context, query string) (Contact, error) {
 	found := usersOf(users)
 	if len(found) == 0 {
 		return Contact{}, fmt.Errorf("resolve %s: %w", q, ErrNotFound)
+	}
+	if byPhone && found[0].Phone == "" {
+		// The server hides a non-contact's number, but it is the one dialed.
+		found[0].Phone = digits
 	}
 	return found[0], nil
 }

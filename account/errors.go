@@ -18,6 +18,17 @@ var (
 	ErrPhoneInvalid    = errors.New("the phone number is not valid")
 	ErrNotFound        = errors.New("nobody matches")
 	ErrNotAuthorized   = errors.New("not signed in")
+	// ErrNoResend: the server named no other way to send the code.
+	ErrNoResend = errors.New("the code cannot be sent another way")
+	// ErrAlreadySignedIn: SendCode signed in without a code (Self is set).
+	ErrAlreadySignedIn = errors.New("signed in without a code")
+	// ErrCodePaymentRequired: Telegram sends this number's code only after
+	// a payment (auth.sentCodePaymentRequired), which tgphone cannot make.
+	ErrCodePaymentRequired = errors.New("Telegram sends this number a code only after a payment tgphone cannot make; sign in by QR code from a Telegram app that is signed in")
+	// ErrEmailSetupRequired: see EmailSetupRequiredError.
+	ErrEmailSetupRequired = errors.New("this account must add a login email first")
+	// ErrEmailCodeInvalid: the emailed code is wrong.
+	ErrEmailCodeInvalid = errors.New("the email code is not correct")
 )
 
 // FloodWaitError says the server wants the client to wait before retrying.
@@ -36,6 +47,8 @@ func mapAuthError(err error) error {
 		return &FloodWaitError{Wait: d}
 	}
 	switch {
+	case tgerr.Is(err, "EMAIL_CODE_INVALID"):
+		return fmt.Errorf("%w (%v)", ErrEmailCodeInvalid, err)
 	case tgerr.Is(err, "PHONE_CODE_INVALID", "PHONE_CODE_EMPTY"):
 		return fmt.Errorf("%w (%v)", ErrCodeInvalid, err)
 	case tgerr.Is(err, "PHONE_CODE_EXPIRED"):
@@ -45,7 +58,10 @@ func mapAuthError(err error) error {
 	case tgerr.Is(err, "PASSWORD_HASH_INVALID"):
 		return fmt.Errorf("%w (%v)", ErrPasswordInvalid, err)
 	case tgerr.Is(err, "PHONE_NUMBER_UNOCCUPIED"):
-		return ErrSignUpRequired
+		return &SignUpRequiredError{}
+	case tgerr.Is(err, "SEND_CODE_UNAVAILABLE"):
+		// auth.resendCode when every way was used (tdesktop shows the same).
+		return fmt.Errorf("%w (%v)", ErrNoResend, err)
 	case tgerr.Is(err, "PHONE_NUMBER_INVALID", "PHONE_NUMBER_BANNED"):
 		return fmt.Errorf("%w (%v)", ErrPhoneInvalid, err)
 	case tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED"):

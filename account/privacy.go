@@ -82,7 +82,7 @@ func p2pFromRules(rules []tg.PrivacyRuleClass) P2PPrivacy {
 // phone.setCallRating, …) to the updates machinery, as updates pushed by the
 // server are: their pts keeps the sequence, and their handlers run.
 func (c *Client) ApplyUpdates(ctx context.Context, u tg.UpdatesClass) error {
-	if err := c.upd.Handle(ctx, u); err != nil {
+	if err := c.current().upd.Handle(ctx, u); err != nil {
 		return fmt.Errorf("apply updates: %w", err)
 	}
 	return nil

@@ -29,7 +29,15 @@ type pendingCode struct {
 	code     string
 	expires  time.Time
 	attempts int
-	verified bool // the right code was given for an unknown number: signUp may follow
+	verified bool     // the right code was given for an unknown number: signUp may follow
+	via      string   // how it was sent last (via* in login.go)
+	next     []string // how resendCode sends it next
+	email    string   // the address of email deliveries
+}
+
+// matches compares a typed code in constant time.
+func (pc *pendingCode) matches(code string) bool {
+	return subtle.ConstantTimeCompare([]byte(code), []byte(pc.code)) == 1
 }
 
 // srpSession is the server half of one 2FA check (spec: core.telegram.org/api/srp).
@@ -54,7 +62,6 @@ var (
 	errCodeExpired  = tgerr.New(400, "PHONE_CODE_EXPIRED")
 	errCodeInvalid  = tgerr.New(400, "PHONE_CODE_INVALID")
 	errCodeEmpty    = tgerr.New(400, "PHONE_CODE_EMPTY")
-	errUnoccupied   = tgerr.New(400, "PHONE_NUMBER_UNOCCUPIED")
 	errPassword     = tgerr.New(401, "SESSION_PASSWORD_NEEDED")
 	errPasswordHash = tgerr.New(400, "PASSWORD_HASH_INVALID")
 	errSRPID        = tgerr.New(400, "SRP_ID_INVALID")
@@ -100,6 +107,11 @@ func (s *Server) sendCode(ctx context.Context, req *tg.AuthSendCodeRequest) (tg.
 	if !validPhone(phone) {
 		return nil, errPhoneInvalid
 	}
+	if m, ok := s.opts.Migrate[phone]; ok && m.Kind != "USER" {
+		if err := s.migrate(phone, requestOf(ctx).dc); err != nil {
+			return nil, err
+		}
+	}
 	code, test := testNumberCode(phone)
 	if !test {
 		n, err := randBelow(s.rand, 100000)
@@ -114,11 +126,15 @@ func (s *Server) sendCode(ctx context.Context, req *tg.AuthSendCodeRequest) (tg.
 	}
 	hash := hex.EncodeToString(hashBytes)
 	s.mu.Lock()
-	s.codes[hash] = &pendingCode{phone: phone, code: code, expires: time.Now().Add(codeTTL)}
-	s.mu.Unlock()
-	// The sandbox's SMS: the one place a login code is logged.
-	s.log.Info("login code", "phone", phone, "code", code)
-	return &tg.AuthSentCode{Type: &tg.AuthSentCodeTypeApp{Length: 5}, PhoneCodeHash: hash, Timeout: int(codeTTL.Seconds())}, nil
+	defer s.mu.Unlock()
+	pc := &pendingCode{phone: phone, code: code, expires: time.Now().Add(codeTTL)}
+	pc.via, pc.next, pc.email = s.delivery(phone)
+	s.codes[hash] = pc
+	if pc.via != viaEmailSetup {
+		// The sandbox's SMS: the one place a login code is logged.
+		s.log.Info("login code", "phone", phone, "via", pc.via, "code", code)
+	}
+	return s.sentCode(pc, hash), nil
 }
 
 func randBelow(r io.Reader, n int64) (int64, error) {
@@ -131,18 +147,24 @@ func randBelow(r io.Reader, n int64) (int64, error) {
 
 // checkCode validates a code for phone. Caller holds mu.
 func (s *Server) checkCode(hash, phone, code string) (*pendingCode, error) {
-	pc := s.codes[hash]
-	if pc == nil || pc.phone != cleanPhone(phone) || time.Now().After(pc.expires) {
-		delete(s.codes, hash)
-		return nil, errCodeExpired
+	pc, err := s.pending(hash, phone)
+	if err != nil {
+		return nil, err
+	}
+	if pc.via == viaEmailSetup && !pc.verified {
+		// No code was sent: the login email must be set up first.
+		return nil, errEmailNotSetUp
 	}
 	if code == "" && !pc.verified {
 		return nil, errCodeEmpty
 	}
-	if !pc.verified && subtle.ConstantTimeCompare([]byte(code), []byte(pc.code)) != 1 {
+	if !pc.verified && !pc.matches(code) {
 		pc.attempts++
 		if pc.attempts >= maxCodeAttempts {
 			delete(s.codes, hash)
+		}
+		if pc.via == viaEmail {
+			return nil, errEmailCodeInvalid
 		}
 		return nil, errCodeInvalid
 	}
@@ -151,23 +173,36 @@ func (s *Server) checkCode(hash, phone, code string) (*pendingCode, error) {
 }
 
 func (s *Server) signIn(ctx context.Context, req *tg.AuthSignInRequest) (tg.AuthAuthorizationClass, error) {
-	sess := requestOf(ctx).sess
+	rc := requestOf(ctx)
+	if m, ok := s.opts.Migrate[cleanPhone(req.PhoneNumber)]; ok && m.Kind == "USER" {
+		if err := s.migrate(cleanPhone(req.PhoneNumber), rc.dc); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	pc, err := s.checkCode(req.PhoneCodeHash, req.PhoneNumber, req.PhoneCode)
+	code := req.PhoneCode
+	if pc := s.codes[req.PhoneCodeHash]; pc != nil && pc.via == viaEmail {
+		// An emailed code comes in email_verification (auth.signIn).
+		code = ""
+		if v, ok := req.EmailVerification.(*tg.EmailVerificationCode); ok {
+			code = v.Code
+		}
+	}
+	pc, err := s.checkCode(req.PhoneCodeHash, req.PhoneNumber, code)
 	if err != nil {
 		return nil, err
 	}
 	u := s.st.byPhone(pc.phone)
 	if u == nil {
-		return nil, errUnoccupied
+		return signUpRequired(), nil
 	}
 	delete(s.codes, req.PhoneCodeHash)
 	if u.Password != nil {
-		s.twoFA[sess.key.ID] = u.ID
+		s.twoFA[rc.sess.key.ID] = u.ID
 		return nil, errPassword
 	}
-	return s.authorize(sess, u), nil
+	return s.authorize(rc.sess, u), nil
 }
 
 func (s *Server) signUp(ctx context.Context, req *tg.AuthSignUpRequest) (tg.AuthAuthorizationClass, error) {
@@ -343,7 +378,7 @@ func (s *Server) exportLoginToken(ctx context.Context) (tg.AuthLoginTokenClass, 
 		delete(s.logins, name)
 		if lt.accepted != 0 {
 			if u := s.st.Users[lt.accepted]; u != nil {
-				return &tg.AuthLoginTokenSuccess{Authorization: s.authorize(sess, u)}, nil
+				return s.loginTokenSuccess(sess, u)
 			}
 		}
 	}
@@ -368,7 +403,21 @@ func (s *Server) importLoginToken(ctx context.Context, tok []byte) (tg.AuthLogin
 		return &tg.AuthLoginToken{Expires: int(lt.expires.Unix()), Token: tok}, nil
 	}
 	delete(s.logins, hex.EncodeToString(tok))
-	return &tg.AuthLoginTokenSuccess{Authorization: s.authorize(sess, s.st.Users[lt.accepted])}, nil
+	u := s.st.Users[lt.accepted]
+	if u == nil {
+		return nil, errTokenInvalid
+	}
+	return s.loginTokenSuccess(sess, u)
+}
+
+// loginTokenSuccess finishes a QR login; an account with a 2FA password
+// still owes it, as on Telegram. Caller holds mu.
+func (s *Server) loginTokenSuccess(sess *session, u *account) (tg.AuthLoginTokenClass, error) {
+	if u.Password != nil {
+		s.twoFA[sess.key.ID] = u.ID
+		return nil, errPassword
+	}
+	return &tg.AuthLoginTokenSuccess{Authorization: s.authorize(sess, u)}, nil
 }
 
 // acceptLoginToken is the scan: a signed-in device approves the token.

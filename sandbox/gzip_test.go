@@ -55,7 +55,8 @@ func TestUnpackGZIP(t *testing.T) {
 }
 
 // TestUnwrapInvoke: every wrapper clients put around a query is taken off,
-// nested in any order.
+// nested in any order, and the layer of the innermost invokeWithLayer is
+// kept.
 func TestUnwrapInvoke(t *testing.T) {
 	inner := &tg.HelpGetConfigRequest{}
 	for name, wrap := range map[string]func(bin.Object) bin.Object{
@@ -74,13 +75,41 @@ func TestUnwrapInvoke(t *testing.T) {
 			if err := q.Encode(b); err != nil {
 				t.Fatal(err)
 			}
-			got, err := unwrapInvoke(b)
+			got, layer, err := unwrapInvoke(b)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
+			}
+			want := 0
+			switch {
+			case name == "invokeWithLayer":
+				want = 198
+			case nested:
+				want = 227
+			}
+			if layer != want {
+				t.Errorf("%s (nested %v): layer %d, want %d", name, nested, layer, want)
 			}
 			if id, _ := got.PeekID(); id != tg.HelpGetConfigRequestTypeID {
 				t.Errorf("%s (nested %v): inner query %#x, want help.getConfig", name, nested, id)
 			}
+		}
+	}
+}
+
+// TestClientLayer: a session speaks the layer of its last invokeWithLayer,
+// also in the plain requests that follow it (Telethon and GramJS send the
+// wrapper once per connection).
+func TestClientLayer(t *testing.T) {
+	var sess session
+	for _, tt := range []struct{ request, want int }{
+		{0, 0},
+		{198, 198},
+		{0, 198},
+		{tg.Layer, tg.Layer},
+		{0, tg.Layer},
+	} {
+		if got := sess.clientLayer(tt.request); got != tt.want {
+			t.Errorf("request layer %d: session speaks %d, want %d", tt.request, got, tt.want)
 		}
 	}
 }

@@ -151,3 +151,58 @@ func (s *Server) getHistory(ctx context.Context, req *tg.MessagesGetHistoryReque
 		return s.page(me, chat, req.OffsetID, req.Limit), nil
 	})
 }
+
+// getDialogs lists the private chats that have call messages (the only
+// messages the sandbox keeps), newest first, each with its last message.
+// Everything counts as read: the sandbox keeps no read state.
+func (s *Server) getDialogs(ctx context.Context, req *tg.MessagesGetDialogsRequest) (tg.MessagesDialogsClass, error) {
+	return asUser(s, ctx, func(me *account) (tg.MessagesDialogsClass, error) {
+		if req.FolderID != 0 {
+			return &tg.MessagesDialogs{}, nil // nothing is archived
+		}
+		limit := req.Limit
+		if limit <= 0 || limit > 100 {
+			limit = 100
+		}
+		// The newest record of each chat, newest chat first.
+		var tops []callRecord
+		seen := map[int64]bool{}
+		for _, rec := range slices.Backward(me.Messages) {
+			if !seen[rec.Peer] {
+				seen[rec.Peer] = true
+				tops = append(tops, rec)
+			}
+		}
+		total := len(tops)
+		var page []callRecord
+		for _, rec := range tops {
+			switch {
+			case req.OffsetID > 0 && rec.ID >= req.OffsetID:
+				continue
+			case req.OffsetID <= 0 && req.OffsetDate > 0 && rec.Date >= req.OffsetDate:
+				continue
+			}
+			if len(page) == limit {
+				break
+			}
+			page = append(page, rec)
+		}
+		var dialogs []tg.DialogClass
+		var msgs []tg.MessageClass
+		var users []tg.UserClass
+		for _, rec := range page {
+			d := &tg.Dialog{Peer: &tg.PeerUser{UserID: rec.Peer}, TopMessage: rec.ID,
+				ReadInboxMaxID: rec.ID, ReadOutboxMaxID: rec.ID, NotifySettings: tg.PeerNotifySettings{}}
+			d.SetFlags()
+			dialogs = append(dialogs, d)
+			msgs = append(msgs, s.message(me, rec))
+			if u := s.st.Users[rec.Peer]; u != nil {
+				users = append(users, s.st.view(me.ID, u, s.online(u.ID)))
+			}
+		}
+		if len(page) < total {
+			return &tg.MessagesDialogsSlice{Count: total, Dialogs: dialogs, Messages: msgs, Users: users}, nil
+		}
+		return &tg.MessagesDialogs{Dialogs: dialogs, Messages: msgs, Users: users}, nil
+	})
+}

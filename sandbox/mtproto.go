@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/log/logslog"
@@ -42,6 +43,7 @@ const (
 type mtConn struct {
 	transport.Conn
 	remote string
+	dc     int // the data centre this listener acts as
 }
 
 // session is an MTProto session (client-chosen id) on an auth key, bound to
@@ -51,12 +53,26 @@ type session struct {
 	key   crypto.AuthKey
 	conn  *mtConn
 	sendM sync.Mutex // keeps one session's messages in order
+	// layer is the API layer of the session's last invokeWithLayer: like
+	// Telegram, the server remembers it for the requests that follow.
+	layer atomic.Int32
+}
+
+// clientLayer records the layer of a request's invokeWithLayer (0: none)
+// and returns the layer the client speaks: the last one it named.
+func (sess *session) clientLayer(requestLayer int) int {
+	if requestLayer != 0 {
+		sess.layer.Store(int32(requestLayer))
+		return requestLayer
+	}
+	return int(sess.layer.Load())
 }
 
 // reqCtx is what handlers learn about the request they serve.
 type reqCtx struct {
 	sess  *session
 	msgID int64
+	dc    int // the data centre the request came to
 }
 
 type reqCtxKey struct{}
@@ -67,7 +83,7 @@ func requestOf(ctx context.Context) *reqCtx {
 }
 
 // serveListener accepts connections until ctx is done.
-func (s *Server) serveListener(ctx context.Context, ln net.Listener) error {
+func (s *Server) serveListener(ctx context.Context, ln net.Listener, dc int) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	go func() {
@@ -85,7 +101,7 @@ func (s *Server) serveListener(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.serveConn(ctx, raw)
+			s.serveConn(ctx, raw, dc)
 		}()
 	}
 }
@@ -107,7 +123,7 @@ func (o *oneConn) Accept() (net.Conn, error) {
 func (o *oneConn) Close() error   { return nil }
 func (o *oneConn) Addr() net.Addr { return o.c.LocalAddr() }
 
-func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
+func (s *Server) serveConn(ctx context.Context, raw net.Conn, dc int) {
 	log := s.log.With("remote", raw.RemoteAddr().String())
 	_ = raw.SetReadDeadline(time.Now().Add(30 * time.Second))
 	tc, err := transport.Listen(&oneConn{c: raw}).Accept()
@@ -117,7 +133,7 @@ func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 		return
 	}
 	_ = raw.SetReadDeadline(time.Time{})
-	c := &mtConn{Conn: tc, remote: raw.RemoteAddr().String()}
+	c := &mtConn{Conn: tc, remote: raw.RemoteAddr().String(), dc: dc}
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	defer func() {
@@ -187,7 +203,7 @@ func (p *pushedConn) Recv(ctx context.Context, b *bin.Buffer) error {
 }
 
 func (s *Server) exchangeKey(ctx context.Context, c *mtConn, first *bin.Buffer) error {
-	res, err := exchange.NewExchanger(&pushedConn{Conn: c.Conn, first: first}, s.dc).
+	res, err := exchange.NewExchanger(&pushedConn{Conn: c.Conn, first: first}, c.dc).
 		WithRand(s.rand).
 		WithLogger(logslog.New(s.log.With("component", "exchange"))).
 		WithTimeout(30 * time.Second).
@@ -221,9 +237,11 @@ func (s *Server) handleEncrypted(ctx context.Context, c *mtConn, key crypto.Auth
 			return err
 		}
 	}
-	s.handleMessage(ctx, sess, msg.MessageID, &bin.Buffer{Buf: data})
+	s.handleMessage(context.WithValue(ctx, connDCKey{}, c.dc), sess, msg.MessageID, &bin.Buffer{Buf: data})
 	return nil
 }
+
+type connDCKey struct{}
 
 // handleMessage serves one message: service messages here, RPCs through
 // the dispatcher. Errors end up as rpc_error answers, never as panics.
@@ -287,16 +305,25 @@ func (s *Server) handleMessage(ctx context.Context, sess *session, msgID int64, 
 		return
 	}
 
-	query, err := unwrapInvoke(b)
+	query, layer, err := unwrapInvoke(b)
 	if err != nil {
 		s.rpcError(ctx, sess, msgID, tgerr.New(400, "INPUT_REQUEST_INVALID"))
+		return
+	}
+	if l := sess.clientLayer(layer); l != 0 && l != tg.Layer {
+		// Every answer is encoded in the sandbox's own layer; a client of
+		// another layer would fail to decode them (or worse, misread
+		// them), so it is told why at once.
+		s.log.Info("refusing a client of another layer", "client_layer", l, "sandbox_layer", tg.Layer)
+		s.rpcError(ctx, sess, msgID, errLayer)
 		return
 	}
 	if s.floodWait(sess, query) {
 		s.rpcError(ctx, sess, msgID, tgerr.New(420, "FLOOD_WAIT_1"))
 		return
 	}
-	rctx := context.WithValue(ctx, reqCtxKey{}, &reqCtx{sess: sess, msgID: msgID})
+	dc, _ := ctx.Value(connDCKey{}).(int)
+	rctx := context.WithValue(ctx, reqCtxKey{}, &reqCtx{sess: sess, msgID: msgID, dc: dc})
 	res, err := s.dispatch.Handle(rctx, query)
 	if errors.Is(err, errAnsweredLater) {
 		return
@@ -334,20 +361,31 @@ func (r *rawQuery) Decode(b *bin.Buffer) error {
 }
 func (r *rawQuery) Encode(*bin.Buffer) error { return errors.New("rawQuery is decode-only") }
 
+// errLayer answers a client whose API layer is not the sandbox's: the
+// error Telegram gives for a layer it does not serve.
+var errLayer = tgerr.New(400, "CONNECTION_LAYER_INVALID")
+
 // unwrapInvoke strips invokeWithLayer, initConnection and
 // invokeWithoutUpdates, which every gotd client sends around its queries,
 // and invokeAfterMsg(s) and invokeWithTakeout, which other clients send.
-func unwrapInvoke(b *bin.Buffer) (*bin.Buffer, error) {
+// layer is invokeWithLayer's, 0 when there was none.
+func unwrapInvoke(b *bin.Buffer) (query *bin.Buffer, layer int, err error) {
 	for range 8 {
 		id, err := b.PeekID()
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		var q rawQuery
 		var w bin.Decoder
 		switch id {
 		case tg.InvokeWithLayerRequestTypeID:
-			w = &tg.InvokeWithLayerRequest{Query: &q}
+			wl := &tg.InvokeWithLayerRequest{Query: &q}
+			if err := wl.Decode(b); err != nil {
+				return nil, 0, err
+			}
+			layer = wl.Layer
+			b = &bin.Buffer{Buf: q.buf}
+			continue
 		case tg.InitConnectionRequestTypeID:
 			w = &tg.InitConnectionRequest{Query: &q}
 		case tg.InvokeWithoutUpdatesRequestTypeID:
@@ -362,14 +400,14 @@ func unwrapInvoke(b *bin.Buffer) (*bin.Buffer, error) {
 			// The sandbox keeps no takeout sessions: served as a plain request.
 			w = &tg.InvokeWithTakeoutRequest{Query: &q}
 		default:
-			return b, nil
+			return b, layer, nil
 		}
 		if err := w.Decode(b); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		b = &bin.Buffer{Buf: q.buf}
 	}
-	return nil, errors.New("too many invoke wrappers")
+	return nil, 0, errors.New("too many invoke wrappers")
 }
 
 func (s *Server) result(ctx context.Context, sess *session, msgID int64, res bin.Encoder) {

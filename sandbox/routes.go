@@ -23,6 +23,10 @@ func (s *Server) routes() *tg.ServerDispatcher {
 	d.OnAuthSendCode(s.sendCode)
 	d.OnAuthSignIn(s.signIn)
 	d.OnAuthSignUp(s.signUp)
+	d.OnAuthResendCode(s.resendCode)
+	d.OnAccountSendVerifyEmailCode(s.sendVerifyEmailCode)
+	d.OnAccountVerifyEmail(s.verifyEmail)
+	d.OnHelpAcceptTermsOfService(s.acceptTerms)
 	d.OnAccountGetPassword(s.getPassword)
 	d.OnAuthCheckPassword(s.checkPassword)
 	d.OnAuthLogOut(s.logOut)
@@ -46,6 +50,7 @@ func (s *Server) routes() *tg.ServerDispatcher {
 	d.OnMessagesGetDhConfig(s.getDHConfig)
 	d.OnMessagesSearch(s.searchMessages)
 	d.OnMessagesGetHistory(s.getHistory)
+	d.OnMessagesGetDialogs(s.getDialogs)
 
 	d.OnPhoneGetCallConfig(s.getCallConfig)
 	d.OnPhoneRequestCall(s.requestCall)

@@ -53,6 +53,13 @@ type Options struct {
 	// confirmed call, as Telegram does for the calls it samples; otherwise
 	// it asks only after a disconnect.
 	AskDebug bool
+	// CodeDelivery sends the login codes of some phone numbers (digits
+	// only) another way than a message in the apps.
+	CodeDelivery map[string]CodeDelivery
+	// Migrate makes a phone's account live in another data centre: the
+	// sandbox also listens as that DC (help.getConfig lists it) and answers
+	// the phone's sign-in elsewhere with *_MIGRATE_X.
+	Migrate map[string]Migration
 }
 
 // CallTimeouts are the four call timeouts of help.getConfig (spec §2.8).
@@ -112,6 +119,7 @@ type Server struct {
 	callLogs   map[int64][][]byte // phone.saveCallLog by call
 	uploads    map[uploadKey]map[int][]byte
 	flooded    map[floodKey]bool // flood-wait mode: methods already slowed, per session
+	dcAddrs    map[int]string    // every data centre the sandbox listens as
 }
 
 // New prepares a Server; Run serves it.
@@ -235,10 +243,44 @@ func (s *Server) Run(ctx context.Context) error {
 		DC:        s.dc,
 		PublicKey: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&s.rsa.PublicKey)})),
 	}
+	// Other data centres (Options.Migrate) listen beside the main one on
+	// the same host; they share accounts, as Telegram's DCs do.
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	extra := map[int]net.Listener{}
+	for _, m := range s.opts.Migrate {
+		if m.DC == s.dc || extra[m.DC] != nil {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			_ = ln.Close()
+			for _, l := range extra {
+				_ = l.Close()
+			}
+			return fmt.Errorf("sandbox listen for DC %d: %w", m.DC, err)
+		}
+		extra[m.DC] = l
+	}
+	s.mu.Lock()
+	s.dcAddrs = map[int]string{s.dc: s.info.MTProto}
+	for dc, l := range extra {
+		s.dcAddrs[dc] = l.Addr().String()
+	}
+	s.mu.Unlock()
 	s.log.Info("sandbox listening", "mtproto", s.info.MTProto, "data", s.opts.DataDir)
 	close(s.ready)
 	defer s.stopTimers()
-	return s.serveListener(ctx, ln)
+	errs := make(chan error, len(extra))
+	for dc, l := range extra {
+		go func() { errs <- s.serveListener(ctx, l, dc) }()
+	}
+	err = s.serveListener(ctx, ln, s.dc)
+	for range extra {
+		if e := <-errs; err == nil {
+			err = e
+		}
+	}
+	return err
 }
 
 // Ready is closed once Run listens.

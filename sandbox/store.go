@@ -34,6 +34,11 @@ type account struct {
 	// P2P is the "peer-to-peer in calls" privacy rule (inputPrivacyKeyPhoneP2P):
 	// "" or p2pEveryone, p2pContacts, p2pNobody.
 	P2P string `json:"p2p,omitempty"`
+	// LoginEmail is the address login codes go to once set up
+	// (Options.CodeDelivery DeliverEmailSetup).
+	LoginEmail string `json:"login_email,omitempty"`
+	// TermsAccepted: help.acceptTermsOfService was called after sign-up.
+	TermsAccepted bool `json:"terms_accepted,omitempty"`
 	// Pts counts this account's message-box events (updates.getState).
 	Pts       int          `json:"pts"`
 	NextMsgID int          `json:"next_msg_id"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -33,21 +34,32 @@ func (s *Server) me(ctx context.Context) (*account, error) {
 }
 
 func (s *Server) getConfig(ctx context.Context) (*tg.Config, error) {
-	s.mu.Lock()
-	addr := s.advertised
-	s.mu.Unlock()
-	if addr == "" {
-		addr = s.info.MTProto
+	thisDC := s.dc
+	if rc := requestOf(ctx); rc != nil && rc.dc != 0 {
+		thisDC = rc.dc
 	}
-	host, portText, _ := net.SplitHostPort(addr)
-	port, _ := strconv.Atoi(portText)
+	s.mu.Lock()
+	addrs := map[int]string{s.dc: s.info.MTProto}
+	for dc, a := range s.dcAddrs {
+		addrs[dc] = a
+	}
+	if s.advertised != "" {
+		addrs[s.dc] = s.advertised
+	}
+	s.mu.Unlock()
+	var options []tg.DCOption
+	for _, dc := range slices.Sorted(maps.Keys(addrs)) {
+		host, portText, _ := net.SplitHostPort(addrs[dc])
+		port, _ := strconv.Atoi(portText)
+		options = append(options, tg.DCOption{ID: dc, IPAddress: host, Port: port, Static: true})
+	}
 	now := time.Now()
 	t := s.opts.Timeouts
 	return &tg.Config{
 		Date:                    int(now.Unix()),
 		Expires:                 int(now.Add(time.Hour).Unix()),
-		ThisDC:                  s.dc,
-		DCOptions:               []tg.DCOption{{ID: s.dc, IPAddress: host, Port: port, Static: true}},
+		ThisDC:                  thisDC,
+		DCOptions:               options,
 		DCTxtDomainName:         "sandbox.invalid",
 		ChatSizeMax:             200,
 		MegagroupSizeMax:        200000,

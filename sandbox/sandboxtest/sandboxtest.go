@@ -51,6 +51,9 @@ type Options struct {
 	// ReflectorTCP hands calls the reflector's TCP port (a phoneConnection
 	// with the tcp flag) instead of its UDP one; never behind Impair.
 	ReflectorTCP bool
+	// CodeDelivery and Migrate are passed to the server (sandbox.Options).
+	CodeDelivery map[string]sandbox.CodeDelivery
+	Migrate      map[string]sandbox.Migration
 }
 
 // TestTimeouts are the call timeouts a test sandbox announces by default.
@@ -159,6 +162,8 @@ func Start(t testing.TB, opts Options) *Env {
 		Key:           k,
 		Hostile:       opts.Hostile,
 		AskDebug:      opts.AskDebug,
+		CodeDelivery:  opts.CodeDelivery,
+		Migrate:       opts.Migrate,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +217,7 @@ type Client struct {
 }
 
 // SignIn runs a new client signed in as a demo user (or a 99966XYYYY
-// number that exists). setup, if given, runs before sign-in, so callbacks
+// number, signed up when it has no account yet). setup, if given, runs before sign-in, so callbacks
 // such as OnPhoneCall see every update.
 func (e *Env) SignIn(t testing.TB, user string, setup ...func(*account.Client)) *Client {
 	t.Helper()
@@ -291,6 +296,9 @@ func signIn(ctx context.Context, c *account.Client, phone string) (*tg.User, err
 	u, err := c.SignIn(ctx, req, code)
 	if errors.Is(err, account.ErrPasswordNeeded) {
 		u, err = c.CheckPassword(ctx, sandbox.DemoPassword)
+	}
+	if errors.Is(err, account.ErrSignUpRequired) {
+		u, err = c.SignUp(ctx, req, "Test", "+"+phone)
 	}
 	if err != nil {
 		return nil, err
