@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
 
+	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/media"
 )
@@ -133,3 +135,121 @@ func initials(name string) string {
 
 // emojiExplanation tells the user what the four emoji mean.
 const emojiExplanation = "If these emoji are the same on %s's screen, this call is end-to-end encrypted."
+
+// outcome is how a call in Recents went.
+type outcome int
+
+const (
+	outcomeAnswered     outcome = iota
+	outcomeMissed               // incoming: nobody answered here, or it was turned away
+	outcomeDeclined             // incoming: declined here; outgoing: the callee declined
+	outcomeCancelled            // outgoing: hung up here before the callee answered
+	outcomeUnanswered           // outgoing: the callee did not answer (or it is not known who gave up)
+	outcomeBusy                 // outgoing: the callee was busy, or declined: Telegram does not tell
+	outcomeFailed               // the connection failed
+	outcomeNotConnected         // incoming, ended before it connected by no one's choice known here
+	outcomeMoved                // the call moved to a group call
+)
+
+// recentCall is a history entry with what this computer knows of it
+// beyond the server's record.
+type recentCall struct {
+	account.HistoryEntry
+	// HungUpHere: this computer's user ended the call (from its call log).
+	HungUpHere bool
+	// TurnedAway is why the call was answered busy without ringing here
+	// (calling.TurnedAwayDoNotDisturb or TurnedAwayInCall), "" if it was not.
+	TurnedAway string
+	// LogFile is the call's log file here, "" without one.
+	LogFile string
+}
+
+// callOutcome reads a call's outcome from the discard reason, the
+// duration and who ended it. Telegram's record has no "who": a caller who
+// gives up and a callee who never answers both end with reason missed
+// (spec §2.9), so "cancelled" needs this computer's own log of the call.
+func callOutcome(c recentCall) outcome {
+	switch {
+	case c.TurnedAway != "":
+		return outcomeMissed
+	case c.Duration > 0:
+		return outcomeAnswered
+	case c.Reason == "disconnect":
+		return outcomeFailed
+	case c.Reason == "other":
+		return outcomeMoved
+	case c.Outgoing && c.Reason == "busy":
+		return outcomeBusy
+	case c.Outgoing && c.Reason == "hangup":
+		return outcomeDeclined
+	case c.Outgoing && c.HungUpHere:
+		return outcomeCancelled
+	case c.Outgoing:
+		return outcomeUnanswered
+	case c.Reason == "missed":
+		return outcomeMissed
+	case c.Reason == "busy":
+		return outcomeDeclined
+	}
+	return outcomeNotConnected
+}
+
+// outcomeWords: "Answered · 2:05", "Missed · Do Not Disturb was on", "Cancelled".
+func outcomeWords(c recentCall) string {
+	switch o := callOutcome(c); o {
+	case outcomeAnswered:
+		return "Answered · " + formatDuration(c.Duration)
+	case outcomeMissed:
+		switch c.TurnedAway {
+		case calling.TurnedAwayDoNotDisturb:
+			return "Missed · Do Not Disturb was on"
+		case calling.TurnedAwayInCall:
+			return "Missed · you were in another call"
+		}
+		return "Missed"
+	default:
+		return [...]string{outcomeDeclined: "Declined", outcomeCancelled: "Cancelled", outcomeUnanswered: "Not answered",
+			outcomeBusy: "Busy", outcomeFailed: "Failed", outcomeNotConnected: "Not connected",
+			outcomeMoved: "Moved to a group call"}[o]
+	}
+}
+
+// historyLine is a Recents row's second line: outcome, then the time of day
+// (the day is the group's heading).
+func historyLine(c recentCall) string {
+	return outcomeWords(c) + " · " + c.Date.Local().Format("15:04")
+}
+
+// dayHeading names the day a call was on, relative to now: "Today",
+// "Yesterday", a weekday within the week, else the date.
+func dayHeading(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	day := func(x time.Time) time.Time { y, m, d := x.Date(); return time.Date(y, m, d, 0, 0, 0, 0, time.Local) }
+	days := int(day(now).Sub(day(t)).Hours()/24 + 0.5)
+	switch {
+	case days == 0:
+		return "Today"
+	case days == 1:
+		return "Yesterday"
+	case days > 1 && days < 7:
+		return t.Format("Monday")
+	case t.Year() == now.Year():
+		return t.Format("Monday, 2 January")
+	}
+	return t.Format("2 January 2006")
+}
+
+// cannotCallWhy is a contact row's short reason for a disabled Call, from
+// calling.Manager.CanCall's error; "" when the error says nothing against
+// calling (none, or the network).
+func cannotCallWhy(err error) string {
+	switch {
+	case errors.Is(err, calling.ErrPrivacyRestricted):
+		return "Their privacy settings do not allow calls"
+	case errors.Is(err, calling.ErrBlocked):
+		return "Blocked: unblock to call"
+	case errors.Is(err, calling.ErrUserInvalid):
+		return "Cannot take calls"
+	}
+	return ""
+}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -69,25 +71,80 @@ func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o60
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
 
-// TestHistoryWords: Recents says how each call went, not only its direction.
-func TestHistoryWords(t *testing.T) {
-	now := time.Date(2026, 12, 1, 15, 0, 0, 0, time.Local)
-	at := now.Add(-time.Hour)
+// TestOutcomeWords: Recents says how each call went, from the discard
+// reason, the duration and who ended it, not only its direction.
+func TestOutcomeWords(t *testing.T) {
+	at := time.Date(2026, 12, 1, 14, 0, 0, 0, time.Local)
+	out := func(reason string, d time.Duration) account.HistoryEntry {
+		return account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: reason, Duration: d, Date: at}
+	}
+	in := func(reason string, d time.Duration) account.HistoryEntry {
+		return account.HistoryEntry{Reason: reason, Duration: d, Date: at}
+	}
 	for _, tt := range []struct {
-		e    account.HistoryEntry
+		c    recentCall
+		want string
+		o    outcome
+	}{
+		{recentCall{HistoryEntry: out("hangup", 125*time.Second)}, "Answered · 2:05 · 14:00", outcomeAnswered},
+		{recentCall{HistoryEntry: in("hangup", 61*time.Second)}, "Answered · 1:01 · 14:00", outcomeAnswered},
+		// A connection lost mid-call still counts as answered: it was.
+		{recentCall{HistoryEntry: out("disconnect", 30*time.Second)}, "Answered · 0:30 · 14:00", outcomeAnswered},
+		{recentCall{HistoryEntry: out("busy", 0)}, "Busy · 14:00", outcomeBusy},
+		{recentCall{HistoryEntry: out("hangup", 0)}, "Declined · 14:00", outcomeDeclined},
+		{recentCall{HistoryEntry: out("missed", 0), HungUpHere: true}, "Cancelled · 14:00", outcomeCancelled},
+		{recentCall{HistoryEntry: out("missed", 0)}, "Not answered · 14:00", outcomeUnanswered},
+		{recentCall{HistoryEntry: out("disconnect", 0)}, "Failed · 14:00", outcomeFailed},
+		{recentCall{HistoryEntry: in("missed", 0)}, "Missed · 14:00", outcomeMissed},
+		{recentCall{HistoryEntry: in("busy", 0)}, "Declined · 14:00", outcomeDeclined},
+		{recentCall{HistoryEntry: in("busy", 0), TurnedAway: calling.TurnedAwayDoNotDisturb}, "Missed · Do Not Disturb was on · 14:00", outcomeMissed},
+		{recentCall{HistoryEntry: in("busy", 0), TurnedAway: calling.TurnedAwayInCall}, "Missed · you were in another call · 14:00", outcomeMissed},
+		{recentCall{HistoryEntry: in("disconnect", 0)}, "Failed · 14:00", outcomeFailed},
+		{recentCall{HistoryEntry: in("hangup", 0)}, "Not connected · 14:00", outcomeNotConnected},
+		{recentCall{HistoryEntry: in("other", 0)}, "Moved to a group call · 14:00", outcomeMoved},
+	} {
+		if got := historyLine(tt.c); got != tt.want {
+			t.Errorf("historyLine(%+v) = %q, want %q", tt.c, got, tt.want)
+		}
+		if got := callOutcome(tt.c); got != tt.o {
+			t.Errorf("callOutcome(%+v) = %d, want %d", tt.c, got, tt.o)
+		}
+	}
+}
+
+func TestDayHeading(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 30, 0, 0, time.Local) // a Tuesday, just after midnight
+	for _, tt := range []struct {
+		t    time.Time
 		want string
 	}{
-		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "hangup", Duration: 125 * time.Second, Date: at}, "↗ answered · 2:05 · today 14:00"},
-		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "busy", Date: at}, "↗ busy · today 14:00"},
-		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "hangup", Date: at}, "↗ declined · today 14:00"},
-		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "missed", Date: at}, "↗ not answered · today 14:00"},
-		{account.HistoryEntry{Outgoing: true, Kind: account.CallOutgoing, Reason: "disconnect", Date: at}, "↗ failed · today 14:00"},
-		{account.HistoryEntry{Kind: account.CallIncoming, Reason: "hangup", Duration: 61 * time.Second, Date: at}, "↙ answered · 1:01 · today 14:00"},
-		{account.HistoryEntry{Kind: account.CallMissed, Reason: "missed", Date: at}, "✗ missed · today 14:00"},
-		{account.HistoryEntry{Kind: account.CallDeclined, Reason: "busy", Date: at}, "⊘ declined · today 14:00"},
+		{now.Add(-20 * time.Minute), "Today"},
+		{now.Add(-40 * time.Minute), "Yesterday"},
+		{time.Date(2026, 11, 30, 0, 0, 0, 0, time.Local), "Yesterday"},
+		{time.Date(2026, 11, 29, 23, 59, 0, 0, time.Local), "Sunday"},
+		{time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local), "Wednesday"},
+		{time.Date(2026, 11, 24, 9, 0, 0, 0, time.Local), "Tuesday, 24 November"},
+		{time.Date(2025, 12, 31, 9, 0, 0, 0, time.Local), "31 December 2025"},
 	} {
-		if got := historyLine(tt.e, now); got != tt.want {
-			t.Errorf("historyLine(%+v) = %q, want %q", tt.e, got, tt.want)
+		if got := dayHeading(tt.t, now); got != tt.want {
+			t.Errorf("dayHeading(%s) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
+
+func TestCannotCallWhy(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{fmt.Errorf("can call Bob: %w", calling.ErrPrivacyRestricted), "Their privacy settings do not allow calls"},
+		{fmt.Errorf("can call Bob: %w", calling.ErrBlocked), "Blocked: unblock to call"},
+		{fmt.Errorf("can call Bob: %w", calling.ErrUserInvalid), "Cannot take calls"},
+		{errors.New("can call Bob: connection reset"), ""}, // the network says nothing about Bob
+	} {
+		if got := cannotCallWhy(tt.err); got != tt.want {
+			t.Errorf("cannotCallWhy(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

@@ -69,6 +69,7 @@ type UI struct {
 	contacts *contactsView
 	dialer   *dialerView
 	recents  *recentsView
+	missed   missedCalls         // the Recents tab's count of missed calls (recents.go)
 	calls    map[int64]*callView // open call windows by call id (0 until known)
 	ring     *ringer
 	status   *widget.Label
@@ -241,7 +242,10 @@ func (u *UI) signedIn(me *tg.User) {
 		API: u.acct.API(), SelfID: me.ID, Engines: engines, Versions: versions,
 		OpenAudio: u.openAudio, P2P: u.currentSettings().p2pPolicy(), IsContact: u.isContact,
 		OnIncoming: func(c *calling.Call) { u.do(func() { u.incoming(c) }) },
-		Logger:     u.log.With("component", "calling"),
+		// Turned away (Do Not Disturb, another call): Recents lists it as missed.
+		OnTurnedAway: func(t calling.TurnedAway) { u.do(func() { u.recents.turnedAway(t) }) },
+		CallLogDir:   u.callLogDir(),
+		Logger:       u.log.With("component", "calling"),
 	})
 	u.mgr.Attach(u.acct)
 	u.applyCallSettings(u.currentSettings(), false)
@@ -271,13 +275,14 @@ func (u *UI) signedIn(me *tg.User) {
 		container.NewTabItem("Dialer", u.dialer.root),
 		container.NewTabItem("Recents", u.recents.root),
 	)
+	u.tabs.OnSelected = u.tabSelected
 	name := account.ContactFromUser(me).Name()
 	header := container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(u.offline,
 		widget.NewButton("Settings", u.showSettings),
 		widget.NewButton("Sign out", u.signOut),
 	))
 	u.main.SetTitle("tgphone — " + name)
-	u.main.SetContent(container.NewBorder(header, nil, nil, nil, u.tabs))
+	u.main.SetContent(container.New(maxWidth{contentWidth + 40}, container.NewBorder(header, nil, nil, nil, u.tabs)))
 	u.shortcuts()
 	u.contacts.load()
 	u.recents.refresh()

@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tgphone/tgphone/account"
+)
+
+// contentWidth is the widest the tabs' lists and controls grow: a phone
+// list at 1100 px edge to edge puts the Call button far from the name.
+const contentWidth = 560
+
+// contactsView lists the address book, favourites first, with search as
+// you type. Up and Down select a row (from the search field too), Enter or
+// a double click calls the selected row.
+type contactsView struct {
+	u      *UI
+	root   fyne.CanvasObject
+	search *keyEntry
+	list   *keyList
+	empty  *widget.Label
+	all    []account.Contact
+	shown  []account.Contact
+	query  string
+	// selected is the row shown selected, -1 for none.
+	selected int
+	// favorites are the starred contacts' ids (state.json).
+	favorites []int64
+	// callable holds what CanCall said of each contact checked: nil, or
+	// why the contact cannot be called. A contact is checked once, when
+	// its row is first shown.
+	callable map[int64]error
+	checking map[int64]bool
+}
+
+func newContactsView(u *UI) *contactsView {
+	v := &contactsView{u: u, selected: -1, callable: map[int64]error{}, checking: map[int64]bool{}}
+	st, err := loadState(u.statePath())
+	if err != nil {
+		u.log.Warn("app state", "err", err)
+	}
+	v.favorites = st.Favorites
+	v.search = u.newEntry()
+	v.search.SetPlaceHolder("Search contacts or @username")
+	v.search.OnChanged = v.filter
+	v.search.OnSubmitted = func(string) { v.callSelected() }
+	// Up and Down move the selection while the focus stays in the search
+	// field, so typing goes on and Enter calls the row shown selected.
+	v.search.onKey = func(k *fyne.KeyEvent) bool {
+		switch k.Name {
+		case fyne.KeyDown:
+			v.list.move(1)
+		case fyne.KeyUp:
+			v.list.move(-1)
+		default:
+			return false
+		}
+		return true
+	}
+	v.empty = widget.NewLabel("")
+	v.empty.Wrapping = fyne.TextWrapWord
+	v.empty.Hide()
+	v.list = newKeyList(func() int { return len(v.shown) }, v.newRow, v.updateRow)
+	v.list.onEnter = v.callSelected
+	v.list.onSelect = func(i int) { v.selected = i }
+	v.root = container.New(maxWidth{contentWidth},
+		container.NewBorder(container.NewVBox(v.search, v.empty), nil, nil, nil, v.list))
+	return v
+}
+
+// contactRow is one row: its widgets, and a click selects it, a double
+// click calls.
+type contactRow struct {
+	tapRow
+	avatar *fyne.Container
+	name   *widget.Label
+	sub    *widget.Label
+	star   *widget.Button
+	call   *rowCallButton
+}
+
+func (v *contactsView) newRow() fyne.CanvasObject {
+	r := &contactRow{avatar: container.NewStack()}
+	r.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.sub = widget.NewLabel("")
+	r.sub.Truncation = fyne.TextTruncateEllipsis
+	r.sub.SizeName = theme.SizeNameCaptionText
+	r.star = widget.NewButtonWithIcon("", fgIcon(starBorderIcon), nil)
+	r.star.Importance = widget.LowImportance
+	r.call = newRowCallButton(nil)
+	texts := container.New(twoLines{}, r.name, r.sub)
+	row := container.NewBorder(nil, nil, container.NewCenter(r.avatar), container.NewHBox(r.star, container.NewCenter(r.call)), texts)
+	r.content = row
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (v *contactsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	r, ok := o.(*contactRow)
+	if !ok || i < 0 || i >= len(v.shown) {
+		return
+	}
+	c := v.shown[i]
+	r.name.SetText(c.Name())
+	v.u.setRowAvatar(r.avatar, c)
+	fav := slices.Contains(v.favorites, c.ID)
+	if fav {
+		r.star.SetIcon(theme.NewPrimaryThemedResource(starIcon))
+	} else {
+		r.star.SetIcon(fgIcon(starBorderIcon))
+	}
+	r.star.OnTapped = func() { v.setFavorite(c.ID, !fav) }
+	why := v.cannotCall(c)
+	if why != "" {
+		r.sub.SetText(why)
+		r.call.Disable()
+	} else {
+		r.sub.SetText(contactSubtitle(c))
+		r.call.Enable()
+	}
+	r.call.OnTapped = func() { v.u.dial(c) }
+	r.onTap = func() { v.list.pick(i) }
+	r.onDouble = func() {
+		v.list.pick(i)
+		v.callSelected()
+	}
+}
+
+// cannotCall is why c cannot be called, "" when it can or is not known
+// yet; the first time asks the server, off the UI goroutine.
+func (v *contactsView) cannotCall(c account.Contact) string {
+	if err, ok := v.callable[c.ID]; ok {
+		return cannotCallWhy(err)
+	}
+	mgr := v.u.mgr
+	if mgr == nil || v.checking[c.ID] || c.ID == 0 {
+		return ""
+	}
+	v.checking[c.ID] = true
+	rpc(v.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, mgr.CanCall(ctx, c) },
+		func(_ struct{}, err error) {
+			delete(v.checking, c.ID)
+			if err != nil && cannotCallWhy(err) == "" {
+				// The network, not the contact: ask again when the row is next shown.
+				v.u.log.Debug("can call", "user_id", c.ID, "err", err)
+				return
+			}
+			v.callable[c.ID] = err
+			v.list.Refresh()
+		})
+	return ""
+}
+
+func contactSubtitle(c account.Contact) string {
+	var parts []string
+	if c.Username != "" {
+		parts = append(parts, "@"+c.Username)
+	}
+	if c.LastSeen != "" {
+		parts = append(parts, c.LastSeen)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (v *contactsView) load() {
+	rpc(v.u, func(ctx context.Context) ([]account.Contact, error) { return v.u.acct.Contacts(ctx) },
+		func(cs []account.Contact, err error) {
+			if err != nil {
+				v.say("Could not load contacts: " + err.Error())
+				return
+			}
+			first := v.all == nil
+			v.all = cs
+			clear(v.callable)
+			v.filter(v.search.Text)
+			if first && !v.u.opts.Started.IsZero() {
+				v.u.log.Info("contacts shown", "since_start_ms", time.Since(v.u.opts.Started).Milliseconds(), "contacts", len(cs))
+			}
+		})
+}
+
+func (v *contactsView) has(id int64) bool {
+	for _, c := range v.all {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// setFavorite stars or unstars a contact, keeps it in state.json and
+// moves it to or from the top.
+func (v *contactsView) setFavorite(id int64, on bool) {
+	path := v.u.statePath()
+	st, err := loadState(path)
+	if err != nil {
+		v.u.log.Warn("app state", "err", err)
+	}
+	st.setFavorite(id, on)
+	v.favorites = st.Favorites
+	if err := st.save(path); err != nil {
+		v.u.log.Warn("save favourites", "err", err)
+		v.u.showError(err)
+	}
+	v.filter(v.search.Text)
+}
+
+// filter narrows the list locally at once, favourites first, and asks the
+// server for people outside the contacts when nothing local matches.
+func (v *contactsView) filter(q string) {
+	v.query = q
+	q = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(q), "@"))
+	v.shown = v.shown[:0]
+	for _, c := range v.all {
+		if q == "" || strings.Contains(strings.ToLower(c.Name()), q) || strings.HasPrefix(strings.ToLower(c.Username), q) ||
+			(c.Phone != "" && strings.Contains(c.Phone, q)) {
+			v.shown = append(v.shown, c)
+		}
+	}
+	// Stable: favourites keep the server's order among themselves, as do the others.
+	slices.SortStableFunc(v.shown, func(a, b account.Contact) int {
+		fa, fb := slices.Contains(v.favorites, a.ID), slices.Contains(v.favorites, b.ID)
+		switch {
+		case fa && !fb:
+			return -1
+		case fb && !fa:
+			return 1
+		}
+		return 0
+	})
+	v.list.UnselectAll()
+	v.list.Refresh()
+	if q != "" && len(v.shown) > 0 {
+		v.list.Select(0) // what Enter calls, shown as such
+	}
+	v.say("")
+	if len(v.shown) > 0 || len(q) < 3 {
+		if len(v.all) == 0 && q == "" {
+			v.say("No contacts yet. Use the dialer to call a @username or +phone.")
+		}
+		return
+	}
+	asked := v.query
+	rpc(v.u, func(ctx context.Context) ([]account.Contact, error) { return v.u.acct.Search(ctx, q, 20) },
+		func(found []account.Contact, err error) {
+			if v.query != asked {
+				return // the user typed on
+			}
+			if err != nil || len(found) == 0 {
+				v.say("Nobody matches “" + asked + "”.")
+				return
+			}
+			v.shown = found
+			v.list.Refresh()
+			v.list.Select(0)
+		})
+}
+
+// say shows a line above the list, or hides it when there is nothing to say.
+func (v *contactsView) say(msg string) {
+	v.empty.SetText(msg)
+	setVisible(v.empty, msg != "")
+}
+
+// callSelected calls the row shown selected, or the only row there is.
+func (v *contactsView) callSelected() {
+	i := v.selected
+	if i < 0 && len(v.shown) == 1 {
+		i = 0
+	}
+	if i < 0 || i >= len(v.shown) {
+		return
+	}
+	c := v.shown[i]
+	if why := cannotCallWhy(v.callable[c.ID]); why != "" {
+		v.say(c.Name() + ": " + strings.ToLower(why[:1]) + why[1:] + ".")
+		return
+	}
+	v.u.dial(c)
+}
