@@ -1,6 +1,10 @@
 package account
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"testing"
 	"time"
@@ -143,5 +147,40 @@ func TestCodeRequest(t *testing.T) {
 	}
 	if _, err := codeRequest("", &tg.AuthSentCode{}, time.Time{}); err == nil {
 		t.Error("a sent code without a type was read")
+	}
+}
+
+// TestSentCodeAnswers: the auth.SentCode answers that are not a code to type.
+func TestSentCodeAnswers(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&key.PublicKey)})
+	c, err := New(Options{Sandbox: &Sandbox{Addr: "127.0.0.1:1", PublicKeyPEM: string(pemKey)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setUp := &tg.AuthSentCode{Type: &tg.AuthSentCodeTypeSetUpEmailRequired{}, PhoneCodeHash: "h"}
+	for _, tc := range []struct {
+		name string
+		res  tg.AuthSentCodeClass
+		want error
+	}{
+		{"payment required", &tg.AuthSentCodePaymentRequired{}, ErrCodePaymentRequired},
+		{"login email to set up", setUp, ErrEmailSetupRequired},
+		{"code", &tg.AuthSentCode{Type: &tg.AuthSentCodeTypeSMS{Length: 5}}, nil},
+	} {
+		req, err := c.sentCode("1", tc.res)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+		if req.Phone != "1" {
+			t.Errorf("%s: request for %q", tc.name, req.Phone)
+		}
+	}
+	var e *EmailSetupRequiredError
+	if _, err := c.sentCode("1", setUp); !errors.As(err, &e) || e.Req.Hash != "h" {
+		t.Errorf("set-up answer %v does not carry the request", err)
 	}
 }

@@ -327,7 +327,6 @@ func (c *Client) runUpdates(ctx context.Context) error {
 		self := a.self
 		c.mu.Unlock()
 		actx, cancel := context.WithCancel(ctx)
-		stop := context.AfterFunc(ctx, cancel)
 		go func() {
 			select {
 			case <-a.left:
@@ -336,7 +335,6 @@ func (c *Client) runUpdates(ctx context.Context) error {
 			}
 		}()
 		err := a.upd.Run(actx, c.api, self.ID, updates.AuthOptions{IsBot: false})
-		stop()
 		cancel()
 		select {
 		case <-a.left:

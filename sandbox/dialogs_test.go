@@ -37,11 +37,11 @@ func callAndHangUp(t *testing.T, ctx context.Context, from *sandboxtest.Client, 
 // newest first, and pages by offset_id.
 func TestGetDialogs(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
-	carol := env.SignIn(t, "carol")
+	echo := env.SignIn(t, "echo")
 	ctx := testCtx(t)
 	var bob, alice account.Contact
 	for i, name := range []string{"bob", "alice"} {
-		c, err := carol.Resolve(ctx, "@"+name)
+		c, err := echo.Resolve(ctx, "@"+name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestGetDialogs(t *testing.T) {
 		}
 	}
 	get := func(offsetID, limit int) tg.ModifiedMessagesDialogs {
-		res, err := carol.API().MessagesGetDialogs(ctx, &tg.MessagesGetDialogsRequest{
+		res, err := echo.API().MessagesGetDialogs(ctx, &tg.MessagesGetDialogsRequest{
 			OffsetPeer: &tg.InputPeerEmpty{}, OffsetID: offsetID, Limit: limit})
 		if err != nil {
 			t.Fatal(err)
@@ -66,9 +66,9 @@ func TestGetDialogs(t *testing.T) {
 	if d := get(0, 10); len(d.GetDialogs()) != 0 {
 		t.Fatalf("before any call: %d dialogs", len(d.GetDialogs()))
 	}
-	callAndHangUp(t, ctx, carol, bob, 1)
-	callAndHangUp(t, ctx, carol, alice, 2)
-	callAndHangUp(t, ctx, carol, bob, 3)
+	callAndHangUp(t, ctx, echo, bob, 1)
+	callAndHangUp(t, ctx, echo, alice, 2)
+	callAndHangUp(t, ctx, echo, bob, 3)
 
 	type row struct {
 		peer int64

@@ -296,7 +296,7 @@ func TestMigrate(t *testing.T) {
 // the updates manager and user id of alice were kept).
 func TestSignOutSignInAnother(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
-	carol := env.SignIn(t, "carol")
+	caller := env.SignIn(t, "echo")
 	in := newInbox()
 	c := env.Account(t, "")
 	in.attach(c)
@@ -315,19 +315,19 @@ func TestSignOutSignInAnother(t *testing.T) {
 			}
 		}
 		call := func(user string) *tg.PhoneCallWaiting {
-			peer, err := carol.Resolve(ctx, "@"+user)
+			peer, err := caller.Resolve(ctx, "@"+user)
 			if err != nil {
 				t.Fatal(err)
 			}
 			gaHash := sha256.Sum256(randomBytes(256))
 			randomID++
-			res, err := carol.API().PhoneRequestCall(ctx, &tg.PhoneRequestCallRequest{UserID: peer.InputUser(),
+			res, err := caller.API().PhoneRequestCall(ctx, &tg.PhoneRequestCallRequest{UserID: peer.InputUser(),
 				RandomID: randomID, GAHash: gaHash[:], Protocol: protocol("8.0.0")})
 			if err != nil {
 				t.Fatal(err)
 			}
 			w := res.PhoneCall.(*tg.PhoneCallWaiting)
-			_, err = carol.API().PhoneDiscardCall(ctx, &tg.PhoneDiscardCallRequest{
+			_, err = caller.API().PhoneDiscardCall(ctx, &tg.PhoneDiscardCallRequest{
 				Peer: tg.InputPhoneCall{ID: w.ID, AccessHash: w.AccessHash}, Reason: &tg.PhoneCallDiscardReasonHangup{}})
 			if err != nil {
 				t.Fatal(err)
@@ -358,4 +358,13 @@ func TestSignOutSignInAnother(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestMigrationOptions: a migration the sandbox cannot act is refused at start.
+func TestMigrationOptions(t *testing.T) {
+	for _, m := range []sandbox.Migration{{Kind: "FILE", DC: 4}, {Kind: "PHONE", DC: 0}, {Kind: "phone", DC: 4}} {
+		if _, err := sandbox.New(sandbox.Options{Migrate: map[string]sandbox.Migration{"9996620002": m}}); err == nil {
+			t.Errorf("migration %+v accepted", m)
+		}
+	}
 }

@@ -163,6 +163,11 @@ func New(opts Options) (*Server, error) {
 		uploads:   map[uploadKey]map[int][]byte{},
 		flooded:   map[floodKey]bool{},
 	}
+	for phone, m := range opts.Migrate {
+		if (m.Kind != "PHONE" && m.Kind != "NETWORK" && m.Kind != "USER") || m.DC <= 0 {
+			return nil, fmt.Errorf("sandbox: migration of %s: kind %q to DC %d; want PHONE, NETWORK or USER to a DC above 0", phone, m.Kind, m.DC)
+		}
+	}
 	if opts.DataDir != "" {
 		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("sandbox data folder: %w", err)

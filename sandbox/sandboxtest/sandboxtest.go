@@ -16,10 +16,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gotd/td/crypto"
+	"github.com/gotd/td/session"
 	"github.com/gotd/td/tg"
 
 	"github.com/tgphone/tgphone/account"
@@ -251,7 +254,7 @@ func (e *Env) signInAt(t testing.TB, addr, user string, setup []func(*account.Cl
 	if !ok {
 		phone = user
 	}
-	c := e.accountAt(t, addr, "")
+	c := e.accountAt(t, addr, e.keyedSession(t, addr))
 	for _, f := range setup {
 		f(c)
 	}
@@ -278,10 +281,38 @@ func (e *Env) signInAt(t testing.TB, addr, user string, setup []func(*account.Cl
 		return &Client{Client: c, Self: u, Ctx: ctx}
 	case err := <-done:
 		t.Fatalf("sign in as %s: %v", user, err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(90 * time.Second):
+		// Generous: a 2FA sign-in runs PBKDF2 (100 000 rounds) on the
+		// client, slow under -race on a loaded machine.
 		t.Fatalf("sign in as %s: timed out", user)
 	}
 	return nil
+}
+
+// keyedSession is a session file holding a new random auth key that the
+// sandbox already knows (Server.RegisterAuthKey), so a test client skips
+// MTProto's key exchange and its safe-prime check: about a second of CPU
+// per sign-in, several under -race, dozens of sign-ins per package. The
+// exchange itself is still run by every client of an attached sandbox (no
+// Server here), by the app in the cli tests and by the sandbox's own tests.
+func (e *Env) keyedSession(t testing.TB, addr string) string {
+	t.Helper()
+	if e.Server == nil {
+		return ""
+	}
+	var k crypto.Key
+	if _, err := rand.Read(k[:]); err != nil {
+		t.Fatal(err)
+	}
+	ak := k.WithID()
+	e.Server.RegisterAuthKey(ak)
+	path := filepath.Join(t.TempDir(), "session.json")
+	loader := session.Loader{Storage: &session.FileStorage{Path: path}}
+	if err := loader.Save(context.Background(), &session.Data{DC: e.Info.DC, Addr: addr,
+		AuthKey: ak.Value[:], AuthKeyID: ak.ID[:]}); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func signIn(ctx context.Context, c *account.Client, phone string) (*tg.User, error) {
