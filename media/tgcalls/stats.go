@@ -1,0 +1,238 @@
+package tgcalls
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+
+	"github.com/tgphone/tgphone/media"
+)
+
+// statCounters gathers what Stats reports: counters from the RTP loops,
+// reception reports from the peer, and rates computed once per tick.
+type statCounters struct {
+	rejects media.Rejects
+
+	mu          sync.Mutex
+	path        string
+	pktsSent    uint64
+	bytesSent   uint64
+	pktsRecv    uint64
+	bytesRecv   uint64
+	lastRecv    time.Time // last audio packet
+	lastHeard   time.Time // last sign of the peer: any packet, or ICE up
+	firstHeard  time.Time
+	firstSeq    uint32
+	maxSeq      uint32 // extended
+	haveSeq     bool
+	jitter      float64 // RFC 3550, in timestamp units
+	lastTransit float64
+	haveTransit bool
+	sendLoss    float64
+	rtt         time.Duration
+	sendRate    int
+	recvRate    int
+	rateAt      time.Time
+	rateSent    uint64
+	rateRecv    uint64
+	encoderLoss int
+	started     time.Time
+}
+
+func (s *statCounters) setPath(p string) {
+	s.mu.Lock()
+	s.path = p
+	s.mu.Unlock()
+}
+
+func (s *statCounters) sent(n int) {
+	s.mu.Lock()
+	s.pktsSent++
+	s.bytesSent += uint64(n)
+	s.mu.Unlock()
+}
+
+// received updates counters and the interarrival jitter (RFC 3550 §6.4.1).
+func (s *statCounters) received(seq uint16, ts uint32, n int, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started.IsZero() {
+		s.started = now
+	}
+	s.pktsRecv++
+	s.bytesRecv += uint64(n)
+	s.lastRecv = now
+	if !s.haveSeq {
+		s.firstSeq, s.maxSeq, s.haveSeq = uint32(seq), uint32(seq), true
+	} else {
+		// Extend the 16-bit seq around the current maximum.
+		delta := int16(seq - uint16(s.maxSeq))
+		ext := int64(s.maxSeq) + int64(delta)
+		if ext > int64(s.maxSeq) {
+			s.maxSeq = uint32(ext)
+		}
+	}
+	arrival := float64(now.Sub(s.started)) / float64(time.Second) * media.SampleRate
+	transit := arrival - float64(ts)
+	if s.haveTransit {
+		d := transit - s.lastTransit
+		if d < 0 {
+			d = -d
+		}
+		s.jitter += (d - s.jitter) / 16
+	}
+	s.lastTransit, s.haveTransit = transit, true
+}
+
+// rtcp takes the peer's reports about our stream: fraction lost and the
+// LSR/DLSR pair that gives the round trip.
+func (s *statCounters) rtcp(pkts []rtcp.Packet, ssrc uint32, now time.Time) {
+	for _, p := range pkts {
+		var reports []rtcp.ReceptionReport
+		switch p := p.(type) {
+		case *rtcp.ReceiverReport:
+			reports = p.Reports
+		case *rtcp.SenderReport:
+			reports = p.Reports
+		}
+		for _, r := range reports {
+			if r.SSRC != ssrc {
+				continue
+			}
+			s.mu.Lock()
+			s.sendLoss = float64(r.FractionLost) / 256
+			if r.LastSenderReport != 0 {
+				nowNTP := uint32(ntp(now) >> 16)
+				rtt := nowNTP - r.LastSenderReport - r.Delay
+				if rtt < 1<<31 {
+					s.rtt = time.Duration(float64(rtt) / 65536 * float64(time.Second))
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+func ntp(t time.Time) uint64 {
+	const unixToNTP = 2208988800
+	secs := uint64(t.Unix() + unixToNTP)
+	frac := uint64(t.Nanosecond()) << 32 / uint64(time.Second)
+	return secs<<32 | frac
+}
+
+func (s *statCounters) update(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.rateAt.IsZero() {
+		dt := now.Sub(s.rateAt).Seconds()
+		if dt > 0 {
+			s.sendRate = int(float64(s.bytesSent-s.rateSent) * 8 / dt)
+			s.recvRate = int(float64(s.bytesRecv-s.rateRecv) * 8 / dt)
+		}
+	}
+	s.rateAt, s.rateSent, s.rateRecv = now, s.bytesSent, s.bytesRecv
+}
+
+// heard records that something authenticated came from the peer at t: RTP,
+// RTCP, a data channel message, or ICE's word that the path is up.
+func (s *statCounters) heard(t time.Time) {
+	s.mu.Lock()
+	if s.firstHeard.IsZero() {
+		s.firstHeard = t
+	}
+	if t.After(s.lastHeard) {
+		s.lastHeard = t
+	}
+	s.mu.Unlock()
+}
+
+// heardAt sets when the peer was last heard to t, earlier than heard may
+// have said: ICE reports a lost path only after hearing nothing for a while.
+func (s *statCounters) heardAt(t time.Time) {
+	s.mu.Lock()
+	if s.lastRecv.After(t) {
+		t = s.lastRecv
+	}
+	s.lastHeard = t
+	s.mu.Unlock()
+}
+
+// quietFor is how long nothing came from the peer; zero before anything
+// came, so the connect timeout, not this one, covers a peer never heard.
+func (s *statCounters) quietFor(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastHeard.IsZero() {
+		return 0
+	}
+	return now.Sub(s.lastHeard)
+}
+
+// noAudioFor is how long no audio packet came: since the last one, or since
+// the peer was first heard when none ever came.
+func (s *statCounters) noAudioFor(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case !s.lastRecv.IsZero():
+		return now.Sub(s.lastRecv)
+	case !s.firstHeard.IsZero():
+		return now.Sub(s.firstHeard)
+	}
+	return 0
+}
+
+// lossForEncoder rounds the reported loss to 5 % steps and says whether it
+// changed, so the encoder is reconfigured rarely.
+func (s *statCounters) lossForEncoder() (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pct := int(s.sendLoss*100+2.5) / 5 * 5
+	if pct < 5 {
+		pct = 5
+	}
+	if pct == s.encoderLoss {
+		return pct, false
+	}
+	s.encoderLoss = pct
+	return pct, true
+}
+
+func (s *statCounters) snapshot() media.Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := media.Stats{
+		Path:        s.path,
+		SendBitrate: s.sendRate,
+		RecvBitrate: s.recvRate,
+		SendLoss:    s.sendLoss,
+		RTT:         s.rtt,
+		Jitter:      time.Duration(s.jitter / media.SampleRate * float64(time.Second)),
+		PacketsSent: s.pktsSent,
+		PacketsRecv: s.pktsRecv,
+	}
+	st.PacketsDropped, st.Rejected = s.rejects.Snapshot()
+	if s.haveSeq {
+		expected := uint64(s.maxSeq-s.firstSeq) + 1
+		if expected > s.pktsRecv {
+			st.RecvLoss = float64(expected-s.pktsRecv) / float64(expected)
+		}
+	}
+	st.SignalBars = signalBars(max(st.RecvLoss, st.SendLoss), st.RTT)
+	return st
+}
+
+// signalBars maps loss and round trip to the 0..4 bars the UI shows.
+func signalBars(loss float64, rtt time.Duration) int {
+	switch {
+	case loss < 0.02 && rtt < 200*time.Millisecond:
+		return 4
+	case loss < 0.05 && rtt < 400*time.Millisecond:
+		return 3
+	case loss < 0.15 && rtt < 800*time.Millisecond:
+		return 2
+	default:
+		return 1
+	}
+}
