@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,7 +18,9 @@ import (
 )
 
 // signInView walks phone → code → (2FA password | sign-up) in the main
-// window, or signs in by QR code.
+// window, or signs in by QR code. The step shown (and in QR mode the code)
+// sits in body; every change of step lays the whole view out again, or a
+// taller step would be drawn under the message and buttons below it.
 type signInView struct {
 	u        *UI
 	phone    *keyEntry
@@ -27,15 +30,25 @@ type signInView struct {
 	last     *widget.Entry
 	sendCode *widget.Button
 	submit   *widget.Button
-	qr       *widget.Button
+	qr       *widget.Button // switches between the QR code and the phone number
 	qrLink   *widget.Hyperlink
 	qrCode   *canvas.Image
 	message  *widget.Label
-	step     *fyne.Container
+	body     *fyne.Container // the current step's widgets
+	root     *fyne.Container
 	req      account.CodeRequest
-	stage    string // "phone", "code", "password", "signup"
+	stage    string // "phone", "code", "password", "signup", "qr"
 	auto     bool   // a demo sign-in that submits the known code by itself
+	// qrStop ends the QR login in progress; qrRun counts them, so a
+	// stopped one's ending does not touch the view.
+	qrStop func()
+	qrRun  int
 }
+
+const (
+	qrButtonText    = "Log in with a QR code instead"
+	phoneButtonText = "Log in with a phone number instead"
+)
 
 func (u *UI) showSignIn() {
 	v := &signInView{u: u, stage: "phone"}
@@ -57,18 +70,16 @@ func (u *UI) showSignIn() {
 	v.sendCode.Importance = widget.HighImportance
 	v.submit = widget.NewButton("Sign in", v.next)
 	v.submit.Importance = widget.HighImportance
-	v.qr = widget.NewButton("Log in with a QR code instead", v.qrLogin)
+	v.qr = widget.NewButton(qrButtonText, v.toggleQR)
 	v.qrLink = widget.NewHyperlink("", nil)
 	v.qrLink.Wrapping = fyne.TextWrapBreak
-	v.qrLink.Hide()
 	v.qrCode = canvas.NewImageFromImage(nil)
 	v.qrCode.ScaleMode = canvas.ImageScalePixels
 	v.qrCode.FillMode = canvas.ImageFillContain
 	v.qrCode.SetMinSize(fyne.NewSize(220, 220))
-	v.qrCode.Hide()
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
-	v.step = container.NewVBox()
+	v.body = container.NewVBox()
 
 	title := widget.NewLabelWithStyle("Sign in to "+u.serviceName(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(title)
@@ -84,40 +95,97 @@ func (u *UI) showSignIn() {
 		}
 		top.Add(demos)
 	}
+	v.root = container.NewVBox(top, v.body, v.message, widget.NewSeparator(), v.qr)
 	v.showPhone()
-	u.main.SetContent(container.NewPadded(container.NewVBox(top, v.step, v.message, v.qr, v.qrCode, v.qrLink)))
+	u.main.SetContent(container.NewPadded(v.root))
 	u.main.Canvas().Focus(v.phone)
 }
 
-func (v *signInView) showPhone() {
-	v.stage = "phone"
-	v.step.Objects = []fyne.CanvasObject{v.phone, v.sendCode}
-	v.step.Refresh()
+// show puts objs in the step's place and lays the view out again.
+func (v *signInView) show(stage string, objs ...fyne.CanvasObject) {
+	v.stage = stage
+	v.body.Objects = objs
+	v.root.Refresh()
 }
 
-func (v *signInView) say(msg string) { v.message.SetText(msg) }
+func (v *signInView) showPhone() {
+	v.show("phone", v.phone, v.sendCode)
+}
+
+func (v *signInView) say(msg string) {
+	v.message.SetText(msg)
+	v.root.Refresh() // a longer sentence wraps onto more lines
+}
+
+// toggleQR switches between signing in by QR code and by phone number.
+func (v *signInView) toggleQR() {
+	if v.stage == "qr" {
+		v.stopQR()
+		v.say("")
+		v.showPhone()
+		v.u.main.Canvas().Focus(v.phone)
+		return
+	}
+	v.qrLogin()
+}
+
+// stopQR ends the QR login in progress, if any, and takes its code away.
+func (v *signInView) stopQR() {
+	if v.qrStop != nil {
+		v.qrStop()
+		v.qrStop = nil
+	}
+	v.qrCode.Image = nil
+	v.qrLink.SetText("")
+	v.qr.SetText(qrButtonText)
+}
+
+// validPhone tells a number Telegram could have from one it cannot: a
+// country code and at least seven digits after it (E.164 allows 15 in
+// all), spaces, dashes, dots and brackets aside.
+func validPhone(s string) bool {
+	digits := 0
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 8 && digits <= 15
+}
 
 func (v *signInView) requestCode() {
-	phone := v.phone.Text
+	phone := strings.TrimSpace(v.phone.Text)
+	if v.stage == "qr" {
+		v.stopQR()
+		v.showPhone()
+	}
+	if !validPhone(phone) {
+		v.say("Enter the whole number with its country code, e.g. +44 7700 900123.")
+		v.u.main.Canvas().Focus(v.phone)
+		return
+	}
 	v.say("Sending a code…")
 	v.sendCode.Disable()
 	rpc(v.u, func(ctx context.Context) (account.CodeRequest, error) { return v.u.acct.SendCode(ctx, phone) },
 		func(req account.CodeRequest, err error) {
 			v.sendCode.Enable()
 			if err != nil {
-				v.say(authErrorText(err))
+				v.say(authErrorText(err, v.u.serviceName()))
 				return
 			}
 			v.req = req
-			v.stage = "code"
 			v.submit.SetText("Sign in")
 			sent := widget.NewLabel("Code sent to " + phone + codeHint(req.Via, v.u.opts.Sandbox != nil))
 			sent.Wrapping = fyne.TextWrapWord
 			if code, ok := account.TestNumberCode(req.Phone); ok && v.u.opts.Sandbox != nil {
 				v.code.SetText(code) // demo numbers: the code is known, one press signs in
 			}
-			v.step.Objects = []fyne.CanvasObject{sent, v.code, v.submit}
-			v.step.Refresh()
+			v.show("code", sent, v.code, v.submit)
 			v.say("")
 			v.u.main.Canvas().Focus(v.code)
 			if v.auto && v.code.Text != "" {
@@ -160,29 +228,27 @@ func (v *signInView) next() {
 		v.submit.Enable()
 		switch {
 		case errors.Is(err, account.ErrPasswordNeeded):
-			v.stage = "password"
 			v.submit.SetText("Check password")
-			v.step.Objects = []fyne.CanvasObject{widget.NewLabel("This account has two-step verification."), v.password, v.submit}
-			v.step.Refresh()
+			v.show("password", widget.NewLabel("This account has two-step verification."), v.password, v.submit)
 			v.say("")
 			v.u.main.Canvas().Focus(v.password)
 		case errors.Is(err, account.ErrSignUpRequired):
-			v.stage = "signup"
 			v.submit.SetText("Create account")
-			v.step.Objects = []fyne.CanvasObject{widget.NewLabel("No account uses this number yet. Your name:"), v.first, v.last, v.submit}
-			v.step.Refresh()
+			v.show("signup", widget.NewLabel("No account uses this number yet. Your name:"), v.first, v.last, v.submit)
 			v.say("")
 			v.u.main.Canvas().Focus(v.first)
 		case err != nil:
-			v.say(authErrorText(err))
+			v.say(authErrorText(err, v.u.serviceName()))
 		default:
 			v.u.signedIn(me)
 		}
 	})
 }
 
-// authErrorText is one sentence for a sign-in error.
-func authErrorText(err error) string {
+// authErrorText is one sentence for a sign-in error; errors without one of
+// their own are the server out of reach or a fault, said as such (the
+// details go to the log, not to the user).
+func authErrorText(err error, service string) string {
 	var flood *account.FloodWaitError
 	switch {
 	case errors.As(err, &flood):
@@ -196,20 +262,26 @@ func authErrorText(err error) string {
 	case errors.Is(err, account.ErrPhoneInvalid):
 		return "That phone number is not valid. Include the country code, e.g. +44…"
 	}
-	return "Could not sign in: " + err.Error()
+	return unreachableText(err, service, "Could not sign in")
 }
 
 // qrLogin shows a QR code of a tg://login link, renewed as the server
 // renews the token, for a signed-in Telegram app to scan ("Settings →
 // Devices → Link desktop device"); the link is shown too, for a device
-// that takes it as text.
+// that takes it as text. Switching back to the phone number stops it.
 func (v *signInView) qrLogin() {
-	v.qr.Disable()
-	v.say("Waiting for another device to accept the login…")
 	ctx := v.u.ctx
 	if ctx == nil {
+		v.say("Not connected to " + v.u.serviceName() + " yet.")
 		return
 	}
+	ctx, stop := context.WithCancel(ctx)
+	v.qrStop = stop
+	v.qrRun++
+	run := v.qrRun
+	v.qr.SetText(phoneButtonText)
+	v.show("qr", v.qrCode, v.qrLink)
+	v.say("Waiting for a code from " + v.u.serviceName() + "…")
 	go func() {
 		me, err := v.u.acct.QRLogin(ctx, func(ctx context.Context, url string, expires time.Time) error {
 			img, err := qrImage(url)
@@ -217,24 +289,36 @@ func (v *signInView) qrLogin() {
 				return err
 			}
 			v.u.do(func() {
+				if run != v.qrRun || v.stage != "qr" {
+					return
+				}
 				v.say("Scan this code with Telegram on your phone: Settings, Devices, Link Desktop Device.")
 				v.qrCode.Image = img
 				v.qrCode.Refresh()
-				v.qrCode.Show()
 				v.qrLink.SetText(url)
-				v.qrLink.Show()
+				v.root.Refresh()
 			})
 			return nil
 		})
+		stop()
 		v.u.do(func() {
-			v.qr.Enable()
-			v.qrCode.Hide()
-			v.qrLink.Hide()
-			if err != nil {
-				v.say(authErrorText(err))
-				return
+			if run != v.qrRun || v.stage != "qr" {
+				return // switched back to the phone number meanwhile
 			}
-			v.u.signedIn(me)
+			v.stopQR()
+			switch {
+			case errors.Is(err, account.ErrPasswordNeeded):
+				v.submit.SetText("Check password")
+				v.show("password", widget.NewLabel("This account has two-step verification."), v.password, v.submit)
+				v.say("")
+				v.u.main.Canvas().Focus(v.password)
+			case err != nil:
+				v.u.log.Warn("QR login", "err", err)
+				v.showPhone()
+				v.say(authErrorText(err, v.u.serviceName()))
+			default:
+				v.u.signedIn(me)
+			}
 		})
 	}()
 }
@@ -242,4 +326,40 @@ func (v *signInView) qrLogin() {
 // showErrorOn shows err as one sentence in a dialog over w.
 func showErrorOn(w fyne.Window, err error) {
 	dialog.ShowError(err, w)
+}
+
+// askSignOut asks before signing out: signing in again takes a login code
+// (and the 2FA password), and a call in progress would end.
+func (u *UI) askSignOut() {
+	if u.signOutAsk != nil {
+		return
+	}
+	question := "You will need a login code to sign in again."
+	if c := u.liveCall(); c != nil {
+		question = "Your call with " + c.Snapshot().Peer.Name() + " will end. " + question
+	}
+	d := dialog.NewConfirm("Sign out of "+u.serviceName()+"?", question, func(ok bool) {
+		u.signOutAsk = nil
+		if !ok {
+			return
+		}
+		c := u.liveCall()
+		if c == nil {
+			u.signOut()
+			return
+		}
+		// Hang up through the account before it signs out.
+		rpc(u, func(ctx context.Context) (struct{}, error) {
+			c.Hangup()
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+			}
+			return struct{}{}, nil
+		}, func(struct{}, error) { u.signOut() })
+	}, u.main)
+	d.SetConfirmText("Sign out")
+	d.SetDismissText("Cancel")
+	u.signOutAsk = d
+	d.Show()
 }

@@ -82,6 +82,9 @@ type UI struct {
 	settingsWin *settingsView         // the Settings window, while open
 	keys        map[string]func()     // the main window's shortcuts by name (keys.go)
 
+	trayIssue  string                // why there is no tray icon, "" when there is or not known yet (tray.go)
+	signOutAsk *dialog.ConfirmDialog // "sign out?", while shown
+
 	stopping atomic.Bool   // set once the app quits: UI work is dropped from then on
 	stopConn func()        // ends the connection Start made
 	connDone chan struct{} // closed when it has ended
@@ -113,15 +116,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	u.offline = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	u.offline.Hide()
 	// Calls that changed meanwhile catch up by getDifference once it is back.
-	acct.OnConnection(func(online bool) {
-		u.do(func() {
-			if online {
-				u.offline.Hide()
-			} else {
-				u.offline.Show()
-			}
-		})
-	})
+	acct.OnConnection(func(online bool) { u.do(func() { u.setOnline(online) }) })
 	u.main.SetMaster()
 	u.main.SetCloseIntercept(u.requestQuit)
 	u.addKey(fyne.KeyQ, u.requestQuit)
@@ -135,6 +130,10 @@ func New(a fyne.App, opts Options) (*UI, error) {
 			}
 		case u.confirm != nil:
 			answerKey(u.confirm, k)
+		case u.signOutAsk != nil:
+			if k.Name == fyne.KeyEscape {
+				u.signOutAsk.Hide() // Cancel; Enter must not sign out by accident
+			}
 		}
 	})
 	if err != nil {
@@ -173,7 +172,7 @@ func (u *UI) Start(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			u.log.Error("connection ended", "err", err)
 			u.do(func() {
-				u.status.SetText(fmt.Sprintf("Cannot reach %s: %v", u.serviceName(), err))
+				u.status.SetText("tgphone could not stay connected to " + u.serviceName() + " (the log says why). Start tgphone again to retry.")
 				u.main.SetContent(container.NewCenter(u.status))
 			})
 		}
@@ -279,7 +278,7 @@ func (u *UI) signedIn(me *tg.User) {
 	name := account.ContactFromUser(me).Name()
 	header := container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(u.offline,
 		widget.NewButton("Settings", u.showSettings),
-		widget.NewButton("Sign out", u.signOut),
+		widget.NewButton("Sign out", u.askSignOut),
 	))
 	u.main.SetTitle("tgphone — " + name)
 	u.main.SetContent(container.New(maxWidth{contentWidth + 40}, container.NewBorder(header, nil, nil, nil, u.tabs)))
@@ -318,6 +317,10 @@ func (u *UI) isContact(id int64) bool {
 // dial places a call and opens its window.
 func (u *UI) dial(peer account.Contact) {
 	if u.mgr == nil {
+		return
+	}
+	if u.isOffline() {
+		u.showError(u.offlineError(peer.Name()))
 		return
 	}
 	c, err := u.mgr.Dial(peer)
@@ -378,6 +381,12 @@ func (u *UI) trayMenu() {
 		return
 	}
 	d.SetSystemTrayMenu(u.trayItems())
+	go func() {
+		if p := trayProblem(context.Background()); p != "" {
+			u.log.Warn("no tray icon", "why", p)
+			u.do(func() { u.trayIssue = p })
+		}
+	}()
 }
 
 // trayItems: show, settings and a Quit that asks during a call.
@@ -443,7 +452,7 @@ func (u *UI) askToCall(target string) {
 			case errors.Is(err, account.ErrNotFound):
 				u.showError(fmt.Errorf("nobody on %s matches %s", u.serviceName(), target))
 			case err != nil:
-				u.showError(fmt.Errorf("look up %s: %w", target, err))
+				u.showError(u.sentence("Could not look up "+target, err))
 			case u.me != nil && c.ID == u.me.ID:
 				u.showError(fmt.Errorf("%s is you: tgphone cannot call the account it is signed in to", target))
 			default:
