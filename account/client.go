@@ -79,6 +79,8 @@ type Client struct {
 	// acct is the account signed in (or about to be); LogOut replaces it,
 	// so the next account starts with its own updates state and user id.
 	acct *signedIn
+	// session is the session file, nil when the session is kept in memory.
+	session *sessionFile
 	// terms are the terms of service of the last sign-up-required answer,
 	// accepted by SignUp.
 	terms *TermsOfService
@@ -121,7 +123,8 @@ func New(opts Options) (*Client, error) {
 		if err := os.MkdirAll(filepath.Dir(opts.SessionFile), 0o700); err != nil {
 			return nil, fmt.Errorf("session directory: %w", err)
 		}
-		topts.SessionStorage = &session.FileStorage{Path: opts.SessionFile}
+		c.session = &sessionFile{file: session.FileStorage{Path: opts.SessionFile}}
+		topts.SessionStorage = c.session
 	} else {
 		topts.SessionStorage = &session.StorageMemory{}
 	}
@@ -384,6 +387,12 @@ func (c *Client) markAuthorized(u *tg.User) {
 	}
 	a.self = u
 	c.mu.Unlock()
+	if c.session != nil {
+		if err := c.session.signedIn(context.Background()); err != nil {
+			// Signed in all the same; the next start asks again.
+			c.log.Warn("session not saved", "err", err)
+		}
+	}
 	a.authOnce.Do(func() { close(a.authed) })
 }
 

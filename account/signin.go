@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/gotd/td/telegram/auth"
@@ -333,9 +332,9 @@ func (c *Client) LogOut(ctx context.Context) error {
 		return fmt.Errorf("log out: %w", err)
 	}
 	c.signedOut()
-	if c.opts.SessionFile != "" {
-		if err := os.Remove(c.opts.SessionFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("log out: remove session: %w", err)
+	if c.session != nil {
+		if err := c.session.forget(); err != nil {
+			return fmt.Errorf("log out: %w", err)
 		}
 	}
 	return nil

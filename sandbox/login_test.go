@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -292,13 +293,15 @@ func TestMigrate(t *testing.T) {
 }
 
 // TestSignOutSignInAnother: one Client signs out alice and signs in bob; a
-// call to bob reaches it, and alice's calls no longer do (issue 16 item 10:
-// the updates manager and user id of alice were kept).
+// call to bob reaches it, alice's calls no longer do (issue 16 item 10: the
+// updates manager and user id of alice were kept), and the next start is
+// signed in as bob.
 func TestSignOutSignInAnother(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	caller := env.SignIn(t, "echo")
 	in := newInbox()
-	c := env.Account(t, "")
+	sessionFile := filepath.Join(t.TempDir(), "session.json")
+	c := env.Account(t, sessionFile)
 	in.attach(c)
 	run(t, c, func(ctx context.Context) error {
 		randomID := 0
@@ -355,6 +358,15 @@ func TestSignOutSignInAnother(t *testing.T) {
 		bobCall := call("bob")
 		if got := next[*tg.PhoneCallRequested](t, in); got.ID != bobCall.ID || got.ParticipantID != c.Self().ID {
 			t.Errorf("after switching to bob got call %d for %d, want bob's call %d", got.ID, got.ParticipantID, bobCall.ID)
+		}
+		return nil
+	})
+	// The session file (removed at sign-out) holds bob's sign-in again: the
+	// next start is bob's.
+	again := env.Account(t, sessionFile)
+	run(t, again, func(ctx context.Context) error {
+		if u := again.Self(); u == nil || u.Username != "bob" {
+			t.Errorf("next start signed in as %v, want bob", u)
 		}
 		return nil
 	})
