@@ -12,20 +12,13 @@ import (
 	"github.com/tgphone/tgphone/media/tgcalls/reference"
 )
 
-// splitProne is 9.0.0, which tgcalls frames two ways; tgphone follows the
-// peer's first frame, but two tgphones whose first frames do not arrive
-// first can settle on different framings and never connect (seen in 1 of 3
-// sandbox runs of TestE2EPeerKilled/9.0.0). Every app that lists 9.0.0 also
-// lists 8.0.0, so it is not advertised until that is fixed.
-const splitProne = "9.0.0"
-
 // LegacyVersion is the libtgvoip library version the legacy engine speaks.
 const LegacyVersion = "2.4.4"
 
 // DefaultEngines returns tgphone's media engines by library version and the
 // versions to advertise, most preferred first: tgcalls' InstanceV2Impl in
-// the order tgcalls.Versions gives (8.0.0 first: every tgcalls frames it the
-// same way), then its SDP-based reference implementation (10.0.0, 11.0.0),
+// the order tgcalls.Versions gives (9.0.0, then 8.0.0, as Telegram Desktop
+// lists them), then its SDP-based reference implementation (10.0.0, 11.0.0),
 // then 2.4.4, the fallback for Android builds and clients that only speak
 // libtgvoip. The server answers with the version(s) it chose and both ends
 // run its first entry (Manager.negotiated), so this order speaks only to the
@@ -35,9 +28,6 @@ func DefaultEngines(only string) (map[string]media.Factory, []string, error) {
 	versions := make([]string, 0, len(tgcalls.Versions)+len(reference.Versions)+1)
 	for _, v := range tgcalls.Versions {
 		engines[v] = tgcalls.New
-		if v == splitProne {
-			continue // runs when the server picks it; not asked for
-		}
 		versions = append(versions, v)
 	}
 	// tgcalls' SDP reference implementation: after InstanceV2Impl's, which
