@@ -15,7 +15,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache
-display=:$((80 + RANDOM % 9))
+n=$((140 + RANDOM % 50))   # a display nobody else on this machine uses
+while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+display=:$n
 Xvfb "$display" -screen 0 1280x800x24 >/dev/null 2>&1 & pids+=($!)
 export DISPLAY=$display
 sleep 1
@@ -33,6 +35,11 @@ shot() { import -window "$1" "$out/$2.png"; echo "wrote $out/$2.png"; }
 focus() { xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"; sleep 0.3; }
 cli() { "$bin" "$@" --sandbox-dir "$XDG_DATA_HOME/tgphone/sandbox"; }
 
+# closecalls: closes every call window (the calls have ended).
+closecalls() {
+  for w in $(xwininfo -root -tree | awk '/"Call with|"Incoming call/ {print $1}'); do xdotool windowclose "$w" 2>/dev/null || true; done
+  sleep 0.5
+}
 # dial TARGET: from Alice's dialer; prints the call window's id.
 dial() {
   focus "$a"
@@ -41,6 +48,13 @@ dial() {
   window "Call with"
 }
 
+# Our own sandbox on a free port, which the app finds in the data folder
+# (one it started itself would outlive this script).
+port=$((47000 + RANDOM % 2000))
+while ss -ltn | grep -q ":$port "; do port=$((port + 1)); done
+"$bin" sandbox --listen "127.0.0.1:$port" --data "$XDG_DATA_HOME/tgphone/sandbox" >"$tmp/sandbox.json" 2>"$tmp/sandbox.log" & pids+=($!)
+until [ -s "$tmp/sandbox.json" ]; do sleep 0.1; done
+
 "$bin" --as alice 2>"$tmp/alice.log" & alice=$!; pids+=($alice)
 a=$(window "tgphone — Alice Archer" 60)
 until grep -q "contacts shown" "$tmp/alice.log"; do sleep 0.05; done
@@ -48,19 +62,18 @@ sleep 1
 focus "$a"
 xdotool mousemove --window "$a" 360 310 click 1   # star Echo Test (row 5): favourites go on top
 
-# Answered: Echo Test for 3 s.
-c=$(dial @echo); sleep 5; focus "$c"; xdotool key ctrl+e; sleep 1.5
-xdotool key Escape; sleep 0.5; xdotool key Escape  # the rating, then the window
-# Busy.
-c=$(dial @busy); sleep 3; focus "$c"; xdotool key Escape; sleep 0.5
-# Cancelled: Bob is not running, so it rings until Alice hangs up.
-c=$(dial @bob); sleep 2; focus "$c"; xdotool key ctrl+e; sleep 1.5; xdotool key Escape; sleep 0.5
 # Missed: Bob calls and gives up after 3 s.
 cli call --as bob --to @alice >"$tmp/bob.json" 2>"$tmp/bob.log" & bobcall=$!
 i=$(window "Incoming call from Bob Baker" 30)
 sleep 3; kill -INT "$bobcall"; wait "$bobcall" || true
 sleep 2
-for w in $(xwininfo -root -tree | awk '/"Call with|"Incoming call/ {print $1}'); do xdotool windowclose "$w" 2>/dev/null || true; done
+closecalls
+# Answered: Echo Test for a few seconds.
+c=$(dial @echo); sleep 5; focus "$c"; xdotool key ctrl+e; sleep 1.5; closecalls
+# Busy.
+c=$(dial @busy); sleep 3; closecalls
+# Cancelled: Bob is not running, so it waits until Alice hangs up.
+c=$(dial @bob); sleep 2; focus "$c"; xdotool key ctrl+e; sleep 1.5; closecalls
 kill -TERM "$alice"; wait "$alice" || true
 
 # take SUFFIX THEME WIDTH HEIGHT: the three tabs in one look and size.
