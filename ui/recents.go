@@ -303,12 +303,14 @@ func (v *recentsView) updateState(f func(*appState)) {
 	}
 }
 
-// tabSelected clears the missed-calls count when Recents is shown, and
-// reads the history again: a call's log, which says who ended it, is
-// complete only a moment after the call's end refreshed the list.
+// tabSelected clears the missed-calls count when Recents is shown, gives
+// its list the keyboard (Down selects a call, Enter calls back), and reads
+// the history again: a call's log, which says who ended it, is complete
+// only a moment after the call's end refreshed the list.
 func (u *UI) tabSelected(t *container.TabItem) {
 	if u.recents != nil && u.tabs != nil && u.tabs.Items[recentsIndex] == t {
 		u.recents.markSeen()
+		u.main.Canvas().Focus(u.recents.list)
 		u.recents.refresh()
 	}
 }

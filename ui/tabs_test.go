@@ -54,6 +54,19 @@ func TestContactRows(t *testing.T) {
 		}
 	})
 
+	// A wide window: the list and search field keep a phone's width, centred.
+	inUI(func() {
+		u.main.Resize(fyne.NewSize(1100, 700))
+		w, x := c.search.Size().Width, c.search.Position().X
+		if w > contentWidth || w < contentWidth/2 {
+			t.Errorf("at 1100 px the search field is %.0f px wide, want at most %d", w, contentWidth)
+		}
+		if abs := fyne.CurrentApp().Driver().AbsolutePositionForObject(c.search).X; abs < 200 {
+			t.Errorf("at 1100 px the search field starts at x=%.0f (%.0f in its box): not centred", abs, x)
+		}
+		u.main.Resize(fyne.NewSize(420, 620))
+	})
+
 	// Star echo: it moves to the top, and the choice is kept.
 	var echo int
 	inUI(func() {
@@ -180,10 +193,14 @@ func TestRecentsMissedAndCancelled(t *testing.T) {
 		if u.recents.message.Visible() {
 			t.Errorf("a line %q is shown above the list", u.recents.message.Text)
 		}
-		// Looking at Recents clears the count, here and for the tray.
+		// Looking at Recents clears the count, here and for the tray, and
+		// gives its list the keyboard.
 		u.tabs.SelectIndex(recentsIndex)
 		if u.MissedCalls() != 0 || u.tabs.Items[recentsIndex].Text != "Recents" {
 			t.Errorf("after showing Recents: %d missed, tab %q", u.MissedCalls(), u.tabs.Items[recentsIndex].Text)
+		}
+		if u.main.Canvas().Focused() != u.recents.list {
+			t.Errorf("showing Recents left the keyboard with %T", u.main.Canvas().Focused())
 		}
 		u.tabs.SelectIndex(0)
 		for id, cv := range u.calls {
