@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -122,7 +123,7 @@ func ctx(t *testing.T) context.Context {
 func hangUpNormally(t *testing.T, out, in *calling.Call) {
 	t.Helper()
 	out.Hangup()
-	<-out.Done()
+	waitDone(t, out)
 	waitState(t, in, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
 	for who, c := range map[string]*calling.Call{"caller": out, "callee": in} {
 		if s := c.Snapshot(); s.State != calling.StateEnded || s.Err != nil {
@@ -157,6 +158,32 @@ func checkHeard(t *testing.T, wav string, want, skip float64) {
 	}
 }
 
+// Most end-to-end tests run in parallel (t.Parallel): each starts its own
+// sandbox on ephemeral ports, and most of a call's wall time is waiting
+// (ringing, timeouts), so two at once cut the package's time. Those that
+// judge sound quality or timing against the packet timeout (speech under
+// loss, impaired relays, a killed peer, a dead relay, an unplugged
+// headset) and the soak, which counts the process's goroutines and files,
+// stay serial: go test runs them alone, before the parallel ones.
+
+// waitDone waits for calls to end. A call that never ends after its
+// hang-up is a bug of its own: fail with its state and every goroutine's
+// stack rather than let the package hit go test's timeout with no clue.
+func waitDone(t testing.TB, calls ...*calling.Call) {
+	t.Helper()
+	deadline := time.After(45 * time.Second)
+	for _, c := range calls {
+		select {
+		case <-c.Done():
+		case <-deadline:
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			s := c.Snapshot()
+			t.Fatalf("call %d never ended: %s (err %v)\n%s", s.ID, s.State, s.Err, buf)
+		}
+	}
+}
+
 // waitState polls a call until pred holds for its snapshot.
 func waitState(t *testing.T, c *calling.Call, what string, pred func(calling.Snapshot) bool) calling.Snapshot {
 	t.Helper()
@@ -178,6 +205,7 @@ func waitState(t *testing.T, c *calling.Call, what string, pred func(calling.Sna
 // tgphone advertises (Alice offers them all, Bob only one) and checks the
 // keys, the states, the history and tones both ways.
 func TestE2EAnsweredCall(t *testing.T) {
+	t.Parallel()
 	_, versions, err := calling.DefaultEngines("")
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +268,7 @@ func checkHistory(t *testing.T, p *party, peer int64, kind account.CallKind) {
 }
 
 func TestE2ECallEndings(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	alice := newParty(t, env, "alice", "")
 	bob := newParty(t, env, "bob", "")
@@ -247,7 +276,7 @@ func TestE2ECallEndings(t *testing.T) {
 	t.Run("hang up while ringing is missed", func(t *testing.T) {
 		out, in := ringing(t, alice, bob, "@bob")
 		out.Hangup()
-		<-out.Done()
+		waitDone(t, out)
 		s := waitState(t, in, "terminal", func(s calling.Snapshot) bool { return s.State.Terminal() })
 		if s.State != calling.StateMissed {
 			t.Errorf("bob's call ended %s, want missed", s.State)
@@ -257,7 +286,7 @@ func TestE2ECallEndings(t *testing.T) {
 	t.Run("ring timeout is missed", func(t *testing.T) {
 		out := alice.dial(t, "@bob")
 		in := bob.waitIncoming(t)
-		<-out.Done()
+		waitDone(t, out)
 		if s := out.Snapshot(); s.State != calling.StateMissed {
 			t.Errorf("alice's call ended %s, want missed", s.State)
 		}
@@ -269,7 +298,7 @@ func TestE2ECallEndings(t *testing.T) {
 		out := alice.dial(t, "@bob")
 		in := bob.waitIncoming(t)
 		in.Decline()
-		<-out.Done()
+		waitDone(t, out)
 		if s := out.Snapshot(); s.State != calling.StateBusy && s.State != calling.StateDeclined {
 			t.Errorf("alice's declined call ended %s", s.State)
 		}
@@ -294,7 +323,7 @@ func TestE2ECallEndings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			<-out.Done()
+			waitDone(t, out)
 			s := out.Snapshot()
 			if s.State != tt.state || (tt.err != nil && !errors.Is(s.Err, tt.err)) {
 				t.Errorf("call to %s ended %s (%v), want %s (%v)", tt.to, s.State, s.Err, tt.state, tt.err)
@@ -311,7 +340,7 @@ func TestE2ECallEndings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		<-out.Done()
+		waitDone(t, out)
 		if s := out.Snapshot(); !errors.Is(s.Err, calling.ErrUserInvalid) || s.Message != "This user cannot be called." {
 			t.Errorf("call with a bad access hash ended %s (%v) %q", s.State, s.Err, s.Message)
 		}
@@ -322,6 +351,7 @@ func TestE2ECallEndings(t *testing.T) {
 // call ended as failed with "encryption check failed" and a discard with
 // reason disconnect, on the side that can tell.
 func TestE2EHostileServer(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		mode        sandbox.Hostile
 		callerFails bool // else the callee is the one that can tell
@@ -411,8 +441,7 @@ func BenchmarkCallSetup(b *testing.B) {
 		total += time.Since(start)
 		b.StopTimer()
 		out.Hangup()
-		<-out.Done()
-		<-in.Done()
+		waitDone(b, out, in)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-connecting")
@@ -478,8 +507,7 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 			}
 			path := out.Snapshot().Stats.Path
 			out.Hangup()
-			<-out.Done()
-			<-in.Done()
+			waitDone(t, out, in)
 			if s := out.Snapshot(); s.State != calling.StateEnded {
 				t.Errorf("call ended %s (%v)", s.State, s.Err)
 			}
@@ -514,8 +542,7 @@ func TestE2ERelayDies(t *testing.T) {
 				p.SetConfig(netem.Config{LossPct: 100})
 			}
 			died := time.Now()
-			<-out.Done()
-			<-in.Done()
+			waitDone(t, out, in)
 			t.Logf("ended %v after the relay died (packet timeout %v)", time.Since(died).Round(time.Millisecond), sandboxtest.TestTimeouts.Packet)
 			for _, c := range []*calling.Call{out, in} {
 				if s := c.Snapshot(); s.State != calling.StateFailed || !errors.Is(s.Err, calling.ErrConnectionLost) || s.Message != "Connection lost." {
@@ -536,6 +563,7 @@ func TestE2ERelayDies(t *testing.T) {
 // TestE2EHostileDelivery: duplicated, reordered and foreign updates do not
 // disturb a call; an oversized g_a_hash is refused before anything rings.
 func TestE2EHostileDelivery(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		mode    sandbox.Hostile
 		version string
@@ -564,7 +592,7 @@ func TestE2EHostileDelivery(t *testing.T) {
 		alice := newParty(t, env, "alice", "")
 		bob := newParty(t, env, "bob", "")
 		out := alice.dial(t, "@bob")
-		<-out.Done()
+		waitDone(t, out)
 		if s := out.Snapshot(); s.State == calling.StateEnded || !s.ActiveSince.IsZero() {
 			t.Errorf("a call whose g_a_hash the callee refused ended %s", s.State)
 		}

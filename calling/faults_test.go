@@ -61,6 +61,7 @@ func waitOffline(t *testing.T, env *sandboxtest.Env, p *party) {
 // call rings, the other side acts, and the connection comes back. The
 // update pushed meanwhile reaches the cut side through updates.getDifference.
 func TestE2EMTProtoDropMidRing(t *testing.T) {
+	t.Parallel()
 	t.Run("callee away while the caller hangs up", func(t *testing.T) {
 		env := sandboxtest.Start(t, sandboxtest.Options{Timeouts: longRing})
 		link := env.Link(t)
@@ -80,7 +81,7 @@ func TestE2EMTProtoDropMidRing(t *testing.T) {
 		link.Cut()
 		waitOffline(t, env, bob)
 		out.Hangup()
-		<-out.Done()
+		waitDone(t, out)
 		time.Sleep(500 * time.Millisecond)
 		if s := in.Snapshot(); s.State.Terminal() {
 			t.Fatalf("bob's call ended (%s) while bob was cut off", s.State)
@@ -153,7 +154,7 @@ func TestPeerProcess(t *testing.T) {
 	os.Stdout.WriteString("ready\n")
 	in := p.waitIncoming(t)
 	in.Answer()
-	<-in.Done()
+	waitDone(t, in)
 	t.Fatalf("the call ended before the process was killed: %s", in.Snapshot().State)
 }
 
@@ -240,8 +241,7 @@ func TestE2ESpeechUnderLoss(t *testing.T) {
 				time.Sleep(6 * time.Second)
 				st := in.Snapshot().Stats
 				out.Hangup()
-				<-out.Done()
-				<-in.Done()
+				waitDone(t, out, in)
 				pcm, err := audio.ReadWAV(heard)
 				if err != nil {
 					t.Fatal(err)
@@ -393,6 +393,7 @@ func rekey(t *testing.T, version string, b []byte) []byte {
 // (It found that one forged ChannelData stopped pion's TURN client for good:
 // see guardedNet in media/tgcalls.)
 func TestE2EPacketInjection(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("whole calls")
 	}
@@ -468,8 +469,7 @@ func TestE2EPacketInjection(t *testing.T) {
 			time.Sleep(2 * time.Second)
 			stats := []media.Stats{out.Snapshot().Stats, in.Snapshot().Stats}
 			out.Hangup()
-			<-out.Done()
-			<-in.Done()
+			waitDone(t, out, in)
 
 			var rejected uint64
 			by := map[string]uint64{}
@@ -549,8 +549,7 @@ func TestE2EDeviceUnplugged(t *testing.T) {
 			waitState(t, out, "the notice cleared", func(s calling.Snapshot) bool { return s.AudioNotice == "" })
 			time.Sleep(2 * time.Second)
 			out.Hangup()
-			<-out.Done()
-			<-in.Done()
+			waitDone(t, out, in)
 			if s := out.Snapshot(); s.State != calling.StateEnded {
 				t.Errorf("call ended %s (%v)", s.State, s.Err)
 			}

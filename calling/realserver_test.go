@@ -67,6 +67,7 @@ func (r *rawPhone) wait(t *testing.T, what string, within time.Duration, pred fu
 // the answer names it (it used to cancel the request and leave the callee
 // ringing until the server's own expiry, a minute later here).
 func TestE2EHangUpWhileRequesting(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{Hostile: sandbox.HostileSlowRequest, Timeouts: longRing})
 	alice := newParty(t, env, "alice", "")
 	bobDevice := &rawPhone{}
@@ -79,7 +80,7 @@ func TestE2EHangUpWhileRequesting(t *testing.T) {
 	})
 	out.Hangup()
 	hungUp := time.Now()
-	<-out.Done()
+	waitDone(t, out)
 	if s := out.Snapshot(); s.State != calling.StateMissed {
 		t.Errorf("alice's call ended %s, want missed", s.State)
 	}
@@ -98,6 +99,7 @@ func TestE2EHangUpWhileRequesting(t *testing.T) {
 // final state and the new history message; the side that hangs up applies
 // them as tdesktop does, so its history shows the call at once.
 func TestE2EDiscardResultApplied(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	alice := newParty(t, env, "alice", "")
 	bob := newParty(t, env, "bob", "")
@@ -122,6 +124,7 @@ func TestE2EDiscardResultApplied(t *testing.T) {
 // (need_debug), both sides send phone.saveCallDebug with their engine's
 // counters as JSON, and nothing beyond the known fields (no keys, no audio).
 func TestE2EDebugLogOnRequest(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{AskDebug: true})
 	alice := newParty(t, env, "alice", "8.0.0")
 	bob := newParty(t, env, "bob", "8.0.0")
@@ -168,6 +171,7 @@ func TestE2EDebugLogOnRequest(t *testing.T) {
 // confirmed call; the rating is asked only when the call connected, not
 // after "Encryption check failed".
 func TestE2ERatingOnlyForConnectedCalls(t *testing.T) {
+	t.Parallel()
 	t.Run("connected", func(t *testing.T) {
 		env := sandboxtest.Start(t, sandboxtest.Options{})
 		alice := newParty(t, env, "alice", "")
@@ -189,8 +193,7 @@ func TestE2ERatingOnlyForConnectedCalls(t *testing.T) {
 		out := alice.dial(t, "@bob")
 		in := bob.waitIncoming(t)
 		in.Answer()
-		<-in.Done()
-		<-out.Done()
+		waitDone(t, in, out)
 		time.Sleep(time.Second) // let the discard results arrive
 		if s := in.Snapshot(); !errors.Is(s.Err, calling.ErrEncryption) {
 			t.Fatalf("callee ended %s (%v), want the encryption failure", s.State, s.Err)
@@ -206,6 +209,7 @@ func TestE2ERatingOnlyForConnectedCalls(t *testing.T) {
 // TestE2EEndingsElsewhere: bob is signed in on two devices; what one does
 // while both ring is told rightly on the other.
 func TestE2EEndingsElsewhere(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{Timeouts: longRing})
 	alice := newParty(t, env, "alice", "")
 	bob1 := newParty(t, env, "bob", "")
@@ -243,7 +247,7 @@ func TestE2EEndingsElsewhere(t *testing.T) {
 		in2.Answer()
 		in2.Hangup()
 		<-in2.Done()
-		<-out.Done()
+		waitDone(t, out)
 		waitState(t, in1, "terminal", func(s calling.Snapshot) bool { return s.State.Terminal() })
 		if s := in2.Snapshot(); s.State != calling.StateEnded {
 			t.Errorf("bob's answering device ended %s, want ended", s.State)
@@ -303,6 +307,7 @@ func recordingEngines(t *testing.T) (map[string]media.Factory, []string, func() 
 // shared with the user's other apps, and it applies from the next call on
 // without signing out.
 func TestE2EP2PSetting(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	aliceClient := env.SignIn(t, "alice")
 	engines, versions, told := recordingEngines(t)
@@ -401,6 +406,7 @@ func managerFor(t *testing.T, env *sandboxtest.Env, c *sandboxtest.Client, user 
 // as busy at once instead of being kept live unseen for the ring timeout,
 // and the app is told, to list it as missed.
 func TestE2EDoNotDisturb(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{Timeouts: longRing})
 	alice := newParty(t, env, "alice", "")
 	away := make(chan calling.TurnedAway, 4)
@@ -437,13 +443,13 @@ func TestE2EDoNotDisturb(t *testing.T) {
 	bob.m.SetDoNotDisturb(false)
 	out, in := ringing(t, alice, bob, "@bob")
 	out.Hangup()
-	<-out.Done()
-	<-in.Done()
+	waitDone(t, out, in)
 }
 
 // TestE2ECallerLogsKeyCheckFailure: when the caller's check of g_b fails,
 // its log says why, as the callee side does.
 func TestE2ECallerLogsKeyCheckFailure(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{Hostile: sandbox.HostileShortGB})
 	var lines atomic.Int64
 	logger := slog.New(countingHandler{sandboxtest.Logger().Handler(), "accepted call failed its checks", &lines})
@@ -451,7 +457,7 @@ func TestE2ECallerLogsKeyCheckFailure(t *testing.T) {
 	bob := newParty(t, env, "bob", "")
 	out := alice.dial(t, "@bob")
 	bob.waitIncoming(t).Answer()
-	<-out.Done()
+	waitDone(t, out)
 	if s := out.Snapshot(); !errors.Is(s.Err, calling.ErrEncryption) {
 		t.Fatalf("caller ended %s (%v), want the encryption failure", s.State, s.Err)
 	}
@@ -463,6 +469,7 @@ func TestE2ECallerLogsKeyCheckFailure(t *testing.T) {
 // TestE2ECanCall: whether a contact can be called is known before dialing,
 // from the server's userFull, with the sentence a failed call would show.
 func TestE2ECanCall(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	alice := newParty(t, env, "alice", "")
 	for _, tt := range []struct {
@@ -494,6 +501,7 @@ func TestE2ECanCall(t *testing.T) {
 // the engine's counters, no key material — found again by call id, and
 // only the newest MaxCallLogs stay.
 func TestE2ECallLogFile(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	dir := t.TempDir()
 	for i := range calling.MaxCallLogs + 5 { // older calls' logs
@@ -544,6 +552,7 @@ func TestE2ECallLogFile(t *testing.T) {
 // TestE2ECallLogSentOnRequest: when the server asks for a call's debug
 // information, each side also uploads its call log file (phone.saveCallLog).
 func TestE2ECallLogSentOnRequest(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{AskDebug: true})
 	withLogs := func(c *calling.Config) { c.CallLogDir = t.TempDir() }
 	alice := managerFor(t, env, env.SignIn(t, "alice"), "alice", withLogs)
@@ -571,6 +580,7 @@ func TestE2ECallLogSentOnRequest(t *testing.T) {
 // TestE2EFloodWait: Telegram may answer any method with FLOOD_WAIT; a call
 // whose every step is slowed once still goes through, each wait reported.
 func TestE2EFloodWait(t *testing.T) {
+	t.Parallel()
 	env := sandboxtest.Start(t, sandboxtest.Options{Hostile: sandbox.HostileFloodWait, Timeouts: longRing})
 	var mu sync.Mutex
 	waited := map[string]bool{}

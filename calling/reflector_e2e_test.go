@@ -16,6 +16,7 @@ import (
 // reflector protocol, over UDP and over TCP; tones pass both ways, Stats
 // show the path, and a 3 s reflector outage mid-call is survived.
 func TestE2EReflectorV2(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("whole calls through the reflector")
 	}
@@ -47,8 +48,7 @@ func TestE2EReflectorV2(t *testing.T) {
 			}
 			time.Sleep(2 * time.Second) // audio after the outage fills the last part of the recordings
 			out.Hangup()
-			<-out.Done()
-			<-in.Done()
+			waitDone(t, out, in)
 			if s := out.Snapshot(); s.State != calling.StateEnded {
 				t.Errorf("call ended %s (%v)", s.State, s.Err)
 			}

@@ -68,9 +68,9 @@ func TestSoak(t *testing.T) {
 				waitState(t, out, "ringing", func(s calling.Snapshot) bool { return s.State == calling.StateRinging })
 				out.Hangup()
 			}
-			<-in.Done()
+			waitDone(t, in)
 		}
-		<-out.Done()
+		waitDone(t, out)
 		id := out.Snapshot().ID
 		h, err := alice.c.CallHistory(ctx(t), 1)
 		if err != nil {
