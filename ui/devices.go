@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -11,29 +13,45 @@ import (
 // defaultDeviceLabel names the "default" device id in the menus.
 const defaultDeviceLabel = "System default"
 
+// Words for a kind of device that is not there.
+const (
+	noMicrophone = "No microphone found"
+	noSpeaker    = "No speaker found"
+)
+
 // deviceMenu lists one kind of sound device for a Select: people choose by
 // name, settings and sessions keep miniaudio's id (hex bytes, unreadable).
 type deviceMenu struct {
 	labels []string
 	ids    map[string]string // label → id
 	names  map[string]string // id → label
+	// none: no real device of this kind, only ALSA's plugins (its null
+	// device that discards sound and records silence, and the like).
+	none bool
 }
 
-// newDeviceMenu lists the capture (or playback) devices in devs. Two
-// devices of one name (two identical headsets) are told apart by a number;
-// keep, when not among them, is listed too so a saved choice of a device
-// now unplugged is not silently replaced.
+// newDeviceMenu lists the capture (or playback) devices in devs by the
+// names people know them by (friendlyName). Two devices of one name (two
+// identical headsets) are told apart by a number; keep, when not among
+// them, is listed too so a saved choice is not silently replaced: a file
+// or test device by what it is, a device now unplugged as such. With no
+// real device the menu's one entry says so.
 func newDeviceMenu(devs []audio.Device, capture bool, keep string) deviceMenu {
 	m := deviceMenu{ids: map[string]string{}, names: map[string]string{}}
-	m.add(defaultDeviceLabel, audio.DefaultID)
+	var found []audio.Device
 	for _, d := range devs {
-		if d.Capture != capture {
-			continue
+		if d.Capture == capture && friendlyName(d.Name) != "" {
+			found = append(found, d)
 		}
-		name := d.Name
-		if name == "" {
-			name = "Unnamed device"
-		}
+	}
+	if len(found) == 0 {
+		m.none = true
+		m.add(noneLabel(capture), audio.DefaultID)
+	} else {
+		m.add(defaultDeviceLabel, audio.DefaultID)
+	}
+	for _, d := range found {
+		name := friendlyName(d.Name)
 		label := name
 		for n := 2; m.ids[label] != ""; n++ {
 			label = fmt.Sprintf("%s (%d)", name, n)
@@ -41,9 +59,84 @@ func newDeviceMenu(devs []audio.Device, capture bool, keep string) deviceMenu {
 		m.add(label, d.ID)
 	}
 	if _, ok := m.names[keep]; !ok && keep != "" {
-		m.add("Saved device (not connected)", keep)
+		if l := virtualLabel(keep); l != "" {
+			m.add(l, keep)
+		} else if !isALSAPlugin(devs, keep) {
+			m.add("Saved device (not connected)", keep)
+		}
 	}
 	return m
+}
+
+func noneLabel(capture bool) string {
+	if capture {
+		return noMicrophone
+	}
+	return noSpeaker
+}
+
+// isALSAPlugin tells whether id is one of devs that friendlyName hides: a
+// saved choice of one is not an unplugged device, just not one to offer.
+func isALSAPlugin(devs []audio.Device, id string) bool {
+	for _, d := range devs {
+		if d.ID == id && friendlyName(d.Name) == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// friendlyName is a device's name as people know it, "" for ALSA plugins,
+// which are not devices (ALSA describes them: "Discard all samples
+// (playback) or generate zero samples (capture)", "Rate Converter Plugin
+// Using Speex Resampler") and for ALSA's default, which "System default"
+// already is.
+func friendlyName(name string) string {
+	name = strings.TrimSpace(name)
+	lower := strings.ToLower(name)
+	switch {
+	case name == "":
+		return "Unnamed device"
+	case strings.HasPrefix(lower, "discard all samples"),
+		strings.HasPrefix(lower, "default"),
+		strings.Contains(lower, "plugin"),
+		strings.HasPrefix(lower, "open sound system"):
+		return ""
+	case strings.Contains(lower, "pulseaudio sound server"):
+		return "PulseAudio"
+	case strings.Contains(lower, "pipewire"):
+		return "PipeWire"
+	case strings.HasPrefix(lower, "jack audio connection kit"):
+		return "JACK"
+	}
+	// ALSA names a card's device "Card, Device": a USB device's second
+	// half says only that it is USB audio.
+	return strings.TrimSuffix(name, ", USB Audio")
+}
+
+// virtualLabel names tgphone's own devices (audio's tone:, wav:, files,
+// silence, null, loop:, rack:) by what they do; "" for any other id.
+func virtualLabel(id string) string {
+	lower := strings.ToLower(id)
+	switch {
+	case id == "silence":
+		return "Silence"
+	case id == "null":
+		return "No sound (discarded)"
+	case strings.HasPrefix(id, "tone:"):
+		return "Test tone " + strings.TrimPrefix(id, "tone:") + " Hz"
+	case strings.HasPrefix(id, "wav:"):
+		return "Recording to " + filepath.Base(strings.TrimPrefix(id, "wav:"))
+	case strings.HasPrefix(id, "file:"):
+		return "Sound file " + filepath.Base(strings.TrimPrefix(id, "file:"))
+	case strings.HasSuffix(lower, ".wav"):
+		return "Sound file " + filepath.Base(id)
+	case strings.HasPrefix(id, "loop:"):
+		return "Loopback (hear yourself)"
+	case strings.HasPrefix(id, "rack:"):
+		return "Test device " + strings.TrimPrefix(id, "rack:")
+	}
+	return ""
 }
 
 func (m *deviceMenu) add(label, id string) {
@@ -61,7 +154,8 @@ func (m deviceMenu) id(label string) string {
 	return label
 }
 
-// label is the menu entry of a device id.
+// label is the menu entry of a device id; an id the menu does not list is
+// shown as itself, which id maps back to.
 func (m deviceMenu) label(id string) string {
 	if l, ok := m.names[id]; ok {
 		return l

@@ -1,22 +1,26 @@
 package ui
 
 import (
-	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
 )
 
-// settingsView edits Settings: devices with a microphone test, audio
-// processing, peer-to-peer policy and do-not-disturb.
+// settingsView edits Settings in sections (Audio, Calls, Privacy,
+// Account); Save applies and stores them, Cancel (Esc, Ctrl+W, closing the
+// window) leaves them as they were.
 type settingsView struct {
 	u                   *UI
 	w                   fyne.Window
+	tabs                *container.AppTabs
 	input, output, ring *widget.Select
 	aec, ns, agc, dnd   *widget.Check
 	ptt                 *widget.Check
@@ -24,9 +28,14 @@ type settingsView struct {
 	meter               *levelMeter
 	test                *widget.Button
 	message             *widget.Label
+	tray                *widget.Label // why there is no tray icon, when there is none
+	saveBtn, cancel     *widget.Button
 	inMenu, outMenu     deviceMenu
 	ringMenu            deviceMenu
 }
+
+// settingsDevices lists the sound devices for the menus; tests give their own.
+var settingsDevices = audio.ListDevices
 
 var p2pChoices = []string{"Everyone", "My contacts", "Nobody (always relay)"}
 var p2pValues = []string{"everyone", "contacts", "nobody"}
@@ -49,21 +58,33 @@ func (u *UI) openSettings() *settingsView {
 			u.settingsWin = nil
 		}
 	})
-	devs, err := audio.ListDevices()
+	v.message = widget.NewLabel("")
+	v.message.Wrapping = fyne.TextWrapWord
+	v.message.Hide()
+	devs, err := settingsDevices()
+	if err != nil {
+		u.log.Warn("list sound devices", "err", err)
+		v.say("tgphone cannot list the sound devices; calls use the system's default ones.")
+	}
 	v.inMenu = newDeviceMenu(devs, true, s.Input)
 	v.outMenu = newDeviceMenu(devs, false, s.Output)
 	v.ringMenu = newDeviceMenu(devs, false, s.Ring)
-	v.message = widget.NewLabel("")
-	v.message.Wrapping = fyne.TextWrapWord
-	if err != nil {
-		v.message.SetText("Cannot list sound devices: " + err.Error())
-	}
 	v.input = v.inMenu.selectFor(nil)
 	v.input.SetSelected(v.inMenu.label(s.Input))
 	v.output = v.outMenu.selectFor(nil)
 	v.output.SetSelected(v.outMenu.label(s.Output))
 	v.ring = v.ringMenu.selectFor(nil)
 	v.ring.SetSelected(v.ringMenu.label(s.Ring))
+	missing := []string{}
+	if v.inMenu.none {
+		missing = append(missing, noMicrophone+": plug one in, then open Settings again. Until then the other person hears silence.")
+	}
+	if v.outMenu.none {
+		missing = append(missing, noSpeaker+": plug in speakers or a headset, then open Settings again.")
+	}
+	if len(missing) > 0 {
+		v.say(strings.Join(missing, "\n"))
+	}
 	v.aec = widget.NewCheck("Echo cancellation", nil)
 	v.aec.SetChecked(s.EchoCancel)
 	v.ns = widget.NewCheck("Noise suppression", nil)
@@ -82,20 +103,42 @@ func (u *UI) openSettings() *settingsView {
 	}
 	v.meter = newLevelMeter("")
 	v.test = widget.NewButton("Test microphone", v.micTest)
-	save := widget.NewButton("Save", v.save)
-	save.Importance = widget.HighImportance
-	form := widget.NewForm(
-		widget.NewFormItem("Microphone", v.input),
-		widget.NewFormItem("Speaker", v.output),
-		widget.NewFormItem("Ringtone on", v.ring),
+	v.saveBtn = widget.NewButton("Save", v.save)
+	v.saveBtn.Importance = widget.HighImportance
+	v.cancel = widget.NewButton("Cancel", v.w.Close)
+	v.tray = widget.NewLabel("")
+	v.tray.Wrapping = fyne.TextWrapWord
+	v.tray.Hide()
+	if u.trayIssue != "" {
+		v.tray.SetText(trayHint(u.trayIssue))
+		v.tray.Show()
+	}
+
+	v.tabs = container.NewAppTabs(
+		container.NewTabItem("Audio", container.NewVBox(
+			widget.NewForm(
+				widget.NewFormItem("Microphone", v.input),
+				widget.NewFormItem("Speaker", v.output),
+				widget.NewFormItem("Ringtone on", v.ring),
+			),
+			container.NewBorder(nil, nil, v.test, nil, v.meter),
+			heading("Voice processing"), v.aec, v.ns, v.agc,
+		)),
+		container.NewTabItem("Calls", container.NewVBox(
+			heading("Microphone"), v.ptt,
+			heading("Incoming calls"), v.dnd,
+		)),
+		container.NewTabItem("Privacy", container.NewVBox(
+			heading("Peer-to-peer calls"),
+			wrapped("A direct connection is faster, but the other person's app sees your IP address. Allow it with:"),
+			v.p2p,
+		)),
+		container.NewTabItem("Account", v.accountSection()),
 	)
-	v.w.SetContent(container.NewPadded(container.NewVBox(
-		form, container.NewBorder(nil, nil, v.test, nil, v.meter),
-		v.aec, v.ns, v.agc, v.ptt,
-		widget.NewLabel("Peer-to-peer calls with (others see your IP address):"), v.p2p,
-		v.dnd, v.message, save,
-	)))
-	v.w.Resize(fyne.NewSize(440, 600))
+	buttons := container.NewHBox(layout.NewSpacer(), v.cancel, v.saveBtn)
+	v.w.SetContent(container.NewBorder(nil, container.NewPadded(container.NewVBox(v.message, v.tray, buttons)), nil, nil,
+		container.NewPadded(v.tabs)))
+	v.w.Resize(fyne.NewSize(460, 520))
 	// Esc and Ctrl+W close without saving, Enter saves.
 	v.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		switch k.Name {
@@ -111,7 +154,43 @@ func (u *UI) openSettings() *settingsView {
 	return v
 }
 
-// save applies the settings to the next call and stores them.
+// accountSection names the signed-in account and offers to sign out.
+func (v *settingsView) accountSection() fyne.CanvasObject {
+	u := v.u
+	if u.me == nil {
+		return container.NewVBox(wrapped("Not signed in."))
+	}
+	c := account.ContactFromUser(u.me)
+	who := c.Name()
+	if c.Phone != "" {
+		who += " (+" + strings.TrimPrefix(c.Phone, "+") + ")"
+	}
+	out := widget.NewButton("Sign out…", func() {
+		v.w.Close()
+		u.main.RequestFocus()
+		u.askSignOut()
+	})
+	return container.NewVBox(wrapped("Signed in to "+u.serviceName()+" as "+who+"."), container.NewHBox(out))
+}
+
+func heading(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// say shows msg under the sections ("" hides the line).
+func (v *settingsView) say(msg string) {
+	v.message.SetText(msg)
+	v.message.Hidden = msg == ""
+	v.message.Refresh()
+}
+
+// save applies the settings to the next call, stores them and closes.
 func (v *settingsView) save() {
 	s := v.u.currentSettings()
 	s.Input, s.Output, s.Ring = v.inMenu.id(v.input.Selected), v.outMenu.id(v.output.Selected), v.ringMenu.id(v.ring.Selected)
@@ -125,23 +204,29 @@ func (v *settingsView) save() {
 	v.u.mu.Lock()
 	v.u.settings = s
 	v.u.mu.Unlock()
+	v.u.applyCallSettings(s, true)
 	if err := s.Save(v.u.settingsPath); err != nil {
-		v.message.SetText(err.Error())
+		v.u.log.Error("save settings", "err", err)
+		v.say("tgphone could not save the settings, so they apply only until it quits. The log says why.")
 		return
 	}
-	v.u.applyCallSettings(s, true)
 	v.w.Close()
 }
 
 // micTest shows the chosen microphone's level for five seconds.
 func (v *settingsView) micTest() {
-	v.test.Disable()
 	in, name := v.inMenu.id(v.input.Selected), v.input.Selected
+	if v.inMenu.none && in == audio.DefaultID {
+		v.say(noMicrophone + ", so there is nothing to test. Plug one in, then open Settings again.")
+		return
+	}
+	v.test.Disable()
 	go func() {
 		s, err := audio.Open(audio.Config{Input: in, Output: "null", Ring: "null"}, v.u.log.With("component", "mic-test"))
 		if err != nil {
+			v.u.log.Warn("microphone test", "device", name, "err", err)
 			v.u.do(func() {
-				v.message.SetText(fmt.Sprintf("Cannot open %s: %v", name, err))
+				v.say("tgphone cannot open " + name + ". Choose another microphone, or check that no other program holds it.")
 				v.test.Enable()
 			})
 			return

@@ -476,6 +476,8 @@ func TestPushToTalk(t *testing.T) {
 // TestSettingsWindow: the device menus speak in names and the window saves
 // what was chosen, to the running app and to disk.
 func TestSettingsWindow(t *testing.T) {
+	// A computer with a sound card: without one the menus say there is none (TestSettingsNoSoundDevice).
+	withDevices(t, []audio.Device{{ID: "m1", Name: "Built-in Audio", Capture: true}, {ID: "s1", Name: "Built-in Audio"}})
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	u := startApp(t, env)
 	var v *settingsView
