@@ -254,12 +254,17 @@ func (v *recentsView) show(es []recentCall, now time.Time) {
 		v.say("")
 	}
 	v.list.UnselectAll()
+	// Every row's height is set, not only the headings': a row that was a
+	// heading in the last list would otherwise keep a heading's height.
 	heading := widget.NewLabel("x")
 	heading.SizeName = theme.SizeNameCaptionText
+	call := v.newRow().MinSize().Height
 	for i, it := range v.items {
+		h := call
 		if it.call == nil {
-			v.list.SetItemHeight(i, heading.MinSize().Height)
+			h = heading.MinSize().Height
 		}
+		v.list.SetItemHeight(i, h)
 	}
 	v.list.Refresh()
 }
