@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -114,7 +115,9 @@ func Start(t testing.TB, opts Options) *Env {
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		cancel()
-		wg.Wait()
+		stopped := make(chan struct{})
+		go func() { wg.Wait(); close(stopped) }()
+		waitStopped(t, "the sandbox", stopped)
 	})
 	relay, err := reflector.New(reflector.Options{TCP: true, Logger: opts.Logger.With("component", "reflector")})
 	if err != nil {
@@ -274,7 +277,9 @@ func (e *Env) signInAt(t testing.TB, addr, user string, setup []func(*account.Cl
 	}()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		stopped := make(chan struct{})
+		go func() { <-done; close(stopped) }()
+		waitStopped(t, user+"'s client", stopped)
 	})
 	select {
 	case u := <-ready:
@@ -287,6 +292,20 @@ func (e *Env) signInAt(t testing.TB, addr, user string, setup []func(*account.Cl
 		t.Fatalf("sign in as %s: timed out", user)
 	}
 	return nil
+}
+
+// waitStopped waits for what a test started to stop after its context
+// ended. Something that ignores its cancellation is a bug: report it with
+// every goroutine's stack rather than hang the package until go test's
+// timeout, which names no culprit.
+func waitStopped(t testing.TB, what string, stopped <-chan struct{}) {
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second):
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Errorf("%s did not stop within 30 s of its cancellation:\n%s", what, buf)
+	}
 }
 
 // keyedSession is a session file holding a new random auth key that the
