@@ -139,6 +139,7 @@ func (r *avatarRenderer) Refresh() {
 		}
 		r.img.Image = r.shown
 	}
+	setVisible(r.circle, r.shown == nil) // its edge would show round the photo
 	setVisible(r.img, r.shown != nil)
 	setVisible(r.text, r.shown == nil)
 	setVisible(r.badge, r.a.micOff)

@@ -35,12 +35,12 @@ type callView struct {
 	peer      *widget.Label
 	handle    *widget.Label // @username or +number
 	state     *widget.Label
-	mutedNote *widget.Label // "Your microphone is off", while muted
+	mutedNote *noteLine // "Your microphone is off", while muted
 	emoji     *emojiRow
 	explain   *widget.Label
 	bars      *widget.Label
 	remoteMic *widget.Label
-	device    *widget.Label // a microphone or speaker gone or missing
+	device    *noteLine // a microphone or speaker gone or missing
 	mic       *levelMeter
 	spkBar    *levelMeter
 	stats     *widget.Label
@@ -67,8 +67,10 @@ type callView struct {
 	rang bool
 	// hungUpHere: this window's user ended the call (Hang up, Ctrl+E, closing).
 	hungUpHere bool
-	// notification is the desktop notification of a ringing call, 0 when none.
+	// notification is the desktop notification of a ringing call, 0 when
+	// none; notified: it was put up (or tried) once.
 	notification uint32
+	notified     bool
 }
 
 func (u *UI) openCallWindow(c *calling.Call) *callView {
@@ -80,10 +82,9 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.peer.SizeName = theme.SizeNameSubHeadingText
 	v.peer.Truncation = fyne.TextTruncateEllipsis
 	v.handle = widget.NewLabelWithStyle(peerHandle(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{})
-	v.handle.Importance = widget.LowImportance
 	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
-	v.mutedNote = widget.NewLabelWithStyle("Your microphone is off", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	v.mutedNote.Importance = widget.DangerImportance
+	v.mutedNote = newNoteLine(iconMicOff, func() color.Color { return hangupColour }, true)
+	v.mutedNote.SetText("Your microphone is off: " + s.Peer.Name() + " cannot hear you")
 	v.mutedNote.Hide()
 	v.emoji = newEmojiRow(28)
 	v.explain = widget.NewLabel("")
@@ -94,10 +95,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.remoteMic = widget.NewLabel("")
 	v.remoteMic.Alignment = fyne.TextAlignCenter
 	v.remoteMic.Wrapping = fyne.TextWrapWord
-	v.device = widget.NewLabel("")
-	v.device.Wrapping = fyne.TextWrapWord
-	v.device.Alignment = fyne.TextAlignCenter
-	v.device.Importance = widget.WarningImportance
+	v.device = newNoteLine(iconWarning, warningColour, false)
 	v.device.Hide()
 	v.mic = newLevelMeter("microphone")
 	v.spkBar = newLevelMeter("speaker")
@@ -134,16 +132,19 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.after = container.NewGridWithColumns(2, closeBtn, again)
 	v.after.Hide()
 
-	top := container.NewVBox(
-		container.NewCenter(v.emoji), v.explain,
+	// The person, the state and the call's media in the middle, centred
+	// when they fit and scrolling when they do not (statistics opened in a
+	// small window); the buttons stay at the bottom.
+	middle := container.NewVBox(
 		container.NewCenter(v.avatar),
-		v.peer, v.handle, v.state, v.mutedNote, v.remoteMic, v.device,
+		v.peer, v.handle, v.state, v.mutedNote, v.remoteMic, v.device, v.message, v.media,
 	)
+	top := container.NewVBox(container.NewCenter(v.emoji), v.explain)
 	buttons := container.NewHBox(layout.NewSpacer(), v.decline, v.accept, muteOrTalk, v.speaker, v.hangup, layout.NewSpacer())
-	bottom := container.NewVBox(v.devices, buttons, v.message, v.after)
+	bottom := container.NewVBox(v.devices, buttons, u.recordControl(c), v.after)
 	v.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil,
-		container.NewVScroll(v.media))))
-	v.w.Resize(fyne.NewSize(380, 600))
+		container.NewVScroll(container.New(centreVertically{}, middle)))))
+	v.w.Resize(fyne.NewSize(400, 660))
 	v.w.SetOnClosed(func() {
 		v.closed = true
 		v.forget()
@@ -160,11 +161,32 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.render(s)
 	v.w.Show()
 	v.w.RequestFocus()
-	if !s.Outgoing && s.State == calling.StateRinging {
-		v.notifyIncoming()
-	}
 	go v.watch()
 	return v
+}
+
+// centreVertically lays out its one object centred top to bottom when
+// there is room, and no wider than maxPanelWidth: in a large window a
+// call panel's lines stay together instead of running edge to edge.
+type centreVertically struct{}
+
+const maxPanelWidth = 480
+
+func (centreVertically) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		h := o.MinSize().Height
+		w := max(min(size.Width, maxPanelWidth), o.MinSize().Width)
+		o.Move(fyne.NewPos(max(0, (size.Width-w)/2), max(0, (size.Height-h)/2)))
+		o.Resize(fyne.NewSize(w, h))
+	}
+}
+
+func (centreVertically) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
 }
 
 // peerHandle is the line under the name: @username, else the number.
@@ -319,7 +341,12 @@ func (v *callView) render(s calling.Snapshot) {
 		v.w.SetTitle(t) // "Incoming call from …" only while it rings
 	}
 	ringing := s.State == calling.StateRinging && !s.Outgoing
-	if !ringing && v.notification != 0 {
+	switch {
+	case ringing && !v.notified:
+		// Once, when it starts ringing: the window may open a moment before.
+		v.notified = true
+		v.notifyIncoming()
+	case !ringing && v.notification != 0:
 		v.closeNotification()
 	}
 	setVisible(v.accept, ringing)

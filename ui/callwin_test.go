@@ -35,9 +35,9 @@ func TestCallColoursContrast(t *testing.T) {
 	for _, variant := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
 		name := map[fyne.ThemeVariant]string{theme.VariantLight: "light", theme.VariantDark: "dark"}[variant]
 		bg := theme.DefaultTheme().Color(theme.ColorNameBackground, variant)
-		neutral, muted, mutedIcon, starOn, starOff := neutralLight, mutedLight, color.Color(color.White), starOnLight, starOffLight
+		neutral, muted, mutedIcon, starOn, starOff, warn := neutralLight, mutedLight, color.Color(color.White), starOnLight, starOffLight, warningLight
 		if variant == theme.VariantDark {
-			neutral, muted, mutedIcon, starOn, starOff = neutralDark, mutedDark, mutedLight, starOnDark, starOffDark
+			neutral, muted, mutedIcon, starOn, starOff, warn = neutralDark, mutedDark, mutedLight, starOnDark, starOffDark, warningDark
 		}
 		for _, c := range []struct {
 			what       string
@@ -55,7 +55,7 @@ func TestCallColoursContrast(t *testing.T) {
 				t.Errorf("%s: %s against the background %.2f:1, want ≥ 3", name, c.what, r)
 			}
 		}
-		for what, c := range map[string]color.Color{"chosen star": starOn, "star": starOff} {
+		for what, c := range map[string]color.Color{"chosen star": starOn, "star": starOff, "warning icon": warn, "mic-off icon": hangupColour} {
 			if r := contrast(c, bg); r < 3 {
 				t.Errorf("%s: %s against the background %.2f:1, want ≥ 3", name, what, r)
 			}
@@ -192,6 +192,11 @@ func TestCallPanel(t *testing.T) {
 	in := <-bob.incoming
 	waitFor(t, "bob's photo", func() bool { return v.avatar.photo != nil })
 	inUI(func() {
+		if r := test.WidgetRenderer(v.avatar).(*avatarRenderer); !r.img.Visible() || r.text.Visible() {
+			t.Error("bob's photo arrived but the initials show")
+		}
+	})
+	inUI(func() {
 		if v.handle.Text != "@bob" {
 			t.Errorf("handle %q", v.handle.Text)
 		}
@@ -237,7 +242,7 @@ func TestCallPanel(t *testing.T) {
 		if r.chosen != 3 || r.send.Disabled() || !r.comment.Visible() || !r.stars[2].on || r.stars[3].on {
 			t.Errorf("3 stars: chosen %d, send disabled %v, comment %v", r.chosen, r.send.Disabled(), r.comment.Visible())
 		}
-		test.Tap(r.stars[4])
+		v.w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.Key5})
 		if r.chosen != 5 || r.comment.Visible() {
 			t.Errorf("5 stars: chosen %d, comment shown %v", r.chosen, r.comment.Visible())
 		}

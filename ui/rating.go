@@ -54,7 +54,7 @@ func (v *callView) askRating() {
 	for i := range r.stars {
 		r.stars[i] = newStarButton(fmt.Sprintf("%d star", i+1), func() { r.choose(i + 1) })
 	}
-	r.caption = widget.NewLabelWithStyle("Tap a star to rate", fyne.TextAlignCenter, fyne.TextStyle{})
+	r.caption = widget.NewLabelWithStyle("Tap a star, or press 1 to 5", fyne.TextAlignCenter, fyne.TextStyle{})
 	r.comment = widget.NewMultiLineEntry()
 	r.comment.SetPlaceHolder("What went wrong? (optional)")
 	r.comment.Wrapping = fyne.TextWrapWord
@@ -97,9 +97,12 @@ func (r *ratingView) choose(n int) {
 	r.send.Enable()
 }
 
-// key: Esc dismisses; Enter sends once a star is chosen.
+// key: 1–5 choose the stars, Esc dismisses, Enter sends once a star is
+// chosen.
 func (r *ratingView) key(k *fyne.KeyEvent) {
 	switch k.Name {
+	case fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5:
+		r.choose(int(k.Name[0] - '0'))
 	case fyne.KeyEscape:
 		r.dismiss()
 	case fyne.KeyReturn, fyne.KeyEnter:

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -144,3 +145,57 @@ var (
 	iconMu    sync.Mutex
 	iconCache = map[string]fyne.Resource{}
 )
+
+// noteLine is a sentence with an icon before it in the icon's colour (a
+// warning, "microphone off"); the text itself stays in the theme's text
+// colour, which has the contrast that warning orange on white lacks.
+type noteLine struct {
+	widget.BaseWidget
+	Text   string
+	icon   string
+	colour func() color.Color
+	label  *widget.Label
+	img    *canvas.Image
+}
+
+func newNoteLine(icon string, colour func() color.Color, bold bool) *noteLine {
+	n := &noteLine{icon: icon, colour: colour}
+	n.label = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: bold})
+	n.label.Wrapping = fyne.TextWrapWord
+	n.img = canvas.NewImageFromResource(iconResource(icon, colour()))
+	n.img.FillMode = canvas.ImageFillContain
+	n.img.SetMinSize(fyne.NewSize(20, 20))
+	n.ExtendBaseWidget(n)
+	return n
+}
+
+// SetText shows t.
+func (n *noteLine) SetText(t string) {
+	if t == n.Text {
+		return
+	}
+	n.Text = t
+	n.label.SetText(t)
+}
+
+func (n *noteLine) CreateRenderer() fyne.WidgetRenderer {
+	return &noteRenderer{n: n, box: container.NewBorder(nil, nil, container.NewCenter(n.img), nil, n.label)}
+}
+
+type noteRenderer struct {
+	n   *noteLine
+	box *fyne.Container
+}
+
+func (r *noteRenderer) Layout(size fyne.Size) { r.box.Resize(size) }
+func (r *noteRenderer) MinSize() fyne.Size    { return r.box.MinSize() }
+func (r *noteRenderer) Refresh() {
+	r.n.img.Resource = iconResource(r.n.icon, r.n.colour())
+	r.n.img.Refresh()
+	r.n.label.Refresh()
+}
+func (r *noteRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.box} }
+func (r *noteRenderer) Destroy()                     {}
+
+// iconWarning is Material's warning triangle.
+const iconWarning = "M1 21h22L12 2 1 21zm12-3h-2v-2h2v2zm0-4h-2v-4h2v4z"

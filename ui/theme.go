@@ -26,6 +26,19 @@ var (
 	mutedDark  = color.NRGBA{R: 0xE8, G: 0xEA, B: 0xED, A: 0xFF}
 )
 
+// Warning icons: amber, 3:1 or more against either theme's background.
+var (
+	warningLight = color.NRGBA{R: 0xB2, G: 0x6A, B: 0x00, A: 0xFF}
+	warningDark  = color.NRGBA{R: 0xFF, G: 0xB3, B: 0x00, A: 0xFF}
+)
+
+func warningColour() color.Color {
+	if isDark() {
+		return warningDark
+	}
+	return warningLight
+}
+
 // neutralColour is the off-state round button's fill for the current theme.
 func neutralColour() color.Color {
 	if isDark() {
