@@ -176,7 +176,7 @@ func (l *keyList) TypedKey(k *fyne.KeyEvent) {
 // pick selects row i as a click does, with the focus, so the arrow keys
 // and Enter go on from there.
 func (l *keyList) pick(i int) {
-	l.Select(i)
+	l.show(i)
 	if c := fyne.CurrentApp().Driver().CanvasForObject(l); c != nil {
 		c.Focus(l)
 	}
@@ -199,8 +199,16 @@ func (l *keyList) move(d int) {
 	if i < 0 || i >= n {
 		return // nothing selectable that way
 	}
+	l.show(i)
+}
+
+// show selects row i and moves the list's focus highlight there too, so
+// the keyboard's row and the selected row are one (widget.List keeps
+// them apart), and scrolls to it.
+func (l *keyList) show(i int) {
 	l.Select(i)
-	l.ScrollTo(i)
+	l.Highlight(i)
+	l.Refresh() // the row the highlight left
 }
 
 // twoLines lays out a name above a smaller line as one block, without the
