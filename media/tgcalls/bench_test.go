@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 )
 
 func cpuTime() time.Duration {
@@ -32,7 +33,7 @@ func BenchmarkCallLoopback(b *testing.B) {
 		c0, w0 := cpuTime(), time.Now()
 		waitPackets(b, callee, 150)
 		cpu = append(cpu, 100*float64(cpuTime()-c0)/float64(time.Since(w0)))
-		d := delays(caller.audio, callee.audio)
+		d := toneaudio.Delays(caller.audio, callee.audio)
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		if len(d) > 0 {
 			m2e = append(m2e, float64(d[len(d)/2])/float64(time.Millisecond))

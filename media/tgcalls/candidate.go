@@ -8,6 +8,8 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 )
 
 // pathReflector starts Stats.Path when the call goes through our port on a
@@ -36,7 +38,7 @@ func parseCandidate(line string) (*webrtc.ICECandidate, error) {
 			return parseReflectorCandidate(raw, fields)
 		}
 		return nil, fmt.Errorf("candidate address %q is not an IP", host)
-	} else if isSynthetic(net.ParseIP(host)) {
+	} else if pionmedia.IsSynthetic(net.ParseIP(host)) {
 		return nil, fmt.Errorf("candidate address %s is in 240.0.0.0/4", host)
 	}
 	c, err := ice.UnmarshalCandidate(raw)

@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -17,12 +16,14 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/rtp"
 	"github.com/pion/transport/v4"
 	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/sigpump"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 	"github.com/tgphone/tgphone/media/tgcalls/sigsctp"
 )
@@ -48,10 +49,7 @@ const (
 	ptimeTgcall = 60 * time.Millisecond
 	// sendBitrate is tgcalls' cap for audio.
 	sendBitrate = 32000
-	// maxQueued bounds the peer's signalling waiting to be processed (before
-	// Start, or while a burst is handled).
-	maxQueued = 256
-	tick      = 250 * time.Millisecond
+	tick        = 250 * time.Millisecond
 	// iceDisconnected is how long ICE hears nothing before it reports the
 	// path lost (the call shows "reconnecting"). Liveness is the transport's,
 	// never the audio's: tgcalls sends no RTP at all while muted, and its
@@ -77,13 +75,10 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	out    chan []byte // signalling packets, sent in order by one goroutine
+	sig    *sigpump.Pump // the version's framing (raw, reliable, SCTP), read by one goroutine
 
 	mu           sync.Mutex
-	st           state
-	sigMu        sync.Mutex          // the transport is one goroutine's at a time
-	sig          signaling.Transport // the version's framing (raw, reliable, SCTP)
-	in           chan []byte         // the peer's signalling, for sigLoop
+	st           lifecycle.State
 	startedAt    time.Time
 	remote       *signaling.InitialSetup
 	pendingCands []signaling.Candidate
@@ -113,7 +108,7 @@ type Engine struct {
 	ssrc     uint32
 	refl     *reflectorSet // the call's Telegram reflectors (reflectorport.go)
 
-	stats statCounters
+	stats pionmedia.Counters
 }
 
 // New builds an engine for one call; nothing touches the network before Start.
@@ -138,7 +133,7 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 	log := logger.With("engine", "tgcalls", "version", p.LibraryVersion)
 	custom := signaling.ParseCustomParameters(p.CustomParameters)
 	sig, err := sigsctp.ForVersion(p.LibraryVersion, p.Key, p.Outgoing, custom,
-		sigsctp.Config{LoggerFactory: pionLogs{log: log.With("part", "signalling")}, Name: "signalling"})
+		sigsctp.Config{LoggerFactory: pionmedia.Logs{Log: log.With("part", "signalling")}, Name: "signalling"})
 	if err != nil {
 		return nil, fmt.Errorf("tgcalls signalling: %w", err)
 	}
@@ -149,16 +144,14 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 		net:        n,
 		ctx:        ctx,
 		cancel:     cancel,
-		out:        make(chan []byte, 512),
-		sig:        sig,
-		in:         make(chan []byte, maxQueued),
 		neg:        newNegotiation(p.Outgoing, audioContent(ssrc)),
 		exchangeID: randomUint32,
 		frame:      ptimeTgcall,
 		ssrc:       ssrc,
 	}
-	e.refl = newReflectorSet(p.Reflectors, log.With("part", "reflector"), &e.stats.rejects,
-		pionLogs{log: log.With("part", "reflector-turn"), rejects: &e.stats.rejects})
+	e.sig = sigpump.New(sig, p.SendSignaling, log, &e.stats.Rejects)
+	e.refl = newReflectorSet(p.Reflectors, log.With("part", "reflector"), &e.stats.Rejects,
+		pionmedia.Logs{Log: log.With("part", "reflector-turn"), Rejects: &e.stats.Rejects})
 	return e, nil
 }
 
@@ -170,15 +163,19 @@ func randomUint32() (uint32, error) {
 	return binary.BigEndian.Uint32(b[:]), nil
 }
 
+// begin: Start gathers and exchanges InitialSetup; ICE and DTLS start only
+// once the peer's setup came.
+const begin = lifecycle.Begin(lifecycle.Signaling)
+
 // fire runs one transition and executes its actions.
-func (e *Engine) fire(ev event, cause error) {
+func (e *Engine) fire(ev lifecycle.Event, cause error) {
 	e.mu.Lock()
 	from := e.st
-	to, acts, err := next(from, ev)
+	to, acts, err := begin.Next(from, ev)
 	e.st = to
 	e.mu.Unlock()
 	if err != nil {
-		if !errors.Is(err, errIgnored) {
+		if !errors.Is(err, lifecycle.ErrIgnored) {
 			e.log.Warn("unexpected engine event", "err", err)
 		}
 		return
@@ -189,9 +186,9 @@ func (e *Engine) fire(ev event, cause error) {
 	}
 }
 
-func (e *Engine) do(a action, cause error) {
+func (e *Engine) do(a lifecycle.Action, cause error) {
 	switch a {
-	case actGather:
+	case lifecycle.Setup:
 		if err := e.gather(); err != nil {
 			if e.ctx.Err() != nil { // closed while gathering: pion's error is only about that
 				e.log.Debug("gather stopped by close", "err", err)
@@ -199,24 +196,24 @@ func (e *Engine) do(a action, cause error) {
 			}
 			e.fail(fmt.Errorf("start tgcalls transport: %w", err))
 		}
-	case actStartTransport:
+	case lifecycle.StartTransport:
 		e.startTransport()
-	case actStartMedia:
+	case lifecycle.StartMedia:
 		e.startMedia()
-	case actReportConnected:
+	case lifecycle.ReportConnected:
 		e.emit(media.Event{State: media.StateConnected})
-	case actReportReconnecting:
+	case lifecycle.ReportReconnecting:
 		e.emit(media.Event{State: media.StateReconnecting})
-	case actReportFailed:
+	case lifecycle.ReportFailed:
 		e.emit(media.Event{State: media.StateFailed, Err: cause})
-	case actTeardown:
+	case lifecycle.Teardown:
 		e.teardown()
 	}
 }
 
 func (e *Engine) fail(err error) {
 	e.log.Warn("tgcalls engine failed", "err", err)
-	e.fire(evFailed, err)
+	e.fire(lifecycle.Fail, err)
 }
 
 func (e *Engine) emit(ev media.Event) {
@@ -233,109 +230,33 @@ func (e *Engine) emit(ev media.Event) {
 // arrives through Params.OnEvent.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
-	if e.st != stateIdle {
+	if e.st != lifecycle.Idle {
 		e.mu.Unlock()
 		return errors.New("tgcalls: Start called twice")
 	}
 	e.startedAt = time.Now()
 	e.mu.Unlock()
 	e.wg.Add(2)
-	go e.sendLoop()
+	go func() {
+		defer e.wg.Done()
+		e.sig.SendLoop(e.ctx)
+	}()
 	go e.timerLoop()
 	e.emit(media.Event{State: media.StateConnecting})
-	e.fire(evStart, nil)
+	e.fire(lifecycle.Start, nil)
 	// The peer's signalling is processed once the transports exist.
 	e.wg.Add(1)
-	go e.sigLoop()
+	go func() {
+		defer e.wg.Done()
+		e.sig.Run(e.ctx, e.handle)
+	}()
 	return ctx.Err()
 }
 
 // ReceiveSignaling takes updatePhoneCallSignalingData bytes. Data that comes
 // before Start waits for it (the peer may be faster than our accept).
 func (e *Engine) ReceiveSignaling(data []byte) {
-	select {
-	case e.in <- append([]byte(nil), data...):
-	default:
-		e.stats.rejects.Add(e.log, "signalling queue full")
-	}
-}
-
-// sigLoop is the one goroutine that reads the signalling transport, so the
-// peer's messages are handled one at a time and in order; it also polls the
-// transport for acks, resends and SCTP's own packets.
-func (e *Engine) sigLoop() {
-	defer e.wg.Done()
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		e.sigMu.Lock()
-		wake := e.sig.Wake() // may change once 9.0.0 knows the peer's mapping
-		e.sigMu.Unlock()
-		select {
-		case <-e.ctx.Done():
-			return
-		case data := <-e.in:
-			e.receive(data)
-		case <-t.C:
-			e.poll(false)
-		case <-wake:
-			e.poll(true)
-		}
-	}
-}
-
-func (e *Engine) receive(data []byte) {
-	now := time.Now()
-	e.sigMu.Lock()
-	msgs, err := e.sig.Receive(data, now)
-	pkts, perr := e.sig.Poll(now)
-	e.sigMu.Unlock()
-	if err != nil {
-		// Garbage, replayed or sealed with another key.
-		e.stats.rejects.Add(e.log, "signalling", "err", err)
-	}
-	if perr != nil && !errors.Is(perr, signaling.ErrClosed) {
-		e.log.Warn("signalling poll", "err", perr)
-	}
-	e.queue(pkts...)
-	for _, m := range msgs {
-		e.handle(m)
-	}
-}
-
-// poll sends what the transport has due and, after a wake, handles the
-// messages that completed on the transport's own goroutines.
-func (e *Engine) poll(woken bool) {
-	now := time.Now()
-	e.sigMu.Lock()
-	pkts, err := e.sig.Poll(now)
-	var msgs [][]byte
-	var rerr error
-	if woken {
-		msgs, rerr = e.sig.Receive(nil, now)
-	}
-	e.sigMu.Unlock()
-	if err != nil && !errors.Is(err, signaling.ErrClosed) {
-		e.log.Warn("signalling poll", "err", err)
-	}
-	if rerr != nil && !errors.Is(rerr, signaling.ErrClosed) {
-		e.stats.rejects.Add(e.log, "signalling", "err", rerr)
-	}
-	e.queue(pkts...)
-	for _, m := range msgs {
-		e.handle(m)
-	}
-}
-
-func (e *Engine) queue(pkts ...[]byte) {
-	for _, p := range pkts {
-		select {
-		case e.out <- p:
-		default:
-			// The reliable framing re-sends what matters.
-			e.log.Warn("signalling queue full, packet dropped")
-		}
-	}
+	e.sig.Deliver(data)
 }
 
 // sendMsg frames one JSON message on the signalling transport.
@@ -345,30 +266,7 @@ func (e *Engine) sendMsg(m signaling.Message) {
 		e.log.Warn("encode signalling", "err", err)
 		return
 	}
-	e.sigMu.Lock()
-	pkts, err := e.sig.Send(data, time.Now())
-	e.sigMu.Unlock()
-	if err != nil {
-		if !errors.Is(err, signaling.ErrClosed) {
-			e.log.Warn("frame signalling", "err", err)
-		}
-		return
-	}
-	e.queue(pkts...)
-}
-
-func (e *Engine) sendLoop() {
-	defer e.wg.Done()
-	for {
-		select {
-		case <-e.ctx.Done():
-			return
-		case p := <-e.out:
-			if err := e.p.SendSignaling(e.ctx, p); err != nil && e.ctx.Err() == nil {
-				e.log.Warn("send signalling data", "err", err)
-			}
-		}
-	}
+	e.sig.Send(data)
 }
 
 // timerLoop drives the connect and packet timeouts and the stats.
@@ -384,16 +282,16 @@ func (e *Engine) timerLoop() {
 			e.mu.Lock()
 			st, started := e.st, e.startedAt
 			e.mu.Unlock()
-			e.stats.update(now)
+			e.stats.Update(now)
 			if e.iceUp() {
 				// ICE heard the peer within iceDisconnected: STUN checks
 				// count, so a muted peer that sends no RTP is alive.
-				e.stats.heard(now)
+				e.stats.Heard(now)
 			}
 			switch {
-			case (st == stateSignaling || st == stateConnecting) && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
+			case (st == lifecycle.Signaling || st == lifecycle.Connecting) && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
 				e.fail(ErrConnectTimeout)
-			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.quietFor(now) > e.p.PacketTimeout:
+			case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
 				e.fail(ErrPacketTimeout)
 			}
 			e.checkNoAudio(now)
@@ -407,7 +305,7 @@ func (e *Engine) handle(data []byte) {
 	m, err := signaling.Parse(data)
 	if err != nil {
 		if !errors.Is(err, signaling.ErrUnknownType) {
-			e.stats.rejects.Add(e.log, "signalling message", "err", err)
+			e.stats.Rejects.Add(e.log, "signalling message", "err", err)
 			return
 		}
 		e.log.Debug("ignore signalling message", "err", err)
@@ -429,7 +327,7 @@ func (e *Engine) handle(data []byte) {
 		} else {
 			e.sendInitialSetup("passive")
 		}
-		e.fire(evRemoteSetup, nil)
+		e.fire(lifecycle.RemoteSetup, nil)
 	case *signaling.Candidates:
 		for _, c := range m.Candidates {
 			e.addRemoteCandidate(c)
@@ -445,7 +343,7 @@ func (e *Engine) handle(data []byte) {
 // and its end, as they happen.
 func (e *Engine) checkNoAudio(now time.Time) {
 	e.mu.Lock()
-	no := e.st == stateConnected && !e.remoteMuted && e.stats.noAudioFor(now) > noAudioAfter
+	no := e.st == lifecycle.Connected && !e.remoteMuted && e.stats.NoAudioFor(now) > noAudioAfter
 	changed := no != e.noAudio
 	e.noAudio = no
 	st := e.st
@@ -454,7 +352,7 @@ func (e *Engine) checkNoAudio(now time.Time) {
 		if no {
 			e.log.Warn("connected, but no audio from the peer", "for", noAudioAfter)
 		}
-		e.emit(media.Event{State: publicState(st)})
+		e.emit(media.Event{State: st.Public()})
 	}
 }
 
@@ -477,46 +375,15 @@ func (e *Engine) setRemoteMuted(muted bool) {
 	st := e.st
 	e.mu.Unlock()
 	if changed {
-		e.emit(media.Event{State: publicState(st)})
+		e.emit(media.Event{State: st.Public()})
 	}
 }
 
-func publicState(s state) media.State {
-	switch s {
-	case stateConnected:
-		return media.StateConnected
-	case stateReconnecting:
-		return media.StateReconnecting
-	case stateFailed:
-		return media.StateFailed
-	case stateClosed:
-		return media.StateClosed
-	}
-	return media.StateConnecting
-}
-
-// iceServers turns phoneConnectionWebrtc entries into pion ICE servers, and
-// the call's Telegram reflectors into the turn: URLs of their in-process
-// façades (reflectorport.go). Only the call's own servers are used: no
-// third-party STUN.
+// iceServers is the call's own STUN/TURN servers and the call's Telegram
+// reflectors as the turn: URLs of their in-process façades
+// (reflectorport.go).
 func iceServers(servers []media.WebRTCServer, refl *reflectorSet) []webrtc.ICEServer {
-	var out []webrtc.ICEServer
-	for _, s := range servers {
-		for _, host := range []string{s.IP, s.IPv6} {
-			if host == "" || s.Port <= 0 || s.Port > 65535 {
-				continue
-			}
-			addr := net.JoinHostPort(host, strconv.Itoa(s.Port))
-			if s.TURN && s.Username != "" && s.Password != "" {
-				out = append(out, webrtc.ICEServer{
-					URLs: []string{"turn:" + addr + "?transport=udp"}, Username: s.Username, Credential: s.Password,
-				})
-			}
-			if s.STUN {
-				out = append(out, webrtc.ICEServer{URLs: []string{"stun:" + addr}})
-			}
-		}
-	}
+	out := pionmedia.ICEServers(servers)
 	if refl != nil {
 		for _, u := range refl.iceServers() {
 			out = append(out, webrtc.ICEServer{URLs: []string{u.url}, Username: u.user, Credential: u.pass})
@@ -525,29 +392,10 @@ func iceServers(servers []media.WebRTCServer, refl *reflectorSet) []webrtc.ICESe
 	return out
 }
 
-// loopbackOnly is true when every server and reflector is on loopback (the
-// sandbox): host candidates are then limited to loopback too, so a sandbox
-// call never uses the machine's real interfaces.
-func loopbackOnly(servers []media.WebRTCServer, refl []media.Reflector) bool {
-	hosts := []string{}
-	for _, s := range servers {
-		hosts = append(hosts, s.IP, s.IPv6)
-	}
-	for _, r := range refl {
-		hosts = append(hosts, r.IP, r.IPv6)
-	}
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil && !ip.IsLoopback() {
-			return false
-		}
-	}
-	return true
-}
-
 func (e *Engine) gather() error {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: opusCapability(),
+		RTPCodecCapability: pionmedia.OpusCapability(),
 		PayloadType:        opusPayloadType,
 	}, webrtc.RTPCodecTypeAudio); err != nil {
 		return fmt.Errorf("register opus: %w", err)
@@ -557,7 +405,7 @@ func (e *Engine) gather() error {
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return fmt.Errorf("rtcp reports: %w", err)
 	}
-	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: e.log, rejects: &e.stats.rejects}}
+	se := webrtc.SettingEngine{LoggerFactory: pionmedia.Logs{Log: e.log, Rejects: &e.stats.Rejects}}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetICETimeouts(iceDisconnected, iceFailed, time.Second)
@@ -569,8 +417,8 @@ func (e *Engine) gather() error {
 		}
 		base = std
 	}
-	se.SetNet(guardedNet{Net: base, log: e.log, rejects: &e.stats.rejects, refl: e.refl})
-	if e.net == nil && loopbackOnly(e.p.WebRTCServers, e.p.Reflectors) {
+	se.SetNet(pionmedia.Net{Net: base, Log: e.log, Rejects: &e.stats.Rejects, Divert: e.refl.divert()})
+	if e.net == nil && pionmedia.LoopbackOnly(e.p.WebRTCServers, e.p.Reflectors) {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
@@ -617,7 +465,7 @@ func (e *Engine) gather() error {
 	}
 	e.gatherer, e.ice, e.dtls = gatherer, iceT, dtlsT
 	e.mu.Unlock()
-	e.track, err = webrtc.NewTrackLocalStaticRTP(opusCapability(), "audio", "tgphone")
+	e.track, err = webrtc.NewTrackLocalStaticRTP(pionmedia.OpusCapability(), "audio", "tgphone")
 	if err != nil {
 		return fmt.Errorf("audio track: %w", err)
 	}
@@ -636,7 +484,7 @@ func (e *Engine) gather() error {
 	})
 	iceT.OnConnectionStateChange(e.onICEState)
 	iceT.OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
-		e.stats.setPath(e.pathOf(p))
+		e.stats.SetPath(e.pathOf(p))
 	})
 	if e.p.Outgoing {
 		// The caller speaks first (tgcalls beginSignaling); its channel
@@ -649,29 +497,15 @@ func (e *Engine) gather() error {
 	return nil
 }
 
-func opusCapability() webrtc.RTPCodecCapability {
-	return webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeOpus, ClockRate: media.SampleRate, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	}
-}
-
+// pathOf is Stats.Path: through our port on a Telegram reflector, or as
+// pionmedia.Path says.
 func (e *Engine) pathOf(p *webrtc.ICECandidatePair) string {
-	if p == nil || p.Local == nil || p.Remote == nil {
-		return ""
-	}
-	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
+	if p != nil && p.Local != nil && p.Remote != nil && p.Local.Typ == webrtc.ICECandidateTypeRelay {
 		if d, ok := e.refl.describe(p.Local.Address); ok {
 			return pathReflector + " " + d
 		}
 	}
-	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
-		return "turn " + net.JoinHostPort(p.Local.Address, strconv.Itoa(int(p.Local.Port)))
-	}
-	if p.Remote.Typ == webrtc.ICECandidateTypeRelay {
-		return "turn (peer) " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
-	}
-	return "p2p " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+	return pionmedia.Path(p)
 }
 
 func (e *Engine) sendInitialSetup(setup string) {
@@ -741,7 +575,7 @@ func (e *Engine) negotiate(m *signaling.NegotiateChannels) {
 func (e *Engine) addRemoteCandidate(c signaling.Candidate) {
 	cand, err := parseCandidate(c.SdpString)
 	if err != nil {
-		e.stats.rejects.Add(e.log, "candidate", "err", err)
+		e.stats.Rejects.Add(e.log, "candidate", "err", err)
 		return
 	}
 	if id, tag, ok := reflectorCandidate(cand); ok {
@@ -754,7 +588,7 @@ func (e *Engine) addRemoteCandidate(c signaling.Candidate) {
 		cand.Address = e.refl.peerAddr(id, cand.Port, tag).Addr().String()
 	}
 	e.mu.Lock()
-	if e.st != stateConnecting && e.st != stateConnected && e.st != stateReconnecting {
+	if e.st != lifecycle.Connecting && e.st != lifecycle.Connected && e.st != lifecycle.Reconnecting {
 		e.pendingCands = append(e.pendingCands, c)
 		e.mu.Unlock()
 		return
@@ -802,7 +636,7 @@ func (e *Engine) startTransport() {
 			return
 		}
 		e.drainUndeclared(e.dtls)
-		e.fire(evTransportUp, nil)
+		e.fire(lifecycle.TransportUp, nil)
 	}()
 }
 
@@ -826,13 +660,13 @@ func (e *Engine) onICEState(s webrtc.ICETransportState) {
 	e.log.Debug("ice state", "state", s.String())
 	switch s {
 	case webrtc.ICETransportStateConnected, webrtc.ICETransportStateCompleted:
-		e.fire(evPathBack, nil)
+		e.fire(lifecycle.PathBack, nil)
 	case webrtc.ICETransportStateDisconnected:
 		// Nothing came for iceDisconnected: that is when the quiet began.
-		e.stats.heardAt(time.Now().Add(-iceDisconnected))
-		e.fire(evPathLost, nil)
+		e.stats.HeardAt(time.Now().Add(-iceDisconnected))
+		e.fire(lifecycle.PathLost, nil)
 	case webrtc.ICETransportStateFailed:
-		e.fire(evFailed, fmt.Errorf("%w: ice failed", ErrTransportFailed))
+		e.fire(lifecycle.Fail, fmt.Errorf("%w: ice failed", ErrTransportFailed))
 	}
 }
 
@@ -886,7 +720,7 @@ func (e *Engine) bindDataChannel(dc *webrtc.DataChannel) {
 		e.sendMediaState()
 	})
 	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
-		e.stats.heard(time.Now())
+		e.stats.Heard(time.Now())
 		m, err := signaling.Parse(msg.Data)
 		if err != nil {
 			e.log.Debug("data channel message", "err", err)
@@ -930,7 +764,7 @@ func (e *Engine) sendMediaState() {
 // the receiver to it.
 func (e *Engine) maybeStartStreams() {
 	e.mu.Lock()
-	if !e.mediaOn || e.st == stateClosed {
+	if !e.mediaOn || e.st == lifecycle.Closed {
 		e.mu.Unlock()
 		return
 	}
@@ -987,7 +821,10 @@ func (e *Engine) startSender() error {
 		return fmt.Errorf("rtp send: %w", err)
 	}
 	e.wg.Add(2)
-	go e.readSenderRTCP(sender)
+	go func() {
+		defer e.wg.Done()
+		pionmedia.ReadSenderRTCP(sender, &e.stats, func() uint32 { return e.ssrc })
+	}()
 	go e.sendAudio()
 	return nil
 }
@@ -996,7 +833,7 @@ func (e *Engine) startReceiver(peer uint32, pt int) error {
 	// The peer's payload type id is its own (tgcalls may shift ids by 3);
 	// pion drops packets of an id its media engine does not know.
 	if err := e.codecs.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: opusCapability(), PayloadType: webrtc.PayloadType(pt),
+		RTPCodecCapability: pionmedia.OpusCapability(), PayloadType: webrtc.PayloadType(pt),
 	}, webrtc.RTPCodecTypeAudio); err != nil {
 		return fmt.Errorf("register the peer's opus payload type %d: %w", pt, err)
 	}
@@ -1013,98 +850,39 @@ func (e *Engine) startReceiver(peer uint32, pt int) error {
 		return fmt.Errorf("rtp receive: %w", err)
 	}
 	e.wg.Add(2)
-	go e.recvAudio(receiver.Track(), uint8(pt))
 	go func() {
 		defer e.wg.Done()
-		for {
-			if _, _, err := receiver.ReadRTCP(); err != nil {
-				return
-			}
-			e.stats.heard(time.Now())
-		}
+		pionmedia.ReceiveAudio(e.ctx, receiver.Track(), uint8(pt), e.p.Audio, &e.stats, e.log)
+	}()
+	go func() {
+		defer e.wg.Done()
+		pionmedia.ReadReceiverRTCP(receiver, &e.stats)
 	}()
 	return nil
 }
 
-// sendAudio moves encoded microphone packets into RTP. While muted nothing
-// is sent, as tgcalls does: the peer hears silence and knows why from
-// MediaState, and ICE and RTCP keep the path alive.
+// sendAudio moves encoded microphone packets into RTP, under our one SSRC,
+// nothing while muted.
 func (e *Engine) sendAudio() {
 	defer e.wg.Done()
 	var seq uint16
 	if r, err := randomUint32(); err == nil {
 		seq = uint16(r)
 	}
-	for {
-		pkt, err := e.p.Audio.ReadPacket(e.ctx)
-		if err != nil {
-			if e.ctx.Err() == nil {
-				e.log.Warn("read microphone packet", "err", err)
-			}
-			return
-		}
-		e.mu.Lock()
-		muted := e.muted
-		e.mu.Unlock()
-		if muted {
-			continue
-		}
-		err = e.track.WriteRTP(&rtp.Packet{
-			Header:  rtp.Header{Version: 2, PayloadType: opusPayloadType, SequenceNumber: seq, Timestamp: pkt.Timestamp, SSRC: e.ssrc},
-			Payload: pkt.Payload,
-		})
-		seq++
-		if err != nil {
-			e.log.Debug("write rtp", "err", err)
-			continue
-		}
-		e.stats.sent(len(pkt.Payload))
-	}
-}
-
-func (e *Engine) recvAudio(track *webrtc.TrackRemote, pt uint8) {
-	defer e.wg.Done()
-	for {
-		pkt, _, err := track.ReadRTP()
-		if err != nil {
-			if e.ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// A payload type nobody negotiated: pion refuses that one
-			// packet; the stream goes on.
-			e.stats.rejects.Add(e.log, "rtp", "err", err)
-			continue
-		}
-		now := time.Now()
-		e.stats.heard(now)
-		if pkt.PayloadType != pt || len(pkt.Payload) == 0 {
-			e.stats.rejects.Add(e.log, "rtp payload", "type", pkt.PayloadType)
-			continue
-		}
-		e.stats.received(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
-		e.p.Audio.WritePacket(media.ReceivedPacket{
-			Timestamp: pkt.Timestamp, Seq: pkt.SequenceNumber, HasSeq: true,
-			Payload: append([]byte(nil), pkt.Payload...), Arrival: now,
-		})
-	}
-}
-
-func (e *Engine) readSenderRTCP(sender *webrtc.RTPSender) {
-	defer e.wg.Done()
-	for {
-		pkts, _, err := sender.ReadRTCP()
-		if err != nil {
-			return
-		}
-		e.stats.heard(time.Now())
-		e.stats.rtcp(pkts, e.ssrc, time.Now())
-	}
+	pionmedia.Sender{
+		Audio: e.p.Audio, Track: e.track, PayloadType: opusPayloadType, Stats: &e.stats, Log: e.log,
+		Hold: func() (uint32, bool) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return e.ssrc, e.muted
+		},
+	}.SendAudio(e.ctx, seq)
 }
 
 // adaptEncoder tells the encoder the loss the peer reports, so in-band FEC
 // scales with it.
 func (e *Engine) adaptEncoder() {
-	loss, changed := e.stats.lossForEncoder()
+	loss, changed := e.stats.LossForEncoder()
 	if !changed {
 		return
 	}
@@ -1129,11 +907,11 @@ func (e *Engine) Stats() media.Stats {
 	e.mu.Lock()
 	remoteMuted, noAudio, st := e.remoteMuted, e.noAudio, e.st
 	e.mu.Unlock()
-	s := e.stats.snapshot()
+	s := e.stats.Snapshot()
 	s.LibraryVersion = e.p.LibraryVersion
 	s.RemoteMuted = remoteMuted
 	s.NoAudio = noAudio // as checkNoAudio last found it, each tick
-	if st != stateConnected {
+	if st != lifecycle.Connected {
 		s.SignalBars = 0
 	}
 	s.Audio = e.p.Audio.AudioStats()
@@ -1142,7 +920,7 @@ func (e *Engine) Stats() media.Stats {
 
 // Close ends the call's media and waits for the engine's goroutines.
 func (e *Engine) Close() error {
-	e.fire(evClose, nil)
+	e.fire(lifecycle.Close, nil)
 	e.teardown()
 	e.wg.Wait()
 	return nil
@@ -1153,11 +931,7 @@ func (e *Engine) Close() error {
 func (e *Engine) teardown() {
 	e.teardownOnce.Do(func() {
 		e.cancel()
-		e.sigMu.Lock()
-		if err := e.sig.Close(); err != nil && !errors.Is(err, signaling.ErrClosed) {
-			e.log.Debug("close signalling", "err", err)
-		}
-		e.sigMu.Unlock()
+		e.sig.Close()
 		e.mu.Lock()
 		dc, sender, receiver, sctp := e.dc, e.sender, e.receiver, e.sctp
 		dtlsT, iceT, gatherer := e.dtls, e.ice, e.gatherer

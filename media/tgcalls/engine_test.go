@@ -19,13 +19,14 @@ import (
 	"github.com/pion/transport/v4/vnet"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 	"github.com/tgphone/tgphone/sandbox/turn"
 )
 
 // side is one end of a test call.
 type side struct {
 	eng    *Engine
-	audio  *toneAudio
+	audio  *toneaudio.Tone
 	events chan media.Event
 
 	mu   sync.Mutex
@@ -73,8 +74,8 @@ func startCall(t testing.TB, o callOpts, freqs [2]float64) (caller, callee *side
 	sides := [2]*side{}
 	relays := [2]chan []byte{make(chan []byte, 1024), make(chan []byte, 1024)}
 	for i := range sides {
-		s := &side{audio: newToneAudio(t, freqs[i]), events: make(chan media.Event, 64)}
-		s.audio.noMic = o.noMic[i]
+		s := &side{audio: toneaudio.New(t, freqs[i]), events: make(chan media.Event, 64)}
+		s.audio.NoMic = o.noMic[i]
 		pt := 10 * time.Second
 		if o.packetTimeout > 0 {
 			pt = o.packetTimeout
@@ -165,9 +166,9 @@ func waitState(t testing.TB, s *side, want media.State) media.Event {
 func waitPackets(t testing.TB, s *side, n int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for s.audio.packets() < n {
+	for s.audio.Packets() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d packets arrived", s.audio.packets(), n)
+			t.Fatalf("only %d of %d packets arrived", s.audio.Packets(), n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -182,8 +183,8 @@ func checkTones(t *testing.T, caller, callee *side, packets int) {
 		name string
 		at   *side
 		want float64
-	}{{"caller hears callee", caller, callee.audio.freq}, {"callee hears caller", callee, caller.audio.freq}} {
-		got := dominantFrequency(c.at.audio.segments())
+	}{{"caller hears callee", caller, callee.audio.Freq}, {"callee hears caller", callee, caller.audio.Freq}} {
+		got := dominantFrequency(c.at.audio.Segments())
 		if math.Abs(got-c.want) > 2 {
 			t.Errorf("%s: %.1f Hz, want %.0f ± 2", c.name, got, c.want)
 		}
@@ -196,7 +197,7 @@ func TestEngineDirect(t *testing.T) {
 	waitState(t, callee, media.StateConnected)
 	checkTones(t, caller, callee, 60) // 1.2 s of 20 ms frames
 
-	if f := caller.audio.frame(); f != 20*time.Millisecond {
+	if f := caller.audio.Frame(); f != 20*time.Millisecond {
 		t.Errorf("tgphone↔tgphone frame = %v, want 20ms", f)
 	}
 	if p := caller.eng.Stats().Path; !strings.HasPrefix(p, "p2p 127.0.0.1:") {
@@ -298,7 +299,7 @@ func TestEngineConnectTimeout(t *testing.T) {
 	eng, err := New(media.Params{
 		Key: key, Outgoing: true, LibraryVersion: "8.0.0", P2PAllowed: true,
 		ConnectTimeout: 500 * time.Millisecond,
-		Audio:          newToneAudio(t, 100),
+		Audio:          toneaudio.New(t, 100),
 		SendSignaling:  func(context.Context, []byte) error { return nil }, // the peer never answers
 		OnEvent:        func(ev media.Event) { events <- ev },
 		Logger:         testLogger(),
@@ -321,7 +322,7 @@ func TestEngineConnectTimeout(t *testing.T) {
 }
 
 func TestNewRejects(t *testing.T) {
-	ok := media.Params{LibraryVersion: "8.0.0", Audio: newToneAudio(t, 1), SendSignaling: func(context.Context, []byte) error { return nil }}
+	ok := media.Params{LibraryVersion: "8.0.0", Audio: toneaudio.New(t, 1), SendSignaling: func(context.Context, []byte) error { return nil }}
 	for _, tc := range []struct {
 		name string
 		edit func(*media.Params)

@@ -5,15 +5,12 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pion/stun/v3"
-	"github.com/pion/transport/v4/stdnet"
-
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/sandbox/reflector"
 	"github.com/tgphone/tgphone/sandbox/turn"
 )
@@ -286,7 +283,7 @@ func TestReflectorCandidateLine(t *testing.T) {
 		t.Fatalf("urls %+v", urls)
 	}
 	a := set.peerAddr(2, 599, 0xdeadbeef)
-	if !syntheticPrefix.Contains(a.Addr()) || a.Port() != 599 {
+	if !pionmedia.Synthetic.Contains(a.Addr()) || a.Port() != 599 {
 		t.Fatalf("synthetic %v", a)
 	}
 	host, ok := set.candidateHost(a.Addr().String())
@@ -304,25 +301,6 @@ func TestReflectorCandidateLine(t *testing.T) {
 	}
 	if _, ok := set.candidateHost("127.0.0.1"); ok {
 		t.Error("a real address taken for a reflector port")
-	}
-	if !isSynthetic(net.ParseIP("240.0.0.1")) || isSynthetic(net.ParseIP("10.0.0.1")) {
-		t.Error("isSynthetic")
-	}
-}
-
-// TestPeerIsSynthetic: a real TURN server is never asked to reach a
-// reflector port's synthetic address.
-func TestPeerIsSynthetic(t *testing.T) {
-	perm := func(ip string) []byte {
-		m := stun.MustBuild(stun.NewType(stun.MethodCreatePermission, stun.ClassRequest), stun.TransactionID)
-		a := stun.XORMappedAddress{IP: net.ParseIP(ip), Port: 599}
-		if err := a.AddToAs(m, stun.AttrXORPeerAddress); err != nil {
-			t.Fatal(err)
-		}
-		return m.Raw
-	}
-	if !peerIsSynthetic(perm("240.0.0.5")) || peerIsSynthetic(perm("127.0.0.1")) || peerIsSynthetic([]byte("not stun")) {
-		t.Error("peerIsSynthetic")
 	}
 }
 
@@ -349,54 +327,5 @@ func TestEngineReflectorBesideTURN(t *testing.T) {
 		waitState(t, caller, media.StateConnected)
 		waitState(t, callee, media.StateConnected)
 		t.Logf("p2p %v: path %q", p2p, caller.eng.Stats().Path)
-	}
-}
-
-// TestTurnConnRefusesSyntheticPeer: a real TURN server is not asked for a
-// permission to a synthetic address; the client gets a 403 at once.
-func TestTurnConnRefusesSyntheticPeer(t *testing.T) {
-	std, err := stdnet.NewNet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gn := guardedNet{Net: std, log: testLogger(), rejects: &media.Rejects{}}
-	client, err := gn.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	req := stun.MustBuild(stun.NewType(stun.MethodCreatePermission, stun.ClassRequest), stun.TransactionID)
-	a := stun.XORMappedAddress{IP: net.ParseIP("240.0.0.9"), Port: 599}
-	if err := a.AddToAs(req, stun.AttrXORPeerAddress); err != nil {
-		t.Fatal(err)
-	}
-	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := client.WriteTo(req.Raw, server.LocalAddr()); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 1500)
-	n, from, err := client.ReadFrom(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &stun.Message{Raw: buf[:n]}
-	var code stun.ErrorCodeAttribute
-	if m.Decode() != nil || m.TransactionID != req.TransactionID || m.Type.Class != stun.ClassErrorResponse ||
-		code.GetFrom(m) != nil || code.Code != stun.CodeForbidden || from.String() != server.LocalAddr().String() {
-		t.Fatalf("got %v from %v", m, from)
-	}
-	_ = server.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	if _, _, err := server.ReadFrom(buf); err == nil {
-		t.Fatal("the request reached the server")
-	}
-	// The client's own deadline is back in force.
-	_ = client.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	if _, _, err := client.ReadFrom(buf); err == nil {
-		t.Fatal("read without data")
 	}
 }

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/pion/logging"
-	"github.com/pion/transport/v4"
 	"github.com/pion/turn/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 )
 
 // How Telegram's reflectors reach pion's ICE agent.
@@ -29,7 +29,8 @@ import (
 // pion/turn's client on it against a turn: URL and puts the candidate on the
 // allocation's conn (the TURN-client factory is private, and a relay
 // candidate's address must be an IP). So each reflector is handed to pion as
-// a turn: URL whose host is a synthetic address, and guardedNet answers the
+// a turn: URL whose host is a synthetic address, and the engine's transport.Net
+// (pionmedia.Net, through divert) answers the
 // client's first datagram to such an address by putting, between the client
 // and the network, an in-process pion/turn server (turn.Server, a public API)
 // whose RelayAddressGenerator returns a reflectorPort: a net.PacketConn that
@@ -38,18 +39,11 @@ import (
 // pion's own on both ends; no TURN message leaves the process.
 //
 // Peers on a reflector are addressed by synthetic IPv4 addresses in
-// 240.0.0.0/4 (reserved, never routed), one per (server id, port tag), with
-// the reflector's port: our relay candidate's address, and the peer's
-// "reflector-<id>-<tag>.reflector" candidates, map to and from them.
-// guardedNet drops anything pion would send to that range from a real socket.
-
-// syntheticPrefix holds the addresses that stand for reflector ports.
-var syntheticPrefix = netip.MustParsePrefix("240.0.0.0/4")
-
-func isSynthetic(ip net.IP) bool {
-	a, ok := netip.AddrFromSlice(ip)
-	return ok && syntheticPrefix.Contains(a.Unmap())
-}
+// 240.0.0.0/4 (pionmedia.Synthetic: reserved, never routed), one per
+// (server id, port tag), with the reflector's port: our relay candidate's
+// address, and the peer's "reflector-<id>-<tag>.reflector" candidates, map to
+// and from them. pionmedia.Net drops anything pion would send to that range
+// from a real socket.
 
 const (
 	reflectorUser      = "reflector" // tgcalls' RtcServer login for reflectors
@@ -130,7 +124,7 @@ func (s *reflectorSet) addrLocked(ref peerRef) netip.Addr {
 		return a
 	}
 	s.next++
-	base := syntheticPrefix.Addr().As4()
+	base := pionmedia.Synthetic.Addr().As4()
 	n := binary.BigEndian.Uint32(base[:]) + s.next
 	a := netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, n)))
 	s.refs[ref] = a
@@ -211,7 +205,7 @@ type iceServerURL struct{ url, user, pass string }
 // name tgcalls advertises it under.
 func (s *reflectorSet) candidateHost(address string) (string, bool) {
 	ip := net.ParseIP(address)
-	if ip == nil || !isSynthetic(ip) {
+	if ip == nil || !pionmedia.IsSynthetic(ip) {
 		return "", false
 	}
 	ref, ok := s.ref(ip)
@@ -224,7 +218,7 @@ func (s *reflectorSet) candidateHost(address string) (string, bool) {
 // describe names the reflector behind our relay candidate's address.
 func (s *reflectorSet) describe(address string) (string, bool) {
 	ip := net.ParseIP(address)
-	if ip == nil || !isSynthetic(ip) {
+	if ip == nil || !pionmedia.IsSynthetic(ip) {
 		return "", false
 	}
 	ref, ok := s.ref(ip)
@@ -250,6 +244,17 @@ func (s *reflectorSet) close() {
 	s.mu.Unlock()
 	for _, f := range fs {
 		f.close()
+	}
+}
+
+// divert is pionmedia.Net's Divert for this set: nil without reflectors,
+// else each TURN client's socket becomes a lazyConn.
+func (s *reflectorSet) divert() func(net.PacketConn, func() net.PacketConn) net.PacketConn {
+	if s == nil || len(s.servers) == 0 {
+		return nil
+	}
+	return func(pc net.PacketConn, guarded func() net.PacketConn) net.PacketConn {
+		return &lazyConn{pc: pc, set: s, real: guarded, decided: make(chan struct{}), closed: make(chan struct{})}
 	}
 }
 
@@ -685,46 +690,3 @@ func (c *pipeConn) LocalAddr() net.Addr              { return c.local }
 func (c *pipeConn) SetDeadline(time.Time) error      { return nil }
 func (c *pipeConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *pipeConn) SetWriteDeadline(time.Time) error { return nil }
-
-// syntheticGuard drops what a real socket would send to a synthetic address
-// (a host or TURN candidate paired with a peer's reflector candidate).
-type syntheticGuard struct {
-	transport.UDPConn
-}
-
-func (g syntheticGuard) WriteTo(b []byte, to net.Addr) (int, error) {
-	if ua, ok := to.(*net.UDPAddr); ok && isSynthetic(ua.IP) {
-		return len(b), nil
-	}
-	return g.UDPConn.WriteTo(b, to)
-}
-
-func (g syntheticGuard) WriteToUDP(b []byte, to *net.UDPAddr) (int, error) {
-	if to != nil && isSynthetic(to.IP) {
-		return len(b), nil
-	}
-	return g.UDPConn.WriteToUDP(b, to)
-}
-
-// ReadFromAddrPort and WriteToAddrPort keep pion's allocation-free path
-// (ice.AddrPortReaderWriter) for host sockets behind the guard.
-func (g syntheticGuard) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	if u, ok := g.UDPConn.(*net.UDPConn); ok {
-		return u.ReadFromUDPAddrPort(b)
-	}
-	n, a, err := g.UDPConn.ReadFrom(b)
-	if ua, ok := a.(*net.UDPAddr); ok {
-		return n, ua.AddrPort(), err
-	}
-	return n, netip.AddrPort{}, err
-}
-
-func (g syntheticGuard) WriteToAddrPort(b []byte, to netip.AddrPort) (int, error) {
-	if syntheticPrefix.Contains(to.Addr().Unmap()) {
-		return len(b), nil
-	}
-	if u, ok := g.UDPConn.(*net.UDPConn); ok {
-		return u.WriteToUDPAddrPort(b, to)
-	}
-	return g.UDPConn.WriteTo(b, net.UDPAddrFromAddrPort(to))
-}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 )
 
@@ -206,7 +207,7 @@ func newReplayEngine(t *testing.T, version string, outgoing bool, ssrc uint32, e
 	r := &replayEngine{}
 	eng, err := newEngine(media.Params{
 		Key: transcriptKey(), Outgoing: outgoing, LibraryVersion: version,
-		Audio: newToneAudio(t, 440),
+		Audio: toneaudio.New(t, 440),
 		SendSignaling: func(_ context.Context, data []byte) error {
 			r.mu.Lock()
 			r.sent = append(r.sent, append([]byte(nil), data...))
@@ -230,7 +231,7 @@ func newReplayEngine(t *testing.T, version string, outgoing bool, ssrc uint32, e
 func (r *replayEngine) settle() {
 	for quiet := 0; quiet < 3; {
 		time.Sleep(10 * time.Millisecond)
-		if len(r.eng.in) == 0 && len(r.eng.out) == 0 {
+		if r.eng.sig.Queued() == 0 {
 			quiet++
 		} else {
 			quiet = 0
@@ -288,7 +289,7 @@ func TestReplayTgcalls(t *testing.T) {
 					r.settle()
 				}
 				r.settle()
-				if _, rej := r.eng.stats.rejects.Snapshot(); len(rej) != 0 {
+				if _, rej := r.eng.stats.Rejects.Snapshot(); len(rej) != 0 {
 					t.Errorf("tgcalls' frames refused: %v", rej)
 				}
 				ours := openAll(t, r.frames(), tgphoneIsCaller, raw)

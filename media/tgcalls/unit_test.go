@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/pion/webrtc/v4"
-
-	"github.com/tgphone/tgphone/media"
 )
 
 func TestParseCandidate(t *testing.T) {
@@ -54,60 +52,6 @@ func FuzzParseCandidate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		_, _ = parseCandidate(line)
 	})
-}
-
-func TestTransitions(t *testing.T) {
-	all := []event{evStart, evRemoteSetup, evTransportUp, evPathLost, evPathBack, evFailed, evClose}
-	allowed := map[state]map[event]state{
-		stateIdle:         {evStart: stateSignaling, evClose: stateClosed},
-		stateSignaling:    {evRemoteSetup: stateConnecting, evFailed: stateFailed, evClose: stateClosed},
-		stateConnecting:   {evTransportUp: stateConnected, evFailed: stateFailed, evClose: stateClosed},
-		stateConnected:    {evPathLost: stateReconnecting, evFailed: stateFailed, evClose: stateClosed},
-		stateReconnecting: {evPathBack: stateConnected, evFailed: stateFailed, evClose: stateClosed},
-		stateFailed:       {evClose: stateClosed},
-		stateClosed:       {},
-	}
-	for from, moves := range allowed {
-		for _, ev := range all {
-			t.Run(from.String()+"/"+ev.String(), func(t *testing.T) {
-				to, acts, err := next(from, ev)
-				want, ok := moves[ev]
-				switch {
-				case ok:
-					if err != nil || to != want || len(acts) == 0 {
-						t.Fatalf("→ %v %v %v, want %v", to, acts, err, want)
-					}
-				default:
-					if err == nil || to != from || len(acts) != 0 {
-						t.Fatalf("→ %v %v %v, want rejected or ignored", to, acts, err)
-					}
-				}
-			})
-		}
-	}
-}
-
-func TestIceServers(t *testing.T) {
-	got := iceServers([]media.WebRTCServer{
-		{IP: "127.0.0.1", Port: 3478, TURN: true, Username: "u", Password: "p"},
-		{IP: "127.0.0.1", IPv6: "::1", Port: 3478, STUN: true},
-		{IP: "127.0.0.1", Port: 3478, TURN: true}, // no credentials: unusable
-		{IP: "127.0.0.1", Port: 0, STUN: true},    // bad port
-	}, nil)
-	want := []string{"turn:127.0.0.1:3478?transport=udp", "stun:127.0.0.1:3478", "stun:[::1]:3478"}
-	if len(got) != len(want) {
-		t.Fatalf("got %+v", got)
-	}
-	for i, w := range want {
-		if got[i].URLs[0] != w {
-			t.Errorf("server %d = %s, want %s", i, got[i].URLs[0], w)
-		}
-	}
-	if !loopbackOnly([]media.WebRTCServer{{IP: "127.0.0.1"}}, []media.Reflector{{IP: "127.0.0.1"}}) ||
-		loopbackOnly([]media.WebRTCServer{{IP: "149.154.167.51"}}, nil) ||
-		loopbackOnly(nil, []media.Reflector{{IP: "91.108.13.2"}}) {
-		t.Error("loopbackOnly")
-	}
 }
 
 // TestSRTPSessionsReachable guards drainUndeclared against a pion upgrade

@@ -4,24 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/rtp"
 	"github.com/pion/transport/v4"
 	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/sigpump"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 	"github.com/tgphone/tgphone/media/tgcalls/sigsctp"
 )
@@ -54,7 +54,6 @@ const (
 	// sendBitrate is tgcalls' cap for the audio sender (max_bitrate_bps =
 	// 32·1024), within what media.EncoderConfig allows.
 	sendBitrate = 32000
-	maxQueued   = 256
 	maxPending  = 64 // remote candidates held before a remote description
 	tick        = 250 * time.Millisecond
 	// ICE: reconnecting after 3 s without a packet, failed after 20 s (as
@@ -76,15 +75,11 @@ type Engine struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	out      chan []byte // signalling packets, sent in order by sendLoop
-	in       chan []byte // the peer's signalling, for sigLoop
+	sig      *sigpump.Pump // reliable (10.0.0) or SCTP (11.0.0), read by sigLoop
 	pcClosed chan struct{}
 
-	sigMu sync.Mutex          // the transport is one goroutine's at a time
-	sig   signaling.Transport // reliable (10.0.0) or SCTP (11.0.0)
-
 	mu           sync.Mutex
-	st           state
+	st           lifecycle.State
 	closing      bool // no more goroutines may start
 	startedAt    time.Time
 	muted        bool
@@ -107,7 +102,7 @@ type Engine struct {
 	lastOffer  string                    // the peer's last applied offer (cleaned)
 	senderLive atomic.Bool               // an answer accepted our audio
 
-	stats statCounters
+	stats pionmedia.Counters
 	hooks hooks
 }
 
@@ -133,27 +128,32 @@ func newEngine(p media.Params, n transport.Net, h hooks) (*Engine, error) {
 	}
 	log := logger.With("engine", "tgcalls-reference", "version", p.LibraryVersion)
 	sig, err := sigsctp.ForVersion(p.LibraryVersion, p.Key, p.Outgoing, signaling.ParseCustomParameters(p.CustomParameters),
-		sigsctp.Config{LoggerFactory: pionLogs{log: log.With("part", "signalling")}, Name: "signalling"})
+		sigsctp.Config{LoggerFactory: pionmedia.Logs{Log: log.With("part", "signalling")}, Name: "signalling"})
 	if err != nil {
 		return nil, fmt.Errorf("reference signalling: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{
+	e := &Engine{
 		p: p, log: log, net: n, ctx: ctx, cancel: cancel,
-		out: make(chan []byte, 512), in: make(chan []byte, maxQueued), pcClosed: make(chan struct{}),
-		sig: sig, hooks: h,
-	}, nil
+		pcClosed: make(chan struct{}), hooks: h,
+	}
+	e.sig = sigpump.New(sig, p.SendSignaling, log, &e.stats.Rejects)
+	return e, nil
 }
 
+// begin: Start builds the PeerConnection, and offer/answer runs beside ICE
+// and DTLS, all of it connecting.
+const begin = lifecycle.Begin(lifecycle.Connecting)
+
 // fire runs one transition and executes its actions.
-func (e *Engine) fire(ev event, cause error) {
+func (e *Engine) fire(ev lifecycle.Event, cause error) {
 	e.mu.Lock()
 	from := e.st
-	to, acts, err := next(from, ev)
+	to, acts, err := begin.Next(from, ev)
 	e.st = to
 	e.mu.Unlock()
 	if err != nil {
-		if !errors.Is(err, errIgnored) {
+		if !errors.Is(err, lifecycle.ErrIgnored) {
 			e.log.Warn("unexpected engine event", "err", err)
 		}
 		return
@@ -161,23 +161,23 @@ func (e *Engine) fire(ev event, cause error) {
 	e.log.Debug("engine transition", "from", from, "event", ev, "to", to)
 	for _, a := range acts {
 		switch a {
-		case actBegin:
+		case lifecycle.Setup:
 			if err := e.build(); err != nil {
 				if e.ctx.Err() == nil {
 					e.fail(fmt.Errorf("start reference engine: %w", err))
 				}
 				return
 			}
-		case actStartAudio:
+		case lifecycle.StartMedia:
 			e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: 5})
 			e.goroutine(e.sendAudio)
-		case actReportConnected:
+		case lifecycle.ReportConnected:
 			e.emit(media.Event{State: media.StateConnected})
-		case actReportReconnecting:
+		case lifecycle.ReportReconnecting:
 			e.emit(media.Event{State: media.StateReconnecting})
-		case actReportFailed:
+		case lifecycle.ReportFailed:
 			e.emit(media.Event{State: media.StateFailed, Err: cause})
-		case actTeardown:
+		case lifecycle.Teardown:
 			e.teardown()
 		}
 	}
@@ -190,7 +190,7 @@ func (e *Engine) fail(err error) {
 		return
 	}
 	e.log.Warn("reference engine failed", "err", err)
-	e.fire(evFailed, err)
+	e.fire(lifecycle.Fail, err)
 }
 
 func (e *Engine) emit(ev media.Event) {
@@ -223,16 +223,16 @@ func (e *Engine) goroutine(f func()) bool {
 // Params.OnEvent.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
-	if e.st != stateIdle {
+	if e.st != lifecycle.Idle {
 		e.mu.Unlock()
 		return errors.New("reference: Start called twice")
 	}
 	e.startedAt = time.Now()
 	e.mu.Unlock()
-	e.goroutine(e.sendLoop)
+	e.goroutine(func() { e.sig.SendLoop(e.ctx) })
 	e.goroutine(e.timerLoop)
 	e.emit(media.Event{State: media.StateConnecting})
-	e.fire(evStart, nil)
+	e.fire(lifecycle.Start, nil)
 	e.goroutine(e.sigLoop)
 	return ctx.Err()
 }
@@ -240,55 +240,7 @@ func (e *Engine) Start(ctx context.Context) error {
 // ReceiveSignaling takes updatePhoneCallSignalingData bytes; data that
 // comes before Start waits for it.
 func (e *Engine) ReceiveSignaling(data []byte) {
-	select {
-	case e.in <- append([]byte(nil), data...):
-	default:
-		e.stats.rejects.Add(e.log, "signalling queue full")
-	}
-}
-
-// iceServers turns the call's phoneConnectionWebrtc entries into pion ICE
-// servers: only the call's own servers, UDP. Telegram reflectors
-// (Params.Reflectors) speak ReflectorPort, not TURN, and are not used.
-func iceServers(servers []media.WebRTCServer) []webrtc.ICEServer {
-	var out []webrtc.ICEServer
-	for _, s := range servers {
-		for _, host := range []string{s.IP, s.IPv6} {
-			if host == "" || s.Port <= 0 || s.Port > 65535 {
-				continue
-			}
-			addr := net.JoinHostPort(host, strconv.Itoa(s.Port))
-			if s.TURN && s.Username != "" && s.Password != "" {
-				out = append(out, webrtc.ICEServer{
-					URLs: []string{"turn:" + addr + "?transport=udp"}, Username: s.Username, Credential: s.Password,
-				})
-			}
-			if s.STUN {
-				out = append(out, webrtc.ICEServer{URLs: []string{"stun:" + addr}})
-			}
-		}
-	}
-	return out
-}
-
-// loopbackOnly is true when every server is on loopback (the sandbox): host
-// candidates are then limited to loopback too.
-func loopbackOnly(servers []media.WebRTCServer) bool {
-	for _, s := range servers {
-		for _, h := range []string{s.IP, s.IPv6} {
-			if ip := net.ParseIP(h); ip != nil && !ip.IsLoopback() {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func opusCapability() webrtc.RTPCodecCapability {
-	return webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeOpus, ClockRate: media.SampleRate, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	}
+	e.sig.Deliver(data)
 }
 
 // build makes the PeerConnection as tgcalls configures its own: Unified
@@ -297,7 +249,7 @@ func opusCapability() webrtc.RTPCodecCapability {
 // its audio transceiver now; the callee adds its audio after answering.
 func (e *Engine) build() error {
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opusCapability(), PayloadType: opusPayloadType},
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: pionmedia.OpusCapability(), PayloadType: opusPayloadType},
 		webrtc.RTPCodecTypeAudio); err != nil {
 		return fmt.Errorf("register opus: %w", err)
 	}
@@ -305,7 +257,7 @@ func (e *Engine) build() error {
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil { // loss, jitter and RTT for Stats
 		return fmt.Errorf("rtcp reports: %w", err)
 	}
-	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: e.log, rejects: &e.stats.rejects}}
+	se := webrtc.SettingEngine{LoggerFactory: pionmedia.Logs{Log: e.log, Rejects: &e.stats.Rejects}}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetICETimeouts(iceDisconnected, iceFailed, time.Second)
@@ -331,8 +283,8 @@ func (e *Engine) build() error {
 		}
 		base = std
 	}
-	se.SetNet(guardedNet{Net: base, log: e.log, rejects: &e.stats.rejects})
-	if e.net == nil && loopbackOnly(e.p.WebRTCServers) {
+	se.SetNet(pionmedia.Net{Net: base, Log: e.log, Rejects: &e.stats.Rejects})
+	if e.net == nil && pionmedia.LoopbackOnly(e.p.WebRTCServers, nil) {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
@@ -343,7 +295,7 @@ func (e *Engine) build() error {
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
-		ICEServers:         iceServers(e.p.WebRTCServers),
+		ICEServers:         pionmedia.ICEServers(e.p.WebRTCServers),
 		ICETransportPolicy: policy,
 		BundlePolicy:       webrtc.BundlePolicyMaxBundle,
 		RTCPMuxPolicy:      webrtc.RTCPMuxPolicyRequire,
@@ -351,7 +303,7 @@ func (e *Engine) build() error {
 	if err != nil {
 		return fmt.Errorf("peer connection: %w", err)
 	}
-	track, err := webrtc.NewTrackLocalStaticRTP(opusCapability(), trackID, streamID)
+	track, err := webrtc.NewTrackLocalStaticRTP(pionmedia.OpusCapability(), trackID, streamID)
 	if err != nil {
 		_ = pc.Close()
 		return fmt.Errorf("audio track: %w", err)
@@ -369,7 +321,7 @@ func (e *Engine) build() error {
 	pc.OnConnectionStateChange(e.onPCState)
 	pc.OnTrack(e.onTrack)
 	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
-		e.stats.setPath(pathOf(p))
+		e.stats.SetPath(pionmedia.Path(p))
 	})
 	if !e.p.Outgoing {
 		pc.OnDataChannel(e.bindDataChannel)
@@ -397,35 +349,28 @@ func (e *Engine) addSender() error {
 		e.mu.Unlock()
 	}
 	e.sendAdded = true
-	e.goroutine(func() { e.readSenderRTCP(sender) })
+	e.goroutine(func() {
+		pionmedia.ReadSenderRTCP(sender, &e.stats, func() uint32 {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return e.ssrc
+		})
+	})
 	return nil
-}
-
-func pathOf(p *webrtc.ICECandidatePair) string {
-	if p == nil || p.Local == nil || p.Remote == nil {
-		return ""
-	}
-	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
-		return "turn " + net.JoinHostPort(p.Local.Address, strconv.Itoa(int(p.Local.Port)))
-	}
-	if p.Remote.Typ == webrtc.ICECandidateTypeRelay {
-		return "turn (peer) " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
-	}
-	return "p2p " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
 }
 
 func (e *Engine) onPCState(s webrtc.PeerConnectionState) {
 	e.log.Debug("peer connection state", "state", s.String())
 	switch s {
 	case webrtc.PeerConnectionStateConnected:
-		e.stats.heard(time.Now())
-		e.fire(evUp, nil)
+		e.stats.Heard(time.Now())
+		e.fire(lifecycle.TransportUp, nil)
 	case webrtc.PeerConnectionStateDisconnected:
 		// Nothing came for iceDisconnected: that is when the quiet began.
-		e.stats.heardAt(time.Now().Add(-iceDisconnected))
-		e.fire(evDown, nil)
+		e.stats.HeardAt(time.Now().Add(-iceDisconnected))
+		e.fire(lifecycle.PathLost, nil)
 	case webrtc.PeerConnectionStateFailed:
-		e.fire(evFailed, fmt.Errorf("%w: peer connection failed", ErrTransportFailed))
+		e.fire(lifecycle.Fail, fmt.Errorf("%w: peer connection failed", ErrTransportFailed))
 	}
 }
 
@@ -477,8 +422,6 @@ func (e *Engine) sendDescription(typ, sdp string) {
 // sigLoop is the one goroutine that reads the signalling transport and
 // negotiates: the peer's messages are handled one at a time, in order.
 func (e *Engine) sigLoop() {
-	t := time.NewTicker(tick)
-	defer t.Stop()
 	e.mu.Lock()
 	ready := e.pc != nil
 	e.mu.Unlock()
@@ -488,71 +431,7 @@ func (e *Engine) sigLoop() {
 	if e.p.Outgoing {
 		e.offer() // tgcalls' caller offers as soon as signalling begins
 	}
-	for {
-		e.sigMu.Lock()
-		wake := e.sig.Wake()
-		e.sigMu.Unlock()
-		select {
-		case <-e.ctx.Done():
-			return
-		case data := <-e.in:
-			e.receive(data)
-		case <-t.C:
-			e.poll(false)
-		case <-wake:
-			e.poll(true)
-		}
-	}
-}
-
-func (e *Engine) receive(data []byte) {
-	now := time.Now()
-	e.sigMu.Lock()
-	msgs, err := e.sig.Receive(data, now)
-	pkts, perr := e.sig.Poll(now)
-	e.sigMu.Unlock()
-	if err != nil {
-		e.stats.rejects.Add(e.log, "signalling", "err", err)
-	}
-	if perr != nil && !errors.Is(perr, signaling.ErrClosed) {
-		e.log.Warn("signalling poll", "err", perr)
-	}
-	e.queue(pkts...)
-	for _, m := range msgs {
-		e.handle(m)
-	}
-}
-
-func (e *Engine) poll(woken bool) {
-	now := time.Now()
-	e.sigMu.Lock()
-	pkts, err := e.sig.Poll(now)
-	var msgs [][]byte
-	var rerr error
-	if woken {
-		msgs, rerr = e.sig.Receive(nil, now)
-	}
-	e.sigMu.Unlock()
-	if err != nil && !errors.Is(err, signaling.ErrClosed) {
-		e.log.Warn("signalling poll", "err", err)
-	}
-	if rerr != nil && !errors.Is(rerr, signaling.ErrClosed) {
-		e.stats.rejects.Add(e.log, "signalling", "err", rerr)
-	}
-	e.queue(pkts...)
-	for _, m := range msgs {
-		e.handle(m)
-	}
-}
-
-func (e *Engine) queue(pkts ...[]byte) {
-	for _, p := range pkts {
-		select {
-		case e.out <- p:
-		default:
-			e.log.Warn("signalling queue full, packet dropped")
-		}
-	}
+	e.sig.Run(e.ctx, e.handle)
 }
 
 // sendMsg frames one JSON message on the signalling transport.
@@ -560,29 +439,7 @@ func (e *Engine) sendMsg(data []byte) {
 	if e.hooks.sent != nil {
 		e.hooks.sent(data)
 	}
-	e.sigMu.Lock()
-	pkts, err := e.sig.Send(data, time.Now())
-	e.sigMu.Unlock()
-	if err != nil {
-		if !errors.Is(err, signaling.ErrClosed) {
-			e.log.Warn("frame signalling", "err", err)
-		}
-		return
-	}
-	e.queue(pkts...)
-}
-
-func (e *Engine) sendLoop() {
-	for {
-		select {
-		case <-e.ctx.Done():
-			return
-		case p := <-e.out:
-			if err := e.p.SendSignaling(e.ctx, p); err != nil && e.ctx.Err() == nil {
-				e.log.Warn("send signalling data", "err", err)
-			}
-		}
-	}
+	e.sig.Send(data)
 }
 
 // handle processes one decrypted JSON message (on sigLoop).
@@ -593,7 +450,7 @@ func (e *Engine) handle(data []byte) {
 			e.log.Debug("ignore signalling message", "err", err)
 			return
 		}
-		e.stats.rejects.Add(e.log, "signalling message", "err", err)
+		e.stats.Rejects.Add(e.log, "signalling message", "err", err)
 		return
 	}
 	if e.hooks.handled != nil {
@@ -640,7 +497,7 @@ func (e *Engine) offer() {
 func (e *Engine) onOffer(sdp string) {
 	clean, dropped, err := cleanSDP(sdp)
 	if err != nil {
-		e.stats.rejects.Add(e.log, "offer", "err", err)
+		e.stats.Rejects.Add(e.log, "offer", "err", err)
 		return
 	}
 	if dropped > 0 {
@@ -664,7 +521,7 @@ func (e *Engine) onOffer(sdp string) {
 
 func (e *Engine) applyOffer(clean string) {
 	if err := e.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: clean}); err != nil {
-		e.stats.rejects.Add(e.log, "offer", "err", err)
+		e.stats.Rejects.Add(e.log, "offer", "err", err)
 		return
 	}
 	e.lastOffer = clean
@@ -708,7 +565,7 @@ func (e *Engine) onAnswer(sdp string) {
 		err = e.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: clean})
 	}
 	if err != nil {
-		e.stats.rejects.Add(e.log, "answer", "err", err)
+		e.stats.Rejects.Add(e.log, "answer", "err", err)
 		return
 	}
 	if e.sendAdded {
@@ -744,7 +601,7 @@ func containsAll(have, want []string) bool {
 func (e *Engine) onRemoteCandidate(c *candidate) {
 	if err := checkCandidate(c.SDP); err != nil {
 		if !errors.Is(err, errNotIP) {
-			e.stats.rejects.Add(e.log, "candidate", "err", err)
+			e.stats.Rejects.Add(e.log, "candidate", "err", err)
 		}
 		return
 	}
@@ -785,7 +642,7 @@ func (e *Engine) bindDataChannel(dc *webrtc.DataChannel) {
 		e.sendMediaState()
 	})
 	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
-		e.stats.heard(time.Now())
+		e.stats.Heard(time.Now())
 		if !msg.IsString {
 			return // tgcalls rejects binary messages too
 		}
@@ -832,22 +689,8 @@ func (e *Engine) setRemoteMuted(muted bool) {
 	st := e.st
 	e.mu.Unlock()
 	if changed {
-		e.emit(media.Event{State: publicState(st)})
+		e.emit(media.Event{State: st.Public()})
 	}
-}
-
-func publicState(s state) media.State {
-	switch s {
-	case stateConnected:
-		return media.StateConnected
-	case stateReconnecting:
-		return media.StateReconnecting
-	case stateFailed:
-		return media.StateFailed
-	case stateClosed:
-		return media.StateClosed
-	}
-	return media.StateConnecting
 }
 
 // onTrack receives the peer's audio (pion calls it on the first packet).
@@ -856,87 +699,22 @@ func (e *Engine) onTrack(track *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		return
 	}
 	e.log.Debug("peer audio", "ssrc", uint32(track.SSRC()), "payload type", track.PayloadType())
-	e.goroutine(func() { e.recvAudio(track) })
-	e.goroutine(func() {
-		for {
-			if _, _, err := r.ReadRTCP(); err != nil {
-				return
-			}
-			e.stats.heard(time.Now())
-		}
-	})
+	e.goroutine(func() { pionmedia.ReceiveAudio(e.ctx, track, uint8(track.PayloadType()), e.p.Audio, &e.stats, e.log) })
+	e.goroutine(func() { pionmedia.ReadReceiverRTCP(r, &e.stats) })
 }
 
-func (e *Engine) recvAudio(track *webrtc.TrackRemote) {
-	pt := uint8(track.PayloadType())
-	for {
-		pkt, _, err := track.ReadRTP()
-		if err != nil {
-			if e.ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			e.stats.rejects.Add(e.log, "rtp", "err", err)
-			continue
-		}
-		now := time.Now()
-		e.stats.heard(now)
-		if pkt.PayloadType != pt || len(pkt.Payload) == 0 {
-			e.stats.rejects.Add(e.log, "rtp payload", "type", pkt.PayloadType)
-			continue
-		}
-		e.stats.received(pkt.SequenceNumber, pkt.Timestamp, len(pkt.Payload), now)
-		e.p.Audio.WritePacket(media.ReceivedPacket{
-			Timestamp: pkt.Timestamp, Seq: pkt.SequenceNumber, HasSeq: true,
-			Payload: append([]byte(nil), pkt.Payload...), Arrival: now,
-		})
-	}
-}
-
-// sendAudio moves encoded microphone packets into RTP. While muted nothing
-// is sent (the peer knows why from MediaState); ICE and RTCP keep the path
-// alive. pion sets the SSRC and payload type an answer agreed.
+// sendAudio moves encoded microphone packets into RTP: nothing while muted
+// or before an answer accepted our audio. pion sets the SSRC and payload
+// type an answer agreed.
 func (e *Engine) sendAudio() {
-	seq := uint16(rand.Uint32())
-	for {
-		pkt, err := e.p.Audio.ReadPacket(e.ctx)
-		if err != nil {
-			if e.ctx.Err() == nil {
-				e.log.Warn("read microphone packet", "err", err)
-			}
-			return
-		}
-		e.mu.Lock()
-		muted, ssrc := e.muted, e.ssrc
-		e.mu.Unlock()
-		if muted || !e.senderLive.Load() {
-			continue
-		}
-		err = e.track.WriteRTP(&rtp.Packet{
-			Header:  rtp.Header{Version: 2, PayloadType: opusPayloadType, SequenceNumber: seq, Timestamp: pkt.Timestamp, SSRC: ssrc},
-			Payload: pkt.Payload,
-		})
-		seq++
-		if err != nil {
-			e.log.Debug("write rtp", "err", err)
-			continue
-		}
-		e.stats.sent(len(pkt.Payload))
-	}
-}
-
-func (e *Engine) readSenderRTCP(sender *webrtc.RTPSender) {
-	for {
-		pkts, _, err := sender.ReadRTCP()
-		if err != nil {
-			return
-		}
-		now := time.Now()
-		e.stats.heard(now)
-		e.mu.Lock()
-		ssrc := e.ssrc
-		e.mu.Unlock()
-		e.stats.rtcp(pkts, ssrc, now)
-	}
+	pionmedia.Sender{
+		Audio: e.p.Audio, Track: e.track, PayloadType: opusPayloadType, Stats: &e.stats, Log: e.log,
+		Hold: func() (uint32, bool) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return e.ssrc, e.muted || !e.senderLive.Load()
+		},
+	}.SendAudio(e.ctx, uint16(rand.Uint32()))
 }
 
 // timerLoop drives the connect and packet timeouts and the stats.
@@ -951,16 +729,16 @@ func (e *Engine) timerLoop() {
 			e.mu.Lock()
 			st, started, pc := e.st, e.startedAt, e.pc
 			e.mu.Unlock()
-			e.stats.update(now)
+			e.stats.Update(now)
 			if pc != nil {
 				if s := pc.ICEConnectionState(); s == webrtc.ICEConnectionStateConnected || s == webrtc.ICEConnectionStateCompleted {
-					e.stats.heard(now) // STUN checks count: a muted peer is alive
+					e.stats.Heard(now) // STUN checks count: a muted peer is alive
 				}
 			}
 			switch {
-			case st == stateConnecting && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
+			case st == lifecycle.Connecting && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
 				e.fail(ErrConnectTimeout)
-			case (st == stateConnected || st == stateReconnecting) && e.p.PacketTimeout > 0 && e.stats.quietFor(now) > e.p.PacketTimeout:
+			case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
 				e.fail(ErrPacketTimeout)
 			}
 			e.checkNoAudio(now)
@@ -971,7 +749,7 @@ func (e *Engine) timerLoop() {
 
 func (e *Engine) checkNoAudio(now time.Time) {
 	e.mu.Lock()
-	no := e.st == stateConnected && !e.remoteMuted && e.stats.noAudioFor(now) > noAudioAfter
+	no := e.st == lifecycle.Connected && !e.remoteMuted && e.stats.NoAudioFor(now) > noAudioAfter
 	changed := no != e.noAudio
 	e.noAudio = no
 	st := e.st
@@ -980,19 +758,19 @@ func (e *Engine) checkNoAudio(now time.Time) {
 		if no {
 			e.log.Warn("connected, but no audio from the peer", "for", noAudioAfter)
 		}
-		e.emit(media.Event{State: publicState(st)})
+		e.emit(media.Event{State: st.Public()})
 	}
 }
 
 // adaptEncoder tells the encoder the loss the peer reports, so in-band FEC
 // scales with it.
 func (e *Engine) adaptEncoder() {
-	loss, changed := e.stats.lossForEncoder()
+	loss, changed := e.stats.LossForEncoder()
 	if !changed {
 		return
 	}
 	e.mu.Lock()
-	on := e.st == stateConnected || e.st == stateReconnecting
+	on := e.st == lifecycle.Connected || e.st == lifecycle.Reconnecting
 	e.mu.Unlock()
 	if on {
 		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: loss})
@@ -1012,20 +790,20 @@ func (e *Engine) Stats() media.Stats {
 	e.mu.Lock()
 	remoteMuted, st := e.remoteMuted, e.st
 	e.mu.Unlock()
-	s := e.stats.snapshot()
+	s := e.stats.Snapshot()
 	s.LibraryVersion = e.p.LibraryVersion
 	s.RemoteMuted = remoteMuted
-	if st != stateConnected {
+	if st != lifecycle.Connected {
 		s.SignalBars = 0
 	}
-	s.NoAudio = st == stateConnected && !remoteMuted && e.stats.noAudioFor(time.Now()) > noAudioAfter
+	s.NoAudio = st == lifecycle.Connected && !remoteMuted && e.stats.NoAudioFor(time.Now()) > noAudioAfter
 	s.Audio = e.p.Audio.AudioStats()
 	return s
 }
 
 // Close ends the call's media and waits for the engine's goroutines.
 func (e *Engine) Close() error {
-	e.fire(evClose, nil)
+	e.fire(lifecycle.Close, nil)
 	e.teardown()
 	<-e.pcClosed
 	e.wg.Wait()
@@ -1042,11 +820,7 @@ func (e *Engine) teardown() {
 		pc := e.pc
 		e.mu.Unlock()
 		e.cancel()
-		e.sigMu.Lock()
-		if err := e.sig.Close(); err != nil && !errors.Is(err, signaling.ErrClosed) {
-			e.log.Debug("close signalling", "err", err)
-		}
-		e.sigMu.Unlock()
+		e.sig.Close()
 		if pc == nil {
 			close(e.pcClosed)
 			return

@@ -12,6 +12,8 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 )
 
 // negotiator is an engine whose negotiation a test drives message by
@@ -53,7 +55,7 @@ func newNegotiator(t *testing.T, outgoing bool) *negotiator {
 	n := &negotiator{}
 	e, err := newEngine(media.Params{
 		Key: transcriptKey(), Outgoing: outgoing, LibraryVersion: "10.0.0", P2PAllowed: true,
-		Audio: newToneAudio(t, 440), SendSignaling: func(context.Context, []byte) error { return nil },
+		Audio: toneaudio.New(t, 440), SendSignaling: func(context.Context, []byte) error { return nil },
 		Logger: testLogger(),
 	}, nets[0], hooks{sent: func(m []byte) {
 		n.mu.Lock()
@@ -70,7 +72,7 @@ func newNegotiator(t *testing.T, outgoing bool) *negotiator {
 	n.e = e
 
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opusCapability(), PayloadType: opusPayloadType}, webrtc.RTPCodecTypeAudio); err != nil {
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: pionmedia.OpusCapability(), PayloadType: opusPayloadType}, webrtc.RTPCodecTypeAudio); err != nil {
 		t.Fatal(err)
 	}
 	se := webrtc.SettingEngine{}
@@ -81,7 +83,7 @@ func newNegotiator(t *testing.T, outgoing bool) *negotiator {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = peer.Close() })
-	track, err := webrtc.NewTrackLocalStaticRTP(opusCapability(), "a", "s")
+	track, err := webrtc.NewTrackLocalStaticRTP(pionmedia.OpusCapability(), "a", "s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +160,7 @@ func TestGlareCaller(t *testing.T) {
 }
 
 func mustTrack(t *testing.T) *webrtc.TrackLocalStaticRTP {
-	track, err := webrtc.NewTrackLocalStaticRTP(opusCapability(), "a", "s")
+	track, err := webrtc.NewTrackLocalStaticRTP(pionmedia.OpusCapability(), "a", "s")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestMutedPeerStaysUp(t *testing.T) {
 	for ev := waitState(t, callee, media.StateConnected); !ev.RemoteMuted; ev = waitState(t, callee, media.StateConnected) {
 	}
 	time.Sleep(200 * time.Millisecond) // packets already in flight
-	before := callee.audio.packets()
+	before := callee.audio.Packets()
 	end := time.After(2 * timeout)
 	for done := false; !done; {
 		select {
@@ -38,7 +38,7 @@ func TestMutedPeerStaysUp(t *testing.T) {
 			done = true
 		}
 	}
-	if got := callee.audio.packets(); got != before {
+	if got := callee.audio.Packets(); got != before {
 		t.Errorf("a muted tgphone sent %d audio packets; tgcalls sends none", got-before)
 	}
 	if st := callee.eng.Stats(); !st.RemoteMuted || st.NoAudio {

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 )
 
@@ -201,7 +202,7 @@ func replay(t *testing.T, version, tg string, done func(r *replayRun) bool) *rep
 	r := &replayRun{}
 	eng, err := newEngine(media.Params{
 		Key: transcriptKey(), Outgoing: tg == "callee", LibraryVersion: version, P2PAllowed: true,
-		Audio: newToneAudio(t, 440),
+		Audio: toneaudio.New(t, 440),
 		SendSignaling: func(_ context.Context, data []byte) error {
 			r.mu.Lock()
 			r.frames = append(r.frames, append([]byte(nil), data...))

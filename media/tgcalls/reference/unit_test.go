@@ -10,58 +10,6 @@ import (
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 )
 
-// TestNext lists every allowed step of the state table and checks that
-// everything else is rejected or ignored on purpose.
-func TestNext(t *testing.T) {
-	type step struct {
-		to   state
-		acts []action
-	}
-	allowed := map[string]step{
-		"idle/start→connecting":       {stateConnecting, []action{actBegin}},
-		"connecting/up→connected":     {stateConnected, []action{actStartAudio, actReportConnected}},
-		"connecting/failed→failed":    {stateFailed, []action{actReportFailed, actTeardown}},
-		"connected/down→reconnecting": {stateReconnecting, []action{actReportReconnecting}},
-		"connected/failed→failed":     {stateFailed, []action{actReportFailed, actTeardown}},
-		"reconnecting/up→connected":   {stateConnected, []action{actReportConnected}},
-		"reconnecting/failed→failed":  {stateFailed, []action{actReportFailed, actTeardown}},
-		"idle/close→closed":           {stateClosed, []action{actTeardown}},
-		"connecting/close→closed":     {stateClosed, []action{actTeardown}},
-		"connected/close→closed":      {stateClosed, []action{actTeardown}},
-		"reconnecting/close→closed":   {stateClosed, []action{actTeardown}},
-		"failed/close→closed":         {stateClosed, []action{actTeardown}},
-	}
-	ignored := map[string]bool{
-		"connecting/down": true, "connected/up": true, "reconnecting/down": true, "closed/close": true,
-	}
-	for s := stateIdle; s <= stateClosed; s++ {
-		for e := evStart; e <= evClose; e++ {
-			key := fmt.Sprintf("%s/%s", s, e)
-			to, acts, err := next(s, e)
-			name := key
-			want, ok := allowed[key+"→"+to.String()]
-			switch {
-			case ok:
-				if err != nil || !slices.Equal(acts, want.acts) {
-					t.Errorf("%s→%s: %v %v, want %v", name, to, acts, err, want.acts)
-				}
-				delete(allowed, key+"→"+to.String())
-			case ignored[key] || s == stateFailed || s == stateClosed:
-				if !errors.Is(err, errIgnored) || to != s || acts != nil {
-					t.Errorf("%s: %s %v %v, want ignored", name, to, acts, err)
-				}
-			default:
-				if err == nil || errors.Is(err, errIgnored) || to != s || acts != nil {
-					t.Errorf("%s: %s %v %v, want rejected", name, to, acts, err)
-				}
-			}
-		}
-	}
-	for k := range allowed {
-		t.Errorf("step %s never taken", k)
-	}
-}
-
 func TestParseMessage(t *testing.T) {
 	long := strings.Repeat("x", maxSDP)
 	for _, tc := range []struct {

@@ -1,0 +1,57 @@
+package sigpump
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/signaling"
+)
+
+// TestPumpCarriesMessagesInOrder: two pumps over the reliable framing, each
+// sending into the other's Deliver; every message arrives once, in order,
+// and garbage is counted, not handled.
+func TestPumpCarriesMessagesInOrder(t *testing.T) {
+	var key [signaling.KeySize]byte
+	for i := range key {
+		key[i] = byte(i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	var rejects media.Rejects
+	var a, b *Pump
+	a = New(signaling.NewReliable(key, true), func(_ context.Context, p []byte) error { b.Deliver(p); return nil }, log, &media.Rejects{})
+	b = New(signaling.NewReliable(key, false), func(_ context.Context, p []byte) error { a.Deliver(p); return nil }, log, &rejects)
+	got := make(chan string, 100)
+	go a.SendLoop(ctx)
+	go b.SendLoop(ctx)
+	go a.Run(ctx, func([]byte) {})
+	b.Deliver([]byte("not a signalling packet"))
+	go b.Run(ctx, func(m []byte) { got <- string(m) })
+	const n = 20
+	for i := range n {
+		a.Send(fmt.Appendf(nil, `{"n":%d}`, i))
+	}
+	for i := range n {
+		select {
+		case m := <-got:
+			if want := fmt.Sprintf(`{"n":%d}`, i); m != want {
+				t.Fatalf("message %d: %s, want %s", i, m, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d of %d messages arrived", i, n)
+		}
+	}
+	if total, by := rejects.Snapshot(); total != 1 || by["signalling"] != 1 {
+		t.Errorf("rejects %d %v, want the garbage only", total, by)
+	}
+	a.Close()
+	a.Send([]byte(`{"n":"late"}`))
+	if a.Queued() != 0 {
+		t.Error("a closed pump queued a packet")
+	}
+}
