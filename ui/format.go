@@ -115,24 +115,6 @@ func levelFraction(dbfs float64) float64 {
 	return max(0, min(1, (dbfs+60)/60))
 }
 
-// initials is what an avatar shows for a name.
-func initials(name string) string {
-	var out []rune
-	for _, w := range strings.Fields(name) {
-		for _, r := range w {
-			out = append(out, r)
-			break
-		}
-		if len(out) == 2 {
-			break
-		}
-	}
-	if len(out) == 0 {
-		return "?"
-	}
-	return strings.ToUpper(string(out))
-}
-
 // emojiExplanation tells the user what the four emoji mean.
 const emojiExplanation = "If these emoji are the same on %s's screen, this call is end-to-end encrypted."
 

@@ -57,11 +57,6 @@ func TestSmallHelpers(t *testing.T) {
 	if got := signalBars(9); got != "▮▮▮▮" {
 		t.Errorf("signalBars(9) = %q", got)
 	}
-	for in, want := range map[string]string{"Alice Archer": "AA", "echo": "E", "": "?", "Élodie de la Tour": "ÉD"} {
-		if got := initials(in); got != want {
-			t.Errorf("initials(%q) = %q, want %q", in, got, want)
-		}
-	}
 	if levelFraction(math.Inf(-1)) != 0 || levelFraction(0) != 1 || levelFraction(-30) != 0.5 {
 		t.Error("levelFraction maps −inf/0/−30 dBFS wrongly")
 	}
