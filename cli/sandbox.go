@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/tgphone/tgphone/sandbox"
 )
@@ -36,6 +37,8 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if hostile != sandbox.HostileNone {
 		log.Warn("hostile mode: this sandbox lies to its clients on purpose", "mode", hostile)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	st, err := startStack(ctx, stackConfig{listen: *listen, dataDir: *data, hostile: hostile, noTURN: *noTURN}, log)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
@@ -60,8 +63,34 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			log.Warn("tell the starting app the sandbox is ready", "err", err)
 		}
 		_ = f.Close()
+		// Started by an app, this sandbox has no terminal to be stopped
+		// from: it stops when its data folder stops naming it (removed, as
+		// a script's temporary folder is, or taken over by another one).
+		go stopWhenDisowned(ctx, *data, cancel, log)
 	}
 	return <-st.done
+}
+
+// disownedPoll is how often a sandbox started by an app checks its data folder.
+const disownedPoll = 5 * time.Second
+
+// stopWhenDisowned calls stop once dir's sandbox.pid no longer names this
+// process.
+func stopWhenDisowned(ctx context.Context, dir string, stop func(), log *slog.Logger) {
+	t := time.NewTicker(disownedPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if pid, err := readPID(dir); err != nil || pid != os.Getpid() {
+			log.Info("stopping: the data folder no longer names this sandbox", "dir", dir, "pid_file", pid, "err", err)
+			stop()
+			return
+		}
+	}
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {

@@ -60,20 +60,42 @@ func liveSandbox(dir string) (sandbox.Info, bool) {
 	if err != nil {
 		return info, false
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, pidFile)); err == nil {
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 0 || !processAlive(pid) {
-			return info, false
-		}
+	if pid, err := readPID(dir); !errors.Is(err, os.ErrNotExist) && (err != nil || !processAlive(pid)) {
+		return info, false
 	}
 	return info, reachable(info.MTProto)
 }
 
+// readPID reads dir's sandbox.pid.
+func readPID(dir string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(dir, pidFile))
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("sandbox pid file holds %q", b)
+	}
+	return pid, nil
+}
+
 // processAlive tells whether pid names a running process (signal 0 checks
-// without sending anything; EPERM is a live process of another user).
+// without sending anything; EPERM is a live process of another user). A
+// zombie, exited but not yet reaped by its parent, is not running.
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	if err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // no /proc: signal 0 is all there is
+	}
+	// "pid (comm) S …": the state follows the last ')'.
+	if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z'
+	}
+	return true
 }
 
 // startLocalSandbox finds the shared sandbox in the data folder, or starts

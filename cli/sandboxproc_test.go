@@ -149,6 +149,20 @@ func TestSharedSandboxOutlivesApps(t *testing.T) {
 		_ = a.cmd.Process.Signal(syscall.SIGTERM)
 		cleanExit(t, a, "SIGTERM")
 	}
+	if !processAlive(pid) {
+		t.Fatal("the sandbox ended when the last app quit")
+	}
+	// Its data folder gone (a script's temporary folder), it stops by itself.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for processAlive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("the sandbox still runs 60 s after its data folder was removed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestSandboxCannotStartSaysSo: when the sandbox cannot start (its port
