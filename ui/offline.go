@@ -35,6 +35,8 @@ func (u *UI) isOffline() bool { return u.offline.Visible() }
 
 // offlineError is why a call cannot be placed while offline.
 func (u *UI) offlineError(who string) error {
-	return errors.New("tgphone cannot reach " + u.serviceName() + " right now, so it cannot call " + who +
+	// Fyne's error dialog capitalises the first letter: the sentence starts
+	// with the service, not with "tgphone".
+	return errors.New(u.serviceName() + " is out of reach right now, so tgphone cannot call " + who +
 		". It keeps trying to connect; call again once “Connecting…” has gone from the top of the window.")
 }

@@ -64,7 +64,7 @@ func TestOfflineShownAndRefused(t *testing.T) {
 			t.Error("a call was placed while offline")
 		}
 		labels, _ := overlayTexts(u.main)
-		if len(labels) == 0 || !strings.Contains(strings.Join(labels, " "), "cannot reach the sandbox right now, so it cannot call Bob Baker") {
+		if len(labels) == 0 || !strings.Contains(strings.ToLower(strings.Join(labels, " ")), "the sandbox is out of reach right now, so tgphone cannot call bob baker") {
 			t.Errorf("offline dial says %q", labels)
 		}
 	})
