@@ -346,7 +346,7 @@ func (u *UI) signOut() {
 	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, u.acct.LogOut(ctx) },
 		func(_ struct{}, err error) {
 			if err != nil {
-				u.showError(err)
+				u.showError(u.sentence("Could not sign out", err))
 				return
 			}
 			u.mgr, u.me = nil, nil
