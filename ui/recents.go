@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -65,7 +66,7 @@ func (u *UI) callLogDir() string {
 	if u.opts.ConfigDir == "" {
 		return ""
 	}
-	return u.opts.ConfigDir + string(os.PathSeparator) + "calls"
+	return filepath.Join(u.opts.ConfigDir, "calls")
 }
 
 // recentRow is one row: a day heading, or a call with its buttons.
