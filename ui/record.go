@@ -35,7 +35,7 @@ type recordView struct {
 func (u *UI) recordControl(c *calling.Call) fyne.CanvasObject {
 	r := &recordView{u: u, c: c}
 	r.button = widget.NewButtonWithIcon("Record", theme.MediaRecordIcon(), r.tapped)
-	r.button.Disable()
+	r.button.Importance = widget.DangerImportance
 	r.indicator = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	r.indicator.Importance = widget.DangerImportance
 	r.indicator.Hide()
@@ -81,16 +81,18 @@ func (r *recordView) render(s calling.Snapshot) {
 	case rec.Active:
 		r.button.SetText("Stop recording")
 		r.button.SetIcon(theme.MediaStopIcon())
-		r.button.Enable()
+		r.button.Show()
 		r.indicator.SetText("● Recording " + formatDuration(time.Since(rec.Started)))
 		r.indicator.Show()
 	default:
 		r.button.SetText("Record")
 		r.button.SetIcon(theme.MediaRecordIcon())
+		// Only a call in progress can be recorded: while it rings or
+		// after it ended the button would be clutter.
 		if s.State == calling.StateActive {
-			r.button.Enable()
+			r.button.Show()
 		} else {
-			r.button.Disable()
+			r.button.Hide()
 		}
 		r.indicator.Hide()
 	}

@@ -17,8 +17,8 @@ import (
 
 // TestRecordControl: Record asks first (the consent reminder; Cancel
 // records nothing), then records with a visible indicator; Stop saves an
-// Ogg Opus file in ~/Music holding both sides; the button is off before
-// the call is active and after it ends.
+// Ogg Opus file in ~/Music holding both sides; the button shows only while
+// the call is active.
 func TestRecordControl(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
@@ -42,12 +42,12 @@ func TestRecordControl(t *testing.T) {
 	inUI(func() {
 		r = u.recordControl(cv.c).(*recordView)
 		cv.w.SetContent(r) // the control alone, so its dialog has this window
-		if !r.button.Disabled() {
-			t.Error("Record is enabled before the call is active")
+		if r.button.Visible() {
+			t.Error("Record is shown before the call is active")
 		}
 	})
 	<-bob.incoming
-	waitFor(t, "the call active with Record enabled", func() bool { return !r.button.Disabled() })
+	waitFor(t, "the call active with Record shown", func() bool { return r.button.Visible() })
 	time.Sleep(time.Second) // Bob's audio reaches the speaker
 
 	inUI(func() { test.Tap(r.button) })
@@ -104,7 +104,7 @@ func TestRecordControl(t *testing.T) {
 	}
 
 	inUI(func() { test.Tap(cv.hangup) })
-	waitFor(t, "Record off after the end", func() bool { return r.button.Disabled() && !r.indicator.Visible() })
+	waitFor(t, "Record gone after the end", func() bool { return !r.button.Visible() && !r.indicator.Visible() && r.saved.Visible() })
 	list, err := calling.ListRecordings(music)
 	if err != nil || len(list) != 1 || list[0].Path != path {
 		t.Errorf("recordings listed: %+v, %v", list, err)
