@@ -106,6 +106,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
 	v.message.Alignment = fyne.TextAlignCenter
+	v.message.Hide() // an empty line until there is something to say
 	green := func() color.Color { return acceptColour }
 	red := func() color.Color { return hangupColour }
 	v.accept = newRoundButton("Accept", iconCall, green, white, c.Answer)
@@ -189,15 +190,17 @@ func (centreVertically) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
-// peerHandle is the line under the name: @username, else the number.
+// peerHandle is the line under the name: @username and the number,
+// each when known (the number only for contacts and those who share it).
 func peerHandle(c account.Contact) string {
-	switch {
-	case c.Username != "":
-		return "@" + c.Username
-	case c.Phone != "":
-		return "+" + strings.TrimPrefix(c.Phone, "+")
+	var parts []string
+	if c.Username != "" {
+		parts = append(parts, "@"+c.Username)
 	}
-	return ""
+	if c.Phone != "" {
+		parts = append(parts, "+"+strings.TrimPrefix(c.Phone, "+"))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // callTitle is the call window's title: an incoming call is "Incoming
@@ -269,7 +272,7 @@ func (v *callView) switchDevice(f func(string) error, id, label string) {
 	go func() {
 		if err := f(id); err != nil && !errors.Is(err, calling.ErrNoAudio) {
 			v.u.log.Warn("switch device", "device", label, "err", err)
-			v.u.do(func() { v.message.SetText("Could not switch to " + label + ".") })
+			v.u.do(func() { v.say("Could not switch to " + label + ".") })
 		}
 	}()
 }
@@ -525,13 +528,19 @@ func (v *callView) ended(s calling.Snapshot) {
 	if msg := v.endMessage(s); msg != "" {
 		// Why it ended stays until the user is done with it, as Telegram
 		// Desktop's panel waits on a failed or busy call: Close and Call again.
-		v.message.SetText(msg)
+		v.say(msg)
 		v.after.Show()
 		v.w.RequestFocus()
 		return
 	}
 	// An ordinary end (hung up, cancelled): the state line says so briefly.
 	time.AfterFunc(2*time.Second, func() { v.u.do(v.close) })
+}
+
+// say shows msg under the state.
+func (v *callView) say(msg string) {
+	v.message.SetText(msg)
+	setVisible(v.message, msg != "")
 }
 
 // callAgain dials the same person in a new window and closes this one.

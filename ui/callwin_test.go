@@ -151,6 +151,22 @@ func TestEndOfCallWords(t *testing.T) {
 	}
 }
 
+func TestPeerHandle(t *testing.T) {
+	for _, tt := range []struct {
+		c    account.Contact
+		want string
+	}{
+		{account.Contact{Username: "bob", Phone: "9996620002"}, "@bob · +9996620002"},
+		{account.Contact{Username: "bob"}, "@bob"},
+		{account.Contact{Phone: "+15550100"}, "+15550100"},
+		{account.Contact{FirstName: "Nobody"}, ""},
+	} {
+		if got := peerHandle(tt.c); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}
+
 // TestNoDevice: ALSA's null plugin is no microphone or speaker.
 func TestNoDevice(t *testing.T) {
 	null := []audio.Device{
@@ -197,7 +213,7 @@ func TestCallPanel(t *testing.T) {
 		}
 	})
 	inUI(func() {
-		if v.handle.Text != "@bob" {
+		if v.handle.Text != "@bob · +9996620002" {
 			t.Errorf("handle %q", v.handle.Text)
 		}
 		if e := in.Snapshot().Emoji; v.emoji.Text != strings.Join(e[:], " ") {

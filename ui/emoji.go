@@ -3,11 +3,11 @@ package ui
 import (
 	"embed"
 	"fmt"
-	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -60,7 +60,7 @@ func newEmojiRow(size float32) *emojiRow {
 	for i := range r.pics {
 		r.pics[i] = canvas.NewImageFromResource(nil)
 		r.pics[i].FillMode = canvas.ImageFillContain
-		r.alt[i] = canvas.NewText("", color.Black)
+		r.alt[i] = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 		r.alt[i].TextSize = size * 0.8
 	}
 	r.ExtendBaseWidget(r)
