@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,50 +76,193 @@ func (l *loopLine) read(f []int16) {
 }
 
 // virtualBackend serves tone:, silence, file:/*.wav, wav:, null and loop:
-// devices, each paced by its own 20 ms clock like a sound card.
+// devices, paced like sound cards by one clock of 20 ms frames.
 type virtualBackend struct {
 	loop  *loopLine
 	tick  time.Duration
-	loops bool // WAV inputs loop instead of ending with silence
+	loops bool  // WAV inputs loop instead of ending with silence
+	clk   clock // nil: the wall clock
+
+	mu      sync.Mutex // guards streams, pacing and kick
+	streams []*clockStream
+	pacing  bool          // the pacer goroutine runs
+	kick    chan struct{} // wakes the pacer when the last stream closes
 }
 
+// clock is the time virtual devices keep pace by; tests substitute one
+// whose time they move by hand, to stall a device without waiting.
+type clock interface {
+	Now() time.Time
+	// sleeper returns a waiter for one goroutine's use.
+	sleeper() sleeper
+}
+
+// sleeper waits until a deadline; until reports false if stop closed first.
+type sleeper interface {
+	until(t time.Time, stop <-chan struct{}) bool
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time   { return time.Now() }
+func (wallClock) sleeper() sleeper { return &wallSleeper{} }
+
+// wallSleeper keeps one timer for all its waits: the pacer sleeps 50 times
+// a second, and a fresh timer each time would be garbage each time.
+type wallSleeper struct{ t *time.Timer }
+
+func (w *wallSleeper) until(t time.Time, stop <-chan struct{}) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	if w.t == nil {
+		w.t = time.NewTimer(d)
+	} else {
+		w.t.Reset(d)
+	}
+	select {
+	case <-stop:
+		w.t.Stop()
+		return false
+	case <-w.t.C:
+		return true
+	}
+}
+
+// maxCatchUp is how far behind its deadlines a virtual device may fall and
+// still deliver every frame it owes: a scheduling stall of tens of
+// milliseconds is made good at once (skipping those frames shows as a delay
+// step in every measurement), while after a longer suspension a burst of
+// seconds of stale audio would only overflow the queues behind it, so the
+// devices skip ahead as a sound card's overrun does.
+const maxCatchUp = 500 * time.Millisecond
+
+// clockStream is one open virtual device.
 type clockStream struct {
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
-	end  func()
+	v     *virtualBackend
+	frame func() error
+	fail  func(error)
+	end   func()
+	// mu is held while frame runs, so Close returns only once no callback
+	// is running or will run.
+	mu      sync.Mutex
+	stopped bool
+	once    sync.Once
 }
 
 func (c *clockStream) Close() {
 	c.once.Do(func() {
-		close(c.stop)
-		<-c.done
+		c.mu.Lock()
+		c.stopped = true
+		c.mu.Unlock()
+		c.v.remove(c)
 		if c.end != nil {
 			c.end()
 		}
 	})
 }
 
-// run calls frame every tick until Close; frame errors end the stream via fail.
+// run calls frame once per tick until Close; a frame error ends the stream
+// via fail. All the backend's streams are paced by one goroutine, on
+// absolute deadlines on a grid of whole ticks of the wall clock: a capture
+// and playback pair wakes the process once per tick, not twice (each
+// wake-up of a Go process costs about 0.2 ms of CPU here), and after a
+// stall the frames due are delivered back to back.
 func (v *virtualBackend) run(frame func() error, fail func(error), end func()) *clockStream {
-	c := &clockStream{stop: make(chan struct{}), done: make(chan struct{}), end: end}
-	go func() {
-		defer close(c.done)
-		t := time.NewTicker(v.tick)
-		defer t.Stop()
-		for {
-			select {
-			case <-c.stop:
-				return
-			case <-t.C:
-				if err := frame(); err != nil {
-					fail(err)
-					return
-				}
-			}
-		}
-	}()
+	c := &clockStream{v: v, frame: frame, fail: fail, end: end}
+	v.mu.Lock()
+	v.streams = append(v.streams, c)
+	start := !v.pacing
+	v.pacing = true
+	if v.kick == nil {
+		v.kick = make(chan struct{}, 1)
+	}
+	v.mu.Unlock()
+	if start {
+		go v.pace()
+	}
 	return c
+}
+
+func (v *virtualBackend) remove(c *clockStream) {
+	v.mu.Lock()
+	v.streams = slices.DeleteFunc(v.streams, func(s *clockStream) bool { return s == c })
+	if len(v.streams) == 0 {
+		select { // the pacer ends now rather than at its next tick
+		case v.kick <- struct{}{}:
+		default:
+		}
+	}
+	v.mu.Unlock()
+}
+
+// idle ends pacing when no stream is left; the caller is the pacer.
+func (v *virtualBackend) idle() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.streams) > 0 {
+		return false
+	}
+	v.pacing = false
+	return true
+}
+
+// pace runs the frames of every open stream until none is left.
+func (v *virtualBackend) pace() {
+	clk := v.clk
+	if clk == nil {
+		clk = wallClock{}
+	}
+	sl := clk.sleeper()
+	// The grid is the wall clock's (Truncate drops the monotonic reading),
+	// but the deadlines are kept on the monotonic clock, so a step of the
+	// system time cannot stall or race the devices.
+	now := clk.Now()
+	next := now.Add(now.Truncate(v.tick).Add(v.tick).Sub(now))
+	var due []*clockStream
+	v.mu.Lock()
+	kick := v.kick
+	v.mu.Unlock()
+	for {
+		if !sl.until(next, kick) && v.idle() {
+			return
+		}
+		now = clk.Now()
+		if behind := now.Sub(next); behind > maxCatchUp {
+			next = next.Add((behind - maxCatchUp).Truncate(v.tick))
+		}
+		for !next.After(now) {
+			if v.idle() {
+				return
+			}
+			v.mu.Lock()
+			due = append(due[:0], v.streams...)
+			v.mu.Unlock()
+			for _, c := range due {
+				c.run()
+			}
+			next = next.Add(v.tick)
+		}
+	}
+}
+
+// run delivers one frame unless the stream is closed or has failed.
+func (c *clockStream) run() {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	err := c.frame()
+	if err != nil {
+		c.stopped = true
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.v.remove(c)
+		c.fail(err)
+	}
 }
 
 func (v *virtualBackend) openCapture(id string, onFrame func([]int16), fail func(error)) (stream, error) {

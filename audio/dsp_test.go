@@ -153,12 +153,17 @@ func TestProcessorSwitches(t *testing.T) {
 }
 
 // BenchmarkDuplex20ms is the per-call CPU cost of 20 ms of duplex audio:
-// capture AEC+NS, Opus encode, jitter-buffer put, decode and pull.
+// capture AEC+NS, Opus encode, jitter-buffer put, decode and pull; in
+// 20 ms packets (V2) and, without DSP, in the legacy engine's 60 ms ones.
 func BenchmarkDuplex20ms(b *testing.B) {
 	for _, cfg := range []struct {
-		name string
-		dsp  DSPConfig
-	}{{"aec+ns", DSPConfig{AEC: true, NS: true}}, {"aec+ns+agc", DSPConfig{AEC: true, NS: true, AGC: true}}, {"no-dsp", DSPConfig{}}} {
+		name   string
+		dsp    DSPConfig
+		packet time.Duration
+	}{{"aec+ns", DSPConfig{AEC: true, NS: true}, 20 * time.Millisecond},
+		{"aec+ns+agc", DSPConfig{AEC: true, NS: true, AGC: true}, 20 * time.Millisecond},
+		{"no-dsp", DSPConfig{}, 20 * time.Millisecond},
+		{"no-dsp-60ms", DSPConfig{}, 60 * time.Millisecond}} {
 		b.Run(cfg.name, func(b *testing.B) {
 			sp := mustSpeech(b)
 			p, err := NewProcessor(cfg.dsp)
@@ -166,7 +171,7 @@ func BenchmarkDuplex20ms(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer p.Close()
-			enc, err := NewEncoder(media.EncoderConfig{FrameDuration: 20 * time.Millisecond, Bitrate: 24000, FEC: true}, p.Rate())
+			enc, err := NewEncoder(media.EncoderConfig{FrameDuration: cfg.packet, Bitrate: 24000, FEC: true}, p.Rate())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -175,6 +180,7 @@ func BenchmarkDuplex20ms(b *testing.B) {
 			out := make([]int16, FrameSamples)
 			i := 0
 			now := epoch
+			defer reportCPU(b)()
 			for b.Loop() {
 				off := (i * FrameSamples) % (len(sp) - FrameSamples)
 				copy(frame, sp[off:])

@@ -157,7 +157,9 @@ func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {
 		return nil, fmt.Errorf("open audio: %w", err)
 	}
 	s.jb = NewJitterBuffer(s.dec, s.log)
-	s.defIn, s.defOut = s.systemDefaults()
+	if cfg.Input == DefaultID || cfg.Output == DefaultID {
+		s.defIn, s.defOut = s.systemDefaults()
+	}
 	s.mu.Lock()
 	s.openSide(true, cfg.Input)
 	s.openSide(false, cfg.Output)
@@ -196,6 +198,19 @@ func (s *Session) systemDefaults() (string, string) {
 // followDefaults moves a side opened on "default" to the new system
 // default, as a desktop user expects when plugging in a headset.
 func (s *Session) followDefaults() {
+	s.mu.Lock()
+	onDefault := s.inID == DefaultID || s.outID == DefaultID
+	if !onDefault {
+		// Nothing to follow. Listing the sound system's devices costs about
+		// 10 ms of CPU (ALSA opens every card): at one poll every 2 s, a
+		// tenth of a 22 s call's CPU on virtual devices (pprof). What was
+		// last seen is forgotten, so a side that later lands on "default"
+		// learns the default afresh instead of following a change it never saw.
+		s.defIn, s.defOut = "", ""
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
 	in, out := s.systemDefaults()
 	if in == "" && out == "" {
 		return

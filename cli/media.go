@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,6 +169,8 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	record := fs.String("record", "", "record the peer's audio to this WAV file")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	every := fs.Duration("stats-every", time.Second, "stats interval")
+	dsp := fs.Bool("dsp", false, "run echo cancellation, noise suppression and AGC on the input, as calls from the app do")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.Var(&relays, "relay", "legacy: ID,IP,PORT,TAGHEX (repeatable)")
 	fs.Var(serverFlags{list: &servers, refl: &reflectors, turn: true}, "turn",
 		"v2: TURN server HOST:PORT:USER:PASS, or Telegram reflector HOST:PORT:reflector:TAGHEX[:tcp] (repeatable)")
@@ -205,7 +208,22 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *record != "" {
 		out = "wav:" + *record
 	}
-	sess, err := audio.Open(audio.Config{Input: *input, Output: out}, log)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("media: cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("media: cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var dspCfg audio.DSPConfig
+	if *dsp {
+		dspCfg = audio.DSPConfig{AEC: true, NS: true, AGC: true}
+	}
+	sess, err := audio.Open(audio.Config{Input: *input, Output: out, DSP: dspCfg}, log)
 	if err != nil {
 		return fmt.Errorf("media: open audio: %w", err)
 	}
