@@ -35,6 +35,7 @@ sandbox: build
 
 # Real calls through the sandbox on each engine and network profile: prints a table, writes bench/results.json.
 bench: deps-test
+	$(GO) test ./audio -run '^$$' -bench 'ReceivePath$$' -benchtime 1x -receivepath-json $(CURDIR)/bench/receivepath.json
 	cd bench && $(GO) test . -run '^$$' -bench Report -benchtime 1x
 
 # 100 consecutive calls through the sandbox, mixing engines and endings (CI runs 10).

@@ -72,6 +72,7 @@ type JitterBuffer struct {
 
 	t0          time.Time
 	transit     []float64 // ring of arrival−timestamp in samples
+	sorted      []float64 // scratch: transit sorted, for its percentile
 	transitPos  int
 	lastTransit float64
 	jitter      float64 // RFC 3550 interarrival jitter, samples
@@ -88,7 +89,11 @@ type JitterBuffer struct {
 	// of the packet's first frame only.
 	fecSpan int
 
-	// filtLevel is the buffer level before a pull, smoothed.
+	// filtLevel is the buffer level before a pull, smoothed. What the
+	// buffer itself removes or inserts moves it at once, as NetEq's
+	// BufferLevelFilter does: left to the smoothing, the level seemed high
+	// for several pulls after a removal, more was removed, and a 60 ms
+	// stream settled with under a millisecond in hand.
 	filtLevel float64
 	// underrun counts the samples concealed for want of any packet since
 	// the last one decoded.
@@ -194,9 +199,16 @@ func (j *JitterBuffer) measure(ext int64, n int, arrival time.Time) {
 		j.transit[j.transitPos] = tr
 		j.transitPos = (j.transitPos + 1) % jbHistory
 	}
-	s := slices.Clone(j.transit)
+	j.sorted = append(j.sorted[:0], j.transit...) // reused: no garbage per packet
+	s := j.sorted
 	slices.Sort(s)
 	spread := s[len(s)*95/100] - s[0]
+	if n > FrameSamples {
+		// A packet longer than a pull needs a pull's worth in hand besides
+		// itself (see safeLevel); an arrival spread of a pull or more keeps
+		// that much already.
+		spread = max(spread, FrameSamples)
+	}
 	t := max(int(spread)+n, samplesOf(jbMinDelay))
 	if j.lossHold > 0 {
 		// Keep in hand what the next packet's FEC can restore of a lost one:
@@ -245,6 +257,8 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 		}
 		j.started, j.paused = true, false
 		j.playTS = j.pkts[0].ts
+		j.lastDur = j.pkts[0].n
+		j.filtLevel = 0 // a new talk spurt: measured afresh, not from the silence before it
 		j.underrun = 0
 	}
 	lvl := j.level()
@@ -252,12 +266,16 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 	// smoothed over a few packets, plus half a packet less half a pull is
 	// comparable with the target (the level just after a packet arrives).
 	if j.filtLevel == 0 {
-		j.filtLevel = float64(lvl)
+		// The saw-tooth's mean, not its top: starting from the top, the
+		// level seemed high for many pulls and too much was removed.
+		j.filtLevel = float64(lvl - (j.lastDur-FrameSamples)/2)
 	}
 	j.filtLevel += (float64(lvl) - j.filtLevel) / levelSmoothing
 	eff := int(j.filtLevel) + (j.lastDur-FrameSamples)/2
 	band := jbHysteresis + int(stretchBand*j.jitter)
-	grow := eff < j.target-band
+	// Below a packet and a pull in hand a multi-pull packet stream underruns
+	// at the next late arrival: the dead band does not reach under that.
+	grow := eff < max(j.target-band, j.safeLevel())
 	shrink := eff > j.target+band
 	if lvl > samplesOf(jbMaxDelay)+FrameSamples {
 		// Far too much queued (a peer burst after a stall): drop the oldest
@@ -265,12 +283,14 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 		j.fill(FrameSamples, now)
 		j.pcm = j.pcm[FrameSamples:]
 		j.st.RemovedSamplesForAcceleration += FrameSamples
+		j.filtLevel -= FrameSamples
 	}
 	j.fill(FrameSamples, now)
 	switch {
 	case shrink && quiet(j.pcm[:FrameSamples]):
 		j.pcm = j.pcm[FrameSamples:]
 		j.st.RemovedSamplesForAcceleration += FrameSamples
+		j.filtLevel -= FrameSamples
 		j.fill(FrameSamples, now)
 	case shrink && lvl >= tsNeed:
 		// Speech: remove one pitch period where the signal repeats.
@@ -278,11 +298,13 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 		if t, c := pitchPeriod(j.pcm, &j.dec8); c >= tsMinCorr {
 			j.pcm = accelerate(j.pcm, t)
 			j.st.RemovedSamplesForAcceleration += uint64(t)
+			j.filtLevel -= float64(t)
 		}
 	case grow && quiet(j.pcm[:FrameSamples]) && len(j.pkts) > 0:
 		// Repeat silence rather than play on towards an underrun.
 		clear(out)
 		j.st.InsertedSamplesForDeceleration += FrameSamples
+		j.filtLevel += FrameSamples
 		j.st.TotalSamplesReceived += FrameSamples
 		return
 	case grow && lvl >= tsNeed:
@@ -293,6 +315,7 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 			j.pcm = expand(j.stretch, j.pcm, t)
 			j.stretch = old[:0]
 			j.st.InsertedSamplesForDeceleration += uint64(t)
+			j.filtLevel += float64(t)
 		}
 	}
 	copy(out, j.pcm[:FrameSamples])
@@ -392,6 +415,20 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 			j.playTS = p.ts
 		}
 	}
+}
+
+// safeLevel is the least level (as Pull compares it with the target) that
+// rides out an arrival just after a pull. A packet longer than a pull lasts
+// several pulls, and the last of them can fall just before the next packet
+// arrives: besides the packet, a pull's worth must be in hand for it, or a
+// packet a millisecond late underruns (TestJitterBufferMargin60ms). Shorter
+// packets need nothing more (the 40 ms floor of the target keeps a pull in
+// hand).
+func (j *JitterBuffer) safeLevel() int {
+	if j.lastDur <= FrameSamples {
+		return 0
+	}
+	return j.lastDur + FrameSamples
 }
 
 // opusFrameSamples is the duration of one Opus frame of a packet, from

@@ -1,9 +1,12 @@
 package audio
 
 import (
+	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -113,6 +116,9 @@ type rpResult struct {
 	delay     time.Duration
 	concealed float64 // share of played samples that were concealment
 	st        JitterStats
+	// pullCPU is the receiver's CPU time per 20 ms pull (puts of what
+	// arrived, decoding, concealment, time-stretching).
+	pullCPU time.Duration
 }
 
 // rpRun sends pk through profile pr (seeded) into a fresh JitterBuffer and
@@ -143,7 +149,9 @@ func rpRun(tb testing.TB, ref []int16, pk []media.Packet, pr rpProfile, prIdx in
 	// playout reaches ref's end.
 	var st JitterStats
 	done := false
+	cpu0, pulls := processCPU(), 0
 	for now := rpPhase; now < end; now += 20 * time.Millisecond {
+		pulls++
 		for next < len(arr) && arr[next].at <= now {
 			a := arr[next]
 			jb.Put(media.ReceivedPacket{Timestamp: a.p.Timestamp, Payload: a.p.Payload, Arrival: epoch.Add(a.at)})
@@ -155,7 +163,7 @@ func rpRun(tb testing.TB, ref []int16, pk []media.Packet, pr rpProfile, prIdx in
 			st, done = jb.Stats(), true
 		}
 	}
-	res := rpResult{st: st}
+	res := rpResult{st: st, pullCPU: (processCPU() - cpu0) / time.Duration(pulls)}
 	if st.TotalSamplesReceived > 0 {
 		res.concealed = float64(st.ConcealedSamples) / float64(st.TotalSamplesReceived)
 	}
@@ -247,14 +255,32 @@ func rpMeasure(tb testing.TB, ref []int16, s rpSender, pr rpProfile, prIdx int, 
 		m.stoi += r.stoi / float64(len(rpSeeds))
 		m.delay += r.delay / time.Duration(len(rpSeeds))
 		m.concealed += r.concealed / float64(len(rpSeeds))
+		m.pullCPU += r.pullCPU / time.Duration(len(rpSeeds))
 	}
 	return m
+}
+
+// receivePathJSON is where BenchmarkReceivePath writes its rows for
+// `make bench` (bench/results.json takes them in).
+var receivePathJSON = flag.String("receivepath-json", "", "BenchmarkReceivePath: write the rows to this JSON file")
+
+// receivePathRow is one sender and profile in receivepath.json.
+type receivePathRow struct {
+	Sender       string  `json:"sender"`
+	Profile      string  `json:"profile"`
+	LossPct      float64 `json:"loss_pct"`
+	JitterMs     float64 `json:"added_delay_max_ms"`
+	STOI         float64 `json:"stoi"`
+	DelayMs      float64 `json:"mouth_to_ear_ms"`
+	ConcealedPct float64 `json:"concealed_pct"`
+	PullCPUUs    float64 `json:"receiver_cpu_us_per_20ms"`
 }
 
 // BenchmarkReceivePath reports STOI and mean mouth-to-ear delay per packet
 // size and profile (3 seeds each): go test ./audio -bench ReceivePath -run XXX
 func BenchmarkReceivePath(b *testing.B) {
 	ref := rpSpeech(b, rpLength)
+	var rows []receivePathRow
 	for _, s := range rpSenders {
 		for i, pr := range rpProfiles {
 			b.Run(fmt.Sprintf("%s/%s", s.name, pr.name), func(b *testing.B) {
@@ -266,7 +292,20 @@ func BenchmarkReceivePath(b *testing.B) {
 				b.ReportMetric(m.stoi, "stoi")
 				b.ReportMetric(float64(m.delay)/1e6, "delay_ms")
 				b.ReportMetric(100*m.concealed, "concealed%")
+				b.ReportMetric(float64(m.pullCPU)/1e3, "cpu-µs/pull")
+				rows = append(rows, receivePathRow{Sender: s.name, Profile: pr.name, LossPct: pr.lossPct,
+					JitterMs: float64(pr.jitter) / 1e6, STOI: m.stoi, DelayMs: float64(m.delay) / 1e6,
+					ConcealedPct: 100 * m.concealed, PullCPUUs: float64(m.pullCPU) / 1e3})
 			})
+		}
+	}
+	if *receivePathJSON != "" {
+		out, err := json.MarshalIndent(rows, "", "  ")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(*receivePathJSON, append(out, '\n'), 0o644); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -316,6 +355,7 @@ func BenchmarkJitterPull(b *testing.B) {
 			slices.SortStableFunc(arr, func(a, b arrival) int { return int(a.at - b.at) })
 			frame := make([]int16, FrameSamples)
 			jb, next, now := newJB(b), 0, rpPhase
+			defer reportCPU(b)()
 			for b.Loop() {
 				if next == len(arr) {
 					jb, next, now = newJB(b), 0, rpPhase

@@ -55,7 +55,17 @@ type Results struct {
 	Reproduce     string  `json:"reproduce"`
 	SetupRuns     int     `json:"setup_runs"`
 	ClicksPerCall int     `json:"clicks_per_call"`
+	// ReceivePath are the receive-path harness's rows (audio's
+	// BenchmarkReceivePath, which `make bench` runs first): speech from a
+	// 60 ms (tgcalls, and the 2.4.4 engine's packets) or 20 ms sender
+	// through four seeded profiles into the jitter buffer, STOI, delay and
+	// the receiver's CPU per 20 ms.
+	ReceivePath       json.RawMessage `json:"receive_path,omitempty"`
+	ReceivePathMethod string          `json:"receive_path_method,omitempty"`
 }
+
+// receivePathFile is where `make bench` has BenchmarkReceivePath write its rows.
+const receivePathFile = "receivepath.json"
 
 const (
 	clickEvery = time.Second
@@ -93,6 +103,15 @@ func BenchmarkReport(b *testing.B) {
 				}
 			}
 		}
+	}
+	if rp, err := os.ReadFile(receivePathFile); err == nil && json.Valid(rp) {
+		res.ReceivePath = rp
+		res.ReceivePathMethod = "go test ./audio -run '^$' -bench 'ReceivePath$' -benchtime 1x -receivepath-json bench/receivepath.json: " +
+			"speech (audio/testdata/speech.wav looped to 20 s) Opus-encoded as tgcalls (60 ms, FEC, 32 kbit/s) or tgphone (20 ms, 24 kbit/s) send it; " +
+			"per packet, independent loss and a uniform added delay from math/rand/v2 PCG seeded (seed, profile) with seeds 1-3; " +
+			"the JitterBuffer plays 20 ms pulls on a simulated clock; STOI (internal/stoi) aligned per 2 s block, mean mouth-to-ear delay, means over seeds"
+	} else {
+		b.Logf("no receive-path rows (%s): run make bench", receivePathFile)
 	}
 	print(res)
 	b.StopTimer()
