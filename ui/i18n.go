@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
@@ -185,3 +187,14 @@ func weekdayName(d time.Weekday) string { return tr(fmt.Sprintf("weekday.%d", in
 // monthName is a month's name as it stands after a day number ("2 January",
 // Russian "2 января").
 func monthName(m time.Month) string { return tr(fmt.Sprintf("month.%d", int(m))) }
+
+// lowerFirst puts a phrase's first letter in lower case for use inside a
+// sentence ("Alice: blocked: unblock to call."), rune by rune: the first
+// byte of a Cyrillic letter is not a letter.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}

@@ -175,7 +175,13 @@ func TestTemplateFieldsAndFallback(t *testing.T) {
 	if got := weekdayName(time.Monday) + " " + monthName(time.March); got != "Montag März" {
 		t.Errorf("de names = %q", got)
 	}
+	if got := lowerFirst(tr("cannot.blocked")); got != "blockiert: zum Anrufen Blockierung aufheben" {
+		t.Errorf("de lowerFirst = %q", got)
+	}
 	speak(t, "ru")
+	if got := lowerFirst(tr("cannot.invalid")); got != "не принимает звонки" {
+		t.Errorf("ru lowerFirst = %q", got)
+	}
 	if got := monthName(time.January); got != "января" {
 		t.Errorf("ru month after a day = %q, want the genitive января", got)
 	}
