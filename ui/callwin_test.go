@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -386,4 +387,36 @@ func (f *fakeNotifications) wasClosed(id uint32) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.closed[id]
+}
+
+// TestMissingDevicesSaid: on the system's default devices, a computer with
+// no microphone or speaker (only ALSA's null plugin) is told so in the
+// call window before the call's audio opens; chosen devices are left to
+// the audio session's own reports.
+func TestMissingDevicesSaid(t *testing.T) {
+	null := []audio.Device{
+		{Name: "Discard all samples (playback) or generate zero samples (capture)", Capture: true},
+		{Name: "Discard all samples (playback) or generate zero samples (capture)"},
+	}
+	headset := append(slices.Clone(null), audio.Device{Name: "Headset", Capture: true}, audio.Device{Name: "Headset"})
+	old := listDevices
+	t.Cleanup(func() { listDevices = old })
+	for _, tt := range []struct {
+		in, out string
+		devs    []audio.Device
+		want    string
+	}{
+		{"default", "default", null, "No microphone or speaker found."},
+		{"", "default", []audio.Device{{Name: "Speakers"}}, "No microphone found."},
+		{"default", "", []audio.Device{{Name: "Headset", Capture: true}}, "No speaker found."},
+		{"default", "default", headset, ""},
+		{"tone:440", "null", nil, ""},
+		{"default", "null", nil, "No microphone found."},
+	} {
+		listDevices = func() ([]audio.Device, error) { return tt.devs, nil }
+		v := &callView{u: &UI{opts: Options{Audio: &audio.Config{Input: tt.in, Output: tt.out}}}}
+		if got := v.missingDevices(); got != tt.want {
+			t.Errorf("%q/%q with %d devices: %q, want %q", tt.in, tt.out, len(tt.devs), got, tt.want)
+		}
+	}
 }
