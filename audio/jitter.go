@@ -203,19 +203,19 @@ func (j *JitterBuffer) measure(ext int64, n int, arrival time.Time) {
 	s := j.sorted
 	slices.Sort(s)
 	spread := s[len(s)*95/100] - s[0]
-	if n > FrameSamples {
-		// A packet longer than a pull needs a pull's worth in hand besides
-		// itself (see safeLevel); an arrival spread of a pull or more keeps
-		// that much already.
-		spread = max(spread, FrameSamples)
-	}
-	t := max(int(spread)+n, samplesOf(jbMinDelay))
 	if j.lossHold > 0 {
 		// Keep in hand what the next packet's FEC can restore of a lost one:
 		// holding a whole 60 ms packet for 20 ms of FEC costs more than it saves.
 		j.lossHold--
-		t += j.fecSpan
+		spread += float64(j.fecSpan)
 	}
+	if n > FrameSamples {
+		// A packet longer than a pull needs a pull's worth in hand besides
+		// itself (see safeLevel); an arrival spread, or the FEC held after a
+		// loss, of a pull or more keeps that much already.
+		spread = max(spread, FrameSamples)
+	}
+	t := max(int(spread)+n, samplesOf(jbMinDelay))
 	j.target = min(t, samplesOf(jbMaxDelay))
 }
 
