@@ -23,7 +23,7 @@ display=:$((70 + RANDOM % 9))
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & pids+=($!)
 export DISPLAY=$display
 sleep 1
-port=$((45000 + RANDOM % 1000))
+port=$((20000 + RANDOM % 9000))   # below the ephemeral range (32768–), where busy machines hand out client ports
 listen=127.0.0.1:$port
 
 window() { # window TITLE [timeout s]: waits for a window titled exactly TITLE, prints its id
@@ -79,10 +79,11 @@ xdotool type --delay 30 "bob"; xdotool key Return   # Enter calls the selected c
 shot "$w" offline-dial 1
 kill "$a"; wait "$a" 2>/dev/null || true
 
-# The sandbox cannot start: its port is taken by another program.
-while kill -0 "$spid" 2>/dev/null; do sleep 0.2; done
-python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(120)' "$port" & pids+=($!)
-sleep 0.5
-"$bin" --as bob --sandbox-listen "$listen" 2>"$tmp/err.log" & e=$!; pids+=($e)
+# The sandbox cannot start: its port is taken by another program (a fresh
+# data folder, so no running sandbox is found).
+taken=$((port + 1))
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(120)' "$taken" & pids+=($!)
+until ss -ltn | grep -q "127.0.0.1:$taken "; do sleep 0.1; done
+XDG_DATA_HOME=$tmp/data2 "$bin" --as bob --sandbox-listen "127.0.0.1:$taken" 2>"$tmp/err.log" & e=$!; pids+=($e)
 w=$(window "tgphone: the sandbox cannot start")
 shot "$w" sandbox-cannot-start
