@@ -396,6 +396,7 @@ var textSinks = map[string]bool{
 	"SetText": true, "SetPlaceHolder": true, "SetTitle": true, "SetConfirmText": true,
 	"SetDismissText": true, "say": true, "newRoundButton": true, "newLevelMeter": true,
 	"newStarButton": true, "set": true, "notify": true, "SendNotification": true,
+	"wrapped": true, "heading": true, "add": true, "newHoldButton": true,
 }
 
 // notWords may appear literally: names that are not translated and
@@ -404,6 +405,10 @@ var textSinks = map[string]bool{
 var notWords = regexp.MustCompile(`tgphone|Telegram|D-Bus`)
 
 var wordRE = regexp.MustCompile(`\pL\pL`)
+
+// actionIDs name a desktop notification's buttons to the notification
+// server; the user reads the labels beside them, which are translated.
+var actionIDs = map[string]bool{"accept": true, "decline": true, "default": true}
 
 // unconverted are the ui files still passing English literals to widgets;
 // each leaves this list when its call sites go through tr.
@@ -441,9 +446,12 @@ func literalWords(f *ast.File) (found []*ast.BasicLit) {
 				if c, ok := n.(*ast.CallExpr); ok && (callName(c) == "tr" || callName(c) == "trn") {
 					return false // the key is not shown
 				}
+				if _, ok := n.(*ast.FuncLit); ok {
+					return false // a callback's code is not the text shown
+				}
 				if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 					s, _ := strconv.Unquote(lit.Value)
-					if wordRE.MatchString(notWords.ReplaceAllString(s, "")) {
+					if !actionIDs[s] && wordRE.MatchString(notWords.ReplaceAllString(s, "")) {
 						found = append(found, lit)
 					}
 				}
