@@ -328,16 +328,27 @@ func TestReplayTgcalls(t *testing.T) {
 // TestTgphoneTranscriptFollowsTheRules records a tgphone<->tgphone call's
 // signalling and holds it to the same rules as tgcalls' own calls.
 func TestTgphoneTranscriptFollowsTheRules(t *testing.T) {
-	caller, callee := startCall(t, callOpts{p2p: true}, [2]float64{440, 697})
-	waitState(t, caller, media.StateConnected)
-	waitState(t, callee, media.StateConnected)
-	checkTones(t, caller, callee, 25)
-	var rec [2][]signaling.Message
-	for i, s := range []*side{caller, callee} {
-		rec[i] = openWith(t, s.eng.p.Key, s.frames(), i == 0, false)
-	}
-	a, b := checkNegotiationRules(t, rec[0], rec[1])
-	if a != caller.eng.ssrc || b != callee.eng.ssrc {
-		t.Errorf("offered SSRCs %d/%d, engines send on %d/%d", a, b, caller.eng.ssrc, callee.eng.ssrc)
+	// The versions framed as single messages (7.0.0 raw, 8.0.0 reliable),
+	// which the recorder opens; between two tgphones 9.0.0 and later speak
+	// SCTP, whose transport is replayed in sigsctp and carries the same
+	// negotiation code.
+	for _, tt := range []struct {
+		version string
+		raw     bool
+	}{{"8.0.0", false}, {"7.0.0", true}} {
+		t.Run(tt.version, func(t *testing.T) {
+			caller, callee := startCall(t, callOpts{p2p: true, version: tt.version}, [2]float64{440, 697})
+			waitState(t, caller, media.StateConnected)
+			waitState(t, callee, media.StateConnected)
+			checkTones(t, caller, callee, 25)
+			var rec [2][]signaling.Message
+			for i, s := range []*side{caller, callee} {
+				rec[i] = openWith(t, s.eng.p.Key, s.frames(), i == 0, tt.raw)
+			}
+			a, b := checkNegotiationRules(t, rec[0], rec[1])
+			if a != caller.eng.ssrc || b != callee.eng.ssrc {
+				t.Errorf("offered SSRCs %d/%d, engines send on %d/%d", a, b, caller.eng.ssrc, callee.eng.ssrc)
+			}
+		})
 	}
 }
