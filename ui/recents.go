@@ -229,12 +229,17 @@ func (v *recentsView) withTurnedAway(es []recentCall) []recentCall {
 	if len(v.turned) == 0 {
 		return es
 	}
-	for _, t := range v.turned {
-		es = append(es, recentCall{HistoryEntry: account.HistoryEntry{CallID: t.CallID, Peer: t.Peer, Kind: account.CallDeclined,
+	var out []recentCall
+	for _, t := range slices.Backward(v.turned) {
+		out = append(out, recentCall{HistoryEntry: account.HistoryEntry{CallID: t.CallID, Peer: t.Peer, Kind: account.CallDeclined,
 			Reason: "busy", Date: t.Date}, TurnedAway: t.Why})
 	}
-	slices.SortStableFunc(es, func(a, b recentCall) int { return b.Date.Compare(a.Date) })
-	return es
+	// Newest first; within one second (the server's dates are whole
+	// seconds) a turned-away call is newer than what the server listed
+	// without it, so it goes first.
+	out = append(out, es...)
+	slices.SortStableFunc(out, func(a, b recentCall) int { return b.Date.Compare(a.Date) })
+	return out
 }
 
 // show lays the calls out by day, newest first.

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -119,26 +121,22 @@ func TestContactRows(t *testing.T) {
 		}
 	})
 
-	// Enter on the list calls the selected row (echo, on top).
+	// Enter on the list calls the selected row (echo, on top): the call
+	// is placed at once (Manager.Dial), so the live call says who.
+	var live *calling.Call
 	inUI(func() {
 		c.list.Select(0)
 		c.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	})
-	v := callWindow(t, u)
-	inUI(func() {
-		if v.last.Peer.Username != "echo" {
-			t.Errorf("Enter called %s, the selected row is echo", v.last.Peer.Name())
+		live = u.liveCall()
+		if live == nil || live.Snapshot().Peer.Username != "echo" {
+			t.Fatalf("Enter on the selected echo row placed %v", live)
 		}
-		v.c.Hangup()
+		live.Hangup()
 	})
-	waitFor(t, "the call to end", func() bool { return u.liveCall() == nil })
+	<-live.Done()
 
 	// A double click calls the row clicked, whatever was selected.
 	inUI(func() {
-		for id, cv := range u.calls {
-			cv.close()
-			delete(u.calls, id)
-		}
 		bob := contactIndex(c, "bob")
 		row := c.newRow().(*contactRow)
 		c.updateRow(bob, row)
@@ -147,14 +145,13 @@ func TestContactRows(t *testing.T) {
 		if c.selected != bob {
 			t.Errorf("the double-clicked row %d is not selected (%d)", bob, c.selected)
 		}
-	})
-	v = callWindow(t, u)
-	inUI(func() {
-		if v.last.Peer.Username != "bob" {
-			t.Errorf("double click called %s, want bob", v.last.Peer.Name())
+		live = u.liveCall()
+		if live == nil || live.Snapshot().Peer.Username != "bob" {
+			t.Fatalf("a double click on bob's row placed %v", live)
 		}
-		v.c.Hangup()
+		live.Hangup()
 	})
+	<-live.Done()
 }
 
 // TestRecentsMissedAndCancelled: a call bob gave up on is missed, in red,
@@ -260,12 +257,33 @@ func TestRecentsMissedAndCancelled(t *testing.T) {
 			t.Errorf("Down selected row %d, want 1 (0 is the heading)", u.recents.list.selected)
 		}
 		u.recents.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	})
-	v = callWindow(t, u)
-	inUI(func() {
-		if v.last.Peer.ID != bob.c.Self.ID {
-			t.Errorf("call back called %s, want bob", v.last.Peer.Name())
+		live := u.liveCall()
+		if live == nil || live.Snapshot().Peer.ID != bob.c.Self.ID {
+			t.Fatalf("Enter on bob's row placed %v", live)
 		}
-		v.c.Hangup()
+		live.Hangup()
 	})
+}
+
+// TestTurnedAwayListedFirst: a call turned away here that the server's
+// history does not list yet is shown, newest first even within the same
+// whole second as the server's newest call, and once the server lists it
+// the server's entry is the one shown.
+func TestTurnedAwayListedFirst(t *testing.T) {
+	at := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	bob := account.Contact{ID: 102, FirstName: "Bob"}
+	v := &recentsView{turned: []calling.TurnedAway{{CallID: 7, Peer: bob, Date: at, Why: calling.TurnedAwayDoNotDisturb}}}
+	server := []recentCall{{HistoryEntry: account.HistoryEntry{CallID: 5, Peer: bob, Reason: "missed", Date: at}},
+		{HistoryEntry: account.HistoryEntry{CallID: 4, Peer: bob, Reason: "missed", Date: at.Add(-time.Minute)}}}
+	got := v.withTurnedAway(slices.Clone(server))
+	if len(got) != 3 || got[0].CallID != 7 || got[0].TurnedAway == "" || callOutcome(got[0]) != outcomeMissed {
+		t.Fatalf("with the turned-away call: %+v", got)
+	}
+	if n := len(unseenMissed(got, []int64{5})); n != 2 {
+		t.Errorf("%d unseen missed calls, want 2 (the turned-away and the older one)", n)
+	}
+	listed := append([]recentCall{{HistoryEntry: account.HistoryEntry{CallID: 7, Peer: bob, Reason: "busy", Date: at}}}, server...)
+	if got := v.withTurnedAway(listed); len(got) != 3 || len(v.turned) != 0 {
+		t.Errorf("once the server lists it: %d entries, %d kept aside", len(got), len(v.turned))
+	}
 }
