@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -55,9 +56,27 @@ func LoadSettings(path string) (Settings, error) {
 			err = fmt.Errorf("settings version %d, this tgphone reads %d", s.Version, settingsVersion)
 		}
 		_ = os.Rename(path, path+".bad")
-		return DefaultSettings(), fmt.Errorf("settings were unreadable and are kept as %s.bad: %w", filepath.Base(path), err)
+		return DefaultSettings(), &unreadableSettings{kept: filepath.Base(path) + ".bad", err: err}
 	}
 	return s, nil
+}
+
+// unreadableSettings is a settings file that could not be read: shown to
+// the user as a sentence, logged with the reason.
+type unreadableSettings struct {
+	kept string // the file's new name
+	err  error
+}
+
+func (e *unreadableSettings) Error() string {
+	return "Your settings could not be read, so tgphone uses its defaults. The old file is kept as " + e.kept + "."
+}
+
+func (e *unreadableSettings) Unwrap() error { return e.err }
+
+// LogValue gives the log the reason the sentence leaves out.
+func (e *unreadableSettings) LogValue() slog.Value {
+	return slog.StringValue(fmt.Sprintf("settings unreadable, kept as %s: %v", e.kept, e.err))
 }
 
 // Save writes the settings atomically, 0600 in a 0700 folder.

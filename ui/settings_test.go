@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -203,4 +204,22 @@ func TestTrayProblemShown(t *testing.T) {
 			t.Errorf("tray hint %q (shown %v)", v.tray.Text, v.tray.Visible())
 		}
 	})
+}
+
+// TestUnreadableSettingsSaid: a corrupt settings file is told to the user
+// as a sentence (not the JSON decoder's words), and the log gets the reason.
+func TestUnreadableSettingsSaid(t *testing.T) {
+	path := t.TempDir() + "/settings.json"
+	if err := writeFile(path, "{not json"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadSettings(path)
+	if err == nil || err.Error() != "Your settings could not be read, so tgphone uses its defaults. The old file is kept as settings.json.bad." {
+		t.Fatalf("shown: %v", err)
+	}
+	var log strings.Builder
+	slog.New(slog.NewTextHandler(&log, nil)).Warn("settings", "err", err)
+	if !strings.Contains(log.String(), "invalid character") {
+		t.Errorf("the log lacks the reason: %s", log.String())
+	}
 }
