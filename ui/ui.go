@@ -338,7 +338,9 @@ func (u *UI) incoming(c *calling.Call) {
 		u.log.Info("incoming call not shown: do not disturb is on", "call_id", s.ID)
 		return
 	}
-	u.app.SendNotification(fyne.NewNotification("Incoming call", s.Peer.Name()+" is calling"))
+	// The ringing window sends the desktop notification with Accept and
+	// Decline itself (notify.go); Fyne's SendNotification would add a second
+	// one without them.
 	u.openCallWindow(c)
 }
 
