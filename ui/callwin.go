@@ -339,7 +339,7 @@ func (v *callView) render(s calling.Snapshot) {
 	if s.Outgoing && s.State == calling.StateRinging {
 		v.rang = true
 	}
-	v.state.SetText(v.stateLine(s))
+	setText(v.state, v.stateLine(s))
 	if t := callTitle(s); t != v.w.Title() {
 		v.w.SetTitle(t) // "Incoming call from …" only while it rings
 	}
@@ -376,13 +376,13 @@ func (v *callView) render(s calling.Snapshot) {
 	setVisible(v.mutedNote, s.Muted && live && v.talk == nil)
 	if s.Emoji[0] != "" {
 		v.emoji.Set(s.Emoji)
-		v.explain.SetText(fmt.Sprintf(emojiExplanation, s.Peer.Name()))
+		setText(v.explain, fmt.Sprintf(emojiExplanation, s.Peer.Name()))
 	}
 	setVisible(v.emoji, s.Emoji[0] != "" && !s.State.Terminal())
 	setVisible(v.explain, s.Emoji[0] != "" && !s.State.Terminal())
 	if connected {
-		v.quality.SetText(qualityLine(s))
-		v.stats.SetText(statsLines(s))
+		setText(v.quality, qualityLine(s))
+		setText(v.stats, statsLines(s))
 		v.mic.SetValue(levelFraction(s.Stats.Audio.MicLevelDBFS))
 		v.spkBar.SetValue(levelFraction(s.Stats.Audio.SpeakerLevelDBFS))
 	}
@@ -390,17 +390,17 @@ func (v *callView) render(s calling.Snapshot) {
 	if notice == "" && !s.State.Terminal() {
 		notice = v.missingDevices()
 	}
-	v.device.SetText(notice)
+	v.device.SetText(notice) // a noteLine: unchanged text is skipped there
 	setVisible(v.device, notice != "" && !s.State.Terminal())
 	v.avatar.SetMicOff(s.RemoteMuted && connected)
 	switch {
 	case s.RemoteMuted && connected:
-		v.remoteMic.SetText(s.Peer.Name() + "'s microphone is off")
+		setText(v.remoteMic, s.Peer.Name()+"'s microphone is off")
 	case s.NoAudio && !s.State.Terminal():
 		// Connected, yet nothing to hear: say so rather than look healthy.
-		v.remoteMic.SetText("No sound is coming from " + s.Peer.Name())
+		setText(v.remoteMic, "No sound is coming from "+s.Peer.Name())
 	default:
-		v.remoteMic.SetText("")
+		setText(v.remoteMic, "")
 	}
 	setVisible(v.remoteMic, v.remoteMic.Text != "")
 	v.u.ring.follow(prev, s)
@@ -500,6 +500,15 @@ func mosWord(m float64) string {
 		return "fair"
 	}
 	return "poor"
+}
+
+// setText changes a label only when its text changes: each change
+// repaints the whole window (in software GL here), and render runs 5 times
+// a second for the whole call, mostly with nothing new to show.
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }
 
 func setVisible(o fyne.CanvasObject, on bool) {

@@ -23,7 +23,11 @@ func newLevelMeter(label string) *levelMeter {
 
 // SetValue shows v, clamped to 0…1.
 func (m *levelMeter) SetValue(v float64) {
-	m.value = max(0, min(1, v))
+	v = max(0, min(1, v))
+	if v == m.value {
+		return // a repaint of the whole window for nothing (silence, mostly)
+	}
+	m.value = v
 	m.Refresh()
 }
 
