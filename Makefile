@@ -5,7 +5,7 @@ export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb fuzz soak bench clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fuzz soak bench clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -53,6 +53,10 @@ install-desktop: build
 # A Debian package of the desktop app in dist/ (a stripped release build; Depends read from the binary).
 deb: deps
 	scripts/deb.sh
+
+# An AppImage of the desktop app in dist/ (release binary, its non-system libraries, our start-up program).
+appimage: deps
+	scripts/appimage.sh
 
 # The real app under Xvfb, two sandbox accounts, one call: PNGs in docs/screenshots/.
 screenshots: deps-test build

@@ -2,6 +2,7 @@
 # Installs the Debian packages tgphone needs, when missing.
 #   scripts/deps.sh build   cgo libraries and GUI headers
 #   scripts/deps.sh test    plus Xvfb and sound tools for the tests
+#   scripts/deps.sh appimage  plus mksquashfs and the .desktop checker (make appimage)
 # As root it runs apt-get; otherwise it prints the one line to run.
 set -euo pipefail
 what=${1:-build}
@@ -10,6 +11,9 @@ pkgs=(gcc libc6-dev pkg-config libopus-dev libopusfile-dev libspeexdsp-dev
       libxxf86vm-dev libwayland-dev libxkbcommon-dev)
 if [ "$what" = test ]; then
   pkgs+=(xvfb x11-utils xdotool imagemagick espeak-ng sox desktop-file-utils opus-tools)
+fi
+if [ "$what" = appimage ]; then
+  pkgs+=(squashfs-tools desktop-file-utils)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
