@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# make screenshots: the real app under Xvfb with two sandbox accounts; Alice
-# calls Bob, Bob answers, they hang up. Writes a PNG of each window to
-# docs/screenshots/ and prints cold start and memory figures.
+# make screenshots: the pictures in docs/screenshots/, each area drawn by its
+# own script in light and dark, small and large (screenshots-tabs.sh: the
+# main window's tabs; screenshots-call.sh: the call windows and rating;
+# screenshots-shell.sh: sign-in, settings, offline). First, the real app
+# under Xvfb with two sandbox accounts, driven by the keyboard as a user
+# would: Alice calls Bob, Bob answers, they hang up; it prints cold start
+# and memory figures and fails if any step does not happen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/screenshots
@@ -25,7 +29,6 @@ window() { # window TITLE [timeout s]: waits for a window, prints its id
   done
   echo "no window \"$1\"" >&2; return 1
 }
-shot() { import -window "$1" "$out/$2.png"; echo "wrote $out/$2.png"; }
 rss() { awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
 focus() { xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"; sleep 0.3; }
 
@@ -33,20 +36,15 @@ start=$(date +%s%N)
 bin/tgphone --as alice 2>"$tmp/alice.log" & alice=$!; pids+=($alice)
 a=$(window "tgphone — Alice Archer" 60)
 until grep -q "contacts shown" "$tmp/alice.log"; do sleep 0.05; done
-echo "cold start to contacts shown (sandbox started in-process): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+echo "cold start to contacts shown (shared sandbox started by this app): $(( ($(date +%s%N) - start) / 1000000 )) ms"
 sleep 1
-shot "$a" main-contacts
 echo "RSS idle: $(rss $alice)"
 bin/tgphone --as bob 2>"$tmp/bob.log" & bob=$!; pids+=($bob)
 b=$(window "tgphone — Bob Baker" 60)
 xdotool windowmove "$b" 860 0
 sleep 1
-
 focus "$a"
-xdotool mousemove 115 61 click 1   # Dialer tab
-sleep 0.5
-shot "$a" dialer
-xdotool mousemove 200 102 click 1
+xdotool key ctrl+d                 # the Dialer, its number field focused
 xdotool type --delay 30 "@bob"
 xdotool key Return
 out_id=$(window "Call with Bob Baker")
@@ -54,34 +52,18 @@ in_id=$(window "Incoming call from Alice Archer")
 xdotool windowmove "$out_id" 430 0  # beside Alice's main window
 xdotool windowmove "$in_id" 860 0   # over Bob's
 sleep 1
-shot "$out_id" outgoing-ringing
-shot "$in_id" incoming
 focus "$in_id"
 xdotool key Return                 # Enter answers a ringing call
-sleep 5
-shot "$out_id" in-call-alice
-shot "$in_id" in-call-bob
+until grep -q "to=active" "$tmp/alice.log"; do sleep 0.1; done
+sleep 2
 echo "RSS in call: $(rss $alice)"
 focus "$out_id"
 xdotool key ctrl+e                 # hang up
-sleep 1.5
-shot "$out_id" rating
-focus "$a"
-xdotool mousemove 185 61 click 1   # Recents tab
-sleep 1
-shot "$a" recents
-width=$(xwininfo -id "$a" | awk '/Width:/ {print $2}')
-xdotool mousemove $((width - 119)) 21 click 1   # the Settings button, top right
-s=$(window "tgphone settings")
-sleep 1
-shot "$s" settings
-# A fresh profile shows the sign-in window; its QR login draws the code.
-bin/tgphone --as "" 2>"$tmp/signin.log" & pids+=($!)
-n=""   # the title is just "tgphone", which window() would also find in every window's class
-until [ -n "$n" ]; do n=$(xwininfo -root -tree | awk '$2 == "\"tgphone\":" {print $1; exit}'); sleep 0.2; done
-xdotool windowmove "$n" 430 0
-sleep 3
-focus "$n"
-xdotool mousemove --window "$n" 210 263 click 1   # "Log in with a QR code instead"
-sleep 2
-shot "$n" signin-qr
+until grep -q "to=ended" "$tmp/alice.log"; do sleep 0.1; done
+echo "walkthrough: dialled, answered, hung up"
+cleanup
+trap - EXIT
+
+scripts/screenshots-tabs.sh
+scripts/screenshots-call.sh
+scripts/screenshots-shell.sh
