@@ -487,6 +487,9 @@ func (c *Call) finish() {
 	c.disarm()
 	c.keepStats()
 	c.stopMedia()
+	// The call's log is complete before Done fires: Recents reads it to
+	// tell a call the user cancelled from one the peer did not answer.
+	c.endCallLog()
 	// Free the live slot before Done fires, so whoever waits on Done can
 	// place the next call at once.
 	c.mgr.finished(c)
@@ -496,7 +499,6 @@ func (c *Call) finish() {
 	c.inbox = nil
 	c.inboxMu.Unlock()
 	c.cancel()
-	c.endCallLog()
 	if c.m.awaitingID {
 		// requestCall's answer was queued behind the event that ended the
 		// call: the server has the call, so discard it.
