@@ -43,6 +43,14 @@ type signInView struct {
 	// stopped one's ending does not touch the view.
 	qrStop func()
 	qrRun  int
+	// codeField holds code, sized by the request's code length.
+	codeField  *fyne.Container
+	resend     *widget.Button // sends the code the request's Next way
+	resendNote *widget.Label  // counts down to when resend is offered
+	tickStop   chan struct{}  // stops the countdown's ticker
+	resending  bool
+	email      *widget.Entry // the login email an account must add
+	ageOK      *widget.Check // the terms' minimum age confirmed
 }
 
 const (
@@ -59,6 +67,12 @@ func (u *UI) showSignIn() {
 	v.code = u.newEntry()
 	v.code.SetPlaceHolder("Login code")
 	v.code.OnSubmitted = func(string) { v.next() }
+	v.codeField = container.New(&codeFieldLayout{}, v.code)
+	v.resend = widget.NewButton(tr("signin.resend"), v.resendCode)
+	v.resendNote = widget.NewLabel("")
+	v.email = widget.NewEntry()
+	v.email.SetPlaceHolder(tr("signin.email_placeholder"))
+	v.email.OnSubmitted = func(string) { v.next() }
 	v.password = widget.NewPasswordEntry()
 	v.password.SetPlaceHolder("Two-step verification password")
 	v.password.OnSubmitted = func(string) { v.next() }
@@ -103,6 +117,7 @@ func (u *UI) showSignIn() {
 
 // show puts objs in the step's place and lays the view out again.
 func (v *signInView) show(stage string, objs ...fyne.CanvasObject) {
+	v.stopTicker()
 	v.stage = stage
 	v.body.Objects = objs
 	v.root.Refresh()
@@ -175,18 +190,15 @@ func (v *signInView) requestCode() {
 		func(req account.CodeRequest, err error) {
 			v.sendCode.Enable()
 			if err != nil {
-				v.say(authErrorText(err, v.u.serviceName()))
+				v.sendCodeFailed(req, err)
 				return
 			}
-			v.req = req
-			v.submit.SetText("Sign in")
-			sent := widget.NewLabel("Code sent to " + phone + codeHint(req.Via, v.u.opts.Sandbox != nil))
-			sent.Wrapping = fyne.TextWrapWord
+			v.code.SetText("")
 			if code, ok := account.TestNumberCode(req.Phone); ok && v.u.opts.Sandbox != nil {
 				v.code.SetText(code) // demo numbers: the code is known, one press signs in
 			}
-			v.show("code", sent, v.code, v.submit)
 			v.say("")
+			v.showCode(req)
 			v.u.main.Canvas().Focus(v.code)
 			if v.auto && v.code.Text != "" {
 				v.auto = false
@@ -195,29 +207,27 @@ func (v *signInView) requestCode() {
 		})
 }
 
-func codeHint(via string, sandbox bool) string {
-	if sandbox {
-		return " (the sandbox prints it in its log; demo numbers use 22222)"
-	}
-	if via == "app" {
-		return " in your Telegram app"
-	}
-	return " by " + via
-}
-
 // next submits whatever the current step asks for.
 func (v *signInView) next() {
 	var call func(ctx context.Context) (*tg.User, error)
 	switch v.stage {
 	case "code":
 		code := v.code.Text
-		call = func(ctx context.Context) (*tg.User, error) { return v.u.acct.SignIn(ctx, v.req, code) }
+		req := v.req
+		call = func(ctx context.Context) (*tg.User, error) { return v.u.acct.SignIn(ctx, req, code) }
 	case "password":
 		pw := v.password.Text
 		call = func(ctx context.Context) (*tg.User, error) { return v.u.acct.CheckPassword(ctx, pw) }
 	case "signup":
 		first, last := v.first.Text, v.last.Text
-		call = func(ctx context.Context) (*tg.User, error) { return v.u.acct.SignUp(ctx, v.req, first, last) }
+		req := v.req
+		call = func(ctx context.Context) (*tg.User, error) { return v.u.acct.SignUp(ctx, req, first, last) }
+	case "email":
+		v.sendEmailCode()
+		return
+	case "email_code":
+		v.verifyEmail()
+		return
 	default:
 		v.requestCode()
 		return
@@ -233,10 +243,14 @@ func (v *signInView) next() {
 			v.say("")
 			v.u.main.Canvas().Focus(v.password)
 		case errors.Is(err, account.ErrSignUpRequired):
-			v.submit.SetText("Create account")
-			v.show("signup", widget.NewLabel("No account uses this number yet. Your name:"), v.first, v.last, v.submit)
-			v.say("")
-			v.u.main.Canvas().Focus(v.first)
+			var su *account.SignUpRequiredError
+			if errors.As(err, &su) && v.stage != "signup" {
+				v.showSignUp(su.Terms)
+			} else if v.stage != "signup" {
+				v.showSignUp(nil)
+			} else {
+				v.say(authErrorText(err, v.u.serviceName()))
+			}
 		case err != nil:
 			v.say(authErrorText(err, v.u.serviceName()))
 		default:
@@ -259,6 +273,8 @@ func authErrorText(err error, service string) string {
 		return "That code has expired. Press Send code for a new one."
 	case errors.Is(err, account.ErrPasswordInvalid):
 		return "That password is not correct."
+	case errors.Is(err, account.ErrCodePaymentRequired):
+		return tr("signin.payment_required")
 	case errors.Is(err, account.ErrPhoneInvalid):
 		return "That phone number is not valid. Include the country code, e.g. +44…"
 	}
