@@ -40,3 +40,38 @@ func dbfs(v float64) float64 {
 	}
 	return max(20*math.Log10(v/32768), silentDBFS)
 }
+
+// mutedTalk tells when someone speaks into a muted microphone, so the call
+// window can say "you are muted" as conferencing apps do. It looks at the
+// cleaned capture (after noise suppression) that muting replaces with
+// silence, and calls it talk after talkFrames frames above talkDBFS within
+// a window, forgetting it after quietFrames frames below: a cough or a
+// door does not raise it, a sentence does.
+type mutedTalk struct {
+	loud, quiet int
+	talking     bool
+}
+
+const (
+	talkDBFS    = -45.0 // RMS of a 20 ms frame: speech at a headset or laptop mic, above room noise after NS
+	talkFrames  = 15    // 300 ms of speech within the current stretch
+	quietFrames = 75    // 1.5 s of quiet ends it
+)
+
+// frame feeds one frame's level (muted frames only; unmuting resets).
+func (m *mutedTalk) frame(rmsDBFS float64) {
+	if rmsDBFS >= talkDBFS {
+		m.loud++
+		m.quiet = 0
+		if m.loud >= talkFrames {
+			m.talking = true
+		}
+		return
+	}
+	m.quiet++
+	if m.quiet >= quietFrames {
+		m.loud, m.talking = 0, false
+	}
+}
+
+func (m *mutedTalk) reset() { *m = mutedTalk{} }

@@ -82,6 +82,7 @@ type Session struct {
 	far    farQueue // played frames awaiting their capture twin (AEC reference)
 	muteFr []int16  // silence sent instead of the microphone while muted
 	muted  bool
+	talk   mutedTalk // speech into the muted microphone
 	levels Levels
 	in     stream
 	out    stream
@@ -383,6 +384,7 @@ func (s *Session) onCapture(frame []int16) {
 	s.mu.Lock()
 	buf := s.dsp.Process(frame, s.far.pop())
 	if s.muted {
+		s.talk.frame(MeasureLevel(buf).RMSDBFS)
 		buf = s.muteFr
 	}
 	s.levels.Mic = MeasureLevel(buf)
@@ -497,6 +499,7 @@ func (s *Session) AudioStats() media.AudioStats {
 	st := s.jb.Stats().AudioStats
 	st.MicLevelDBFS = s.levels.Mic.RMSDBFS
 	st.SpeakerLevelDBFS = s.levels.Speaker.RMSDBFS
+	st.TalkingWhileMuted = s.muted && s.talk.talking
 	return st
 }
 
@@ -504,6 +507,7 @@ func (s *Session) AudioStats() media.AudioStats {
 func (s *Session) SetMuted(m bool) {
 	s.mu.Lock()
 	s.muted = m
+	s.talk.reset()
 	s.mu.Unlock()
 }
 

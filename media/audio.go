@@ -51,6 +51,10 @@ type AudioStats struct {
 	FECPacketsRecovered            uint64
 	MicLevelDBFS                   float64
 	SpeakerLevelDBFS               float64
+	// TalkingWhileMuted: the microphone is muted and hears speech (the
+	// capture before muting replaced it with silence), for a "you are
+	// muted" hint.
+	TalkingWhileMuted bool
 }
 
 // AudioPort is the audio engine as a media engine sees it: encoded packets from

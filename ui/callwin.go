@@ -374,6 +374,12 @@ func (v *callView) render(s calling.Snapshot) {
 	// With push-to-talk the microphone is off between presses, which the
 	// talk button says; the note is for a mute the user may have forgotten.
 	setVisible(v.mutedNote, s.Muted && live && v.talk == nil)
+	if s.Stats.Audio.TalkingWhileMuted {
+		// Speech into the muted microphone: say it plainly, with the key.
+		v.mutedNote.SetText("You are muted: " + s.Peer.Name() + " cannot hear you. Unmute with Ctrl+M")
+	} else {
+		v.mutedNote.SetText("Your microphone is off: " + s.Peer.Name() + " cannot hear you")
+	}
 	if s.Emoji[0] != "" {
 		v.emoji.Set(s.Emoji)
 		setText(v.explain, fmt.Sprintf(emojiExplanation, s.Peer.Name()))

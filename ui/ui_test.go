@@ -391,6 +391,18 @@ func TestHeadsetUnpluggedShown(t *testing.T) {
 		if !strings.HasSuffix(v.remoteMic.Text, "microphone is off") {
 			t.Errorf("a muted peer shows %q", v.remoteMic.Text)
 		}
+		// Muted: the note says the microphone is off; talking into it
+		// while muted turns that into "you are muted" with the key.
+		s.Muted = true
+		v.render(s)
+		if !v.mutedNote.Visible() || !strings.HasPrefix(v.mutedNote.Text, "Your microphone is off") {
+			t.Errorf("muted shows %q (visible %v)", v.mutedNote.Text, v.mutedNote.Visible())
+		}
+		s.Stats.Audio.TalkingWhileMuted = true
+		v.render(s)
+		if !strings.HasPrefix(v.mutedNote.Text, "You are muted") || !strings.Contains(v.mutedNote.Text, "Ctrl+M") {
+			t.Errorf("talking while muted shows %q", v.mutedNote.Text)
+		}
 	})
 	rack.Unplug("headset")
 	waitFor(t, "the unplugged warning", func() bool {
