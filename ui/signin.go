@@ -254,6 +254,7 @@ func (v *signInView) next() {
 		case err != nil:
 			v.say(authErrorText(err, v.u.serviceName()))
 		default:
+			v.stopTicker()
 			v.u.signedIn(me)
 		}
 	})
