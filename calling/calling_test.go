@@ -1,6 +1,7 @@
 package calling
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -56,6 +57,11 @@ func TestUserMessage(t *testing.T) {
 		{StateDeclined, nil, false, "You declined the call."},
 		{StateAnsweredElsewhere, nil, false, "The call was taken on another device."},
 		{StateEnded, nil, true, ""},
+		// No internal text reaches the user: the server's error by name,
+		// the network, or tgphone's own fault.
+		{StateFailed, fmt.Errorf("request call: %w", tgerr.New(500, "CALL_OCCUPY_FAILED")), true, "The call failed: the server refused it (CALL_OCCUPY_FAILED)."},
+		{StateFailed, fmt.Errorf("get dh config: waitSession: %w", context.DeadlineExceeded), true, "The call failed: the server could not be reached. Check your connection."},
+		{StateFailed, errors.New("engine: nil pointer in the receive loop"), true, "The call failed because of a fault in tgphone; the log has the details."},
 	} {
 		if got := UserMessage(tc.s, tc.err, tc.out, "Alice"); got != tc.want {
 			t.Errorf("%s/%v: %q, want %q", tc.s, tc.err, got, tc.want)

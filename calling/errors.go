@@ -1,8 +1,12 @@
 package calling
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/gotd/td/tgerr"
 )
@@ -108,7 +112,17 @@ func UserMessage(s State, err error, outgoing bool, peer string) string {
 	case errors.Is(err, ErrInCall):
 		return "You are already in a call."
 	case err != nil:
-		return "The call failed: " + err.Error() + "."
+		// The error's own text ("get dh config: waitSession: context deadline
+		// exceeded") says nothing to a user; it is in the log. Say which
+		// side failed: the network, the server (by its error's name, which
+		// a user can search for), or tgphone.
+		if rpcErr, ok := tgerr.As(err); ok {
+			return "The call failed: the server refused it (" + rpcErr.Type + ")."
+		}
+		if unreachable(err) {
+			return "The call failed: the server could not be reached. Check your connection."
+		}
+		return "The call failed because of a fault in tgphone; the log has the details."
 	}
 	switch s {
 	case StateBusy:
@@ -135,4 +149,14 @@ func UserMessage(s State, err error, outgoing bool, peer string) string {
 		return "The call failed."
 	}
 	return ""
+}
+
+// unreachable tells whether err is the network or server out of reach
+// rather than an answer from it.
+func unreachable(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
 }
