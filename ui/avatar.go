@@ -3,6 +3,8 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
+	"hash/fnv"
 	"image"
 	"image/color"
 	"image/draw"
@@ -11,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,6 +35,7 @@ type avatar struct {
 	contact account.Contact
 	size    float32
 	photo   image.Image // nil: initials
+	round   bool        // photo is already cut round (from roundPhotos)
 	micOff  bool
 }
 
@@ -68,7 +72,13 @@ func (u *UI) newAvatar(c account.Contact, size float32) *avatar {
 
 // SetPhoto shows img (nil: the initials).
 func (a *avatar) SetPhoto(img image.Image) {
-	a.photo = img
+	a.photo, a.round = img, false
+	a.Refresh()
+}
+
+// setRoundPhoto shows img, already cut round (nil: the initials).
+func (a *avatar) setRoundPhoto(img image.Image) {
+	a.photo, a.round = img, true
 	a.Refresh()
 }
 
@@ -134,7 +144,10 @@ func (r *avatarRenderer) Refresh() {
 	if r.a.photo != r.lastPhotoSource {
 		r.lastPhotoSource = r.a.photo
 		r.shown = nil
-		if r.a.photo != nil {
+		switch {
+		case r.a.photo != nil && r.a.round:
+			r.shown = r.a.photo
+		case r.a.photo != nil:
 			r.shown = roundCrop(r.a.photo)
 		}
 		r.img.Image = r.shown
@@ -232,11 +245,96 @@ func (u *UI) loadPhoto(a *avatar) {
 		if data == nil {
 			return // no photo: the initials are the avatar
 		}
-		img, _, err := image.Decode(bytes.NewReader(data))
+		img, err := roundPhotos.get(c.ID, data)
 		if err != nil {
 			u.log.Warn("profile photo unreadable", "user_id", c.ID, "err", err)
 			return
 		}
-		u.do(func() { a.SetPhoto(img) })
+		u.do(func() { a.setRoundPhoto(img) })
 	}()
+}
+
+// roundPhotos holds each person's photo decoded and cut round once, for
+// every avatar of them (call windows, recents rows) to share: decoding
+// per avatar kept a copy per window and per list refresh (issue 17 item
+// 16).
+var roundPhotos = newPhotoCache(maxRoundPhotos)
+
+// maxRoundPhotos bounds roundPhotos: a 160×160 photo is 100 KiB decoded.
+const maxRoundPhotos = 32
+
+// photoCache is a small least-recently-used cache of round-cut photos by
+// user id and the photo's bytes (a new photo of the same person is a new
+// entry). Safe for concurrent use.
+type photoCache struct {
+	mu    sync.Mutex
+	max   int
+	order []photoKey // least recently used first
+	imgs  map[photoKey]image.Image
+}
+
+type photoKey struct {
+	user int64
+	sum  uint64 // FNV-1a of the JPEG
+	size int
+}
+
+func newPhotoCache(n int) *photoCache {
+	return &photoCache{max: n, imgs: map[photoKey]image.Image{}}
+}
+
+// get is the user's photo data decoded and cut round, decoded only when
+// the cache does not hold it.
+func (c *photoCache) get(user int64, data []byte) (image.Image, error) {
+	h := fnv.New64a()
+	h.Write(data)
+	k := photoKey{user: user, sum: h.Sum64(), size: len(data)}
+	c.mu.Lock()
+	if img, ok := c.imgs[k]; ok {
+		c.touch(k)
+		c.mu.Unlock()
+		return img, nil
+	}
+	c.mu.Unlock()
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	round := roundCrop(img)
+	if round == nil {
+		return nil, errors.New("empty image")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had, ok := c.imgs[k]; ok { // decoded meanwhile by another avatar
+		c.touch(k)
+		return had, nil
+	}
+	// The person's older photos go: only the current one is shown.
+	for old := range c.imgs {
+		if old.user == user {
+			c.drop(old)
+		}
+	}
+	for len(c.order) >= c.max {
+		c.drop(c.order[0])
+	}
+	c.imgs[k] = round
+	c.order = append(c.order, k)
+	return round, nil
+}
+
+// touch makes k the most recently used; c.mu is held.
+func (c *photoCache) touch(k photoKey) {
+	if i := slices.Index(c.order, k); i >= 0 {
+		c.order = append(slices.Delete(c.order, i, i+1), k)
+	}
+}
+
+// drop forgets k; c.mu is held.
+func (c *photoCache) drop(k photoKey) {
+	delete(c.imgs, k)
+	if i := slices.Index(c.order, k); i >= 0 {
+		c.order = slices.Delete(c.order, i, i+1)
+	}
 }
