@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -24,26 +23,26 @@ func trayProblem(ctx context.Context) string {
 	// NoAutoStartup: starting a bus of our own would show the icon to no one.
 	conn, err := dbus.SessionBusPrivateNoAutoStartup(dbus.WithContext(ctx))
 	if err != nil {
-		return "there is no D-Bus session"
+		return tr("tray.no_dbus")
 	}
 	defer conn.Close()
 	if err := conn.Auth(nil); err != nil {
-		return "the D-Bus session refused tgphone"
+		return tr("tray.refused")
 	}
 	if err := conn.Hello(); err != nil {
-		return "the D-Bus session refused tgphone"
+		return tr("tray.refused")
 	}
 	var owned bool
 	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, trayWatcher).Store(&owned); err != nil {
-		return fmt.Sprintf("the D-Bus session did not answer (%v)", err)
+		return tr("tray.no_answer", "Err", err.Error())
 	}
 	if !owned {
-		return "the desktop has no system tray"
+		return tr("tray.no_tray")
 	}
 	return ""
 }
 
 // trayHint is the sentence Settings shows when there is no tray.
 func trayHint(problem string) string {
-	return "No tray icon: " + problem + ". tgphone lives in its main window; closing it quits tgphone."
+	return tr("tray.notice", "Problem", problem)
 }
