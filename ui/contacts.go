@@ -175,7 +175,7 @@ func (v *contactsView) load() {
 	rpc(v.u, func(ctx context.Context) ([]account.Contact, error) { return v.u.acct.Contacts(ctx) },
 		func(cs []account.Contact, err error) {
 			if err != nil {
-				v.say("Could not load contacts: " + err.Error())
+				v.say(v.u.sentence("Could not load contacts", err).Error())
 				return
 			}
 			first := v.all == nil

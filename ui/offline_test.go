@@ -67,6 +67,12 @@ func TestOfflineShownAndRefused(t *testing.T) {
 		if len(labels) == 0 || !strings.Contains(strings.ToLower(strings.Join(labels, " ")), "the sandbox is out of reach right now, so tgphone cannot call bob baker") {
 			t.Errorf("offline dial says %q", labels)
 		}
+		// The dialer says so at once too, rather than wait on a lookup.
+		u.dialer.entry.SetText("@bob")
+		u.dialer.dial()
+		if !strings.Contains(u.dialer.message.Text, "out of reach right now, so tgphone cannot call @bob") {
+			t.Errorf("offline, the dialer says %q", u.dialer.message.Text)
+		}
 	})
 	link.Restore()
 	waitFor(t, "'Connecting…' gone and bob online again", func() bool { return !u.isOffline() && slices.Contains(online(), "bob") })

@@ -73,6 +73,11 @@ func (v *dialerView) dial() {
 		v.message.SetText("Type a @username or a +phone number.")
 		return
 	}
+	if v.u.isOffline() {
+		// A lookup would wait for the connection and then fail: say why now.
+		v.message.SetText(v.u.offlineError(q).Error())
+		return
+	}
 	v.message.SetText("Looking up " + q + "…")
 	rpc(v.u, func(ctx context.Context) (account.Contact, error) { return v.u.acct.Resolve(ctx, q) },
 		func(c account.Contact, err error) {
@@ -80,7 +85,7 @@ func (v *dialerView) dial() {
 			case errors.Is(err, account.ErrNotFound):
 				v.message.SetText("Nobody on " + v.u.serviceName() + " matches “" + q + "”.")
 			case err != nil:
-				v.message.SetText("Could not look up " + q + ": " + err.Error())
+				v.message.SetText(v.u.sentence("Could not look up "+q, err).Error())
 			default:
 				v.message.SetText("")
 				v.u.dial(c)
