@@ -383,6 +383,7 @@ func (u *UI) trayMenu() {
 		return
 	}
 	d.SetSystemTrayMenu(u.trayItems())
+	u.followMissedInTray(d)
 	go func() {
 		if p := trayProblem(context.Background()); p != "" {
 			u.log.Warn("no tray icon", "why", p)
@@ -393,11 +394,16 @@ func (u *UI) trayMenu() {
 
 // trayItems: show, settings and a Quit that asks during a call.
 func (u *UI) trayItems() *fyne.Menu {
-	return fyne.NewMenu("tgphone",
+	var items []*fyne.MenuItem
+	if n := u.MissedCalls(); n > 0 {
+		items = append(items, missedItem(n, u.showRecents), fyne.NewMenuItemSeparator())
+	}
+	items = append(items,
 		fyne.NewMenuItem("Show tgphone", func() { u.main.Show(); u.main.RequestFocus() }),
 		fyne.NewMenuItem("Settings", u.showSettings),
 		quitItem(u.requestQuit),
 	)
+	return fyne.NewMenu("tgphone", items...)
 }
 
 // showError shows one sentence in a dialog on the main window.
