@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pion/logging"
+	"github.com/pion/transport/v4"
 	"github.com/pion/turn/v4"
 
 	"github.com/tgphone/tgphone/media"
@@ -161,16 +163,22 @@ func (s *reflectorSet) hasServer(id uint8, port uint16) bool {
 	return false
 }
 
-// serverAt is the reflector whose synthetic TURN address is addr.
+// serverAt is the reflector whose synthetic TURN address is addr: a UDP
+// reflector's for a *net.UDPAddr, a TCP one's for a *net.TCPAddr.
 func (s *reflectorSet) serverAt(addr net.Addr) *reflectorServer {
-	ua, ok := addr.(*net.UDPAddr)
-	if !ok {
+	var ap netip.AddrPort
+	tcp := false
+	switch a := addr.(type) {
+	case *net.UDPAddr:
+		ap = a.AddrPort()
+	case *net.TCPAddr:
+		ap, tcp = a.AddrPort(), true
+	default:
 		return nil
 	}
-	ap := ua.AddrPort()
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	for _, srv := range s.servers {
-		if srv.turn == ap {
+		if srv.turn == ap && srv.tcp == tcp {
 			return srv
 		}
 	}
@@ -188,11 +196,27 @@ func (s *reflectorSet) serverFor(ref peerRef) *reflectorServer {
 }
 
 // iceServers are the turn: URLs pion gathers the reflectors' candidates from.
+//
+// A TCP reflector's URL asks for TURN over TCP. That is what orders its
+// candidate below a UDP reflector's, as tgcalls orders them: ReflectorPort
+// adds its candidate with type preference GetRelayPreference(proto),
+// WebRTC's ICE_TYPE_PREFERENCE_RELAY_UDP (2) or _RELAY_TCP (1), so any UDP
+// reflector port outranks any TCP one. pion/ice puts a relay candidate's
+// first-hop protocol in its local preference instead (type preference 0 for
+// every relay; local preference 3 for UDP, 1 for TCP: candidate_relay.go
+// relayProtocolPreference) and learns that protocol only from the TURN URL.
+// The TCP URL's connection never leaves the process either: pionmedia.Net
+// hands the dial to reflectorDiverter.DialTCP, whose façade speaks TURN over
+// an in-process stream while the port speaks the reflector's TCP framing.
 func (s *reflectorSet) iceServers() []iceServerURL {
 	var out []iceServerURL
 	for _, srv := range s.servers {
+		transport := "udp"
+		if srv.tcp {
+			transport = "tcp"
+		}
 		out = append(out, iceServerURL{
-			url:  "turn:" + net.JoinHostPort(srv.turn.Addr().String(), strconv.Itoa(int(srv.turn.Port()))) + "?transport=udp",
+			url:  "turn:" + net.JoinHostPort(srv.turn.Addr().String(), strconv.Itoa(int(srv.turn.Port()))) + "?transport=" + transport,
 			user: reflectorUser, pass: hex.EncodeToString(srv.peerTag[:]),
 		})
 	}
@@ -247,15 +271,34 @@ func (s *reflectorSet) close() {
 	}
 }
 
-// divert is pionmedia.Net's Divert for this set: nil without reflectors,
-// else each TURN client's socket becomes a lazyConn.
-func (s *reflectorSet) divert() func(net.PacketConn, func() net.PacketConn) net.PacketConn {
+// divert is pionmedia.Net's Divert for this set: nil without reflectors.
+func (s *reflectorSet) divert() pionmedia.Diverter {
 	if s == nil || len(s.servers) == 0 {
 		return nil
 	}
-	return func(pc net.PacketConn, guarded func() net.PacketConn) net.PacketConn {
-		return &lazyConn{pc: pc, set: s, real: guarded, decided: make(chan struct{}), closed: make(chan struct{})}
+	return reflectorDiverter{s}
+}
+
+// reflectorDiverter makes each UDP TURN client's socket a lazyConn, and
+// each TCP TURN connection to a TCP reflector's synthetic address the
+// client's end of that reflector's façade.
+type reflectorDiverter struct{ s *reflectorSet }
+
+func (d reflectorDiverter) PacketConn(pc net.PacketConn, guarded func() net.PacketConn) net.PacketConn {
+	return &lazyConn{pc: pc, set: d.s, real: guarded, decided: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (d reflectorDiverter) DialTCP(raddr *net.TCPAddr) (transport.TCPConn, error) {
+	srv := d.s.serverAt(raddr)
+	if srv == nil {
+		return nil, fmt.Errorf("reflector: no TCP reflector at %s", raddr)
 	}
+	f, err := d.s.openTCPFacade(srv, raddr)
+	if err != nil {
+		d.s.log.Warn("reflector", "addr", srv.addr, "err", err)
+		return nil, err
+	}
+	return f.stream, nil
 }
 
 // lazyConn is the socket pion's gatherer opens for a TURN client: until the
@@ -331,14 +374,20 @@ func (deadConn) WriteTo(b []byte, _ net.Addr) (int, error) {
 // reflectorFacade is one reflector as pion's TURN client sees it.
 type reflectorFacade struct {
 	srv    *turn.Server
-	client *pipeConn
+	client *pipeConn   // UDP TURN
+	stream *streamConn // TCP TURN
 	port   *reflectorPort
 	once   sync.Once
 }
 
 func (f *reflectorFacade) close() {
 	f.once.Do(func() {
-		_ = f.client.Close()
+		if f.client != nil {
+			_ = f.client.Close()
+		}
+		if f.stream != nil {
+			_ = f.stream.Close()
+		}
 		if f.srv != nil {
 			_ = f.srv.Close()
 		}
@@ -372,15 +421,53 @@ func (s *reflectorSet) openFacade(srv *reflectorServer, pc net.PacketConn, turnA
 		return nil, fmt.Errorf("reflector turn façade: %w", err)
 	}
 	f.srv = ts
+	return f, s.keep(f)
+}
+
+// keep adds f to the set's façades, or closes it if the set is closed.
+func (s *reflectorSet) keep(f *reflectorFacade) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.ctx.Err() != nil {
-		s.mu.Unlock()
-		f.close()
-		return nil, s.ctx.Err()
+		go f.close()
+		return s.ctx.Err()
 	}
 	s.facades = append(s.facades, f)
-	s.mu.Unlock()
-	return f, nil
+	return nil
+}
+
+// openTCPFacade starts srv's TCP port and an in-process TURN-over-TCP
+// server in front of it, for a connection pion dialled to turnAddr.
+func (s *reflectorSet) openTCPFacade(srv *reflectorServer, turnAddr *net.TCPAddr) (*reflectorFacade, error) {
+	port, err := s.newPort(srv, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, sv := net.Pipe()
+	// The client's local address: 240.0.0.0, the Synthetic prefix's own,
+	// which addrLocked never hands out; nothing is ever sent to it.
+	local := &net.TCPAddr{IP: net.IP(pionmedia.Synthetic.Addr().AsSlice()), Port: 1}
+	client := &streamConn{Conn: c, local: local, remote: turnAddr}
+	server := &streamConn{Conn: sv, local: turnAddr, remote: local}
+	f := &reflectorFacade{stream: client, port: port}
+	ts, err := turn.NewServer(turn.ServerConfig{
+		Realm:         reflectorRealm,
+		LoggerFactory: s.logs,
+		AuthHandler: func(user, realm string, _ net.Addr) ([]byte, bool) {
+			if user != reflectorUser {
+				return nil, false
+			}
+			return turn.GenerateAuthKey(user, realm, hex.EncodeToString(srv.peerTag[:])), true
+		},
+		ListenerConfigs: []turn.ListenerConfig{{Listener: newOneConnListener(server), RelayAddressGenerator: &portGenerator{port: port, ctx: s.ctx}}},
+	})
+	if err != nil {
+		_ = port.Close()
+		_ = client.Close()
+		return nil, fmt.Errorf("reflector turn façade: %w", err)
+	}
+	f.srv = ts
+	return f, s.keep(f)
 }
 
 // portGenerator hands the TURN server the reflector port as its one
@@ -643,6 +730,62 @@ func (p *reflectorPort) LocalAddr() net.Addr              { return p.laddr }
 func (p *reflectorPort) SetDeadline(time.Time) error      { return nil }
 func (p *reflectorPort) SetReadDeadline(time.Time) error  { return nil }
 func (p *reflectorPort) SetWriteDeadline(time.Time) error { return nil }
+
+// streamConn is one end of the in-process stream between pion's TCP TURN
+// client and a façade, with TCP addresses: pion reads its client's local
+// address as a *net.TCPAddr, and the TURN server keys the allocation by
+// both.
+type streamConn struct {
+	net.Conn
+	local, remote *net.TCPAddr
+}
+
+func (c *streamConn) LocalAddr() net.Addr  { return c.local }
+func (c *streamConn) RemoteAddr() net.Addr { return c.remote }
+
+// The rest makes a transport.TCPConn; a pipe has no half-close, lingering,
+// keep-alive, Nagle or buffers to size.
+func (c *streamConn) CloseRead() error                    { return c.Close() }
+func (c *streamConn) CloseWrite() error                   { return c.Close() }
+func (c *streamConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(struct{ io.Writer }{c}, r) }
+func (c *streamConn) SetLinger(int) error                 { return nil }
+func (c *streamConn) SetKeepAlive(bool) error             { return nil }
+func (c *streamConn) SetKeepAlivePeriod(time.Duration) error {
+	return nil
+}
+func (c *streamConn) SetNoDelay(bool) error    { return nil }
+func (c *streamConn) SetWriteBuffer(int) error { return nil }
+func (c *streamConn) SetReadBuffer(int) error  { return nil }
+
+// oneConnListener accepts one connection, then waits for Close.
+type oneConnListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+	addr  net.Addr
+}
+
+func newOneConnListener(c net.Conn) *oneConnListener {
+	l := &oneConnListener{conns: make(chan net.Conn, 1), done: make(chan struct{}), addr: c.LocalAddr()}
+	l.conns <- c
+	return l
+}
+
+func (l *oneConnListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *oneConnListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *oneConnListener) Addr() net.Addr { return l.addr }
 
 // pipeConn is one end of an in-process datagram pipe: what one end writes
 // the other reads, from the address given at creation.

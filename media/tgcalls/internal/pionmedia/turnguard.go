@@ -2,6 +2,8 @@ package pionmedia
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -28,11 +30,20 @@ type Net struct {
 	transport.Net
 	Log     *slog.Logger
 	Rejects *media.Rejects
-	// Divert, when set, is handed each TURN client's socket before it is
+	// Divert, when set, takes TURN clients' traffic for synthetic
+	// addresses (the V2 engine's in-process reflector façades).
+	Divert Diverter
+}
+
+// Diverter is what Net hands TURN clients' connections to.
+type Diverter interface {
+	// PacketConn is handed each UDP TURN client's socket before it is
 	// used, with the guarded socket to use unless the client's first
-	// datagram turns out to be for something else (the V2 engine's
-	// in-process reflector façades).
-	Divert func(pc net.PacketConn, guarded func() net.PacketConn) net.PacketConn
+	// datagram turns out to be for a synthetic address.
+	PacketConn(pc net.PacketConn, guarded func() net.PacketConn) net.PacketConn
+	// DialTCP is asked for each TCP TURN connection to a synthetic
+	// address; pion reads the returned conn's addresses as *net.TCPAddr.
+	DialTCP(raddr *net.TCPAddr) (transport.TCPConn, error)
 }
 
 // ListenPacket opens a TURN client's socket.
@@ -45,8 +56,23 @@ func (n Net) ListenPacket(network, address string) (net.PacketConn, error) {
 	if n.Divert == nil {
 		return guarded(), nil
 	}
-	return n.Divert(pc, guarded), nil
+	return n.Divert.PacketConn(pc, guarded), nil
 }
+
+// DialTCP opens a TCP TURN client's connection (pion's ICE agent dials TCP
+// only for turn:...?transport=tcp URLs). A synthetic address is never
+// dialled on the network: it is the Diverter's, or refused.
+func (n Net) DialTCP(network string, laddr, raddr *net.TCPAddr) (transport.TCPConn, error) {
+	if raddr != nil && IsSynthetic(raddr.IP) {
+		if n.Divert == nil {
+			return nil, fmt.Errorf("dial %s: %w", raddr, errSyntheticDial)
+		}
+		return n.Divert.DialTCP(raddr)
+	}
+	return n.Net.DialTCP(network, laddr, raddr)
+}
+
+var errSyntheticDial = errors.New("synthetic address without a reflector")
 
 // ListenUDP opens a host or server-reflexive candidate's socket.
 func (n Net) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPConn, error) {
