@@ -119,7 +119,7 @@ func UserMessage(s State, err error, outgoing bool, peer string) string {
 		if rpcErr, ok := tgerr.As(err); ok {
 			return "The call failed: the server refused it (" + rpcErr.Type + ")."
 		}
-		if unreachable(err) {
+		if Unreachable(err) {
 			return "The call failed: the server could not be reached. Check your connection."
 		}
 		return "The call failed because of a fault in tgphone; the log has the details."
@@ -151,9 +151,9 @@ func UserMessage(s State, err error, outgoing bool, peer string) string {
 	return ""
 }
 
-// unreachable tells whether err is the network or server out of reach
-// rather than an answer from it.
-func unreachable(err error) bool {
+// Unreachable tells whether err is the network or server out of reach
+// rather than an answer from it (the UI words its own errors with it too).
+func Unreachable(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
