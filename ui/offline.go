@@ -37,6 +37,5 @@ func (u *UI) isOffline() bool { return u.offline.Visible() }
 func (u *UI) offlineError(who string) error {
 	// Fyne's error dialog capitalises the first letter: the sentence starts
 	// with the service, not with "tgphone".
-	return errors.New(u.serviceName() + " is out of reach right now, so tgphone cannot call " + who +
-		". It keeps trying to connect; call again once “Connecting…” has gone from the top of the window.")
+	return errors.New(tr("offline.cannot_call", "Service", u.serviceName(), "Who", who))
 }
