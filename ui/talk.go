@@ -27,9 +27,9 @@ func (b *holdButton) MouseUp(*desktop.MouseEvent)   { b.onHold(false) }
 // talkLabel is the push-to-talk button's text for whether the user talks.
 func talkLabel(talking bool) string {
 	if talking {
-		return "Talking…"
+		return tr("talk.talking")
 	}
-	return "Hold to talk (Space)"
+	return tr("talk.hold")
 }
 
 // setupPushToTalk keeps the microphone off except while Space or the talk
