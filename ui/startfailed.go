@@ -20,7 +20,7 @@ func StartFailed(a fyne.App, title, sentence string) {
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	text := widget.NewLabel(sentence)
 	text.Wrapping = fyne.TextWrapWord
-	quit := widget.NewButton("Quit", w.Close)
+	quit := widget.NewButton(tr("common.quit"), w.Close)
 	quit.Importance = widget.HighImportance
 	w.SetContent(container.NewPadded(container.NewBorder(heading, container.NewHBox(layout.NewSpacer(), quit), nil, nil, text)))
 	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
