@@ -270,15 +270,16 @@ func TestReflectorCandidateLine(t *testing.T) {
 	set := newReflectorSet([]media.Reflector{
 		{ID: 20, IP: "127.0.0.1", Port: 599, PeerTag: testPeerTag},
 		{ID: 10, IP: "127.0.0.1", Port: 598, PeerTag: testPeerTag, TCP: true},
-		{ID: 30, IP: "::1", Port: 597, PeerTag: testPeerTag}, // IPv6: not gathered by pion
-		{ID: 40, IP: "127.0.0.1", Port: 596},                 // no tag
+		{ID: 30, IPv6: "::1", Port: 597, PeerTag: testPeerTag}, // IPv6 only: its own port
+		{ID: 40, IP: "127.0.0.1", Port: 596},                   // no tag
 	}, testLogger(), &media.Rejects{}, nil)
 	defer set.close()
-	if len(set.servers) != 2 || set.servers[0].id != 2 || set.servers[1].id != 1 {
+	if len(set.servers) != 3 || set.servers[0].id != 2 || set.servers[1].id != 1 || set.servers[2].id != 3 ||
+		set.servers[2].addr.String() != "[::1]:597" {
 		t.Fatalf("servers %+v", set.servers)
 	}
 	urls := set.iceServers()
-	if len(urls) != 2 || urls[0].user != "reflector" || urls[0].pass != hex.EncodeToString(testPeerTag[:]) ||
+	if len(urls) != 3 || urls[0].user != "reflector" || urls[0].pass != hex.EncodeToString(testPeerTag[:]) ||
 		!strings.HasPrefix(urls[0].url, "turn:240.") {
 		t.Fatalf("urls %+v", urls)
 	}

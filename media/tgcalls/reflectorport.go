@@ -87,11 +87,23 @@ type reflectorSet struct {
 	refs    map[peerRef]netip.Addr
 	next    uint32
 	facades []*reflectorFacade
+	own     map[uint32]*reflectorServer // our ports' tags: the IPv4 and IPv6 ports of one id share their peerRefs' other fields
 }
 
 // newReflectorSet takes the call's phoneConnection entries with a full peer
-// tag and an IPv4 address (pion gathers no IPv6 relay candidates). Server ids
-// are tgcalls': the 1-based rank of the entry's id among the sorted ids.
+// tag. Server ids are tgcalls': the 1-based rank of the entry's id among the
+// sorted ids.
+//
+// An entry's IPv4 and IPv6 addresses each make a port, with the entry's one
+// id, as the clients that hand both to tgcalls do (each address an RtcServer
+// of the same id; ReflectorPort then binds to the reflector only on a
+// network of its family, WebRTC's IsCompatibleAddress). pion gathers no
+// relay candidate through an IPv6 TURN server ("IPv6 TURN support is not
+// finished yet" in pion/ice v4's gatherCandidatesRelay) but needs none
+// here: the TURN server pion is pointed at is a synthetic IPv4 address
+// either way, and the port behind it reaches an IPv6 reflector on its own
+// socket. A peer's port on the same reflector id is reachable from either
+// family, the reflector forwarding by tag.
 func newReflectorSet(refl []media.Reflector, log *slog.Logger, rejects *media.Rejects, logs logging.LoggerFactory) *reflectorSet {
 	ids := []int64{}
 	for _, r := range refl {
@@ -102,20 +114,29 @@ func newReflectorSet(refl []media.Reflector, log *slog.Logger, rejects *media.Re
 	slices.Sort(ids)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &reflectorSet{log: log, rejects: rejects, logs: logs, ctx: ctx, cancel: cancel,
-		ips: map[netip.Addr]peerRef{}, refs: map[peerRef]netip.Addr{}}
+		ips: map[netip.Addr]peerRef{}, refs: map[peerRef]netip.Addr{}, own: map[uint32]*reflectorServer{}}
 	for _, r := range refl {
-		ip, err := netip.ParseAddr(r.IP)
 		rank := slices.Index(ids, r.ID) + 1
-		if err != nil || !ip.Unmap().Is4() || r.Port <= 0 || r.Port > 65535 || r.PeerTag == [16]byte{} || rank > 255 {
+		if r.Port <= 0 || r.Port > 65535 || r.PeerTag == [16]byte{} || rank > 255 {
 			continue
 		}
-		srv := &reflectorServer{id: uint8(rank), addr: netip.AddrPortFrom(ip.Unmap(), uint16(r.Port)), tcp: r.TCP, peerTag: r.PeerTag}
-		s.mu.Lock()
-		// The TURN address is per entry (a UDP and a TCP entry may share an
-		// address); tag 0 is no port's.
-		srv.turn = netip.AddrPortFrom(s.addrLocked(peerRef{id: srv.id, port: uint16(len(s.servers)), tag: 0}), srv.addr.Port())
-		s.servers = append(s.servers, srv)
-		s.mu.Unlock()
+		var addrs []netip.Addr
+		for _, h := range []string{r.IP, r.IPv6} {
+			ip, err := netip.ParseAddr(h)
+			if err != nil || ip.Zone() != "" || slices.Contains(addrs, ip.Unmap()) {
+				continue
+			}
+			addrs = append(addrs, ip.Unmap())
+		}
+		for _, ip := range addrs {
+			srv := &reflectorServer{id: uint8(rank), addr: netip.AddrPortFrom(ip, uint16(r.Port)), tcp: r.TCP, peerTag: r.PeerTag}
+			s.mu.Lock()
+			// The TURN address is per address and entry (a UDP and a TCP
+			// entry may share an address); tag 0 is no port's.
+			srv.turn = netip.AddrPortFrom(s.addrLocked(peerRef{id: srv.id, port: uint16(len(s.servers)), tag: 0}), srv.addr.Port())
+			s.servers = append(s.servers, srv)
+			s.mu.Unlock()
+		}
 	}
 	return s
 }
@@ -249,7 +270,12 @@ func (s *reflectorSet) describe(address string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	srv := s.serverFor(ref)
+	s.mu.Lock()
+	srv := s.own[ref.tag]
+	s.mu.Unlock()
+	if srv == nil || srv.id != ref.id || srv.addr.Port() != ref.port {
+		srv = s.serverFor(ref)
+	}
 	if srv == nil {
 		return "", false
 	}
@@ -513,9 +539,12 @@ type reflectorPort struct {
 	full  [16]byte
 	laddr *net.UDPAddr
 
-	udp   net.PacketConn // UDP reflectors: the socket pion opened
-	tcp   net.Conn
-	tcpMu sync.Mutex
+	udp net.PacketConn // UDP reflectors: the socket pion opened, or ownUDP
+	// ownUDP: an IPv6 reflector's port has its own socket, pion's being
+	// IPv4 (it was opened for the synthetic IPv4 TURN address).
+	ownUDP bool
+	tcp    net.Conn
+	tcpMu  sync.Mutex
 
 	in        chan reflectorDatagram
 	ready     chan struct{}
@@ -542,6 +571,9 @@ func (s *reflectorSet) newPort(srv *reflectorServer, pc net.PacketConn) (*reflec
 	p := &reflectorPort{set: s, srv: srv, tag: tag, full: portTag(srv.peerTag, tag),
 		in: make(chan reflectorDatagram, reflectorInQueue), ready: make(chan struct{}), done: make(chan struct{})}
 	p.laddr = net.UDPAddrFromAddrPort(s.peerAddr(srv.id, srv.addr.Port(), tag))
+	s.mu.Lock()
+	s.own[tag] = srv
+	s.mu.Unlock()
 	if srv.tcp {
 		d := net.Dialer{Timeout: reflectorReadyWait}
 		conn, err := d.DialContext(s.ctx, "tcp", srv.addr.String())
@@ -563,6 +595,14 @@ func (s *reflectorSet) newPort(srv *reflectorServer, pc net.PacketConn) (*reflec
 		go p.helloLoop()
 	} else {
 		p.udp = pc
+		if srv.addr.Addr().Is6() {
+			// Bypasses the engine's transport.Net, as the TCP dial does.
+			own, err := net.ListenUDP("udp6", nil)
+			if err != nil {
+				return nil, fmt.Errorf("reflector %s: %w", srv.addr, err)
+			}
+			p.udp, p.ownUDP = own, true
+		}
 		p.wg.Add(2)
 		go p.readUDP()
 		go p.helloLoop()
@@ -721,7 +761,10 @@ func (p *reflectorPort) Close() error {
 		if p.tcp != nil {
 			_ = p.tcp.Close()
 		}
-		// A UDP port's socket is the lazyConn's, closed with it.
+		if p.ownUDP {
+			_ = p.udp.Close()
+		}
+		// Otherwise a UDP port's socket is the lazyConn's, closed with it.
 	})
 	return nil
 }
