@@ -18,10 +18,12 @@ import (
 
 // TestMediaV2 runs two `tgphone media --engine v2` against each other over
 // a unix signalling socket, as an external engine would be run against one:
-// each exits 0 and records the other's tone; on 8.0.0 (InstanceV2Impl) and
-// 11.0.0 (the SDP reference implementation, SCTP framing).
+// each exits 0 and records the other's tone; on every V2 version, one run
+// per framing: 7.0.0 raw, 8.0.0 reliable, 9.0.0 following the peer
+// (InstanceV2Impl), 13.0.0 SCTP, and the SDP reference implementation's
+// 10.0.0 (reliable) and 11.0.0 (SCTP). 12.0.0 is 13.0.0's framing and code.
 func TestMediaV2(t *testing.T) {
-	for _, v := range []string{"8.0.0", "11.0.0"} {
+	for _, v := range []string{"7.0.0", "8.0.0", "9.0.0", "13.0.0", "10.0.0", "11.0.0"} {
 		t.Run(v, func(t *testing.T) { testMediaV2(t, v) })
 	}
 }
