@@ -104,9 +104,9 @@ func (u *UI) requestQuit() {
 		return // already asking
 	}
 	s := c.Snapshot()
-	title, question, yes := "Hang up and quit?", "You're in a call with "+s.Peer.Name()+" — hang up and quit?", "Hang up and quit"
+	title, question, yes := tr("quit.call_title"), tr("quit.call_question", "Name", s.Peer.Name()), tr("quit.call_yes")
 	if !s.Outgoing && s.State == calling.StateRinging {
-		title, question, yes = "Decline and quit?", s.Peer.Name()+" is calling — decline and quit?", "Decline and quit"
+		title, question, yes = tr("quit.ring_title"), tr("quit.ring_question", "Name", s.Peer.Name()), tr("quit.ring_yes")
 	}
 	d := dialog.NewConfirm(title, question, func(ok bool) {
 		u.quitAsk = nil
@@ -115,7 +115,7 @@ func (u *UI) requestQuit() {
 		}
 	}, u.main)
 	d.SetConfirmText(yes)
-	d.SetDismissText("Stay")
+	d.SetDismissText(tr("quit.stay"))
 	u.quitAsk = d
 	u.main.Show()
 	u.main.RequestFocus()
@@ -180,7 +180,7 @@ func (u *UI) Shutdown(ctx context.Context) error {
 // quitItem is the tray's Quit, marked so Fyne adds no Quit of its own (which
 // would stop the driver without hanging up).
 func quitItem(f func()) *fyne.MenuItem {
-	it := fyne.NewMenuItem("Quit", f)
+	it := fyne.NewMenuItem(tr("common.quit"), f)
 	it.IsQuit = true
 	return it
 }
