@@ -98,7 +98,7 @@ func BenchmarkReportCallsSTOI(b *testing.B) {
 			"(4 kHz coarse, 48 kHz refined) against the looped reference; STOI (internal/stoi) of the aligned blocks together; " +
 			"mouth-to-ear = lag plus the offset between the two virtual devices' opening (each paced on a 20 ms wall-clock grid, so ±20 ms)",
 		Missing: "CPU per side: both sides share one process, so cpu_seconds_both_sides is the whole process over the scored window; " +
-			"one call (one seed) per cell, so a cell moves by a few hundredths between runs; a block straddling a delay step scores low;  2.4.4 and V2 8.0.0 only, each engine's own packet size",
+			"one call (one seed) per cell: three runs at load 6-13 on 2 cores moved a cell by up to 0.08 STOI and 50 ms, and the clean V2 call (its buffer ~55 ms) lost up to 1.4 % of packets to scheduling stalls; a block straddling a delay step scores low;  2.4.4 and V2 8.0.0 only, each engine's own packet size",
 		Runnable: "cd bench && go test . -run '^$' -bench ReportCallsSTOI -benchtime 1x"}
 	for range b.N {
 		res.Rows = res.Rows[:0]
