@@ -45,7 +45,7 @@ type dialerView struct {
 func newDialerView(u *UI) *dialerView {
 	v := &dialerView{u: u}
 	v.entry = u.newEntry()
-	v.entry.SetPlaceHolder("@username or +phone number")
+	v.entry.SetPlaceHolder(tr("dialer.placeholder"))
 	v.entry.OnSubmitted = func(string) { v.dial() }
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
@@ -61,7 +61,7 @@ func newDialerView(u *UI) *dialerView {
 			v.entry.SetText(v.entry.Text + k)
 		}))
 	}
-	v.call = widget.NewButtonWithIcon("Call", fgIcon(phoneIcon), v.dial)
+	v.call = widget.NewButtonWithIcon(tr("common.call"), fgIcon(phoneIcon), v.dial)
 	v.call.Importance = widget.HighImportance
 	v.root = container.New(maxWidth{dialerWidth}, container.NewVBox(v.entry, keys, v.call, v.message))
 	return v
@@ -70,7 +70,7 @@ func newDialerView(u *UI) *dialerView {
 func (v *dialerView) dial() {
 	q := strings.TrimSpace(v.entry.Text)
 	if q == "" {
-		v.message.SetText("Type a @username or a +phone number.")
+		v.message.SetText(tr("dialer.type"))
 		return
 	}
 	if v.u.isOffline() {
@@ -78,14 +78,14 @@ func (v *dialerView) dial() {
 		v.message.SetText(v.u.offlineError(q).Error())
 		return
 	}
-	v.message.SetText("Looking up " + q + "…")
+	v.message.SetText(tr("dialer.looking_up", "Query", q))
 	rpc(v.u, func(ctx context.Context) (account.Contact, error) { return v.u.acct.Resolve(ctx, q) },
 		func(c account.Contact, err error) {
 			switch {
 			case errors.Is(err, account.ErrNotFound):
-				v.message.SetText("Nobody on " + v.u.serviceName() + " matches “" + q + "”.")
+				v.message.SetText(tr("dialer.no_match", "Service", v.u.serviceName(), "Query", q))
 			case err != nil:
-				v.message.SetText(v.u.sentence("Could not look up "+q, err).Error())
+				v.message.SetText(v.u.sentence(tr("c2c.lookup_failed", "Target", q), err).Error())
 			default:
 				v.message.SetText("")
 				v.u.dial(c)
