@@ -153,6 +153,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 		if !v.c.Snapshot().State.Terminal() {
 			v.hangUp() // closing the window ends the call, as in every softphone
 		}
+		v.release()
 	})
 	v.keys()
 	if v.talk != nil {
@@ -332,6 +333,13 @@ func (v *callView) watch() {
 func (v *callView) render(s calling.Snapshot) {
 	prev := v.last
 	v.last = s
+	if v.closed {
+		// Closing destroyed the window's renderers: refreshing its widgets
+		// now (the call ending after the window closed) would only make
+		// new ones for Fyne's cache to hold. The tones still follow.
+		v.u.ring.follow(prev, s)
+		return
+	}
 	if s.ID != 0 && prev.ID == 0 {
 		delete(v.u.calls, 0)
 		v.u.calls[s.ID] = v
@@ -570,6 +578,19 @@ func (v *callView) close() {
 		v.closed = true
 		v.w.Close()
 	}
+}
+
+// release drops what a closed window's view holds beyond the window: the
+// rating and the key handlers (whose closures hold the view), so nothing
+// of a finished call outlives Fyne's cache of its window.
+func (v *callView) release() {
+	if v.rating != nil {
+		v.rating.release()
+		v.rating = nil
+	}
+	v.w.Canvas().SetOnTypedKey(nil)
+	v.w.Canvas().RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: fyne.KeyModifierShortcutDefault})
+	v.w.Canvas().RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault})
 }
 
 // forget drops the window from the open ones.

@@ -141,6 +141,19 @@ func (r *ratingView) submit() {
 		})
 }
 
+// release cuts the dialog's widgets from the call once its window is
+// closed: a star's tap, the dialog's closing and r itself reach the call's
+// view and through it the whole window, so one of the dialog's renderers
+// left in Fyne's cache would keep all of it.
+func (r *ratingView) release() {
+	r.done = true // dismiss, submit and key do nothing from now on
+	r.d.SetOnClosed(nil)
+	for _, s := range r.stars {
+		s.onTap = func() {}
+	}
+	r.v, r.d = nil, nil
+}
+
 // starButton is one tappable star.
 type starButton struct {
 	widget.BaseWidget
