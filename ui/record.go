@@ -34,7 +34,7 @@ type recordView struct {
 // It follows the call by itself until the call ends.
 func (u *UI) recordControl(c *calling.Call) fyne.CanvasObject {
 	r := &recordView{u: u, c: c}
-	r.button = widget.NewButtonWithIcon("Record", theme.MediaRecordIcon(), r.tapped)
+	r.button = widget.NewButtonWithIcon(tr("record.button"), theme.MediaRecordIcon(), r.tapped)
 	r.button.Importance = widget.DangerImportance
 	r.indicator = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	r.indicator.Importance = widget.DangerImportance
@@ -79,13 +79,13 @@ func (r *recordView) render(s calling.Snapshot) {
 	rec := s.Recording
 	switch {
 	case rec.Active:
-		r.button.SetText("Stop recording")
+		r.button.SetText(tr("record.stop"))
 		r.button.SetIcon(theme.MediaStopIcon())
 		r.button.Show()
-		r.indicator.SetText("● Recording " + formatDuration(time.Since(rec.Started)))
+		r.indicator.SetText(tr("record.indicator", "Duration", formatDuration(time.Since(rec.Started))))
 		r.indicator.Show()
 	default:
-		r.button.SetText("Record")
+		r.button.SetText(tr("record.button"))
 		r.button.SetIcon(theme.MediaRecordIcon())
 		// Only a call in progress can be recorded: while it rings or
 		// after it ended the button would be clutter.
@@ -98,11 +98,11 @@ func (r *recordView) render(s calling.Snapshot) {
 	}
 	switch {
 	case rec.Err != nil:
-		r.saved.SetText("Recording failed: " + rec.Err.Error())
+		r.saved.SetText(tr("record.failed", "Err", rec.Err.Error()))
 		r.saved.Importance = widget.DangerImportance
 		r.saved.Show()
 	case rec.Path != "" && !rec.Active:
-		r.saved.SetText("Recording saved: " + filepath.Base(rec.Path))
+		r.saved.SetText(tr("record.saved", "File", filepath.Base(rec.Path)))
 		r.saved.Importance = widget.LowImportance
 		r.saved.Show()
 	default:
@@ -132,12 +132,10 @@ func (r *recordView) tapped() {
 		return
 	}
 	peer := r.last.Peer.Name()
-	r.ask = dialog.NewConfirm("Record this call?",
-		"In many places the law requires that everyone on a call agrees to being recorded. Tell "+peer+
-			" you are recording and make sure they agree.\n\nBoth sides are saved to "+recordingsDir()+".",
+	r.ask = dialog.NewConfirm(tr("record.ask_title"), tr("record.ask_body", "Name", peer, "Dir", recordingsDir()),
 		r.answer, r.window())
-	r.ask.SetConfirmText("Record")
-	r.ask.SetDismissText("Cancel")
+	r.ask.SetConfirmText(tr("record.button"))
+	r.ask.SetDismissText(tr("common.cancel"))
 	r.ask.Show()
 }
 
@@ -156,7 +154,7 @@ func (r *recordView) answer(ok bool) {
 			if err != nil {
 				r.u.log.Warn("start recording", "err", err)
 				if s.Recording.Err == nil { // calling keeps only errors from the audio side
-					r.saved.SetText("Cannot record: " + err.Error())
+					r.saved.SetText(tr("record.cannot", "Err", err.Error()))
 					r.saved.Importance = widget.DangerImportance
 					r.saved.Show()
 				}
