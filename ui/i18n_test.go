@@ -396,7 +396,7 @@ var textSinks = map[string]bool{
 	"SetText": true, "SetPlaceHolder": true, "SetTitle": true, "SetConfirmText": true,
 	"SetDismissText": true, "say": true, "newRoundButton": true, "newLevelMeter": true,
 	"newStarButton": true, "set": true, "notify": true, "SendNotification": true,
-	"wrapped": true, "heading": true, "add": true, "newHoldButton": true,
+	"wrapped": true, "heading": true, "add": true, "newHoldButton": true, "setText": true,
 }
 
 // notWords may appear literally: names that are not translated and
