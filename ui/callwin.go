@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"image/color"
 	"slices"
 	"strings"
@@ -84,7 +83,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.handle = widget.NewLabelWithStyle(peerHandle(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.mutedNote = newNoteLine(iconMicOff, func() color.Color { return hangupColour }, true)
-	v.mutedNote.SetText("Your microphone is off: " + s.Peer.Name() + " cannot hear you")
+	v.mutedNote.SetText(tr("call.muted_note", "Name", s.Peer.Name()))
 	v.mutedNote.Hide()
 	v.emoji = newEmojiRow(28)
 	v.explain = widget.NewLabel("")
@@ -97,8 +96,8 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.remoteMic.Wrapping = fyne.TextWrapWord
 	v.device = newNoteLine(iconWarning, warningColour, false)
 	v.device.Hide()
-	v.mic = newLevelMeter("microphone")
-	v.spkBar = newLevelMeter("speaker")
+	v.mic = newLevelMeter(tr("meter.microphone"))
+	v.spkBar = newLevelMeter(tr("meter.speaker"))
 	v.stats = widget.NewLabel("")
 	v.stats.SizeName = theme.SizeNameCaptionText
 	v.quality = widget.NewLabel("")
@@ -109,11 +108,11 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	v.message.Hide() // an empty line until there is something to say
 	green := func() color.Color { return acceptColour }
 	red := func() color.Color { return hangupColour }
-	v.accept = newRoundButton("Accept", iconCall, green, white, c.Answer)
-	v.decline = newRoundButton("Decline", iconCallEnd, red, white, v.hangUp)
-	v.mute = newRoundButton("Mute", iconMic, neutralColour, white, v.toggleMute)
-	v.speaker = newRoundButton("Devices", iconSpeaker, neutralColour, white, v.toggleDevices)
-	v.hangup = newRoundButton("Hang up", iconCallEnd, red, white, v.hangUp)
+	v.accept = newRoundButton(tr("call.accept"), iconCall, green, white, c.Answer)
+	v.decline = newRoundButton(tr("call.decline"), iconCallEnd, red, white, v.hangUp)
+	v.mute = newRoundButton(tr("call.mute"), iconMic, neutralColour, white, v.toggleMute)
+	v.speaker = newRoundButton(tr("call.devices"), iconSpeaker, neutralColour, white, v.toggleDevices)
+	v.hangup = newRoundButton(tr("call.hang_up"), iconCallEnd, red, white, v.hangUp)
 	muteOrTalk := fyne.CanvasObject(v.mute)
 	if u.currentSettings().PushToTalk {
 		v.talk = newHoldButton(talkLabel(false), func(down bool) { v.hold(down) })
@@ -121,14 +120,14 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	}
 	v.input, v.output = v.deviceSelects()
 	v.devices = container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel("Microphone"), nil, v.input),
-		container.NewBorder(nil, nil, widget.NewLabel("Speaker"), nil, v.output))
+		container.NewBorder(nil, nil, widget.NewLabel(tr("common.microphone")), nil, v.input),
+		container.NewBorder(nil, nil, widget.NewLabel(tr("common.speaker")), nil, v.output))
 	v.devices.Hide()
-	details := widget.NewAccordion(widget.NewAccordionItem("Call statistics", v.stats))
+	details := widget.NewAccordion(widget.NewAccordionItem(tr("call.statistics"), v.stats))
 	v.media = container.NewVBox(v.quality, container.NewGridWithColumns(2, v.mic, v.spkBar), details)
 
-	closeBtn := widget.NewButton("Close", v.close)
-	again := widget.NewButtonWithIcon("Call again", iconResource(iconCall, color.White), v.callAgain)
+	closeBtn := widget.NewButton(tr("common.close"), v.close)
+	again := widget.NewButtonWithIcon(tr("call.again"), iconResource(iconCall, color.White), v.callAgain)
 	again.Importance = widget.HighImportance
 	v.after = container.NewGridWithColumns(2, closeBtn, again)
 	v.after.Hide()
@@ -208,9 +207,9 @@ func peerHandle(c account.Contact) string {
 // call from …" until answered, then a call like any other.
 func callTitle(s calling.Snapshot) string {
 	if !s.Outgoing && (s.State == calling.StateIdle || s.State == calling.StateRinging) {
-		return "Incoming call from " + s.Peer.Name()
+		return tr("call.title_incoming", "Name", s.Peer.Name())
 	}
-	return "Call with " + s.Peer.Name()
+	return tr("call.title", "Name", s.Peer.Name())
 }
 
 // hangUp ends the call from this window (Hang up, Decline, Ctrl+E, closing).
@@ -273,7 +272,7 @@ func (v *callView) switchDevice(f func(string) error, id, label string) {
 	go func() {
 		if err := f(id); err != nil && !errors.Is(err, calling.ErrNoAudio) {
 			v.u.log.Warn("switch device", "device", label, "err", err)
-			v.u.do(func() { v.say("Could not switch to " + label + ".") })
+			v.u.do(func() { v.say(tr("call.switch_failed", "Device", label)) })
 		}
 	}()
 }
@@ -375,22 +374,22 @@ func (v *callView) render(s calling.Snapshot) {
 	connected := s.State == calling.StateActive || s.State == calling.StateReconnecting
 	setVisible(v.media, connected)
 	if s.Muted {
-		v.mute.set("Unmute", iconMicOff, mutedColour, mutedIconColour)
+		v.mute.set(tr("call.unmute"), iconMicOff, mutedColour, mutedIconColour)
 	} else {
-		v.mute.set("Mute", iconMic, neutralColour, white)
+		v.mute.set(tr("call.mute"), iconMic, neutralColour, white)
 	}
 	// With push-to-talk the microphone is off between presses, which the
 	// talk button says; the note is for a mute the user may have forgotten.
 	setVisible(v.mutedNote, s.Muted && live && v.talk == nil)
 	if s.Stats.Audio.TalkingWhileMuted {
 		// Speech into the muted microphone: say it plainly, with the key.
-		v.mutedNote.SetText("You are muted: " + s.Peer.Name() + " cannot hear you. Unmute with Ctrl+M")
+		v.mutedNote.SetText(tr("call.talking_muted", "Name", s.Peer.Name()))
 	} else {
-		v.mutedNote.SetText("Your microphone is off: " + s.Peer.Name() + " cannot hear you")
+		v.mutedNote.SetText(tr("call.muted_note", "Name", s.Peer.Name()))
 	}
 	if s.Emoji[0] != "" {
 		v.emoji.Set(s.Emoji)
-		setText(v.explain, fmt.Sprintf(emojiExplanation, s.Peer.Name()))
+		setText(v.explain, tr("call.emoji_explanation", "Name", s.Peer.Name()))
 	}
 	setVisible(v.emoji, s.Emoji[0] != "" && !s.State.Terminal())
 	setVisible(v.explain, s.Emoji[0] != "" && !s.State.Terminal())
@@ -409,10 +408,10 @@ func (v *callView) render(s calling.Snapshot) {
 	v.avatar.SetMicOff(s.RemoteMuted && connected)
 	switch {
 	case s.RemoteMuted && connected:
-		setText(v.remoteMic, s.Peer.Name()+"'s microphone is off")
+		setText(v.remoteMic, tr("call.remote_mic_off", "Name", s.Peer.Name()))
 	case s.NoAudio && !s.State.Terminal():
 		// Connected, yet nothing to hear: say so rather than look healthy.
-		setText(v.remoteMic, "No sound is coming from "+s.Peer.Name())
+		setText(v.remoteMic, tr("call.no_sound_from", "Name", s.Peer.Name()))
 	default:
 		setText(v.remoteMic, "")
 	}
@@ -437,11 +436,11 @@ func (v *callView) missingDevices() string {
 	noSpk := onDefault(cfg.Output) && noDevice(devs, false)
 	switch {
 	case noMic && noSpk:
-		return "No microphone or speaker found."
+		return tr("call.no_devices")
 	case noMic:
-		return "No microphone found."
+		return tr("call.no_mic")
 	case noSpk:
-		return "No speaker found."
+		return tr("call.no_speaker")
 	}
 	return ""
 }
@@ -471,9 +470,9 @@ var listDevices = func() func() ([]audio.Device, error) {
 func (v *callView) stateLine(s calling.Snapshot) string {
 	switch {
 	case s.State == calling.StateMissed && s.Outgoing && v.hungUpHere:
-		return "Cancelled"
+		return tr("call.cancelled")
 	case s.State == calling.StateBusy && s.Outgoing && v.rang:
-		return "Declined"
+		return tr("call.declined")
 	}
 	return stateText(s)
 }
@@ -488,10 +487,10 @@ func (v *callView) endMessage(s calling.Snapshot) string {
 		return "" // the user cancelled: nothing to explain
 	case s.State == calling.StateBusy && v.rang:
 		// Telegram's apps decline with reason busy; it rang first.
-		return name + " declined the call."
+		return tr("call.peer_declined", "Name", name)
 	case s.State == calling.StateBusy:
 		// Turned away without ringing: the peer's device is in another call.
-		return name + " is on another call."
+		return tr("call.peer_busy", "Name", name)
 	}
 	return s.Message
 }
@@ -500,20 +499,20 @@ func (v *callView) endMessage(s calling.Snapshot) string {
 func qualityLine(s calling.Snapshot) string {
 	path := s.Stats.Path
 	if path == "" {
-		path = "connecting"
+		path = tr("call.path_connecting")
 	}
-	return fmt.Sprintf("Signal %s · %s · %s quality", signalBars(s.SignalBars), path, mosWord(mos(s.Stats)))
+	return tr("call.signal", "Bars", signalBars(s.SignalBars), "Path", path, "Quality", mosWord(mos(s.Stats)))
 }
 
 // mosWord names a Mean Opinion Score as people would.
 func mosWord(m float64) string {
 	switch {
 	case m >= 4:
-		return "good"
+		return tr("call.quality_good")
 	case m >= 3.4:
-		return "fair"
+		return tr("call.quality_fair")
 	}
-	return "poor"
+	return tr("call.quality_poor")
 }
 
 // setText changes a label only when its text changes: each change
@@ -611,11 +610,11 @@ func (v *callView) notifyIncoming() {
 		return
 	}
 	s := v.last
-	body := s.Peer.Name() + " is calling"
+	body := tr("notify.is_calling", "Name", s.Peer.Name())
 	if h := peerHandle(s.Peer); h != "" {
 		body += " (" + h + ")"
 	}
-	id, err := n.notify("Incoming call", body, []string{"accept", "Accept", "decline", "Decline", "default", "Show"},
+	id, err := n.notify(tr("notify.incoming"), body, []string{"accept", tr("call.accept"), "decline", tr("call.decline"), "default", tr("notify.show")},
 		func(action string) {
 			v.u.do(func() {
 				switch action {
