@@ -49,7 +49,7 @@ func newContactsView(u *UI) *contactsView {
 	}
 	v.favorites = st.Favorites
 	v.search = u.newEntry()
-	v.search.SetPlaceHolder("Search contacts or @username")
+	v.search.SetPlaceHolder(tr("contacts.search"))
 	v.search.OnChanged = v.filter
 	v.search.OnSubmitted = func(string) { v.callSelected() }
 	// Up and Down move the selection while the focus stays in the search
@@ -175,7 +175,7 @@ func (v *contactsView) load() {
 	rpc(v.u, func(ctx context.Context) ([]account.Contact, error) { return v.u.acct.Contacts(ctx) },
 		func(cs []account.Contact, err error) {
 			if err != nil {
-				v.say(v.u.sentence("Could not load contacts", err).Error())
+				v.say(v.u.sentence(tr("contacts.load_failed"), err).Error())
 				return
 			}
 			first := v.all == nil
@@ -245,7 +245,7 @@ func (v *contactsView) filter(q string) {
 	v.say("")
 	if len(v.shown) > 0 || len(q) < 3 {
 		if len(v.all) == 0 && q == "" {
-			v.say("No contacts yet. Use the dialer to call a @username or +phone.")
+			v.say(tr("contacts.empty"))
 		}
 		return
 	}
@@ -256,7 +256,7 @@ func (v *contactsView) filter(q string) {
 				return // the user typed on
 			}
 			if err != nil || len(found) == 0 {
-				v.say("Nobody matches “" + asked + "”.")
+				v.say(tr("contacts.no_match", "Query", asked))
 				return
 			}
 			v.shown = found
@@ -282,7 +282,7 @@ func (v *contactsView) callSelected() {
 	}
 	c := v.shown[i]
 	if why := cannotCallWhy(v.callable[c.ID]); why != "" {
-		v.say(c.Name() + ": " + strings.ToLower(why[:1]) + why[1:] + ".")
+		v.say(tr("contacts.cannot_call", "Name", c.Name(), "Why", lowerFirst(why)))
 		return
 	}
 	v.u.dial(c)
