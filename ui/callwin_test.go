@@ -185,7 +185,7 @@ func TestNoDevice(t *testing.T) {
 	if sel.Selected != "tone:440" {
 		t.Errorf("a virtual device in use shows %q", sel.Selected)
 	}
-	if sel := deviceSelect(headset, true, "", nil); sel.Selected != defaultDeviceLabel {
+	if sel := deviceSelect(headset, true, "", nil); sel.Selected != defaultDeviceLabel() {
 		t.Errorf("the default device in use shows %q", sel.Selected)
 	}
 }

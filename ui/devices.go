@@ -11,13 +11,12 @@ import (
 )
 
 // defaultDeviceLabel names the "default" device id in the menus.
-const defaultDeviceLabel = "System default"
+func defaultDeviceLabel() string { return tr("devices.system_default") }
 
-// Words for a kind of device that is not there.
-const (
-	noMicrophone = "No microphone found"
-	noSpeaker    = "No speaker found"
-)
+// noMicrophone and noSpeaker are the words for a kind of device that is
+// not there.
+func noMicrophone() string { return tr("devices.no_microphone") }
+func noSpeaker() string    { return tr("devices.no_speaker") }
 
 // deviceMenu lists one kind of sound device for a Select: people choose by
 // name, settings and sessions keep miniaudio's id (hex bytes, unreadable).
@@ -48,7 +47,7 @@ func newDeviceMenu(devs []audio.Device, capture bool, keep string) deviceMenu {
 		m.none = true
 		m.add(noneLabel(capture), audio.DefaultID)
 	} else {
-		m.add(defaultDeviceLabel, audio.DefaultID)
+		m.add(defaultDeviceLabel(), audio.DefaultID)
 	}
 	for _, d := range found {
 		name := friendlyName(d.Name)
@@ -62,7 +61,7 @@ func newDeviceMenu(devs []audio.Device, capture bool, keep string) deviceMenu {
 		if l := virtualLabel(keep); l != "" {
 			m.add(l, keep)
 		} else if !isALSAPlugin(devs, keep) {
-			m.add("Saved device (not connected)", keep)
+			m.add(tr("devices.saved_missing"), keep)
 		}
 	}
 	return m
@@ -70,9 +69,9 @@ func newDeviceMenu(devs []audio.Device, capture bool, keep string) deviceMenu {
 
 func noneLabel(capture bool) string {
 	if capture {
-		return noMicrophone
+		return noMicrophone()
 	}
-	return noSpeaker
+	return noSpeaker()
 }
 
 // isALSAPlugin tells whether id is one of devs that friendlyName hides: a
@@ -96,7 +95,7 @@ func friendlyName(name string) string {
 	lower := strings.ToLower(name)
 	switch {
 	case name == "":
-		return "Unnamed device"
+		return tr("devices.unnamed")
 	case strings.HasPrefix(lower, "discard all samples"),
 		strings.HasPrefix(lower, "default"),
 		strings.Contains(lower, "plugin"),
@@ -120,21 +119,21 @@ func virtualLabel(id string) string {
 	lower := strings.ToLower(id)
 	switch {
 	case id == "silence":
-		return "Silence"
+		return tr("devices.silence")
 	case id == "null":
-		return "No sound (discarded)"
+		return tr("devices.null")
 	case strings.HasPrefix(id, "tone:"):
-		return "Test tone " + strings.TrimPrefix(id, "tone:") + " Hz"
+		return tr("devices.tone", "Hz", strings.TrimPrefix(id, "tone:"))
 	case strings.HasPrefix(id, "wav:"):
-		return "Recording to " + filepath.Base(strings.TrimPrefix(id, "wav:"))
+		return tr("devices.recording_to", "File", filepath.Base(strings.TrimPrefix(id, "wav:")))
 	case strings.HasPrefix(id, "file:"):
-		return "Sound file " + filepath.Base(strings.TrimPrefix(id, "file:"))
+		return tr("devices.sound_file", "File", filepath.Base(strings.TrimPrefix(id, "file:")))
 	case strings.HasSuffix(lower, ".wav"):
-		return "Sound file " + filepath.Base(id)
+		return tr("devices.sound_file", "File", filepath.Base(id))
 	case strings.HasPrefix(id, "loop:"):
-		return "Loopback (hear yourself)"
+		return tr("devices.loopback")
 	case strings.HasPrefix(id, "rack:"):
-		return "Test device " + strings.TrimPrefix(id, "rack:")
+		return tr("devices.test_device", "Name", strings.TrimPrefix(id, "rack:"))
 	}
 	return ""
 }

@@ -29,6 +29,9 @@ type Settings struct {
 	// PushToTalk keeps the microphone off in calls except while Space or
 	// the talk button is held.
 	PushToTalk bool `json:"push_to_talk"`
+	// Language is the UI's language code (en, ru, de, es, fa); "" follows
+	// TGPHONE_LANG or the system locale.
+	Language string `json:"language,omitempty"`
 }
 
 const settingsVersion = 1

@@ -53,11 +53,11 @@ func TestSettingsSectionsAndCancel(t *testing.T) {
 			for _, it := range v.tabs.Items {
 				tabs = append(tabs, it.Text)
 			}
-			if want := []string{"Audio", "Calls", "Privacy", "Account"}; !slices.Equal(tabs, want) {
+			if want := []string{"Audio", "Calls", "Privacy", "Account", "Language"}; !slices.Equal(tabs, want) {
 				t.Errorf("sections %q, want %q", tabs, want)
 			}
 			v.dnd.SetChecked(!before.DoNotDisturb)
-			v.p2p.SetSelected(p2pChoices[2])
+			v.p2p.SetSelected(p2pChoices()[2])
 			close(v)
 			if u.settingsWin != nil {
 				t.Errorf("%s left Settings open", name)
@@ -129,13 +129,13 @@ func TestSettingsNoSoundDevice(t *testing.T) {
 	inUI(func() {
 		v := u.openSettings()
 		defer v.w.Close()
-		if !slices.Equal(v.input.Options, []string{noMicrophone}) || v.input.Selected != noMicrophone {
+		if !slices.Equal(v.input.Options, []string{noMicrophone()}) || v.input.Selected != noMicrophone() {
 			t.Errorf("microphones %q, selected %q", v.input.Options, v.input.Selected)
 		}
-		if !slices.Equal(v.output.Options, []string{noSpeaker}) || !slices.Equal(v.ring.Options, []string{noSpeaker}) {
+		if !slices.Equal(v.output.Options, []string{noSpeaker()}) || !slices.Equal(v.ring.Options, []string{noSpeaker()}) {
 			t.Errorf("speakers %q, ringtone %q", v.output.Options, v.ring.Options)
 		}
-		if !v.message.Visible() || !strings.Contains(v.message.Text, noMicrophone) || !strings.Contains(v.message.Text, noSpeaker) {
+		if !v.message.Visible() || !strings.Contains(v.message.Text, noMicrophone()) || !strings.Contains(v.message.Text, noSpeaker()) {
 			t.Errorf("message %q (shown %v)", v.message.Text, v.message.Visible())
 		}
 		test.Tap(v.test)
@@ -167,10 +167,10 @@ func TestSettingsDeviceNames(t *testing.T) {
 	u.mu.Unlock()
 	inUI(func() {
 		v := u.openSettings()
-		if want := []string{defaultDeviceLabel, "PulseAudio", "Jabra Link 380", "Test tone 440 Hz"}; !slices.Equal(v.input.Options, want) {
+		if want := []string{defaultDeviceLabel(), "PulseAudio", "Jabra Link 380", "Test tone 440 Hz"}; !slices.Equal(v.input.Options, want) {
 			t.Errorf("microphones %q, want %q", v.input.Options, want)
 		}
-		if want := []string{defaultDeviceLabel, "PulseAudio", "Recording to heard.wav"}; !slices.Equal(v.output.Options, want) {
+		if want := []string{defaultDeviceLabel(), "PulseAudio", "Recording to heard.wav"}; !slices.Equal(v.output.Options, want) {
 			t.Errorf("speakers %q, want %q", v.output.Options, want)
 		}
 		if v.input.Selected != "Test tone 440 Hz" || v.output.Selected != "Recording to heard.wav" || v.ring.Selected != "No sound (discarded)" {

@@ -25,6 +25,7 @@ type settingsView struct {
 	aec, ns, agc, dnd   *widget.Check
 	ptt                 *widget.Check
 	p2p                 *widget.RadioGroup
+	lang                *widget.Select // "" (the system's) first, then languages in order
 	meter               *levelMeter
 	test                *widget.Button
 	message             *widget.Label
@@ -37,7 +38,26 @@ type settingsView struct {
 // settingsDevices lists the sound devices for the menus; tests give their own.
 var settingsDevices = audio.ListDevices
 
-var p2pChoices = []string{"Everyone", "My contacts", "Nobody (always relay)"}
+// languageChoices are the language menu's entries: the system's language
+// (what an empty Settings.Language follows), then each catalogue language
+// named in itself.
+func languageChoices() []string {
+	system := chooseLanguage("")
+	out := []string{""}
+	for _, l := range languages {
+		if l.Code == system {
+			out[0] = tr("settings.language_system", "Name", l.Name)
+		}
+		out = append(out, l.Name)
+	}
+	return out
+}
+
+// p2pChoices are the peer-to-peer radio's labels, in p2pValues' order.
+func p2pChoices() []string {
+	return []string{tr("settings.p2p_everyone"), tr("settings.p2p_contacts"), tr("settings.p2p_nobody")}
+}
+
 var p2pValues = []string{"everyone", "contacts", "nobody"}
 
 func (u *UI) showSettings() { u.openSettings() }
@@ -51,7 +71,7 @@ func (u *UI) openSettings() *settingsView {
 		return v
 	}
 	s := u.currentSettings()
-	v := &settingsView{u: u, w: u.app.NewWindow("tgphone settings")}
+	v := &settingsView{u: u, w: u.app.NewWindow(tr("settings.title"))}
 	u.settingsWin = v
 	v.w.SetOnClosed(func() {
 		if u.settingsWin == v {
@@ -64,7 +84,7 @@ func (u *UI) openSettings() *settingsView {
 	devs, err := settingsDevices()
 	if err != nil {
 		u.log.Warn("list sound devices", "err", err)
-		v.say("tgphone cannot list the sound devices; calls use the system's default ones.")
+		v.say(tr("settings.no_device_list"))
 	}
 	v.inMenu = newDeviceMenu(devs, true, s.Input)
 	v.outMenu = newDeviceMenu(devs, false, s.Output)
@@ -77,35 +97,42 @@ func (u *UI) openSettings() *settingsView {
 	v.ring.SetSelected(v.ringMenu.label(s.Ring))
 	missing := []string{}
 	if v.inMenu.none {
-		missing = append(missing, noMicrophone+": plug one in, then open Settings again. Until then the other person hears silence.")
+		missing = append(missing, tr("settings.no_mic_hint"))
 	}
 	if v.outMenu.none {
-		missing = append(missing, noSpeaker+": plug in speakers or a headset, then open Settings again.")
+		missing = append(missing, tr("settings.no_speaker_hint"))
 	}
 	if len(missing) > 0 {
 		v.say(strings.Join(missing, "\n"))
 	}
-	v.aec = widget.NewCheck("Echo cancellation", nil)
+	v.aec = widget.NewCheck(tr("settings.aec"), nil)
 	v.aec.SetChecked(s.EchoCancel)
-	v.ns = widget.NewCheck("Noise suppression", nil)
+	v.ns = widget.NewCheck(tr("settings.ns"), nil)
 	v.ns.SetChecked(s.NoiseSuppress)
-	v.agc = widget.NewCheck("Automatic gain", nil)
+	v.agc = widget.NewCheck(tr("settings.agc"), nil)
 	v.agc.SetChecked(s.AutoGain)
-	v.dnd = widget.NewCheck("Do not ring on this computer", nil)
+	v.dnd = widget.NewCheck(tr("settings.dnd"), nil)
 	v.dnd.SetChecked(s.DoNotDisturb)
-	v.ptt = widget.NewCheck("Push to talk: the microphone is on only while Space is held", nil)
+	v.ptt = widget.NewCheck(tr("settings.ptt"), nil)
 	v.ptt.SetChecked(s.PushToTalk)
-	v.p2p = widget.NewRadioGroup(p2pChoices, nil)
+	v.p2p = widget.NewRadioGroup(p2pChoices(), nil)
 	for i, p := range p2pValues {
 		if p == s.P2P {
-			v.p2p.SetSelected(p2pChoices[i])
+			v.p2p.SetSelected(v.p2p.Options[i])
+		}
+	}
+	v.lang = widget.NewSelect(languageChoices(), nil)
+	v.lang.SetSelectedIndex(0)
+	for i, l := range languages {
+		if l.Code == s.Language {
+			v.lang.SetSelectedIndex(i + 1)
 		}
 	}
 	v.meter = newLevelMeter("")
-	v.test = widget.NewButton("Test microphone", v.micTest)
-	v.saveBtn = widget.NewButton("Save", v.save)
+	v.test = widget.NewButton(tr("settings.test_mic"), v.micTest)
+	v.saveBtn = widget.NewButton(tr("settings.save"), v.save)
 	v.saveBtn.Importance = widget.HighImportance
-	v.cancel = widget.NewButton("Cancel", v.w.Close)
+	v.cancel = widget.NewButton(tr("common.cancel"), v.w.Close)
 	v.tray = widget.NewLabel("")
 	v.tray.Wrapping = fyne.TextWrapWord
 	v.tray.Hide()
@@ -115,25 +142,26 @@ func (u *UI) openSettings() *settingsView {
 	}
 
 	v.tabs = container.NewAppTabs(
-		container.NewTabItem("Audio", container.NewVBox(
+		container.NewTabItem(tr("settings.audio"), container.NewVBox(
 			widget.NewForm(
-				widget.NewFormItem("Microphone", v.input),
-				widget.NewFormItem("Speaker", v.output),
-				widget.NewFormItem("Ringtone on", v.ring),
+				widget.NewFormItem(tr("common.microphone"), v.input),
+				widget.NewFormItem(tr("common.speaker"), v.output),
+				widget.NewFormItem(tr("settings.ringtone_on"), v.ring),
 			),
 			container.NewBorder(nil, nil, v.test, nil, v.meter),
-			heading("Voice processing"), v.aec, v.ns, v.agc,
+			heading(tr("settings.voice_processing")), v.aec, v.ns, v.agc,
 		)),
-		container.NewTabItem("Calls", container.NewVBox(
-			heading("Microphone"), v.ptt,
-			heading("Incoming calls"), v.dnd,
+		container.NewTabItem(tr("settings.calls"), container.NewVBox(
+			heading(tr("common.microphone")), v.ptt,
+			heading(tr("settings.incoming_calls")), v.dnd,
 		)),
-		container.NewTabItem("Privacy", container.NewVBox(
-			heading("Peer-to-peer calls"),
-			wrapped("A direct connection is faster, but the other person's app sees your IP address. Allow it with:"),
+		container.NewTabItem(tr("settings.privacy"), container.NewVBox(
+			heading(tr("settings.p2p_heading")),
+			wrapped(tr("settings.p2p_explain")),
 			v.p2p,
 		)),
-		container.NewTabItem("Account", v.accountSection()),
+		container.NewTabItem(tr("settings.account"), v.accountSection()),
+		container.NewTabItem(tr("settings.language"), container.NewVBox(v.lang, wrapped(tr("settings.language_note")))),
 	)
 	buttons := container.NewHBox(layout.NewSpacer(), v.cancel, v.saveBtn)
 	v.w.SetContent(container.NewBorder(nil, container.NewPadded(container.NewVBox(v.message, v.tray, buttons)), nil, nil,
@@ -158,19 +186,19 @@ func (u *UI) openSettings() *settingsView {
 func (v *settingsView) accountSection() fyne.CanvasObject {
 	u := v.u
 	if u.me == nil {
-		return container.NewVBox(wrapped("Not signed in."))
+		return container.NewVBox(wrapped(tr("settings.not_signed_in")))
 	}
 	c := account.ContactFromUser(u.me)
 	who := c.Name()
 	if c.Phone != "" {
 		who += " (+" + strings.TrimPrefix(c.Phone, "+") + ")"
 	}
-	out := widget.NewButton("Sign out…", func() {
+	out := widget.NewButton(tr("settings.sign_out_button"), func() {
 		v.w.Close()
 		u.main.RequestFocus()
 		u.askSignOut()
 	})
-	return container.NewVBox(wrapped("Signed in to "+u.serviceName()+" as "+who+"."), container.NewHBox(out))
+	return container.NewVBox(wrapped(tr("settings.signed_in_as", "Service", u.serviceName(), "Who", who)), container.NewHBox(out))
 }
 
 func heading(text string) *widget.Label {
@@ -196,7 +224,12 @@ func (v *settingsView) save() {
 	s.Input, s.Output, s.Ring = v.inMenu.id(v.input.Selected), v.outMenu.id(v.output.Selected), v.ringMenu.id(v.ring.Selected)
 	s.EchoCancel, s.NoiseSuppress, s.AutoGain, s.DoNotDisturb = v.aec.Checked, v.ns.Checked, v.agc.Checked, v.dnd.Checked
 	s.PushToTalk = v.ptt.Checked
-	for i, c := range p2pChoices {
+	s.Language = ""
+	if i := v.lang.SelectedIndex(); i > 0 {
+		s.Language = languages[i-1].Code
+	}
+	useLanguage(chooseLanguage(s.Language))
+	for i, c := range v.p2p.Options {
 		if c == v.p2p.Selected {
 			s.P2P = p2pValues[i]
 		}
@@ -207,7 +240,7 @@ func (v *settingsView) save() {
 	v.u.applyCallSettings(s, true)
 	if err := s.Save(v.u.settingsPath); err != nil {
 		v.u.log.Error("save settings", "err", err)
-		v.say("tgphone could not save the settings, so they apply only until it quits. The log says why.")
+		v.say(tr("settings.save_failed"))
 		return
 	}
 	v.w.Close()
@@ -217,7 +250,7 @@ func (v *settingsView) save() {
 func (v *settingsView) micTest() {
 	in, name := v.inMenu.id(v.input.Selected), v.input.Selected
 	if v.inMenu.none && in == audio.DefaultID {
-		v.say(noMicrophone + ", so there is nothing to test. Plug one in, then open Settings again.")
+		v.say(tr("settings.nothing_to_test"))
 		return
 	}
 	v.test.Disable()
@@ -226,7 +259,7 @@ func (v *settingsView) micTest() {
 		if err != nil {
 			v.u.log.Warn("microphone test", "device", name, "err", err)
 			v.u.do(func() {
-				v.say("tgphone cannot open " + name + ". Choose another microphone, or check that no other program holds it.")
+				v.say(tr("settings.cannot_open_mic", "Name", name))
 				v.test.Enable()
 			})
 			return

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -99,6 +98,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 		settingsPath: filepath.Join(opts.ConfigDir, "settings.json")}
 	s, err := LoadSettings(u.settingsPath)
 	u.settings = s
+	useLanguage(chooseLanguage(s.Language)) // before the first window is built
 	acct, aerr := account.New(account.Options{AppID: opts.AppID, AppHash: opts.AppHash, Sandbox: opts.Sandbox,
 		SessionFile: filepath.Join(opts.ConfigDir, "session.json"), Logger: opts.Logger.With("component", "account")})
 	if aerr != nil {
@@ -111,9 +111,9 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	}
 	u.main = a.NewWindow("tgphone")
 	u.main.Resize(fyne.NewSize(420, 620))
-	u.status = widget.NewLabel("Connecting…")
+	u.status = widget.NewLabel(tr("common.connecting"))
 	u.main.SetContent(container.NewCenter(u.status))
-	u.offline = widget.NewLabelWithStyle("Connecting…", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	u.offline = widget.NewLabelWithStyle(tr("common.connecting"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	u.offline.Hide()
 	// Calls that changed meanwhile catch up by getDifference once it is back.
 	acct.OnConnection(func(online bool) { u.do(func() { u.setOnline(online) }) })
@@ -172,7 +172,7 @@ func (u *UI) Start(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			u.log.Error("connection ended", "err", err)
 			u.do(func() {
-				u.status.SetText("tgphone could not stay connected to " + u.serviceName() + " (the log says why). Start tgphone again to retry.")
+				u.status.SetText(tr("main.lost", "Service", u.serviceName()))
 				u.main.SetContent(container.NewCenter(u.status))
 			})
 		}
@@ -181,7 +181,7 @@ func (u *UI) Start(ctx context.Context) {
 
 func (u *UI) serviceName() string {
 	if u.opts.Sandbox != nil {
-		return "the sandbox"
+		return tr("service.sandbox")
 	}
 	return "Telegram"
 }
@@ -214,7 +214,7 @@ func (u *UI) applyCallSettings(s Settings, store bool) {
 func rpc[T any](u *UI, f func(ctx context.Context) (T, error), done func(T, error)) {
 	ctx := u.ctx
 	if ctx == nil {
-		done(*new(T), errors.New("not connected yet"))
+		done(*new(T), errors.New(tr("main.not_connected")))
 		return
 	}
 	go func() {
@@ -270,15 +270,15 @@ func (u *UI) signedIn(me *tg.User) {
 	u.dialer = newDialerView(u)
 	u.recents = newRecentsView(u)
 	u.tabs = container.NewAppTabs(
-		container.NewTabItem("Contacts", u.contacts.root),
-		container.NewTabItem("Dialer", u.dialer.root),
-		container.NewTabItem("Recents", u.recents.root),
+		container.NewTabItem(tr("tab.contacts"), u.contacts.root),
+		container.NewTabItem(tr("tab.dialer"), u.dialer.root),
+		container.NewTabItem(tr("tab.recents"), u.recents.root),
 	)
 	u.tabs.OnSelected = u.tabSelected
 	name := account.ContactFromUser(me).Name()
 	header := container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(u.offline,
-		widget.NewButton("Settings", u.showSettings),
-		widget.NewButton("Sign out", u.askSignOut),
+		widget.NewButton(tr("common.settings"), u.showSettings),
+		widget.NewButton(tr("common.sign_out"), u.askSignOut),
 	))
 	u.main.SetTitle("tgphone — " + name)
 	u.main.SetContent(container.New(maxWidth{contentWidth + 40}, container.NewBorder(header, nil, nil, nil, u.tabs)))
@@ -348,7 +348,7 @@ func (u *UI) signOut() {
 	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, u.acct.LogOut(ctx) },
 		func(_ struct{}, err error) {
 			if err != nil {
-				u.showError(u.sentence("Could not sign out", err))
+				u.showError(u.sentence(tr("signout.failed"), err))
 				return
 			}
 			u.mgr, u.me = nil, nil
@@ -399,8 +399,8 @@ func (u *UI) trayItems() *fyne.Menu {
 		items = append(items, missedItem(n, u.showRecents), fyne.NewMenuItemSeparator())
 	}
 	items = append(items,
-		fyne.NewMenuItem("Show tgphone", func() { u.main.Show(); u.main.RequestFocus() }),
-		fyne.NewMenuItem("Settings", u.showSettings),
+		fyne.NewMenuItem(tr("menu.show"), func() { u.main.Show(); u.main.RequestFocus() }),
+		fyne.NewMenuItem(tr("common.settings"), u.showSettings),
 		quitItem(u.requestQuit),
 	)
 	return fyne.NewMenu("tgphone", items...)
@@ -458,13 +458,13 @@ func (u *UI) askToCall(target string) {
 		func(c account.Contact, err error) {
 			switch {
 			case errors.Is(err, account.ErrNotFound):
-				u.showError(fmt.Errorf("nobody on %s matches %s", u.serviceName(), target))
+				u.showError(errors.New(tr("c2c.nobody", "Service", u.serviceName(), "Target", target)))
 			case err != nil:
-				u.showError(u.sentence("Could not look up "+target, err))
+				u.showError(u.sentence(tr("c2c.lookup_failed", "Target", target), err))
 			case u.me != nil && c.ID == u.me.ID:
-				u.showError(fmt.Errorf("%s is you: tgphone cannot call the account it is signed in to", target))
+				u.showError(errors.New(tr("c2c.is_you", "Target", target)))
 			default:
-				u.confirm = dialog.NewConfirm("Call "+c.Name()+"?", "tgphone was asked to call "+c.Name()+" ("+target+").",
+				u.confirm = dialog.NewConfirm(tr("c2c.title", "Name", c.Name()), tr("c2c.question", "Name", c.Name(), "Target", target),
 					func(ok bool) {
 						u.confirm = nil
 						if ok {

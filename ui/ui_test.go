@@ -495,7 +495,7 @@ func TestSettingsWindow(t *testing.T) {
 	var v *settingsView
 	inUI(func() {
 		v = u.openSettings()
-		if v.input.Options[0] != defaultDeviceLabel || v.input.Selected != defaultDeviceLabel {
+		if v.input.Options[0] != defaultDeviceLabel() || v.input.Selected != defaultDeviceLabel() {
 			t.Errorf("microphone menu %q, selected %q", v.input.Options, v.input.Selected)
 		}
 		v.ptt.SetChecked(true)
@@ -526,7 +526,7 @@ func TestP2PSettingAppliesNow(t *testing.T) {
 	}
 	inUI(func() {
 		v := u.openSettings()
-		v.p2p.SetSelected(p2pChoices[2])
+		v.p2p.SetSelected(p2pChoices()[2])
 		v.save()
 	})
 	if p := u.mgr.P2P(); p != calling.P2PNobody {
