@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -53,19 +52,19 @@ type signInView struct {
 	ageOK      *widget.Check // the terms' minimum age confirmed
 }
 
-const (
-	qrButtonText    = "Log in with a QR code instead"
-	phoneButtonText = "Log in with a phone number instead"
-)
+// qrButtonText and phoneButtonText are the words of the button that
+// switches between signing in by QR code and by phone number.
+func qrButtonText() string    { return tr("signin.qr_button") }
+func phoneButtonText() string { return tr("signin.phone_button") }
 
 func (u *UI) showSignIn() {
 	v := &signInView{u: u, stage: "phone"}
 	u.signIn = v
 	v.phone = u.newEntry()
-	v.phone.SetPlaceHolder("Phone number, e.g. +44 7700 900123")
+	v.phone.SetPlaceHolder(tr("signin.phone_placeholder"))
 	v.phone.OnSubmitted = func(string) { v.requestCode() }
 	v.code = u.newEntry()
-	v.code.SetPlaceHolder("Login code")
+	v.code.SetPlaceHolder(tr("signin.code_placeholder"))
 	v.code.OnSubmitted = func(string) { v.next() }
 	v.codeField = container.New(&codeFieldLayout{}, v.code)
 	v.resend = widget.NewButton(tr("signin.resend"), v.resendCode)
@@ -74,17 +73,17 @@ func (u *UI) showSignIn() {
 	v.email.SetPlaceHolder(tr("signin.email_placeholder"))
 	v.email.OnSubmitted = func(string) { v.next() }
 	v.password = widget.NewPasswordEntry()
-	v.password.SetPlaceHolder("Two-step verification password")
+	v.password.SetPlaceHolder(tr("signin.password_placeholder"))
 	v.password.OnSubmitted = func(string) { v.next() }
 	v.first = widget.NewEntry()
-	v.first.SetPlaceHolder("First name")
+	v.first.SetPlaceHolder(tr("signin.first_name"))
 	v.last = widget.NewEntry()
-	v.last.SetPlaceHolder("Last name (optional)")
-	v.sendCode = widget.NewButton("Send code", v.requestCode)
+	v.last.SetPlaceHolder(tr("signin.last_name"))
+	v.sendCode = widget.NewButton(tr("signin.send_code"), v.requestCode)
 	v.sendCode.Importance = widget.HighImportance
-	v.submit = widget.NewButton("Sign in", v.next)
+	v.submit = widget.NewButton(tr("signin.sign_in"), v.next)
 	v.submit.Importance = widget.HighImportance
-	v.qr = widget.NewButton(qrButtonText, v.toggleQR)
+	v.qr = widget.NewButton(qrButtonText(), v.toggleQR)
 	v.qrLink = widget.NewHyperlink("", nil)
 	v.qrLink.Wrapping = fyne.TextWrapBreak
 	v.qrCode = canvas.NewImageFromImage(nil)
@@ -95,10 +94,10 @@ func (u *UI) showSignIn() {
 	v.message.Wrapping = fyne.TextWrapWord
 	v.body = container.NewVBox()
 
-	title := widget.NewLabelWithStyle("Sign in to "+u.serviceName(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(tr("signin.title", "Service", u.serviceName()), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(title)
 	if u.opts.Sandbox != nil && len(u.opts.DemoUsers) > 0 {
-		top.Add(widget.NewLabel("Try a demo account (code 22222):"))
+		top.Add(widget.NewLabel(tr("signin.demo")))
 		demos := container.NewGridWithColumns(3)
 		for _, d := range u.opts.DemoUsers {
 			d := d
@@ -152,7 +151,7 @@ func (v *signInView) stopQR() {
 	}
 	v.qrCode.Image = nil
 	v.qrLink.SetText("")
-	v.qr.SetText(qrButtonText)
+	v.qr.SetText(qrButtonText())
 }
 
 // validPhone tells a number Telegram could have from one it cannot: a
@@ -180,11 +179,11 @@ func (v *signInView) requestCode() {
 		v.showPhone()
 	}
 	if !validPhone(phone) {
-		v.say("Enter the whole number with its country code, e.g. +44 7700 900123.")
+		v.say(tr("signin.whole_number"))
 		v.u.main.Canvas().Focus(v.phone)
 		return
 	}
-	v.say("Sending a code…")
+	v.say(tr("signin.sending"))
 	v.sendCode.Disable()
 	rpc(v.u, func(ctx context.Context) (account.CodeRequest, error) { return v.u.acct.SendCode(ctx, phone) },
 		func(req account.CodeRequest, err error) {
@@ -233,13 +232,13 @@ func (v *signInView) next() {
 		return
 	}
 	v.submit.Disable()
-	v.say("Signing in…")
+	v.say(tr("signin.signing_in"))
 	rpc(v.u, call, func(me *tg.User, err error) {
 		v.submit.Enable()
 		switch {
 		case errors.Is(err, account.ErrPasswordNeeded):
-			v.submit.SetText("Check password")
-			v.show("password", widget.NewLabel("This account has two-step verification."), v.password, v.submit)
+			v.submit.SetText(tr("signin.check_password"))
+			v.show("password", widget.NewLabel(tr("signin.two_step")), v.password, v.submit)
 			v.say("")
 			v.u.main.Canvas().Focus(v.password)
 		case errors.Is(err, account.ErrSignUpRequired):
@@ -267,19 +266,19 @@ func authErrorText(err error, service string) string {
 	var flood *account.FloodWaitError
 	switch {
 	case errors.As(err, &flood):
-		return fmt.Sprintf("Too many attempts. Try again in %s.", flood.Wait.Round(time.Second))
+		return tr("signin.flood", "Wait", durationWords(flood.Wait))
 	case errors.Is(err, account.ErrCodeInvalid):
-		return "That code is not correct. Check it and try again."
+		return tr("signin.code_invalid")
 	case errors.Is(err, account.ErrCodeExpired):
-		return "That code has expired. Press Send code for a new one."
+		return tr("signin.code_expired")
 	case errors.Is(err, account.ErrPasswordInvalid):
-		return "That password is not correct."
+		return tr("signin.password_invalid")
 	case errors.Is(err, account.ErrCodePaymentRequired):
 		return tr("signin.payment_required")
 	case errors.Is(err, account.ErrPhoneInvalid):
-		return "That phone number is not valid. Include the country code, e.g. +44…"
+		return tr("signin.phone_invalid")
 	}
-	return unreachableText(err, service, "Could not sign in")
+	return unreachableText(err, service, tr("signin.failed"))
 }
 
 // qrLogin shows a QR code of a tg://login link, renewed as the server
@@ -289,16 +288,16 @@ func authErrorText(err error, service string) string {
 func (v *signInView) qrLogin() {
 	ctx := v.u.ctx
 	if ctx == nil {
-		v.say("Not connected to " + v.u.serviceName() + " yet.")
+		v.say(tr("signin.not_connected", "Service", v.u.serviceName()))
 		return
 	}
 	ctx, stop := context.WithCancel(ctx)
 	v.qrStop = stop
 	v.qrRun++
 	run := v.qrRun
-	v.qr.SetText(phoneButtonText)
+	v.qr.SetText(phoneButtonText())
 	v.show("qr", v.qrCode, v.qrLink)
-	v.say("Waiting for a code from " + v.u.serviceName() + "…")
+	v.say(tr("signin.qr_waiting", "Service", v.u.serviceName()))
 	go func() {
 		me, err := v.u.acct.QRLogin(ctx, func(ctx context.Context, url string, expires time.Time) error {
 			img, err := qrImage(url)
@@ -309,7 +308,7 @@ func (v *signInView) qrLogin() {
 				if run != v.qrRun || v.stage != "qr" {
 					return
 				}
-				v.say("Scan this code with Telegram on your phone: Settings, Devices, Link Desktop Device.")
+				v.say(tr("signin.qr_scan"))
 				v.qrCode.Image = img
 				v.qrCode.Refresh()
 				v.qrLink.SetText(url)
@@ -325,8 +324,8 @@ func (v *signInView) qrLogin() {
 			v.stopQR()
 			switch {
 			case errors.Is(err, account.ErrPasswordNeeded):
-				v.submit.SetText("Check password")
-				v.show("password", widget.NewLabel("This account has two-step verification."), v.password, v.submit)
+				v.submit.SetText(tr("signin.check_password"))
+				v.show("password", widget.NewLabel(tr("signin.two_step")), v.password, v.submit)
 				v.say("")
 				v.u.main.Canvas().Focus(v.password)
 			case err != nil:
@@ -351,11 +350,11 @@ func (u *UI) askSignOut() {
 	if u.signOutAsk != nil {
 		return
 	}
-	question := "You will need a login code to sign in again."
+	question := tr("signout.question")
 	if c := u.liveCall(); c != nil {
-		question = "Your call with " + c.Snapshot().Peer.Name() + " will end. " + question
+		question = tr("signout.question_call", "Name", c.Snapshot().Peer.Name())
 	}
-	d := dialog.NewConfirm("Sign out of "+u.serviceName()+"?", question, func(ok bool) {
+	d := dialog.NewConfirm(tr("signout.title", "Service", u.serviceName()), question, func(ok bool) {
 		u.signOutAsk = nil
 		if !ok {
 			return
@@ -375,8 +374,8 @@ func (u *UI) askSignOut() {
 			return struct{}{}, nil
 		}, func(struct{}, error) { u.signOut() })
 	}, u.main)
-	d.SetConfirmText("Sign out")
-	d.SetDismissText("Cancel")
+	d.SetConfirmText(tr("common.sign_out"))
+	d.SetDismissText(tr("common.cancel"))
 	u.signOutAsk = d
 	d.Show()
 }

@@ -121,11 +121,11 @@ func TestQRGoneAfterPhone(t *testing.T) {
 	inUI(func() { test.Tap(v.qr) })
 	waitFor(t, "the QR code", qrShown)
 	inUI(func() {
-		if v.qr.Text != phoneButtonText || drawn(u.main, v.sendCode) {
+		if v.qr.Text != phoneButtonText() || drawn(u.main, v.sendCode) {
 			t.Errorf("with the QR code: button %q, Send code shown %v", v.qr.Text, drawn(u.main, v.sendCode))
 		}
 		test.Tap(v.qr)
-		if qrShown() || drawn(u.main, v.qrLink) || !drawn(u.main, v.phone) || v.qr.Text != qrButtonText {
+		if qrShown() || drawn(u.main, v.qrLink) || !drawn(u.main, v.phone) || v.qr.Text != qrButtonText() {
 			t.Errorf("back to the phone: QR %v, link %v, phone %v, button %q", qrShown(), drawn(u.main, v.qrLink), drawn(u.main, v.phone), v.qr.Text)
 		}
 		test.Tap(v.qr)
