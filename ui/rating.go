@@ -52,29 +52,29 @@ func starColour(on bool) color.Color {
 func (v *callView) askRating() {
 	r := &ratingView{v: v}
 	for i := range r.stars {
-		r.stars[i] = newStarButton(fmt.Sprintf("%d star", i+1), func() { r.choose(i + 1) })
+		r.stars[i] = newStarButton(trn("rating.stars", i+1), func() { r.choose(i + 1) })
 	}
-	r.caption = widget.NewLabelWithStyle("Tap a star, or press 1 to 5", fyne.TextAlignCenter, fyne.TextStyle{})
+	r.caption = widget.NewLabelWithStyle(tr("rating.hint"), fyne.TextAlignCenter, fyne.TextStyle{})
 	r.comment = widget.NewMultiLineEntry()
-	r.comment.SetPlaceHolder("What went wrong? (optional)")
+	r.comment.SetPlaceHolder(tr("rating.comment"))
 	r.comment.Wrapping = fyne.TextWrapWord
 	r.comment.SetMinRowsVisible(2)
 	r.comment.Hide()
-	r.send = widget.NewButton("Send", r.submit)
+	r.send = widget.NewButton(tr("rating.send"), r.submit)
 	r.send.Importance = widget.HighImportance
 	r.send.Disable()
-	notNow := widget.NewButton("Not now", r.dismiss)
+	notNow := widget.NewButton(tr("rating.not_now"), r.dismiss)
 	row := container.NewHBox(layout.NewSpacer())
 	for _, s := range r.stars {
 		row.Add(s)
 	}
 	row.Add(layout.NewSpacer())
 	body := container.NewVBox(
-		widget.NewLabelWithStyle("How was the sound?", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(tr("rating.question"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		row, r.caption, r.comment,
 		container.NewGridWithColumns(2, notNow, r.send),
 	)
-	r.d = dialog.NewCustomWithoutButtons("Rate this call", body, v.w)
+	r.d = dialog.NewCustomWithoutButtons(tr("rating.title"), body, v.w)
 	r.d.SetOnClosed(func() {
 		if !r.done {
 			r.done = true
@@ -91,7 +91,7 @@ func (r *ratingView) choose(n int) {
 	for i, s := range r.stars {
 		s.setOn(i < n)
 	}
-	r.caption.SetText([...]string{"", "1 star: bad", "2 stars: poor", "3 stars: fair", "4 stars: good", "5 stars: excellent"}[n])
+	r.caption.SetText(tr(fmt.Sprintf("rating.%d", n)))
 	// Below five stars Telegram asks what went wrong.
 	setVisible(r.comment, n < 5)
 	r.send.Enable()
