@@ -144,6 +144,8 @@ type recentCall struct {
 	TurnedAway string
 	// LogFile is the call's log file here, "" without one.
 	LogFile string
+	// Recording is the call's recording (the last one made), "" without one.
+	Recording string
 }
 
 // callOutcome reads a call's outcome from the discard reason, the

@@ -79,6 +79,7 @@ type recentRow struct {
 	icon    *widget.Icon
 	line    *widget.Label
 	log     *widget.Button
+	rec     *widget.Button
 	back    *rowCallButton
 }
 
@@ -94,10 +95,12 @@ func (v *recentsView) newRow() fyne.CanvasObject {
 	r.line.SizeName = theme.SizeNameCaptionText
 	r.log = widget.NewButtonWithIcon("Log", theme.FileTextIcon(), nil)
 	r.log.Importance = widget.LowImportance
+	r.rec = widget.NewButtonWithIcon("", theme.MediaPlayIcon(), nil) // plays the call's recording
+	r.rec.Importance = widget.LowImportance
 	r.back = newRowCallButton(nil)
 	line := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(14), r.icon)), nil, r.line)
 	r.call = container.NewBorder(nil, nil, container.NewCenter(r.avatar),
-		container.NewHBox(container.NewCenter(r.log), container.NewCenter(r.back)), container.New(twoLines{}, r.name, line))
+		container.NewHBox(container.NewCenter(r.rec), container.NewCenter(r.log), container.NewCenter(r.back)), container.New(twoLines{}, r.name, line))
 	r.content = container.NewStack(r.heading, r.call)
 	r.ExtendBaseWidget(r)
 	return r
@@ -138,6 +141,13 @@ func (v *recentsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	} else {
 		r.log.Hide()
 	}
+	if c.Recording != "" {
+		path := c.Recording
+		r.rec.OnTapped = func() { v.openFile(path, "the recording") }
+		r.rec.Show()
+	} else {
+		r.rec.Hide()
+	}
 	r.back.OnTapped = func() { v.u.dial(c.Peer) }
 	r.onTap = func() { v.list.pick(i) }
 	r.onDouble = func() {
@@ -168,9 +178,13 @@ func (v *recentsView) callSelected() {
 	v.u.dial(v.items[i].call.Peer)
 }
 
-func (v *recentsView) openLog(path string) {
+func (v *recentsView) openLog(path string) { v.openFile(path, "the call log") }
+
+// openFile opens path in the desktop's application for it.
+func (v *recentsView) openFile(path, what string) {
 	if err := v.u.app.OpenURL(&url.URL{Scheme: "file", Path: path}); err != nil {
-		v.u.showError(fmt.Errorf("open the call log: %w", err))
+		v.u.log.Warn("open "+what, "path", path, "err", err)
+		v.u.showError(fmt.Errorf("tgphone could not open %s (%s): no application here opens it", what, filepath.Base(path)))
 	}
 }
 
@@ -190,9 +204,19 @@ func (v *recentsView) refresh() {
 		if err != nil {
 			return nil, err
 		}
+		// Recordings are named for people, not calls; their tags tie them
+		// to call ids. A folder that cannot be read only costs the buttons.
+		recs, rerr := calling.ListRecordings(recordingsDir())
+		if rerr != nil {
+			v.u.log.Warn("list recordings", "err", rerr)
+		}
+		byCall := calling.RecordingsByCall(recs)
 		out := make([]recentCall, len(es))
 		for i, e := range es {
 			out[i] = recentCall{HistoryEntry: e}
+			if r := byCall[e.CallID]; len(r) > 0 {
+				out[i].Recording = r[len(r)-1].Path
+			}
 			if mgr != nil {
 				info := logs.lookup(mgr, e.CallID)
 				out[i].LogFile, out[i].HungUpHere = info.path, info.hungUpHere

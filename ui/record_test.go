@@ -109,4 +109,15 @@ func TestRecordControl(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Path != path {
 		t.Errorf("recordings listed: %+v, %v", list, err)
 	}
+	// Recents offers the recording on the call's row.
+	id := cv.c.Snapshot().ID
+	inUI(func() { u.recents.refresh() })
+	waitFor(t, "the recording on the call's row in Recents", func() bool {
+		for _, it := range u.recents.items {
+			if it.call != nil && it.call.CallID == id && it.call.Recording == path {
+				return true
+			}
+		}
+		return false
+	})
 }
