@@ -25,6 +25,7 @@ type ratingView struct {
 	comment *widget.Entry
 	send    *widget.Button
 	done    bool
+	sized   bool // the comment's rows are set (once it first shows)
 }
 
 // Star colours: amber when chosen, grey when not, each at least 3:1 against
@@ -58,7 +59,10 @@ func (v *callView) askRating() {
 	r.comment = widget.NewMultiLineEntry()
 	r.comment.SetPlaceHolder(tr("rating.comment"))
 	r.comment.Wrapping = fyne.TextWrapWord
-	r.comment.SetMinRowsVisible(2)
+	// Hidden until a rating below five, and sized only once shown:
+	// SetMinRowsVisible makes the entry's renderer, and one made off the
+	// window's canvas for an entry never shown outlived the closed window
+	// in Fyne's cache, keeping the dialog (issue 17 item 16).
 	r.comment.Hide()
 	r.send = widget.NewButton(tr("rating.send"), r.submit)
 	r.send.Importance = widget.HighImportance
@@ -94,6 +98,10 @@ func (r *ratingView) choose(n int) {
 	r.caption.SetText(tr(fmt.Sprintf("rating.%d", n)))
 	// Below five stars Telegram asks what went wrong.
 	setVisible(r.comment, n < 5)
+	if n < 5 && !r.sized {
+		r.sized = true
+		r.comment.SetMinRowsVisible(2)
+	}
 	r.send.Enable()
 }
 
