@@ -16,41 +16,41 @@ import (
 func stateText(s calling.Snapshot) string {
 	switch s.State {
 	case calling.StateIdle, calling.StateRequesting:
-		return "Requesting…"
+		return tr("state.requesting")
 	case calling.StateWaiting:
-		return "Waiting for " + s.Peer.Name() + "…"
+		return tr("state.waiting", "Name", s.Peer.Name())
 	case calling.StateRinging:
 		if s.Outgoing {
-			return "Ringing…"
+			return tr("state.ringing")
 		}
-		return "Incoming call"
+		return tr("state.incoming")
 	case calling.StateAccepting:
-		return "Answering…"
+		return tr("state.answering")
 	case calling.StateExchangingKeys:
-		return "Exchanging encryption keys…"
+		return tr("state.exchanging_keys")
 	case calling.StateConnecting:
-		return "Connecting…"
+		return tr("common.connecting")
 	case calling.StateActive:
 		return formatDuration(s.Duration)
 	case calling.StateReconnecting:
-		return "Reconnecting…"
+		return tr("state.reconnecting")
 	case calling.StateHangingUp:
-		return "Hanging up…"
+		return tr("state.hanging_up")
 	case calling.StateEnded:
-		return "Call ended " + formatDuration(s.Duration)
+		return tr("state.ended", "Duration", formatDuration(s.Duration))
 	case calling.StateBusy:
-		return "Busy"
+		return tr("state.busy")
 	case calling.StateDeclined:
-		return "Declined"
+		return tr("call.declined")
 	case calling.StateMissed:
 		if s.Outgoing {
-			return "No answer"
+			return tr("state.no_answer")
 		}
-		return "Missed call"
+		return tr("state.missed")
 	case calling.StateFailed:
-		return "Call failed"
+		return tr("state.failed")
 	case calling.StateAnsweredElsewhere:
-		return "Answered on another device"
+		return tr("state.answered_elsewhere")
 	}
 	// The sentence saying why (Snapshot.Message) goes below, once.
 	return strings.ReplaceAll(s.State.String(), "_", " ")
@@ -102,9 +102,9 @@ func statsLines(s calling.Snapshot) string {
 	if path == "" {
 		path = "—"
 	}
-	return fmt.Sprintf("Protocol %s · %s\nBitrate ↑%d ↓%d kbit/s\nLoss ↑%.1f%% ↓%.1f%% · RTT %d ms · jitter %d ms\nQuality (MOS) %.1f",
-		s.LibraryVersion, path, st.SendBitrate/1000, st.RecvBitrate/1000, 100*st.SendLoss, 100*st.RecvLoss,
-		st.RTT.Milliseconds(), st.Jitter.Milliseconds(), mos(st))
+	return tr("call.stats", "Version", s.LibraryVersion, "Path", path, "Up", st.SendBitrate/1000, "Down", st.RecvBitrate/1000,
+		"LossUp", fmt.Sprintf("%.1f", 100*st.SendLoss), "LossDown", fmt.Sprintf("%.1f", 100*st.RecvLoss),
+		"RTT", st.RTT.Milliseconds(), "Jitter", st.Jitter.Milliseconds(), "MOS", fmt.Sprintf("%.1f", mos(st)))
 }
 
 // levelFraction maps dBFS (−60…0) to a meter's 0…1.
@@ -114,9 +114,6 @@ func levelFraction(dbfs float64) float64 {
 	}
 	return max(0, min(1, (dbfs+60)/60))
 }
-
-// emojiExplanation tells the user what the four emoji mean.
-const emojiExplanation = "If these emoji are the same on %s's screen, this call is end-to-end encrypted."
 
 // outcome is how a call in Recents went.
 type outcome int
@@ -182,19 +179,19 @@ func callOutcome(c recentCall) outcome {
 func outcomeWords(c recentCall) string {
 	switch o := callOutcome(c); o {
 	case outcomeAnswered:
-		return "Answered · " + formatDuration(c.Duration)
+		return tr("outcome.answered", "Duration", formatDuration(c.Duration))
 	case outcomeMissed:
 		switch c.TurnedAway {
 		case calling.TurnedAwayDoNotDisturb:
-			return "Missed · Do Not Disturb was on"
+			return tr("outcome.missed_dnd")
 		case calling.TurnedAwayInCall:
-			return "Missed · you were in another call"
+			return tr("outcome.missed_in_call")
 		}
-		return "Missed"
+		return tr("outcome.missed")
 	default:
-		return [...]string{outcomeDeclined: "Declined", outcomeCancelled: "Cancelled", outcomeUnanswered: "Not answered",
-			outcomeBusy: "Busy", outcomeFailed: "Failed", outcomeNotConnected: "Not connected",
-			outcomeMoved: "Moved to a group call"}[o]
+		return tr([...]string{outcomeDeclined: "outcome.declined", outcomeCancelled: "outcome.cancelled",
+			outcomeUnanswered: "outcome.not_answered", outcomeBusy: "outcome.busy", outcomeFailed: "outcome.failed",
+			outcomeNotConnected: "outcome.not_connected", outcomeMoved: "outcome.moved"}[o])
 	}
 }
 
@@ -212,15 +209,15 @@ func dayHeading(t, now time.Time) string {
 	days := int(day(now).Sub(day(t)).Hours()/24 + 0.5)
 	switch {
 	case days == 0:
-		return "Today"
+		return tr("day.today")
 	case days == 1:
-		return "Yesterday"
+		return tr("day.yesterday")
 	case days > 1 && days < 7:
-		return t.Format("Monday")
+		return weekdayName(t.Weekday())
 	case t.Year() == now.Year():
-		return t.Format("Monday, 2 January")
+		return tr("date.weekday_day_month", "Weekday", weekdayName(t.Weekday()), "Day", t.Day(), "Month", monthName(t.Month()))
 	}
-	return t.Format("2 January 2006")
+	return tr("date.day_month_year", "Day", t.Day(), "Month", monthName(t.Month()), "Year", t.Year())
 }
 
 // cannotCallWhy is a contact row's short reason for a disabled Call, from
@@ -229,11 +226,11 @@ func dayHeading(t, now time.Time) string {
 func cannotCallWhy(err error) string {
 	switch {
 	case errors.Is(err, calling.ErrPrivacyRestricted):
-		return "Their privacy settings do not allow calls"
+		return tr("cannot.privacy")
 	case errors.Is(err, calling.ErrBlocked):
-		return "Blocked: unblock to call"
+		return tr("cannot.blocked")
 	case errors.Is(err, calling.ErrUserInvalid):
-		return "Cannot take calls"
+		return tr("cannot.invalid")
 	}
 	return ""
 }
