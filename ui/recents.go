@@ -93,7 +93,7 @@ func (v *recentsView) newRow() fyne.CanvasObject {
 	r.line = widget.NewLabel("")
 	r.line.Truncation = fyne.TextTruncateEllipsis
 	r.line.SizeName = theme.SizeNameCaptionText
-	r.log = widget.NewButtonWithIcon("Log", theme.FileTextIcon(), nil)
+	r.log = widget.NewButtonWithIcon(tr("recents.log"), theme.FileTextIcon(), nil)
 	r.log.Importance = widget.LowImportance
 	r.rec = widget.NewButtonWithIcon("", theme.MediaPlayIcon(), nil) // plays the call's recording
 	r.rec.Importance = widget.LowImportance
@@ -225,7 +225,7 @@ func (v *recentsView) refresh() {
 		return out, nil
 	}, func(es []recentCall, err error) {
 		if err != nil {
-			v.say("Could not load recent calls: " + err.Error())
+			v.say(tr("recents.load_failed", "Err", err.Error()))
 			return
 		}
 		st, serr := loadState(v.u.statePath())
@@ -279,7 +279,7 @@ func (v *recentsView) show(es []recentCall, now time.Time) {
 		v.items = append(v.items, recentsItem{call: &es[i]})
 	}
 	if len(es) == 0 {
-		v.say("No calls yet.")
+		v.say(tr("recents.empty"))
 	} else {
 		v.say("")
 	}
@@ -382,9 +382,9 @@ func (u *UI) setMissed(n int) {
 	u.missed.mu.Unlock()
 	if u.tabs != nil && len(u.tabs.Items) > recentsIndex {
 		t := u.tabs.Items[recentsIndex]
-		t.Text, t.Icon = "Recents", nil
+		t.Text, t.Icon = tr("tab.recents"), nil
 		if n > 0 {
-			t.Text, t.Icon = fmt.Sprintf("Recents (%d)", n), errorIcon(missedIcon)
+			t.Text, t.Icon = tr("tab.recents_missed", "Count", n), errorIcon(missedIcon)
 		}
 		u.tabs.Refresh()
 	}
