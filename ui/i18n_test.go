@@ -418,8 +418,7 @@ var actionIDs = map[string]bool{"accept": true, "decline": true, "default": true
 
 // unconverted are the ui files still passing English literals to widgets;
 // each leaves this list when its call sites go through tr.
-var unconverted = map[string]bool{
-}
+var unconverted = map[string]bool{}
 
 // No ui file hands an English literal to a widget, dialog, menu or
 // notification: the words go through the catalogue.
