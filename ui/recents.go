@@ -184,7 +184,7 @@ func (v *recentsView) openLog(path string) { v.openFile(path, "the call log") }
 func (v *recentsView) openFile(path, what string) {
 	if err := v.u.app.OpenURL(&url.URL{Scheme: "file", Path: path}); err != nil {
 		v.u.log.Warn("open "+what, "path", path, "err", err)
-		v.u.showError(fmt.Errorf("tgphone could not open %s (%s): no application here opens it", what, filepath.Base(path)))
+		v.u.showError(fmt.Errorf("%s", tr("recents.open_failed", "File", filepath.Base(path))))
 	}
 }
 

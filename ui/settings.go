@@ -72,7 +72,7 @@ type unreadableSettings struct {
 }
 
 func (e *unreadableSettings) Error() string {
-	return "Your settings could not be read, so tgphone uses its defaults. The old file is kept as " + e.kept + "."
+	return tr("settings.unreadable", "Kept", e.kept)
 }
 
 func (e *unreadableSettings) Unwrap() error { return e.err }
