@@ -25,7 +25,8 @@ type ratingView struct {
 	comment *widget.Entry
 	send    *widget.Button
 	done    bool
-	sized   bool // the comment's rows are set (once it first shows)
+	// commentBox holds the comment once a rating below five asks for it.
+	commentBox *fyne.Container
 }
 
 // Star colours: amber when chosen, grey when not, each at least 3:1 against
@@ -59,11 +60,11 @@ func (v *callView) askRating() {
 	r.comment = widget.NewMultiLineEntry()
 	r.comment.SetPlaceHolder(tr("rating.comment"))
 	r.comment.Wrapping = fyne.TextWrapWord
-	// Hidden until a rating below five, and sized only once shown:
-	// SetMinRowsVisible makes the entry's renderer, and one made off the
-	// window's canvas for an entry never shown outlived the closed window
-	// in Fyne's cache, keeping the dialog (issue 17 item 16).
-	r.comment.Hide()
+	// The comment joins the dialog only when a rating below five shows it:
+	// a hidden entry in it got a renderer when the dialog showed (a
+	// container refreshes hidden children too) that was never painted, so
+	// not cleaned with the closed window (issue 17 item 16).
+	r.commentBox = container.NewStack()
 	r.send = widget.NewButton(tr("rating.send"), r.submit)
 	r.send.Importance = widget.HighImportance
 	r.send.Disable()
@@ -75,7 +76,7 @@ func (v *callView) askRating() {
 	row.Add(layout.NewSpacer())
 	body := container.NewVBox(
 		widget.NewLabelWithStyle(tr("rating.question"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		row, r.caption, r.comment,
+		row, r.caption, r.commentBox,
 		container.NewGridWithColumns(2, notNow, r.send),
 	)
 	r.d = dialog.NewCustomWithoutButtons(tr("rating.title"), body, v.w)
@@ -97,11 +98,11 @@ func (r *ratingView) choose(n int) {
 	}
 	r.caption.SetText(tr(fmt.Sprintf("rating.%d", n)))
 	// Below five stars Telegram asks what went wrong.
-	setVisible(r.comment, n < 5)
-	if n < 5 && !r.sized {
-		r.sized = true
-		r.comment.SetMinRowsVisible(2)
+	if n < 5 && len(r.commentBox.Objects) == 0 {
+		r.commentBox.Add(r.comment)
+		r.comment.SetMinRowsVisible(2) // on the canvas now: its renderer is cleaned with it
 	}
+	setVisible(r.comment, n < 5)
 	r.send.Enable()
 }
 
