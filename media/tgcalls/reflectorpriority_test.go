@@ -78,7 +78,10 @@ func TestReflectorPriority(t *testing.T) {
 
 // TestEngineReflectorUDPOverTCP: a relay-only call offered the same
 // reflector over UDP and over TCP gathers both, ranks the UDP port higher
-// and connects through it.
+// and connects through the reflector. Which of the two carries the call is
+// not asserted: pion's controlling agent nominates the best pair that has
+// succeeded when it decides and never switches afterwards (WebRTC's would),
+// so a TCP check that answers first can win (CI saw it once).
 func TestEngineReflectorUDPOverTCP(t *testing.T) {
 	r := startReflector(t)
 	ap := r.Addr()
@@ -94,11 +97,12 @@ func TestEngineReflectorUDPOverTCP(t *testing.T) {
 	waitState(t, caller, media.StateConnected)
 	waitState(t, callee, media.StateConnected)
 	checkTones(t, caller, callee, 60)
-	want := pathReflector + " " + ap.String() + " udp"
 	for _, s := range []*side{caller, callee} {
-		if p := s.eng.Stats().Path; p != want {
-			t.Errorf("path = %q, want %q", p, want)
+		p := s.eng.Stats().Path
+		if p != pathReflector+" "+ap.String()+" udp" && p != pathReflector+" "+ap.String()+" tcp" {
+			t.Errorf("path = %q, want the reflector %s", p, ap)
 		}
+		t.Logf("path %s", p)
 		prio := gatheredReflectorPriorities(t, s.eng)
 		t.Logf("relay candidate priorities: %v", prio)
 		if prio["udp"] == 0 || prio["tcp"] == 0 || prio["udp"] <= prio["tcp"] {

@@ -49,9 +49,13 @@ func TestPumpCarriesMessagesInOrder(t *testing.T) {
 	if total, by := rejects.Snapshot(); total != 1 || by["signalling"] != 1 {
 		t.Errorf("rejects %d %v, want the garbage only", total, by)
 	}
+	// Acks and retransmissions of the reliable framing may still sit in the
+	// queue when it closes; what Close promises is that Send adds nothing.
+	cancel()
 	a.Close()
+	before := a.Queued()
 	a.Send([]byte(`{"n":"late"}`))
-	if a.Queued() != 0 {
+	if a.Queued() > before {
 		t.Error("a closed pump queued a packet")
 	}
 }
