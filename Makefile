@@ -21,7 +21,7 @@ deps-test:
 
 # The whole suite: formatting, vet, and every package's tests under the race detector.
 test: deps-test fmt-check vet
-	$(GO) test -race -count=1 -timeout 20m ./...   # calling, the longest, takes ~5-10 min under -race; a call that hangs fails in 45 s
+	$(GO) test -race -count=1 -timeout 20m ./...   # calling and cli, the longest, take ~3.5 min each under -race; a call that hangs fails in 45 s
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
