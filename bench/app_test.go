@@ -3,7 +3,6 @@ package bench
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,13 +76,7 @@ func BenchmarkReportAppCost(b *testing.B) {
 	}
 	fmt.Printf("RSS after call 1: %.1f MiB, after call %d: %.1f MiB\n\n", res.RSSAfterFirstMiB, calls, res.RSSAfterLastMiB)
 	b.ReportMetric(res.RSSAfterLastMiB-res.RSSAfterFirstMiB, "MiB-growth")
-	out, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile("app_results.json", append(out, '\n'), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	writeResults(b, "app_results.json", res)
 }
 
 // appLog is a child's stderr, read while it runs.

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -115,13 +114,7 @@ func BenchmarkReportCallsSTOI(b *testing.B) {
 	b.StopTimer()
 	res.LoadAvg += " → " + loadavg()
 	printSTOI(res)
-	out, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile("calls_results.json", append(out, '\n'), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	writeResults(b, "calls_results.json", res)
 }
 
 func printSTOI(r CallSTOIResults) {
@@ -158,21 +151,7 @@ func openedAt(open calling.AudioOpenFunc, at *time.Time, mu *sync.Mutex) calling
 }
 
 func speechClient(b *testing.B, env *sandboxtest.Env, user, version string, au audio.Config, at *time.Time, mu *sync.Mutex) *client {
-	c := env.SignIn(b, user)
-	engines, versions, err := calling.DefaultEngines(version)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cl := &client{c: c, incoming: make(chan *calling.Call, 8)}
-	cl.m = calling.NewManager(calling.Config{API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
-		OpenAudio: openedAt(calling.AudioOpener(au, env.Logger), at, mu), P2P: calling.P2PNobody,
-		OnIncoming: func(call *calling.Call) { cl.incoming <- call },
-		Logger:     env.Logger})
-	cl.m.Attach(c.Client)
-	if err := cl.m.LoadConfig(c.Ctx); err != nil {
-		b.Fatal(err)
-	}
-	return cl
+	return newClientWith(b, env, user, version, openedAt(calling.AudioOpener(au, env.Logger), at, mu))
 }
 
 // speechCall runs one call and scores what the callee heard.

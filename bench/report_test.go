@@ -115,11 +115,16 @@ func BenchmarkReport(b *testing.B) {
 	}
 	print(res)
 	b.StopTimer()
-	out, err := json.MarshalIndent(res, "", "  ")
+	writeResults(b, "results.json", res)
+}
+
+// writeResults writes a benchmark's results as indented JSON to name.
+func writeResults(b *testing.B, name string, v any) {
+	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile("results.json", append(out, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(name, append(out, '\n'), 0o644); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -237,6 +242,12 @@ type client struct {
 }
 
 func newClient(b *testing.B, env *sandboxtest.Env, user, version string, au audio.Config) *client {
+	return newClientWith(b, env, user, version, calling.AudioOpener(au, env.Logger))
+}
+
+// newClientWith signs user in with a relay-only call manager whose audio
+// opens through open.
+func newClientWith(b *testing.B, env *sandboxtest.Env, user, version string, open calling.AudioOpenFunc) *client {
 	c := env.SignIn(b, user)
 	engines, versions, err := calling.DefaultEngines(version)
 	if err != nil {
@@ -244,7 +255,7 @@ func newClient(b *testing.B, env *sandboxtest.Env, user, version string, au audi
 	}
 	cl := &client{c: c, incoming: make(chan *calling.Call, 8)}
 	cl.m = calling.NewManager(calling.Config{API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
-		OpenAudio: calling.AudioOpener(au, env.Logger), P2P: calling.P2PNobody,
+		OpenAudio: open, P2P: calling.P2PNobody,
 		OnIncoming: func(call *calling.Call) { cl.incoming <- call },
 		Logger:     env.Logger})
 	cl.m.Attach(c.Client)
