@@ -112,6 +112,24 @@ type appRun struct {
 // startApp runs tgphone with args and waits for its contacts.
 func (d *desktop) startApp(t *testing.T, args ...string) *appRun {
 	t.Helper()
+	a := d.launchApp(t, args...)
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(a.stderr.String(), "contacts shown") {
+		select {
+		case <-a.done:
+			t.Fatalf("the app exited before showing contacts: %v\n%s", a.err, a.stderr)
+		case <-deadline:
+			t.Fatalf("the app showed no contacts in 60 s:\n%s", a.stderr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return a
+}
+
+// launchApp runs tgphone with args on the desktop; the test's end kills it
+// if it is still running.
+func (d *desktop) launchApp(t *testing.T, args ...string) *appRun {
+	t.Helper()
 	a := &appRun{stderr: &syncBuffer{}, done: make(chan struct{})}
 	a.cmd = exec.Command(os.Args[0], args...)
 	a.cmd.Env = d.env
@@ -131,16 +149,6 @@ func (d *desktop) startApp(t *testing.T, args ...string) *appRun {
 			<-a.done
 		}
 	})
-	deadline := time.After(60 * time.Second)
-	for !strings.Contains(a.stderr.String(), "contacts shown") {
-		select {
-		case <-a.done:
-			t.Fatalf("the app exited before showing contacts: %v\n%s", a.err, a.stderr)
-		case <-deadline:
-			t.Fatalf("the app showed no contacts in 60 s:\n%s", a.stderr)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 	return a
 }
 

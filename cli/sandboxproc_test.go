@@ -175,25 +175,7 @@ func TestSandboxCannotStartSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	a := &appRun{stderr: &syncBuffer{}, done: make(chan struct{})}
-	a.cmd = exec.Command(os.Args[0], "--as", "bob", "--sandbox-listen", taken.Addr().String())
-	a.cmd.Env = d.env
-	a.cmd.Stderr = a.stderr
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		a.err = a.cmd.Wait()
-		close(a.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-a.done:
-		default:
-			_ = a.cmd.Process.Kill()
-			<-a.done
-		}
-	})
+	a := d.launchApp(t, "--as", "bob", "--sandbox-listen", taken.Addr().String())
 	w, err := d.x.find("tgphone: the sandbox cannot start", 60*time.Second)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, a.stderr)
