@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -45,11 +44,7 @@ func badgedIcon(icon []byte) fyne.Resource {
 
 // missedItem is the tray's first item while there are missed calls.
 func missedItem(n int, open func()) *fyne.MenuItem {
-	label := "1 missed call"
-	if n != 1 {
-		label = fmt.Sprintf("%d missed calls", n)
-	}
-	return fyne.NewMenuItem(label, open)
+	return fyne.NewMenuItem(trn("recents.missed_count", n), open)
 }
 
 // followMissedInTray keeps the tray's icon and menu in step with the
