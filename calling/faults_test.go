@@ -311,23 +311,26 @@ func (c *capture) packets(client net.Addr) [][]byte {
 
 // v2Media finds the SRTP or SRTCP packet in what the reflector sends a V2
 // client: tag[:12], to, from, length (BE), payload, padding (see
-// media/tgcalls/reflector.go). head is the framing before the packet.
+// media/tgcalls/reflector.go), whose head is reflectorHead bytes.
 // (Telling this from TURN ChannelData by the first byte does not work: the
 // tag is random, and a quarter of tags start like a TURN channel number.)
-func v2Media(b []byte) (head int, pkt []byte, ok bool) {
+func v2Media(b []byte) (pkt []byte, ok bool) {
 	if len(b) <= 40 || bytes.Equal(b[16:28], bytes.Repeat([]byte{0xff}, 12)) {
-		return 0, nil, false
+		return nil, false
 	}
-	n := int(binary.BigEndian.Uint32(b[20:24]))
-	if n > len(b)-24 {
-		return 0, nil, false
+	n := int(binary.BigEndian.Uint32(b[20:reflectorHead]))
+	if n > len(b)-reflectorHead {
+		return nil, false
 	}
-	pkt = b[24 : 24+n]
-	return 24, pkt, len(pkt) > 12 && pkt[0]&0xc0 == 0x80
+	pkt = b[reflectorHead : reflectorHead+n]
+	return pkt, len(pkt) > 12 && pkt[0]&0xc0 == 0x80
 }
 
+// reflectorHead is a reflector data packet's framing before its payload.
+const reflectorHead = 24
+
 func isV2Media(b []byte) bool {
-	_, _, ok := v2Media(b)
+	_, ok := v2Media(b)
 	return ok
 }
 
@@ -348,7 +351,7 @@ func rekey(t *testing.T, version string, b []byte) []byte {
 		}
 		return append(append([]byte(nil), b[:16]...), body...)
 	}
-	head, pkt, ok := v2Media(b)
+	pkt, ok := v2Media(b)
 	if !ok {
 		return nil
 	}
@@ -374,7 +377,7 @@ func rekey(t *testing.T, version string, b []byte) []byte {
 	// The same length as the packet it replaces, so the framing (its length
 	// field and padding) stays as it was.
 	out := append([]byte(nil), b...)
-	copy(out[head:], sealed)
+	copy(out[reflectorHead:], sealed)
 	return out
 }
 
