@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tgphone/tgphone/wire"
@@ -76,23 +77,44 @@ func New(o Options) (*Relay, error) {
 	if !ap.Addr().IsLoopback() {
 		return nil, fmt.Errorf("reflector listen %s: %w", ap, ErrNotLoopback)
 	}
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+	conn, ln, err := listen(ap, o.TCP)
 	if err != nil {
-		return nil, fmt.Errorf("reflector listen %s: %w", ap, err)
+		return nil, err
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	r := &Relay{conn: conn, log: o.Logger.With("component", "reflector"), calls: map[wire.Tag]*call{}}
-	if o.TCP {
-		ln, err := net.Listen("tcp", conn.LocalAddr().String())
-		if err != nil {
-			_ = conn.Close()
-			return nil, fmt.Errorf("reflector listen tcp %s: %w", conn.LocalAddr(), err)
-		}
-		r.tcp = ln
-	}
+	r := &Relay{conn: conn, tcp: ln, log: o.Logger.With("component", "reflector"), calls: map[wire.Tag]*call{}}
 	return r, nil
+}
+
+// ephemeralTries bounds how often listen draws a new ephemeral port when
+// the UDP port it got is taken for TCP: the kernel hands out UDP and TCP
+// ports independently, so a free UDP port is often some TCP connection's
+// local port when many sandboxes run side by side (seen in CI:
+// "bind: address already in use").
+const ephemeralTries = 32
+
+// listen binds UDP on ap and, when tcp is set, TCP on the same port. With
+// port 0 it retries on a TCP clash; a fixed port fails at once.
+func listen(ap netip.AddrPort, tcp bool) (*net.UDPConn, net.Listener, error) {
+	for try := 1; ; try++ {
+		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+		if err != nil {
+			return nil, nil, fmt.Errorf("reflector listen %s: %w", ap, err)
+		}
+		if !tcp {
+			return conn, nil, nil
+		}
+		ln, err := net.Listen("tcp", conn.LocalAddr().String())
+		if err == nil {
+			return conn, ln, nil
+		}
+		_ = conn.Close()
+		if ap.Port() != 0 || !errors.Is(err, syscall.EADDRINUSE) || try == ephemeralTries {
+			return nil, nil, fmt.Errorf("reflector listen tcp %s: %w", conn.LocalAddr(), err)
+		}
+	}
 }
 
 // Addr is the bound address.

@@ -3,8 +3,10 @@ package reflector
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/netip"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,4 +143,34 @@ func FuzzHandle(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestListenTCPTaken: a fixed port whose TCP side is taken fails with the
+// kernel's reason and leaves the UDP port free again; port 0 with TCP gives
+// one port for both.
+func TestListenTCPTaken(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	addr := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
+	if _, err := New(Options{Addr: addr.String(), TCP: true}); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("New on a taken TCP port: %v, want EADDRINUSE", err)
+	}
+	u, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
+	if err != nil {
+		t.Fatalf("UDP port %d not released after the failure: %v", port, err)
+	}
+	u.Close()
+
+	r, err := New(Options{TCP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop()
+	if got := r.tcp.Addr().(*net.TCPAddr).AddrPort().Port(); got != r.Addr().Port() {
+		t.Errorf("TCP on %d, UDP on %d", got, r.Addr().Port())
+	}
 }
