@@ -133,7 +133,7 @@ func TestAutoAutoAgree(t *testing.T) {
 	}
 }
 
-// pump is run (pipe_test.go) with a fake clock for the reliable framing: now
+// pump is run (pipe_test.go), round by round with exchange, with a fake clock for the reliable framing: now
 // advances 50 ms a round. It goes on until both sides have heard want
 // messages and settled SCTP, and 20 rounds more, so that a copy delivered
 // twice shows. pion's timers still run on the wall clock (an INIT is resent
@@ -152,35 +152,7 @@ func pump(t *testing.T, a, b *peer, want int, now *time.Time, limit time.Duratio
 				a.name, mappingOf(a), len(a.got), b.name, mappingOf(b), len(b.got), want)
 		}
 		*now = now.Add(50 * time.Millisecond)
-		moved := false
-		for _, p := range []*peer{a, b} {
-			pkts, err := p.tr.Poll(*now)
-			if err != nil {
-				t.Fatalf("%s poll: %v", p.name, err)
-			}
-			moved = moved || len(pkts) > 0
-			p.out.put(pkts)
-		}
-		for _, pr := range [][2]*peer{{a, b}, {b, a}} {
-			from, to := pr[0], pr[1]
-			for _, pkt := range from.out.take() {
-				moved = true
-				msgs, err := to.tr.Receive(pkt, *now)
-				if err != nil {
-					to.dropped++
-				}
-				to.add(msgs)
-			}
-			msgs, _ := to.tr.Receive(nil, *now)
-			to.add(msgs)
-		}
-		if !moved {
-			select {
-			case <-a.tr.Wake():
-			case <-b.tr.Wake():
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
+		exchange(t, a, b, *now)
 	}
 }
 

@@ -77,36 +77,44 @@ func run(t *testing.T, a, b *peer, want int, limit time.Duration) {
 		if time.Now().After(deadline) {
 			t.Fatalf("after %v: %s got %d, %s got %d of %d messages", limit, a.name, len(a.got), b.name, len(b.got), want)
 		}
-		moved := false
-		for _, p := range []*peer{a, b} {
-			pkts, err := p.tr.Poll(t0)
-			if err != nil {
-				t.Fatalf("%s poll: %v", p.name, err)
-			}
-			moved = moved || len(pkts) > 0
-			p.out.put(pkts)
+		exchange(t, a, b, t0)
+	}
+}
+
+// exchange is one round between a and b at now: each polls its transport
+// and puts what it sends on its link, each receives what the other's link
+// delivers, and when nothing moved it waits up to 5 ms for either to wake.
+func exchange(t *testing.T, a, b *peer, now time.Time) {
+	t.Helper()
+	moved := false
+	for _, p := range []*peer{a, b} {
+		pkts, err := p.tr.Poll(now)
+		if err != nil {
+			t.Fatalf("%s poll: %v", p.name, err)
 		}
-		for _, pr := range [][2]*peer{{a, b}, {b, a}} {
-			from, to := pr[0], pr[1]
-			for _, pkt := range from.out.take() {
-				moved = true
-				msgs, err := to.tr.Receive(pkt, t0)
-				if err != nil {
-					// Logged and dropped, as the engine does (a packet of
-					// the framing the peer did not choose).
-					to.dropped++
-				}
-				to.add(msgs)
+		moved = moved || len(pkts) > 0
+		p.out.put(pkts)
+	}
+	for _, pr := range [][2]*peer{{a, b}, {b, a}} {
+		from, to := pr[0], pr[1]
+		for _, pkt := range from.out.take() {
+			moved = true
+			msgs, err := to.tr.Receive(pkt, now)
+			if err != nil {
+				// Logged and dropped, as the engine does (a packet of
+				// the framing the peer did not choose).
+				to.dropped++
 			}
-			msgs, _ := to.tr.Receive(nil, t0)
 			to.add(msgs)
 		}
-		if !moved {
-			select {
-			case <-a.tr.Wake():
-			case <-b.tr.Wake():
-			case <-time.After(5 * time.Millisecond):
-			}
+		msgs, _ := to.tr.Receive(nil, now)
+		to.add(msgs)
+	}
+	if !moved {
+		select {
+		case <-a.tr.Wake():
+		case <-b.tr.Wake():
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }
