@@ -1,18 +1,16 @@
 package bench
 
 import (
-	"context"
+	"flag"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tgphone/tgphone/audio"
-	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/internal/netem"
 	"github.com/tgphone/tgphone/internal/stoi"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
@@ -49,39 +47,128 @@ const (
 	speechSettle = 2 * time.Second // after Active, before scoring starts: past the first delay step
 )
 
-// CallSTOIRow is one engine on one profile.
+// callEngine is an engine and the packets its sender uses in the call.
+type callEngine struct {
+	version  string
+	packetMs int
+	// askLong makes both V2 sides answer without ptime=20, as a Telegram
+	// app does, so each sends tgcalls' 60 ms packets
+	// (tgcalls.NewAskingLongFrames); between two tgphones V2 sends 20 ms.
+	askLong bool
+}
+
+// callEngines: 2.4.4 sends 60 ms packets only (media/legacy's frameMs, as
+// libtgvoip does); V2 both sizes.
+var callEngines = []callEngine{{"2.4.4", 60, false}, {"8.0.0", 20, false}, {"8.0.0", 60, true}}
+
+var callSeeds = flag.Int("calls-seeds", 3, "BenchmarkReportCallsSTOI: calls (loss seeds) per engine, packet size and profile")
+
+// CallSTOIRow is one call: an engine, packet size, profile and seed.
 type CallSTOIRow struct {
 	Engine       string    `json:"engine"`
+	PacketMs     int       `json:"packet_ms"`
 	Profile      string    `json:"profile"`
+	Seed         uint64    `json:"seed"`            // netem's PCG seed for this call
 	STOI         float64   `json:"stoi"`            // the aligned blocks scored together
 	BlockSTOI    []float64 `json:"block_stoi"`      // each 2 s block alone
 	MouthToEarMs float64   `json:"mouth_to_ear_ms"` // median over blocks
 	BlockDelayMs []float64 `json:"block_delay_ms"`
 	LostPct      float64   `json:"lost_pct"` // the callee's jitter buffer: packets missing after the engine's recovery (2.4.4 extra-EC copies) / expected
 	ConcealedPct float64   `json:"concealed_pct"`
-	// CPUSecondsBothSides is the whole process (caller, callee, sandbox,
-	// relay, netem proxies) over the scored window: the two sides share a
-	// process and runtime, so a per-side figure is not measurable in-process.
-	CPUSecondsBothSides float64 `json:"cpu_seconds_both_sides"`
-	WindowSeconds       float64 `json:"window_seconds"`
+	// PacketMsSeen is the scored window over the packets the callee
+	// expected in it: the packet size it really received.
+	PacketMsSeen float64 `json:"packet_ms_seen"`
+	// Caller and callee CPU over the scored window, each its own process
+	// (user + system, getrusage RUSAGE_SELF), as % of one core.
+	CallerCPUPct  float64 `json:"caller_cpu_pct"`
+	CalleeCPUPct  float64 `json:"callee_cpu_pct"`
+	WindowSeconds float64 `json:"window_seconds"`
+}
+
+// Spread is a figure's mean, sample standard deviation, minimum and
+// maximum over a cell's calls.
+type Spread struct {
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+}
+
+func spreadOf(xs []float64) Spread {
+	if len(xs) == 0 {
+		return Spread{math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+	}
+	s := Spread{Min: slices.Min(xs), Max: slices.Max(xs)}
+	for _, x := range xs {
+		s.Mean += x / float64(len(xs))
+	}
+	if len(xs) > 1 {
+		var v float64
+		for _, x := range xs {
+			v += (x - s.Mean) * (x - s.Mean)
+		}
+		s.SD = math.Sqrt(v / float64(len(xs)-1))
+	}
+	return s
+}
+
+// CallSTOICell is one engine, packet size and profile over its seeds.
+type CallSTOICell struct {
+	Engine       string   `json:"engine"`
+	PacketMs     int      `json:"packet_ms"`
+	Profile      string   `json:"profile"`
+	Seeds        []uint64 `json:"seeds"`
+	STOI         Spread   `json:"stoi"`
+	MouthToEarMs Spread   `json:"mouth_to_ear_ms"`
+	LostPct      Spread   `json:"lost_pct"`
+	ConcealedPct Spread   `json:"concealed_pct"`
+	PacketMsSeen Spread   `json:"packet_ms_seen"`
+	CallerCPUPct Spread   `json:"caller_cpu_pct"`
+	CalleeCPUPct Spread   `json:"callee_cpu_pct"`
+}
+
+func cellOf(rows []CallSTOIRow) CallSTOICell {
+	c := CallSTOICell{Engine: rows[0].Engine, PacketMs: rows[0].PacketMs, Profile: rows[0].Profile}
+	col := func(f func(CallSTOIRow) float64) Spread {
+		var xs []float64
+		for _, r := range rows {
+			if v := f(r); !math.IsNaN(v) {
+				xs = append(xs, v)
+			}
+		}
+		return spreadOf(xs)
+	}
+	for _, r := range rows {
+		c.Seeds = append(c.Seeds, r.Seed)
+	}
+	c.STOI = col(func(r CallSTOIRow) float64 { return r.STOI })
+	c.MouthToEarMs = col(func(r CallSTOIRow) float64 { return r.MouthToEarMs })
+	c.LostPct = col(func(r CallSTOIRow) float64 { return r.LostPct })
+	c.ConcealedPct = col(func(r CallSTOIRow) float64 { return r.ConcealedPct })
+	c.PacketMsSeen = col(func(r CallSTOIRow) float64 { return r.PacketMsSeen })
+	c.CallerCPUPct = col(func(r CallSTOIRow) float64 { return r.CallerCPUPct })
+	c.CalleeCPUPct = col(func(r CallSTOIRow) float64 { return r.CalleeCPUPct })
+	return c
 }
 
 // CallSTOIResults is bench/calls_results.json.
 type CallSTOIResults struct {
-	Date     string        `json:"date"`
-	Machine  string        `json:"machine"`
-	LoadAvg  string        `json:"loadavg"` // /proc/loadavg before and after
-	Rows     []CallSTOIRow `json:"rows"`
-	Method   string        `json:"method"`
-	Missing  string        `json:"missing"`
-	Runnable string        `json:"reproduce"`
+	Date     string         `json:"date"`
+	Machine  string         `json:"machine"`
+	LoadAvg  string         `json:"loadavg"` // /proc/loadavg before and after
+	Cells    []CallSTOICell `json:"cells"`
+	Rows     []CallSTOIRow  `json:"rows"`
+	Method   string         `json:"method"`
+	Missing  string         `json:"missing"`
+	Runnable string         `json:"reproduce"`
 }
 
 // BenchmarkReportCallsSTOI places real relay-only calls through the sandbox
-// on each engine and the four profiles: the caller's microphone is
-// audio/testdata/speech.wav looped, the callee records to a WAV, and the
-// recording is scored with STOI against the looped reference, the lag found
-// per 2 s block.
+// on each engine, packet size and the four profiles, callSeeds calls each
+// with their own loss seeds: each side is a process of its own
+// (TestCallSide); the caller's microphone is audio/testdata/speech.wav
+// looped, the callee records to a WAV, and the recording is scored with
+// STOI against the looped reference, the lag found per 2 s block.
 func BenchmarkReportCallsSTOI(b *testing.B) {
 	ref, err := audio.ReadWAV(speechWav)
 	if err != nil {
@@ -89,25 +176,38 @@ func BenchmarkReportCallsSTOI(b *testing.B) {
 	}
 	dir := b.TempDir()
 	res := CallSTOIResults{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), LoadAvg: loadavg(),
-		Method: "relay-only (calling.P2PNobody) calls through the in-process sandbox, one call per engine and profile; " +
+		Method: "relay-only (calling.P2PNobody) calls through the sandbox, which runs in the benchmark's process; caller and callee each " +
+			"a process of their own (the test binary re-run as TestCallSide, signed in over MTProto as the app is); " +
 			"caller mic file:audio/testdata/speech.wav (2 s, looped), callee output wav:; netem on both relay legs " +
-			"(loss per packet per leg 1-sqrt(1-p), math/rand/v2 PCG seeded per profile, each client→relay leg its own seed, " +
-			"the relay→client leg one stream for both clients; added delay uniform [0,J/2) per leg, so [0,J) triangular end to end); " +
-			"8 s scored from 2 s after Active in 2 s blocks, each block's lag found by circular cross-correlation " +
-			"(4 kHz coarse, 48 kHz refined) against the looped reference; STOI (internal/stoi) of the aligned blocks together; " +
-			"mouth-to-ear = lag plus the offset between the two virtual devices' opening (each paced on a 20 ms wall-clock grid, so ±20 ms)",
-		Missing: "CPU per side: both sides share one process, so cpu_seconds_both_sides is the whole process over the scored window; " +
-			"one call (one seed) per cell: three runs at load 6-13 on 2 cores moved a cell by up to 0.08 STOI and 50 ms, and the clean V2 call (its buffer ~55 ms) lost up to 1.4 % of packets to scheduling stalls; a block straddling a delay step scores low;  2.4.4 and V2 8.0.0 only, each engine's own packet size",
-		Runnable: "cd bench && go test . -run '^$' -bench ReportCallsSTOI -benchtime 1x"}
+			"(loss per packet per leg 1-sqrt(1-p), math/rand/v2 PCG seeded per call (seed<<8 | profile index, seeds 1..N), " +
+			"each client→relay leg its own stream, the relay→client leg one stream for both clients; added delay uniform [0,J/2) per leg, " +
+			"so [0,J) triangular end to end); 8 s scored from 2 s after Active in 2 s blocks, each block's lag found by circular " +
+			"cross-correlation (4 kHz coarse, 48 kHz refined) against the looped reference; STOI (internal/stoi) of the aligned blocks together; " +
+			"mouth-to-ear = lag plus the offset between the two virtual devices' opening (each paced on a 20 ms wall-clock grid, so ±20 ms); " +
+			"CPU per side = that process's getrusage user+system over its scored window; cells give mean, sample sd, min and max over the seeds",
+		Missing: "2.4.4 with 20 ms packets: media/legacy sends and expects 60 ms frames only, as libtgvoip 2.4.4 does; " +
+			"the two sides' CPU includes each client's idle MTProto connection and the Go runtime, not only media; " +
+			"a block straddling a delay step scores low",
+		Runnable: "cd bench && go test . -run '^$' -bench ReportCallsSTOI -benchtime 1x [-calls-seeds N]"}
 	for range b.N {
-		res.Rows = res.Rows[:0]
-		for _, version := range []string{"2.4.4", "8.0.0"} {
-			for _, p := range speechProfiles {
-				row := speechCall(b, dir, ref, version, p)
-				res.Rows = append(res.Rows, row)
-				fmt.Printf("%-6s %-20s STOI %.3f  m2e %4.0f ms  lost %4.1f%%  concealed %4.1f%%  cpu %.2f s / %.1f s\n",
-					row.Engine, row.Profile, row.STOI, row.MouthToEarMs, row.LostPct, row.ConcealedPct,
-					row.CPUSecondsBothSides, row.WindowSeconds)
+		res.Rows, res.Cells = res.Rows[:0], res.Cells[:0]
+		for _, e := range callEngines {
+			for pi, p := range speechProfiles {
+				var cell []CallSTOIRow
+				for seed := range uint64(*callSeeds) {
+					p := p
+					p.seed = (seed+1)<<8 | uint64(pi)
+					var row CallSTOIRow
+					b.Run(fmt.Sprintf("%s-%dms-%d-%d", e.version, e.packetMs, pi, seed+1), func(b *testing.B) {
+						row = speechCall(b, dir, ref, e, p)
+					})
+					cell = append(cell, row)
+					res.Rows = append(res.Rows, row)
+					fmt.Printf("%-6s %2d ms %-20s seed %4d  STOI %.3f  m2e %4.0f ms  lost %4.1f%%  concealed %4.1f%%  packets %4.1f ms  cpu caller %.1f%% callee %.1f%%\n",
+						row.Engine, row.PacketMs, row.Profile, row.Seed, row.STOI, row.MouthToEarMs, row.LostPct, row.ConcealedPct,
+						row.PacketMsSeen, row.CallerCPUPct, row.CalleeCPUPct)
+				}
+				res.Cells = append(res.Cells, cellOf(cell))
 			}
 		}
 	}
@@ -119,10 +219,12 @@ func BenchmarkReportCallsSTOI(b *testing.B) {
 
 func printSTOI(r CallSTOIResults) {
 	fmt.Printf("\ntgphone calls with speech — %s — %s — load %s\n\n", r.Date, r.Machine, r.LoadAvg)
-	fmt.Printf("| engine | profile | STOI | mouth-to-ear ms | lost after recovery %% | concealed %% | CPU s (whole process) |\n|---|---|---|---|---|---|---|\n")
-	for _, row := range r.Rows {
-		fmt.Printf("| %s | %s | %.3f | %.0f | %.1f | %.1f | %.2f / %.1f s |\n", row.Engine, row.Profile, row.STOI,
-			row.MouthToEarMs, row.LostPct, row.ConcealedPct, row.CPUSecondsBothSides, row.WindowSeconds)
+	fmt.Printf("| engine | packets | profile | STOI mean (min–max) | mouth-to-ear ms mean (min–max) | lost %% | concealed %% | CPU caller %% | CPU callee %% |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Cells {
+		fmt.Printf("| %s | %d ms | %s | %.3f (%.3f–%.3f) | %.0f (%.0f–%.0f) | %.1f | %.1f | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |\n",
+			c.Engine, c.PacketMs, c.Profile, c.STOI.Mean, c.STOI.Min, c.STOI.Max,
+			c.MouthToEarMs.Mean, c.MouthToEarMs.Min, c.MouthToEarMs.Max, c.LostPct.Mean, c.ConcealedPct.Mean,
+			c.CallerCPUPct.Mean, c.CallerCPUPct.Min, c.CallerCPUPct.Max, c.CalleeCPUPct.Mean, c.CalleeCPUPct.Min, c.CalleeCPUPct.Max)
 	}
 	fmt.Println()
 }
@@ -137,67 +239,38 @@ func loadavg() string {
 	return fmt.Sprintf("%.2f %.2f %.2f", a, c, d)
 }
 
-// openedAt wraps an AudioOpenFunc to note when the session opened: the
-// virtual devices start on the next 20 ms tick of the wall clock.
-func openedAt(open calling.AudioOpenFunc, at *time.Time, mu *sync.Mutex) calling.AudioOpenFunc {
-	return func(ctx context.Context, onDevice func(audio.Event)) (calling.AudioSession, error) {
-		s, err := open(ctx, onDevice)
-		now := time.Now()
-		mu.Lock()
-		*at = now.Truncate(20 * time.Millisecond).Add(20 * time.Millisecond)
-		mu.Unlock()
-		return s, err
-	}
-}
-
-func speechClient(b *testing.B, env *sandboxtest.Env, user, version string, au audio.Config, at *time.Time, mu *sync.Mutex) *client {
-	return newClientWith(b, env, user, version, openedAt(calling.AudioOpener(au, env.Logger), at, mu))
-}
-
-// speechCall runs one call and scores what the callee heard.
-func speechCall(b *testing.B, dir string, ref []int16, version string, p speechProfile) CallSTOIRow {
+// speechCall runs one call, each side in a process of its own, and scores
+// what the callee heard.
+func speechCall(b *testing.B, dir string, ref []int16, e callEngine, p speechProfile) CallSTOIRow {
 	cfg := p.leg()
 	env := sandboxtest.Start(b, sandboxtest.Options{Impair: &cfg, Logger: sandboxtest.Logger()})
-	rec := filepath.Join(dir, fmt.Sprintf("bob-%s-%d.wav", version, p.seed))
-	var mu sync.Mutex
-	var aliceOpen, bobOpen time.Time
-	alice := speechClient(b, env, "alice", version, audio.Config{Input: "file:" + speechWav, LoopFiles: true, Output: "null", Ring: "null"}, &aliceOpen, &mu)
-	bob := speechClient(b, env, "bob", version, audio.Config{Input: "silence", Output: "wav:" + rec, Ring: "null"}, &bobOpen, &mu)
-	peer, err := alice.c.Resolve(alice.c.Ctx, "@bob")
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := alice.m.Dial(peer)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in := <-bob.incoming
-	waitFor(b, out, calling.StateRinging)
-	in.Answer()
-	waitFor(b, in, calling.StateActive)
-	waitFor(b, out, calling.StateActive)
-	time.Sleep(speechSettle)
-	cpu0, t0 := cpuTime(), time.Now()
-	time.Sleep(speechScored + 300*time.Millisecond)
-	cpu, t1 := cpuTime()-cpu0, time.Now()
-	st := in.Snapshot().Stats.Audio
-	out.Hangup()
-	<-out.Done()
-	<-in.Done()
+	rec := filepath.Join(dir, fmt.Sprintf("bob-%s-%d-%d.wav", e.version, e.packetMs, p.seed))
+	side := sideSpec{Info: env.Info, Version: e.version, AskLong: e.askLong, Settle: speechSettle, Scored: speechScored + 300*time.Millisecond}
+	bobSpec, aliceSpec := side, side
+	bobSpec.User, bobSpec.Input, bobSpec.Output = "bob", "silence", "wav:"+rec
+	aliceSpec.User, aliceSpec.Dial, aliceSpec.Input, aliceSpec.Output = "alice", "@bob", "file:"+speechWav, "null"
+	bobProc := startSide(b, bobSpec)
+	aliceProc := startSide(b, aliceSpec) // dials once signed in: bob is ready
+	bob, alice := bobProc.result(b), aliceProc.result(b)
+	bobProc.wait(b)
+	aliceProc.wait(b)
 	pcm, err := audio.ReadWAV(rec)
 	if err != nil {
 		b.Fatal(err)
 	}
-	mu.Lock()
-	offset := int(bobOpen.Sub(aliceOpen).Seconds() * 48000) // recording sample 0 in caller-capture samples
-	start := int(t0.Sub(bobOpen).Seconds() * 48000)
-	mu.Unlock()
-	row := CallSTOIRow{Engine: version, Profile: p.name, CPUSecondsBothSides: cpu.Seconds(), WindowSeconds: t1.Sub(t0).Seconds()}
-	if exp := st.PacketsLost + st.PacketsReceived; exp > 0 {
-		row.LostPct = 100 * float64(st.PacketsLost) / float64(exp)
+	offset := int(float64(bob.OpenedNs-alice.OpenedNs) * 48000 / 1e9) // recording sample 0 in caller-capture samples
+	start := int(float64(bob.T0Ns-bob.OpenedNs) * 48000 / 1e9)
+	row := CallSTOIRow{Engine: e.version, PacketMs: e.packetMs, Profile: p.name, Seed: p.seed,
+		WindowSeconds: float64(bob.T1Ns-bob.T0Ns) / 1e9,
+		CallerCPUPct:  100 * alice.CPUSeconds / (float64(alice.T1Ns-alice.T0Ns) / 1e9),
+		CalleeCPUPct:  100 * bob.CPUSeconds / (float64(bob.T1Ns-bob.T0Ns) / 1e9)}
+	lost, recv := bob.End.PacketsLost-bob.Start.PacketsLost, bob.End.PacketsReceived-bob.Start.PacketsReceived
+	if exp := lost + recv; exp > 0 {
+		row.LostPct = 100 * float64(lost) / float64(exp)
+		row.PacketMsSeen = 1000 * row.WindowSeconds / float64(exp)
 	}
-	if st.TotalSamplesReceived > 0 {
-		row.ConcealedPct = 100 * float64(st.ConcealedSamples) / float64(st.TotalSamplesReceived)
+	if tot := bob.End.TotalSamplesReceived - bob.Start.TotalSamplesReceived; tot > 0 {
+		row.ConcealedPct = 100 * float64(bob.End.ConcealedSamples-bob.Start.ConcealedSamples) / float64(tot)
 	}
 	scoreSpeech(&row, ref, pcm, start, offset)
 	return row

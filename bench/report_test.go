@@ -17,6 +17,7 @@ import (
 	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/crypto"
 	"github.com/tgphone/tgphone/internal/netem"
+	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
 
@@ -241,17 +242,20 @@ type client struct {
 	incoming chan *calling.Call
 }
 
-func newClient(b *testing.B, env *sandboxtest.Env, user, version string, au audio.Config) *client {
+func newClient(b testing.TB, env *sandboxtest.Env, user, version string, au audio.Config) *client {
 	return newClientWith(b, env, user, version, calling.AudioOpener(au, env.Logger))
 }
 
 // newClientWith signs user in with a relay-only call manager whose audio
-// opens through open.
-func newClientWith(b *testing.B, env *sandboxtest.Env, user, version string, open calling.AudioOpenFunc) *client {
+// opens through open; tune, if given, may replace engine factories.
+func newClientWith(b testing.TB, env *sandboxtest.Env, user, version string, open calling.AudioOpenFunc, tune ...func(map[string]media.Factory)) *client {
 	c := env.SignIn(b, user)
 	engines, versions, err := calling.DefaultEngines(version)
 	if err != nil {
 		b.Fatal(err)
+	}
+	for _, f := range tune {
+		f(engines)
 	}
 	cl := &client{c: c, incoming: make(chan *calling.Call, 8)}
 	cl.m = calling.NewManager(calling.Config{API: c.API(), SelfID: c.Self.ID, Engines: engines, Versions: versions,
@@ -265,7 +269,7 @@ func newClientWith(b *testing.B, env *sandboxtest.Env, user, version string, ope
 	return cl
 }
 
-func waitFor(b *testing.B, c *calling.Call, s calling.State) {
+func waitFor(b testing.TB, c *calling.Call, s calling.State) {
 	deadline := time.Now().Add(30 * time.Second)
 	for c.Snapshot().State < s {
 		if st := c.Snapshot(); st.State.Terminal() || time.Now().After(deadline) {

@@ -114,6 +114,20 @@ type Engine struct {
 // New builds an engine for one call; nothing touches the network before Start.
 func New(p media.Params) (media.Engine, error) { return newEngine(p, nil) }
 
+// NewAskingLongFrames is New for an engine whose codec parameters leave out
+// ptime=20, as a Telegram app's do: a tgphone peer then sends it tgcalls'
+// 60 ms frames, so tgphone's receive path can be measured hearing the
+// packets a Telegram app sends (bench's BenchmarkReportCallsSTOI). What it
+// sends itself still follows the peer's answer.
+func NewAskingLongFrames(p media.Params) (media.Engine, error) {
+	e, err := newEngine(p, nil)
+	if err != nil {
+		return nil, err
+	}
+	e.neg.local = audioContentLong(e.ssrc)
+	return e, nil
+}
+
 func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 	if !Supports(p.LibraryVersion) {
 		return nil, fmt.Errorf("%w: %q", ErrUnsupported, p.LibraryVersion)
@@ -538,6 +552,15 @@ func audioContent(ssrc uint32) signaling.Content {
 			Parameters: map[string]string{"minptime": "10", "useinbandfec": "1", ptimeKey: "20"},
 		}},
 	}
+}
+
+// audioContentLong is audioContent without ptime=20: a tgphone answerer
+// then answers an offer with parameters that let the offerer send only its
+// 60 ms frames.
+func audioContentLong(ssrc uint32) signaling.Content {
+	c := audioContent(ssrc)
+	delete(c.PayloadTypes[0].Parameters, ptimeKey)
+	return c
 }
 
 // sendOfferIfNeeded offers our stream when it has no accepted offer and

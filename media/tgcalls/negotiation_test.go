@@ -136,3 +136,28 @@ func TestTakesShortFrames(t *testing.T) {
 		t.Error("20 ms frames only for an answer that carries ptime=20")
 	}
 }
+
+// TestAskingLongFrames: an answerer built by NewAskingLongFrames answers
+// without ptime=20, so a tgphone offerer keeps tgcalls' 60 ms frames; the
+// usual answerer lets it send 20 ms ones.
+func TestAskingLongFrames(t *testing.T) {
+	offer := offerOf("1", "2000")
+	for _, tt := range []struct {
+		name  string
+		local signaling.Content
+		short bool
+	}{{"usual", audioContent(1000), true}, {"asking long frames", audioContentLong(1000), false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ans := newNegotiation(false, tt.local).remote(offer)
+			if ans == nil || len(ans.Contents) != 1 {
+				t.Fatalf("answer %+v, want the offered stream mirrored", ans)
+			}
+			if got := takesShortFrames(ans.Contents[0]); got != tt.short {
+				t.Errorf("the offerer may send 20 ms frames: %v, want %v", got, tt.short)
+			}
+		})
+	}
+	if _, ok := audioContent(1).PayloadTypes[0].Parameters[ptimeKey]; !ok {
+		t.Error("audioContentLong changed the usual offer's parameters")
+	}
+}
