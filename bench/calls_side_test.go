@@ -37,13 +37,16 @@ type sideSpec struct {
 	Scored  time.Duration `json:"scored"` // the window
 }
 
-// sideCounters are the callee's receive counters at a moment.
+// sideCounters are a side's counters at a moment: what its engine sent,
+// and what its jitter buffer received.
 type sideCounters struct {
+	PacketsSent                                                          uint64
 	PacketsReceived, PacketsLost, ConcealedSamples, TotalSamplesReceived uint64
 }
 
-func countersOf(s media.AudioStats) sideCounters {
-	return sideCounters{s.PacketsReceived, s.PacketsLost, s.ConcealedSamples, s.TotalSamplesReceived}
+func countersOf(s media.Stats) sideCounters {
+	a := s.Audio
+	return sideCounters{s.PacketsSent, a.PacketsReceived, a.PacketsLost, a.ConcealedSamples, a.TotalSamplesReceived}
 }
 
 // sideResult is what a side reports on its stdout once its window ended.
@@ -58,8 +61,9 @@ type sideResult struct {
 
 // TestCallSide is one side of a BenchmarkReportCallsSTOI call in a process
 // of its own, so its CPU is its own: it signs in to the benchmark's
-// sandbox, says "ready", dials or answers, and after the window prints
-// "result" and a sideResult as JSON.
+// sandbox, says "ready", answers the first call or, once a line comes on
+// its stdin, dials; after the window it prints "result" and a sideResult
+// as JSON.
 func TestCallSide(t *testing.T) {
 	raw := os.Getenv(sideEnv)
 	if raw == "" {
@@ -92,6 +96,9 @@ func TestCallSide(t *testing.T) {
 	fmt.Println("ready")
 	var call *calling.Call
 	if spec.Dial != "" {
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			t.Fatalf("waiting for the word to dial: %v", err)
+		}
 		peer, err := cl.c.Resolve(cl.c.Ctx, spec.Dial)
 		if err != nil {
 			t.Fatal(err)
@@ -109,11 +116,11 @@ func TestCallSide(t *testing.T) {
 	}
 	waitFor(t, call, calling.StateActive)
 	time.Sleep(spec.Settle)
-	res := sideResult{Start: countersOf(call.Snapshot().Stats.Audio)}
+	res := sideResult{Start: countersOf(call.Snapshot().Stats)}
 	cpu0, t0 := cpuTime(), time.Now()
 	time.Sleep(spec.Scored)
 	res.CPUSeconds, res.T1Ns = (cpuTime() - cpu0).Seconds(), time.Now().UnixNano()
-	res.End = countersOf(call.Snapshot().Stats.Audio)
+	res.End = countersOf(call.Snapshot().Stats)
 	res.T0Ns = t0.UnixNano()
 	mu.Lock()
 	res.OpenedNs = opened.UnixNano()
@@ -134,12 +141,13 @@ func TestCallSide(t *testing.T) {
 // sideProc is a running TestCallSide.
 type sideProc struct {
 	cmd    *exec.Cmd
+	stdin  io.WriteCloser
 	stdout io.Reader
 	lines  *bufio.Scanner
 	user   string
 }
 
-// startSide runs spec in a new process of this test binary and waits
+// startSide runs spec in a new process of this test binary; ready waits
 // until it has signed in.
 func startSide(b *testing.B, spec sideSpec) *sideProc {
 	raw, err := json.Marshal(spec)
@@ -153,18 +161,32 @@ func startSide(b *testing.B, spec sideSpec) *sideProc {
 	if err != nil {
 		b.Fatal(err)
 	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	p := &sideProc{cmd: cmd, stdout: stdout, lines: bufio.NewScanner(stdout), user: spec.User}
+	return &sideProc{cmd: cmd, stdin: stdin, stdout: stdout, lines: bufio.NewScanner(stdout), user: spec.User}
+}
+
+// ready waits until the side has signed in.
+func (p *sideProc) ready(b *testing.B) {
 	for p.lines.Scan() {
 		if p.lines.Text() == "ready" {
-			return p
+			return
 		}
 	}
-	b.Fatalf("%s's process ended before signing in", spec.User)
-	return nil
+	b.Fatalf("%s's process ended before signing in", p.user)
+}
+
+// dial tells a caller to dial.
+func (p *sideProc) dial(b *testing.B) {
+	if _, err := io.WriteString(p.stdin, "dial\n"); err != nil {
+		b.Fatalf("%s: %v", p.user, err)
+	}
 }
 
 // result waits for the side's sideResult.
