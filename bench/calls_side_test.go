@@ -51,12 +51,16 @@ func countersOf(s media.Stats) sideCounters {
 
 // sideResult is what a side reports on its stdout once its window ended.
 type sideResult struct {
-	OpenedNs   int64        `json:"opened_ns"` // the audio devices' first 20 ms tick, wall clock
-	T0Ns       int64        `json:"t0_ns"`     // the window, wall clock
-	T1Ns       int64        `json:"t1_ns"`
-	CPUSeconds float64      `json:"cpu_seconds"` // this process, user + system, over the window
-	Start      sideCounters `json:"start"`
-	End        sideCounters `json:"end"`
+	OpenedNs   int64   `json:"opened_ns"` // the audio devices' first 20 ms tick, wall clock
+	T0Ns       int64   `json:"t0_ns"`     // the window, wall clock
+	T1Ns       int64   `json:"t1_ns"`
+	CPUSeconds float64 `json:"cpu_seconds"` // this process, user + system, over the window
+	// RunWaitSeconds is the time this process's threads spent runnable
+	// but waiting for a CPU over the window (/proc/self/task/*/schedstat):
+	// how much the machine's load held the side back.
+	RunWaitSeconds float64      `json:"run_wait_seconds"`
+	Start          sideCounters `json:"start"`
+	End            sideCounters `json:"end"`
 }
 
 // TestCallSide is one side of a BenchmarkReportCallsSTOI call in a process
@@ -117,9 +121,10 @@ func TestCallSide(t *testing.T) {
 	waitFor(t, call, calling.StateActive)
 	time.Sleep(spec.Settle)
 	res := sideResult{Start: countersOf(call.Snapshot().Stats)}
-	cpu0, t0 := cpuTime(), time.Now()
+	cpu0, wait0, t0 := cpuTime(), runWait(), time.Now()
 	time.Sleep(spec.Scored)
 	res.CPUSeconds, res.T1Ns = (cpuTime() - cpu0).Seconds(), time.Now().UnixNano()
+	res.RunWaitSeconds = (runWait() - wait0).Seconds()
 	res.End = countersOf(call.Snapshot().Stats)
 	res.T0Ns = t0.UnixNano()
 	mu.Lock()
@@ -210,4 +215,26 @@ func (p *sideProc) wait(b *testing.B) {
 	if err := p.cmd.Wait(); err != nil {
 		b.Fatalf("%s's process: %v", p.user, err)
 	}
+}
+
+// runWait sums the run-queue wait of this process's threads: the second
+// field of each /proc/self/task/*/schedstat (nanoseconds). Threads that
+// ended meanwhile drop out, so a window's difference can read a little low.
+func runWait() time.Duration {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		var run, wait int64
+		if _, err := fmt.Sscanf(string(b), "%d %d", &run, &wait); err == nil {
+			sum += time.Duration(wait)
+		}
+	}
+	return sum
 }

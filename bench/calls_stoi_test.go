@@ -87,9 +87,13 @@ type CallSTOIRow struct {
 	SenderShortPct float64 `json:"sender_short_pct"`
 	// Caller and callee CPU over the scored window, each its own process
 	// (user + system, getrusage RUSAGE_SELF), as % of one core.
-	CallerCPUPct  float64 `json:"caller_cpu_pct"`
-	CalleeCPUPct  float64 `json:"callee_cpu_pct"`
-	WindowSeconds float64 `json:"window_seconds"`
+	CallerCPUPct float64 `json:"caller_cpu_pct"`
+	CalleeCPUPct float64 `json:"callee_cpu_pct"`
+	// CalleeRunWaitPct is the time the callee's threads waited for a CPU
+	// while runnable, % of the window (summed over threads): the machine's
+	// load on the side whose playout is scored.
+	CalleeRunWaitPct float64 `json:"callee_run_wait_pct"`
+	WindowSeconds    float64 `json:"window_seconds"`
 }
 
 // Spread is a figure's mean, sample standard deviation, minimum and
@@ -134,6 +138,7 @@ type CallSTOICell struct {
 	SenderShort  Spread   `json:"sender_short_pct"`
 	CallerCPUPct Spread   `json:"caller_cpu_pct"`
 	CalleeCPUPct Spread   `json:"callee_cpu_pct"`
+	CalleeWait   Spread   `json:"callee_run_wait_pct"`
 }
 
 func cellOf(rows []CallSTOIRow) CallSTOICell {
@@ -159,6 +164,7 @@ func cellOf(rows []CallSTOIRow) CallSTOICell {
 	c.SenderShort = col(func(r CallSTOIRow) float64 { return r.SenderShortPct })
 	c.CallerCPUPct = col(func(r CallSTOIRow) float64 { return r.CallerCPUPct })
 	c.CalleeCPUPct = col(func(r CallSTOIRow) float64 { return r.CalleeCPUPct })
+	c.CalleeWait = col(func(r CallSTOIRow) float64 { return r.CalleeRunWaitPct })
 	return c
 }
 
@@ -216,9 +222,9 @@ func BenchmarkReportCallsSTOI(b *testing.B) {
 					}
 					cell = append(cell, row)
 					res.Rows = append(res.Rows, row)
-					fmt.Printf("%-6s %2d ms %-20s seed %4d  STOI %.3f  m2e %4.0f ms  step %3.0f ms  lost %4.1f%%  concealed %4.1f%%  packets %4.1f ms  sender short %4.1f%%  cpu caller %.1f%% callee %.1f%%\n",
+					fmt.Printf("%-6s %2d ms %-20s seed %4d  STOI %.3f  m2e %4.0f ms  step %3.0f ms  lost %4.1f%%  concealed %4.1f%%  packets %4.1f ms  sender short %4.1f%%  cpu caller %.1f%% callee %.1f%%  callee run wait %.1f%%\n",
 						row.Engine, row.PacketMs, row.Profile, row.Seed, row.STOI, row.MouthToEarMs, row.DelayStepMs, row.LostPct, row.ConcealedPct,
-						row.PacketMsSeen, row.SenderShortPct, row.CallerCPUPct, row.CalleeCPUPct)
+						row.PacketMsSeen, row.SenderShortPct, row.CallerCPUPct, row.CalleeCPUPct, row.CalleeRunWaitPct)
 				}
 				if len(cell) > 0 {
 					res.Cells = append(res.Cells, cellOf(cell))
@@ -234,12 +240,12 @@ func BenchmarkReportCallsSTOI(b *testing.B) {
 
 func printSTOI(r CallSTOIResults) {
 	fmt.Printf("\ntgphone calls with speech — %s — %s — load %s\n\n", r.Date, r.Machine, r.LoadAvg)
-	fmt.Printf("| engine | packets | profile | STOI mean (min–max) | mouth-to-ear ms mean (min–max) | delay step ms | lost %% | concealed %% | sender short %% | CPU caller %% | CPU callee %% |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| engine | packets | profile | STOI mean (min–max) | mouth-to-ear ms mean (min–max) | delay step ms | lost %% | concealed %% | sender short %% | CPU caller %% | CPU callee %% | callee run wait %% |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Cells {
-		fmt.Printf("| %s | %d ms | %s | %.3f (%.3f–%.3f) | %.0f (%.0f–%.0f) | %.0f | %.1f | %.1f | %.1f | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |\n",
+		fmt.Printf("| %s | %d ms | %s | %.3f (%.3f–%.3f) | %.0f (%.0f–%.0f) | %.0f | %.1f | %.1f | %.1f | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | %.1f |\n",
 			c.Engine, c.PacketMs, c.Profile, c.STOI.Mean, c.STOI.Min, c.STOI.Max,
 			c.MouthToEarMs.Mean, c.MouthToEarMs.Min, c.MouthToEarMs.Max, c.DelayStepMs.Mean, c.LostPct.Mean, c.ConcealedPct.Mean, c.SenderShort.Mean,
-			c.CallerCPUPct.Mean, c.CallerCPUPct.Min, c.CallerCPUPct.Max, c.CalleeCPUPct.Mean, c.CalleeCPUPct.Min, c.CalleeCPUPct.Max)
+			c.CallerCPUPct.Mean, c.CallerCPUPct.Min, c.CallerCPUPct.Max, c.CalleeCPUPct.Mean, c.CalleeCPUPct.Min, c.CalleeCPUPct.Max, c.CalleeWait.Mean)
 	}
 	fmt.Println()
 }
@@ -278,9 +284,10 @@ func speechCall(b *testing.B, dir string, ref []int16, e callEngine, p speechPro
 	offset := int(float64(bob.OpenedNs-alice.OpenedNs) * 48000 / 1e9) // recording sample 0 in caller-capture samples
 	start := int(float64(bob.T0Ns-bob.OpenedNs) * 48000 / 1e9)
 	row := CallSTOIRow{Engine: e.version, PacketMs: e.packetMs, Profile: p.name, Seed: p.seed,
-		WindowSeconds: float64(bob.T1Ns-bob.T0Ns) / 1e9,
-		CallerCPUPct:  100 * alice.CPUSeconds / (float64(alice.T1Ns-alice.T0Ns) / 1e9),
-		CalleeCPUPct:  100 * bob.CPUSeconds / (float64(bob.T1Ns-bob.T0Ns) / 1e9)}
+		WindowSeconds:    float64(bob.T1Ns-bob.T0Ns) / 1e9,
+		CallerCPUPct:     100 * alice.CPUSeconds / (float64(alice.T1Ns-alice.T0Ns) / 1e9),
+		CalleeCPUPct:     100 * bob.CPUSeconds / (float64(bob.T1Ns-bob.T0Ns) / 1e9),
+		CalleeRunWaitPct: 100 * bob.RunWaitSeconds / (float64(bob.T1Ns-bob.T0Ns) / 1e9)}
 	lost, recv := bob.End.PacketsLost-bob.Start.PacketsLost, bob.End.PacketsReceived-bob.Start.PacketsReceived
 	if exp := lost + recv; exp > 0 {
 		row.LostPct = 100 * float64(lost) / float64(exp)
