@@ -33,10 +33,14 @@ vet:
 sandbox: build
 	$(BIN) sandbox $(ARGS)
 
-# Real calls through the sandbox on each engine and network profile: prints a table, writes bench/results.json.
+# Real calls through the sandbox on each engine and network profile: prints tables, writes bench/results.json,
+# bench/app_results.json and bench/calls_results.json. Over 20 min on this 2-core machine: BenchmarkReportCallsSTOI
+# alone took 17-21 min at load average 15-35 (36 calls: 3 engines and packet sizes x 4 profiles x CALLS_SEEDS seeds,
+# 25-30 s each, both sides' processes signing in included); CALLS_SEEDS=1 for a quick look (about 6 min).
+CALLS_SEEDS ?= 3
 bench: deps-test
 	$(GO) test ./audio -run '^$$' -bench 'ReceivePath$$' -benchtime 1x -receivepath-json $(CURDIR)/bench/receivepath.json
-	cd bench && $(GO) test . -run '^$$' -bench Report -benchtime 1x
+	cd bench && $(GO) test . -run '^$$' -bench Report -benchtime 1x -timeout 0 -calls-seeds $(CALLS_SEEDS)
 
 # 100 consecutive calls through the sandbox, mixing engines and endings (CI runs 10).
 soak: deps-test
