@@ -153,6 +153,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 			v.hangUp() // closing the window ends the call, as in every softphone
 		}
 		v.release()
+		letGo(v.w)
 	})
 	v.keys()
 	if v.talk != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tgphone/tgphone/calling"
@@ -12,8 +13,8 @@ import (
 )
 
 // TestCallPanelReleasedOnClose: a closed call window lets go of what
-// would keep it alive past Fyne's cache (issue 17 item 16): it leaves
-// u.calls, its key handler goes, the call ending after the window closed
+// would keep it alive past Fyne's cache (issue 17 item 16): its canvas no
+// longer holds the panel (letGo), it leaves u.calls, its key handler goes, the call ending after the window closed
 // refreshes none of its widgets (which would make new renderers for the
 // cache to hold), and a dismissed rating no longer reaches the view.
 func TestCallPanelReleasedOnClose(t *testing.T) {
@@ -54,6 +55,9 @@ func TestCallPanelReleasedOnClose(t *testing.T) {
 		if v.state.Text != state {
 			t.Errorf("the closed window's state line was refreshed to %q after it closed", v.state.Text)
 		}
+		if holds(v.w.Content(), v.hangup) {
+			t.Error("the closed window's canvas still holds the call panel (Fyne's text cache keeps a closed canvas)")
+		}
 	})
 
 	// Hung up and the rating dismissed with Esc.
@@ -75,4 +79,22 @@ func TestCallPanelReleasedOnClose(t *testing.T) {
 			t.Errorf("a star of the closed rating still chooses (%d)", r.chosen)
 		}
 	})
+}
+
+// holds reports whether target is o or inside o's containers.
+func holds(o, target fyne.CanvasObject) bool {
+	if o == target {
+		return true
+	}
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, child := range c.Objects {
+			if holds(child, target) {
+				return true
+			}
+		}
+	case *container.Scroll:
+		return holds(c.Content, target)
+	}
+	return false
 }

@@ -77,6 +77,7 @@ func (u *UI) openSettings() *settingsView {
 		if u.settingsWin == v {
 			u.settingsWin = nil
 		}
+		letGo(v.w)
 	})
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord

@@ -38,6 +38,9 @@ func TestOneSettingsWindow(t *testing.T) {
 		if count() != 0 || u.settingsWin != nil {
 			t.Errorf("after Close: %d settings windows", count())
 		}
+		if holds(a.w.Content(), a.message) {
+			t.Error("the closed settings window's canvas still holds its content")
+		}
 		if c := u.openSettings(); c == a || count() != 1 {
 			t.Errorf("reopening: %d settings windows, the closed one back %v", count(), c == a)
 		}
