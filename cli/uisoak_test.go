@@ -188,19 +188,34 @@ type memFigures struct {
 
 // measureMem has the app collect its garbage (the heap profile's gc=1),
 // saves that profile to path, gives the runtime a moment to return what it
-// freed, and reads RSS and the runtime's own figures.
+// freed, and reads RSS, then the runtime's own figures. RSS comes first:
+// the runtime's figures come as the heap profile's text, which the app
+// builds in its heap (megabytes, more with every call's new stacks). Beside
+// the profile it keeps /proc/PID/smaps (.smaps) and that text (.txt), for a
+// diff by mapping of what is not Go's and of the runtime's MemStats.
 func measureMem(pid int, prof, path string) (memFigures, error) {
 	var m memFigures
 	if err := fetch(prof+"heap?gc=1", path); err != nil {
 		return m, err
 	}
 	time.Sleep(2 * time.Second)
-	resp, err := http.Get(prof + "heap?debug=1")
+	m.rss = rssMiB(pid)
+	m.anon, m.file, m.shmem = statusMiB(pid, "RssAnon:"), statusMiB(pid, "RssFile:"), statusMiB(pid, "RssShmem:")
+	base := strings.TrimSuffix(path, ".heap")
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid)); err == nil {
+		if err := os.WriteFile(base+".smaps", b, 0o600); err != nil {
+			return m, err
+		}
+	}
+	if err := fetch(prof+"heap?debug=1", base+".txt"); err != nil {
+		return m, err
+	}
+	f, err := os.Open(base + ".txt")
 	if err != nil {
 		return m, err
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		line := sc.Text()
@@ -221,8 +236,6 @@ func measureMem(pid int, prof, path string) (memFigures, error) {
 			m.goroutines, _ = strconv.Atoi(v)
 		}
 	}
-	m.rss = rssMiB(pid)
-	m.anon, m.file, m.shmem = statusMiB(pid, "RssAnon:"), statusMiB(pid, "RssFile:"), statusMiB(pid, "RssShmem:")
 	return m, sc.Err()
 }
 
