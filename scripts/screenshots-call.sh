@@ -5,44 +5,16 @@
 # and Call again). Writes docs/screenshots/{incoming,outgoing-ringing,
 # in-call-alice,in-call-bob,in-call-muted,in-call-large,rating,call-ended}
 # .png and the same with -dark. BIN overrides bin/tgphone.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/screenshots-lib.sh"
 bin=${BIN:-bin/tgphone}
-out=docs/screenshots
-mkdir -p "$out"
-tmp=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-display=:$((100 + RANDOM % 50))
-Xvfb "$display" -screen 0 1280x900x24 >/dev/null 2>&1 & pids+=($!)
-export DISPLAY=$display
+xvfb 1280x900
 unset DBUS_SESSION_BUS_ADDRESS # no notification server here: the windows are the fallback
-sleep 1
 
-window() { # window TITLE [timeout s]: waits for a window, prints its id
-  local deadline=$((SECONDS + ${2:-30}))
-  while ((SECONDS < deadline)); do
-    id=$(xwininfo -root -tree | awk -v t="\"$1\"" 'index($0, t) {print $1; exit}')
-    [ -n "$id" ] && { echo "$id"; return; }
-    sleep 0.2
-  done
-  echo "no window \"$1\"" >&2; return 1
-}
-gone() { # gone ID: waits until the window is closed
-  while xwininfo -id "$1" >/dev/null 2>&1; do sleep 0.2; done
-}
-shot() { import -window "$1" "$out/$2.png"; echo "wrote $out/$2.png"; }
 # rootshot: from the screen, for a window resized since it opened (its own
 # capture keeps the old size's black margin under Xvfb).
 rootshot() {
   local g; g=$(xwininfo -id "$1" | awk '/Absolute upper-left X/ {x=$4} /Absolute upper-left Y/ {y=$4} /Width:/ {w=$2} /Height:/ {h=$2} END {print w "x" h "+" x "+" y}')
   import -window root -crop "$g" +repage "$out/$2.png"; echo "wrote $out/$2.png"
-}
-focus() { xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"; sleep 0.3; }
-dial() { # dial WINDOW TARGET: Ctrl+D, the number, Enter
-  focus "$1"; xdotool key ctrl+d; sleep 0.3
-  xdotool key ctrl+a; xdotool type --delay 30 "$2"; xdotool key Return
 }
 
 for theme in light dark; do
@@ -51,8 +23,7 @@ for theme in light dark; do
   port=$((45000 + RANDOM % 2000))
   run=$tmp/$theme
   mkdir -p "$run"
-  export XDG_CONFIG_HOME=$run/config XDG_DATA_HOME=$run/data XDG_CACHE_HOME=$run/cache XDG_RUNTIME_DIR=$run/runtime
-  mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+  xdg_dirs "$run"
   "$bin" --as alice --sandbox-listen 127.0.0.1:$port 2>"$run/alice.log" & alice=$!; pids+=($alice)
   a=$(window "tgphone — Alice Archer" 60)
   "$bin" --as bob --sandbox-listen 127.0.0.1:$port 2>"$run/bob.log" & bob=$!; pids+=($bob)

@@ -3,41 +3,14 @@
 # (phone, 2FA error, QR), Settings, the header while offline, and the window
 # shown when the sandbox cannot start. Writes PNGs to docs/screenshots/.
 # Uses its own data folder and sandbox port, and stops the sandbox it started.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/screenshots-lib.sh"
 bin=${1:-bin/tgphone}
-out=docs/screenshots
-mkdir -p "$out"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  kill "${pids[@]}" 2>/dev/null || true
-  [ -f "$tmp/data/tgphone/sandbox/sandbox.pid" ] && kill "$(cat "$tmp/data/tgphone/sandbox/sandbox.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache XDG_RUNTIME_DIR=$tmp/run
-mkdir -p "$tmp/run" && chmod 700 "$tmp/run"
-display=:$((70 + RANDOM % 9))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & pids+=($!)
-export DISPLAY=$display
-sleep 1
+# the sandbox the first app started
+on_cleanup() { [ -f "$tmp/data/tgphone/sandbox/sandbox.pid" ] && kill "$(cat "$tmp/data/tgphone/sandbox/sandbox.pid")" 2>/dev/null || true; }
+xdg_dirs "$tmp"
+xvfb 1280x800
 port=$((20000 + RANDOM % 9000))   # below the ephemeral range (32768–), where busy machines hand out client ports
 listen=127.0.0.1:$port
-
-window() { # window TITLE [timeout s]: waits for a window titled exactly TITLE, prints its id
-  local deadline=$((SECONDS + ${2:-60}))
-  while ((SECONDS < deadline)); do
-    id=$(xdotool search --name "^$1\$" 2>/dev/null | head -1 || true)
-    [ -n "$id" ] && { echo "$id"; return; }
-    sleep 0.2
-  done
-  echo "no window \"$1\"" >&2; return 1
-}
-shot() { sleep "${3:-1}"; import -window "$1" "$out/$2.png"; echo "wrote $out/$2.png"; }
-focus() { xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"; sleep 0.3; }
-waitlog() { until grep -q "$2" "$1"; do sleep 0.1; done; }
 
 # Sign-in: a fresh profile; the first app starts the shared sandbox.
 "$bin" --as "" --sandbox-listen "$listen" 2>"$tmp/signin.log" & s=$!; pids+=($s)
@@ -46,7 +19,7 @@ waitlog "$tmp/signin.log" "started the sandbox"
 sleep 3
 focus "$w"
 xdotool type --delay 20 "12345"; xdotool key Return
-shot "$w" signin-phone
+shot "$w" signin-phone 1
 xdotool key ctrl+a; xdotool type --delay 20 "+9996620003"; xdotool key Return   # Carol has a 2FA password
 sleep 2; xdotool key Return                                                      # the demo code is filled in
 sleep 2; xdotool type --delay 20 "not her password"; xdotool key Return
@@ -68,7 +41,7 @@ waitlog "$tmp/alice.log" "contacts shown"
 focus "$w"
 xdotool key ctrl+comma
 st=$(window "tgphone settings")
-shot "$st" settings
+shot "$st" settings 1
 xdotool key Escape
 sleep 0.5
 spid=$(cat "$tmp/data/tgphone/sandbox/sandbox.pid")
@@ -86,4 +59,4 @@ python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(s
 until ss -ltn | grep -q "127.0.0.1:$taken "; do sleep 0.1; done
 XDG_DATA_HOME=$tmp/data2 "$bin" --as bob --sandbox-listen "127.0.0.1:$taken" 2>"$tmp/err.log" & e=$!; pids+=($e)
 w=$(window "tgphone: the sandbox cannot start")
-shot "$w" sandbox-cannot-start
+shot "$w" sandbox-cannot-start 1

@@ -1,0 +1,70 @@
+# Sourced by scripts/screenshots*.sh: the set-up they share. Sourcing it
+# enters the repository's root, makes $tmp (removed on exit, with every
+# process in $pids ended; a script may define on_cleanup for more) and
+# $out (docs/screenshots), and defines the helpers below.
+# shellcheck shell=bash
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+out=docs/screenshots
+mkdir -p "$out"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  if declare -F on_cleanup >/dev/null; then on_cleanup; fi
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# xvfb WxH [FIRST]: starts Xvfb on the first display from FIRST on (default
+# a random one from 100) that nobody on this machine uses, and exports DISPLAY.
+xvfb() {
+  local n=${2:-$((100 + RANDOM % 100))}
+  while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+  Xvfb ":$n" -screen 0 "$1x24" -nolisten tcp >/dev/null 2>&1 & pids+=($!)
+  export DISPLAY=:$n
+  sleep 1
+}
+
+# xdg_dirs DIR: the app's config, data, cache and runtime folders under DIR.
+xdg_dirs() {
+  export XDG_CONFIG_HOME=$1/config XDG_DATA_HOME=$1/data XDG_CACHE_HOME=$1/cache XDG_RUNTIME_DIR=$1/runtime
+  mkdir -p "$XDG_RUNTIME_DIR"
+  chmod 700 "$XDG_RUNTIME_DIR"
+}
+
+# window TITLE [timeout s]: waits for a shown window titled exactly TITLE,
+# prints its id (one made but not yet mapped cannot be captured).
+window() { _window "\"$1\"" "$1" "${2:-60}"; }
+# window_prefix TITLE [timeout s]: the same for a title that starts with TITLE.
+window_prefix() { _window "\"$1" "$1" "${2:-60}"; }
+_window() {
+  local deadline=$((SECONDS + $3)) id
+  while ((SECONDS < deadline)); do
+    for id in $(xwininfo -root -tree | awk -v t="$1" 'index($0, t) {print $1}'); do
+      if xwininfo -id "$id" 2>/dev/null | grep -q IsViewable; then echo "$id"; return; fi
+    done
+    sleep 0.2
+  done
+  echo "no window \"$2\"" >&2
+  return 1
+}
+
+# gone ID: waits until the window is closed.
+gone() { while xwininfo -id "$1" >/dev/null 2>&1; do sleep 0.2; done; }
+
+# shot ID NAME [wait s]: after the wait, the window as $out/NAME.png.
+shot() { sleep "${3:-0}"; import -window "$1" "$out/$2.png"; echo "wrote $out/$2.png"; }
+
+focus() { xdotool windowfocus --sync "$1" 2>/dev/null || xdotool windowfocus "$1"; sleep 0.3; }
+
+# dial WINDOW TARGET: in WINDOW's dialer (Ctrl+D), TARGET and Enter.
+dial() {
+  focus "$1"
+  xdotool key ctrl+d; sleep 0.3
+  xdotool key ctrl+a; xdotool type --delay 30 "$2"; xdotool key Return
+}
+
+# waitlog FILE TEXT: waits until FILE holds TEXT.
+waitlog() { until grep -q "$2" "$1"; do sleep 0.1; done; }
