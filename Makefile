@@ -35,8 +35,8 @@ sandbox: build
 
 # Real calls through the sandbox on each engine and network profile: prints tables, writes bench/results.json,
 # bench/app_results.json and bench/calls_results.json. Over 20 min on this 2-core machine: BenchmarkReportCallsSTOI
-# alone took 17-21 min at load average 15-35 (36 calls: 3 engines and packet sizes x 4 profiles x CALLS_SEEDS seeds,
-# 25-30 s each, both sides' processes signing in included); CALLS_SEEDS=1 for a quick look (about 6 min).
+# alone took 15-17 min at load average 15-36 (36 calls: 3 engines and packet sizes x 4 profiles x CALLS_SEEDS seeds,
+# 25-30 s each, both sides' processes signing in included); CALLS_SEEDS=1 for a quick look (about 5 min).
 CALLS_SEEDS ?= 3
 bench: deps-test
 	$(GO) test ./audio -run '^$$' -bench 'ReceivePath$$' -benchtime 1x -receivepath-json $(CURDIR)/bench/receivepath.json
