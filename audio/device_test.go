@@ -33,7 +33,7 @@ func (f *fakeClock) Now() time.Time {
 	return f.now
 }
 
-func (f *fakeClock) sleeper() sleeper { return fakeSleeper{f} }
+func (f *fakeClock) sleeper(time.Duration) sleeper { return fakeSleeper{f} }
 
 type fakeSleeper struct{ f *fakeClock }
 
@@ -263,4 +263,31 @@ func TestNoDeviceListingWithoutDefault(t *testing.T) {
 		defer mb.mu.Unlock()
 		return mb.lists > 0
 	})
+}
+
+// TestWallSleeperNeverEarly: on a grid of deadlines, near ones waited for
+// on the ticker and a far one on the timer, the wall-clock sleeper never
+// returns before its deadline, and returns false at once when stopped.
+func TestWallSleeperNeverEarly(t *testing.T) {
+	const period = 2 * time.Millisecond
+	w := wallClock{}.sleeper(period).(*wallSleeper)
+	defer w.stop()
+	next := time.Now().Add(period)
+	for i := range 12 {
+		if i == 6 {
+			next = next.Add(5 * period) // a skip: more than a period ahead
+		}
+		if !w.until(next, nil) {
+			t.Fatal("until returned false without a stop")
+		}
+		if now := time.Now(); now.Before(next) {
+			t.Fatalf("deadline %d: returned %v early", i, next.Sub(now))
+		}
+		next = next.Add(period)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	if w.until(time.Now().Add(time.Hour), stop) {
+		t.Fatal("until returned true though stopped")
+	}
 }

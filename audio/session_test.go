@@ -293,3 +293,52 @@ func TestFollowsSystemDefault(t *testing.T) {
 		t.Errorf("default capture opened %d times, want 2 (start, then the new default)", mb.opens[DefaultID])
 	}
 }
+
+// TestSendPackets: with a sink set, encoded packets go to it and not to
+// ReadPacket; after stop they go to ReadPacket again, never to the sink, and
+// an old stop leaves a newer sink in place.
+func TestSendPackets(t *testing.T) {
+	s, err := open(Config{Input: "tone:440", Output: "null"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var mu sync.Mutex
+	got := map[string]int{}
+	sink := func(name string) func(media.Packet) {
+		return func(p media.Packet) {
+			if len(p.Payload) == 0 {
+				t.Errorf("%s: empty packet", name)
+			}
+			mu.Lock()
+			got[name]++
+			mu.Unlock()
+		}
+	}
+	count := func(name string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return got[name]
+	}
+	waitFor := func(name string, n int) {
+		t.Helper()
+		for i := 0; count(name) < n; i++ {
+			if i > 500 {
+				t.Fatalf("sink %s got %d packets, want %d", name, count(name), n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	stopA := s.SendPackets(sink("a"))
+	waitFor("a", 3)
+	stopB := s.SendPackets(sink("b"))
+	stopA() // A's stop must not remove B
+	afterA := count("a")
+	waitFor("b", 3)
+	stopB()
+	afterB := count("b")
+	readPackets(t, s, 3) // the queue again
+	if count("a") != afterA || count("b") != afterB {
+		t.Fatalf("sinks called after stop: a %d→%d, b %d→%d", afterA, count("a"), afterB, count("b"))
+	}
+}
