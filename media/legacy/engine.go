@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tgphone/tgphone/internal/rawudp"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/wire"
 )
@@ -93,6 +94,7 @@ type Engine struct {
 	log    *slog.Logger
 	cipher *wire.Cipher
 	conn   net.PacketConn
+	udp    *rawudp.Conn // conn's reads and writes, without the runtime's system-call accounting
 
 	mu           sync.Mutex
 	state        connState
@@ -218,6 +220,7 @@ func NewWithOptions(p media.Params, o Options) (*Engine, error) {
 		}
 		e.conn = c
 	}
+	e.udp = rawudp.New(e.conn)
 	return e, nil
 }
 
@@ -243,9 +246,23 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frameMs * time.Millisecond, Bitrate: startBitrate, FEC: true})
 	e.wg.Add(3)
 	go func() { defer e.wg.Done(); e.recvLoop(ctx) }()
-	go func() { defer e.wg.Done(); e.sendLoop(ctx) }()
+	if ps, ok := e.p.Audio.(packetSender); ok {
+		// Sealing and a UDP write never block: the packet goes out on the
+		// goroutine that encoded it, without a hand-off to ours.
+		stop := ps.SendPackets(e.sendAudio)
+		go func() { defer e.wg.Done(); <-ctx.Done(); stop() }()
+	} else {
+		go func() { defer e.wg.Done(); e.sendLoop(ctx) }()
+	}
 	go func() { defer e.wg.Done(); e.tickLoop(ctx) }()
 	return nil
+}
+
+// packetSender is an audio port that can hand microphone packets to the
+// engine as they are encoded (audio.Session.SendPackets) instead of through
+// ReadPacket.
+type packetSender interface {
+	SendPackets(send func(media.Packet)) (stop func())
 }
 
 // ReceiveSignaling is unused: 2.4.4 signals nothing through MTProto.
@@ -313,7 +330,7 @@ func (e *Engine) write(ds []datagram) {
 			}
 			continue
 		}
-		if _, err := e.conn.WriteTo(d.b, net.UDPAddrFromAddrPort(d.to)); err != nil {
+		if _, err := e.udp.WriteTo(d.b, d.to); err != nil {
 			e.log.Debug("send", "path", d.to, "err", err)
 		}
 	}
@@ -369,12 +386,17 @@ func (e *Engine) sendLoop(ctx context.Context) {
 			}
 			return
 		}
-		e.mu.Lock()
-		d, ok := e.audioLocked(pkt)
-		e.mu.Unlock()
-		if ok {
-			e.write([]datagram{d})
-		}
+		e.sendAudio(pkt)
+	}
+}
+
+// sendAudio sends one microphone packet, if its time has come.
+func (e *Engine) sendAudio(pkt media.Packet) {
+	e.mu.Lock()
+	d, ok := e.audioLocked(pkt)
+	e.mu.Unlock()
+	if ok {
+		e.write([]datagram{d})
 	}
 }
 
@@ -441,7 +463,7 @@ func extraFEC(hist []ecFrame, level int) [][]byte {
 func (e *Engine) recvLoop(ctx context.Context) {
 	buf := make([]byte, 2048)
 	for {
-		n, from, err := e.conn.ReadFrom(buf)
+		n, src, err := e.udp.ReadFrom(buf)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
@@ -449,11 +471,9 @@ func (e *Engine) recvLoop(ctx context.Context) {
 			e.log.Debug("receive", "err", err)
 			continue
 		}
-		ua, ok := from.(*net.UDPAddr)
-		if !ok {
+		if !src.IsValid() {
 			continue
 		}
-		src := ua.AddrPort()
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 		out, evs := e.handle(buf[:n], src, time.Now())
 		e.write(out)
@@ -797,8 +817,19 @@ func (e *Engine) pickRelayLocked(now time.Time) {
 }
 
 func (e *Engine) tickLoop(ctx context.Context) {
-	t := time.NewTimer(untilGrid(time.Now(), tick))
-	defer t.Stop()
+	// A timer to the first grid point, then a ticker from there: the
+	// runtime re-arms a ticker as it fires, while a timer reset by this
+	// goroutine after each wake-up interrupts the sleep of the thread
+	// waiting in the network poller (an extra thread wake-up each time).
+	first := time.NewTimer(untilGrid(time.Now(), tick))
+	defer first.Stop()
+	c := first.C
+	var every *time.Ticker
+	defer func() {
+		if every != nil {
+			every.Stop()
+		}
+	}()
 	for {
 		out, evs := e.onTick(time.Now())
 		e.write(out)
@@ -816,8 +847,11 @@ func (e *Engine) tickLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			t.Reset(untilGrid(time.Now(), tick))
+		case <-c:
+			if every == nil {
+				every = time.NewTicker(tick)
+				c = every.C
+			}
 		}
 	}
 }
