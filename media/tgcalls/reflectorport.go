@@ -246,14 +246,20 @@ func (s *reflectorSet) iceServers() []iceServerURL {
 
 type iceServerURL struct{ url, user, pass string }
 
+// candidateRef reads a candidate's address, as pion writes it, back when
+// it is a synthetic one.
+func (s *reflectorSet) candidateRef(address string) (peerRef, bool) {
+	ip := net.ParseIP(address)
+	if ip == nil || !pionmedia.IsSynthetic(ip) {
+		return peerRef{}, false
+	}
+	return s.ref(ip)
+}
+
 // candidateHost turns our relay candidate's synthetic address into the host
 // name tgcalls advertises it under.
 func (s *reflectorSet) candidateHost(address string) (string, bool) {
-	ip := net.ParseIP(address)
-	if ip == nil || !pionmedia.IsSynthetic(ip) {
-		return "", false
-	}
-	ref, ok := s.ref(ip)
+	ref, ok := s.candidateRef(address)
 	if !ok {
 		return "", false
 	}
@@ -262,11 +268,7 @@ func (s *reflectorSet) candidateHost(address string) (string, bool) {
 
 // describe names the reflector behind our relay candidate's address.
 func (s *reflectorSet) describe(address string) (string, bool) {
-	ip := net.ParseIP(address)
-	if ip == nil || !pionmedia.IsSynthetic(ip) {
-		return "", false
-	}
-	ref, ok := s.ref(ip)
+	ref, ok := s.candidateRef(address)
 	if !ok {
 		return "", false
 	}
@@ -430,7 +432,17 @@ func (s *reflectorSet) openFacade(srv *reflectorServer, pc net.PacketConn, turnA
 	}
 	client, server := newPipe(turnAddr, pc.LocalAddr())
 	f := &reflectorFacade{client: client, port: port}
-	ts, err := turn.NewServer(turn.ServerConfig{
+	return s.serveFacade(srv, f, func(cfg *turn.ServerConfig, relay turn.RelayAddressGenerator) {
+		cfg.PacketConnConfigs = []turn.PacketConnConfig{{PacketConn: server, RelayAddressGenerator: relay}}
+	})
+}
+
+// serveFacade starts f's in-process TURN server, which lets in only
+// reflectorUser with srv's peer tag as password and relays through f's
+// port; attach hands it the connection pion's client reaches it on. The
+// set keeps f; if the server cannot start, f's port and client are closed.
+func (s *reflectorSet) serveFacade(srv *reflectorServer, f *reflectorFacade, attach func(*turn.ServerConfig, turn.RelayAddressGenerator)) (*reflectorFacade, error) {
+	cfg := turn.ServerConfig{
 		Realm:         reflectorRealm,
 		LoggerFactory: s.logs,
 		AuthHandler: func(user, realm string, _ net.Addr) ([]byte, bool) {
@@ -439,11 +451,11 @@ func (s *reflectorSet) openFacade(srv *reflectorServer, pc net.PacketConn, turnA
 			}
 			return turn.GenerateAuthKey(user, realm, hex.EncodeToString(srv.peerTag[:])), true
 		},
-		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: server, RelayAddressGenerator: &portGenerator{port: port, ctx: s.ctx}}},
-	})
+	}
+	attach(&cfg, &portGenerator{port: f.port, ctx: s.ctx})
+	ts, err := turn.NewServer(cfg)
 	if err != nil {
-		_ = port.Close()
-		_ = client.Close()
+		f.close()
 		return nil, fmt.Errorf("reflector turn façade: %w", err)
 	}
 	f.srv = ts
@@ -476,24 +488,9 @@ func (s *reflectorSet) openTCPFacade(srv *reflectorServer, turnAddr *net.TCPAddr
 	client := &streamConn{Conn: c, local: local, remote: turnAddr}
 	server := &streamConn{Conn: sv, local: turnAddr, remote: local}
 	f := &reflectorFacade{stream: client, port: port}
-	ts, err := turn.NewServer(turn.ServerConfig{
-		Realm:         reflectorRealm,
-		LoggerFactory: s.logs,
-		AuthHandler: func(user, realm string, _ net.Addr) ([]byte, bool) {
-			if user != reflectorUser {
-				return nil, false
-			}
-			return turn.GenerateAuthKey(user, realm, hex.EncodeToString(srv.peerTag[:])), true
-		},
-		ListenerConfigs: []turn.ListenerConfig{{Listener: newOneConnListener(server), RelayAddressGenerator: &portGenerator{port: port, ctx: s.ctx}}},
+	return s.serveFacade(srv, f, func(cfg *turn.ServerConfig, relay turn.RelayAddressGenerator) {
+		cfg.ListenerConfigs = []turn.ListenerConfig{{Listener: newOneConnListener(server), RelayAddressGenerator: relay}}
 	})
-	if err != nil {
-		_ = port.Close()
-		_ = client.Close()
-		return nil, fmt.Errorf("reflector turn façade: %w", err)
-	}
-	f.srv = ts
-	return f, s.keep(f)
 }
 
 // portGenerator hands the TURN server the reflector port as its one
