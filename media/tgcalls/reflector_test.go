@@ -217,6 +217,12 @@ func startReflector(t testing.TB) *reflector.Relay {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runReflector(t, r)
+	return r
+}
+
+// runReflector runs r until the test ends.
+func runReflector(t testing.TB, r *reflector.Relay) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -224,30 +230,53 @@ func startReflector(t testing.TB) *reflector.Relay {
 		cancel()
 		<-done
 	})
-	return r
 }
 
 // TestEngineReflectorOnly: a relay-only call whose only relays are Telegram
 // reflectors (the sandbox's, speaking tgcalls' V2 reflector protocol),
-// carries tones both ways over UDP and over TCP.
+// carries tones both ways over UDP and over TCP, to a reflector on IPv4
+// loopback and to one that has only an IPv6 address (on ::1; skipped where
+// the machine has no IPv6 loopback).
 func TestEngineReflectorOnly(t *testing.T) {
-	for _, tcp := range []bool{false, true} {
-		name := map[bool]string{false: "udp", true: "tcp"}[tcp]
-		t.Run(name, func(t *testing.T) {
-			r := startReflector(t)
+	for _, tc := range []struct {
+		name   string
+		listen string // the reflector's address; empty: its default, on 127.0.0.1
+		ipv6   bool
+		tcp    bool
+	}{
+		{"udp", "", false, false},
+		{"tcp", "", false, true},
+		{"ipv6-udp", "[::1]:0", true, false},
+		{"ipv6-tcp", "[::1]:0", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := reflector.New(reflector.Options{Addr: tc.listen, TCP: true, Logger: testLogger()})
+			if err != nil {
+				if tc.ipv6 {
+					t.Skipf("no IPv6 loopback here: %v", err)
+				}
+				t.Fatal(err)
+			}
+			runReflector(t, r)
 			ap := r.Addr()
 			callerTag, calleeTag := testPeerTag, testPeerTag
 			calleeTag[15] |= 1 // the sandbox's tags differ in bit 0 of byte 15
 			refl := func(tag [16]byte) []media.Reflector {
-				return []media.Reflector{{ID: 7000 + 1, IP: ap.Addr().String(), Port: int(ap.Port()), PeerTag: tag, TCP: tcp}}
+				m := media.Reflector{ID: 7000 + 1, Port: int(ap.Port()), PeerTag: tag, TCP: tc.tcp}
+				if tc.ipv6 {
+					m.IPv6 = ap.Addr().String()
+				} else {
+					m.IP = ap.Addr().String()
+				}
+				return []media.Reflector{m}
 			}
 			start := time.Now()
 			caller, callee := startCall(t, callOpts{reflectors: [2][]media.Reflector{refl(callerTag), refl(calleeTag)}}, [2]float64{523, 811})
 			waitState(t, caller, media.StateConnected)
 			waitState(t, callee, media.StateConnected)
-			t.Logf("%s: connected after %v", name, time.Since(start).Round(time.Millisecond))
+			t.Logf("%s: connected after %v", tc.name, time.Since(start).Round(time.Millisecond))
 			checkTones(t, caller, callee, 60)
-			want := pathReflector + " " + ap.String() + " " + name
+			want := pathReflector + " " + ap.String() + " " + map[bool]string{false: "udp", true: "tcp"}[tc.tcp]
 			for _, s := range []*side{caller, callee} {
 				if p := s.eng.Stats().Path; p != want {
 					t.Errorf("path = %q, want %q", p, want)
