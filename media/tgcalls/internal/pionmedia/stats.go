@@ -125,17 +125,28 @@ func ntp(t time.Time) uint64 {
 	return secs<<32 | frac
 }
 
-// Update computes the send and receive bit rates since the last Update.
+// rateWindow is the shortest span a bit rate is measured over. The
+// engines call Update every 250 ms; over so short a span a 60 ms stream
+// carries four packets, and a late tick, or two ticks delivered back to
+// back after a scheduling stall, read as 0 bit/s (seen under -race at load
+// 30: RecvBitrate 0 with 74 packets received).
+const rateWindow = time.Second
+
+// Update computes the send and receive bit rates once at least rateWindow
+// has passed since the last computation; the rates in between stay.
 func (s *Counters) Update(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.rateAt.IsZero() {
-		dt := now.Sub(s.rateAt).Seconds()
-		if dt > 0 {
-			s.sendRate = int(float64(s.bytesSent-s.rateSent) * 8 / dt)
-			s.recvRate = int(float64(s.bytesRecv-s.rateRecv) * 8 / dt)
-		}
+	if s.rateAt.IsZero() {
+		s.rateAt, s.rateSent, s.rateRecv = now, s.bytesSent, s.bytesRecv
+		return
 	}
+	dt := now.Sub(s.rateAt)
+	if dt < rateWindow {
+		return
+	}
+	s.sendRate = int(float64(s.bytesSent-s.rateSent) * 8 / dt.Seconds())
+	s.recvRate = int(float64(s.bytesRecv-s.rateRecv) * 8 / dt.Seconds())
 	s.rateAt, s.rateSent, s.rateRecv = now, s.bytesSent, s.bytesRecv
 }
 

@@ -89,3 +89,32 @@ func TestSignalBars(t *testing.T) {
 		}
 	}
 }
+
+// TestCountersRate: rates are measured over at least a second, so ticks
+// that come late or back to back never read a live stream as 0 bit/s.
+func TestCountersRate(t *testing.T) {
+	var c Counters
+	t0 := time.Unix(3000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	c.Update(at(0))
+	for ms := 0; ms < 1000; ms += 60 { // 17 packets of 120 bytes each way
+		c.Sent(120)
+		c.Received(uint16(ms/60), uint32(ms*48), 120, at(ms))
+	}
+	steps := []struct {
+		ms         int
+		send, recv int
+	}{
+		{250, 0, 0},          // under a second: nothing measured yet
+		{1000, 16320, 16320}, // 17 × 120 × 8 bits in 1 s
+		{1001, 16320, 16320}, // a tick right behind: the rate stays
+		{1900, 16320, 16320}, // still inside the next window
+		{2000, 0, 0},         // a whole second with nothing: 0
+	}
+	for _, st := range steps {
+		c.Update(at(st.ms))
+		if s := c.Snapshot(); s.SendBitrate != st.send || s.RecvBitrate != st.recv {
+			t.Errorf("at %d ms: send %d recv %d bit/s, want %d %d", st.ms, s.SendBitrate, s.RecvBitrate, st.send, st.recv)
+		}
+	}
+}
