@@ -5,7 +5,7 @@ export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fuzz soak bench clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fyne-package flatpak fuzz soak bench clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -61,6 +61,20 @@ deb: deps
 # An AppImage of the desktop app in dist/ (release binary, its non-system libraries, our start-up program).
 appimage: deps
 	scripts/appimage.sh
+
+# Fyne's packaging CLI at a pinned version (the module `fyne package` lives in since Fyne 2.6).
+FYNE_TOOLS := v1.7.4
+FYNE := bin/fyne-$(FYNE_TOOLS)/fyne
+$(FYNE):
+	GOBIN=$(CURDIR)/$(dir $(FYNE)) $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS)
+
+# `fyne package` for Linux: dist/tgphone-VERSION-linux-ARCH.tar.xz (binary, menu entry, icon, Makefile).
+fyne-package: deps $(FYNE)
+	scripts/fyne-package.sh $(FYNE)
+
+# A Flatpak bundle in dist/ (needs Flathub's org.freedesktop.Platform/Sdk 24.08; see packaging/flatpak).
+flatpak: deps
+	scripts/flatpak.sh
 
 # The real app under Xvfb, two sandbox accounts, one call: PNGs in docs/screenshots/.
 screenshots: deps-test build

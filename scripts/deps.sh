@@ -3,6 +3,8 @@
 #   scripts/deps.sh build   cgo libraries and GUI headers
 #   scripts/deps.sh test    plus Xvfb and sound tools for the tests
 #   scripts/deps.sh appimage  plus mksquashfs and the .desktop checker (make appimage)
+#   scripts/deps.sh fyne    plus xz for `fyne package` and the .desktop checker (make fyne-package)
+#   scripts/deps.sh flatpak plus flatpak and flatpak-builder (make flatpak)
 # As root it runs apt-get; otherwise it prints the one line to run.
 set -euo pipefail
 what=${1:-build}
@@ -14,6 +16,12 @@ if [ "$what" = test ]; then
 fi
 if [ "$what" = appimage ]; then
   pkgs+=(squashfs-tools desktop-file-utils)
+fi
+if [ "$what" = fyne ]; then
+  pkgs+=(xz-utils desktop-file-utils)
+fi
+if [ "$what" = flatpak ]; then
+  pkgs+=(flatpak flatpak-builder)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
