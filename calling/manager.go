@@ -78,6 +78,9 @@ type Config struct {
 	// CallLogDir, when set, keeps a log file per call there (calllog.go),
 	// the newest MaxCallLogs of them.
 	CallLogDir string
+	// Line, when set, is shared with the managers of the app's other
+	// accounts: one call at a time across all of them (line.go).
+	Line *Line
 }
 
 // Manager owns the calls of one account: it places calls, routes the
@@ -185,7 +188,7 @@ func (m *Manager) Live() *Call {
 // Dial places a call to peer.
 func (m *Manager) Dial(peer account.Contact) (*Call, error) {
 	m.mu.Lock()
-	if m.live != nil {
+	if m.live != nil || !m.cfg.Line.take(m) {
 		m.mu.Unlock()
 		return nil, fmt.Errorf("call %s: %w", peer.Name(), ErrInCall)
 	}
@@ -370,6 +373,8 @@ func (m *Manager) incoming(req *tg.PhoneCallRequested, users map[int64]*tg.User)
 		turnedAway = TurnedAwayInCall
 	case m.dnd:
 		turnedAway = TurnedAwayDoNotDisturb
+	case !m.cfg.Line.take(m):
+		turnedAway = TurnedAwayInCall // another account's call
 	}
 	if turnedAway != "" {
 		m.mu.Unlock()
@@ -466,6 +471,7 @@ func (m *Manager) finished(c *Call) {
 	defer m.mu.Unlock()
 	if m.live == c {
 		m.live = nil
+		m.cfg.Line.release(m)
 		if m.p2pNext != nil {
 			m.cfg.P2P, m.p2pNext = *m.p2pNext, nil
 		}
