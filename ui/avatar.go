@@ -61,7 +61,7 @@ func avatarColour(id int64) color.NRGBA {
 // newAvatar is c's avatar, size points across, showing the initials; with
 // u set (and signed in) it fetches the profile photo in the background and
 // shows it once it is there.
-func (u *UI) newAvatar(c account.Contact, size float32) *avatar {
+func (u *session) newAvatar(c account.Contact, size float32) *avatar {
 	a := &avatar{contact: c, size: size}
 	a.ExtendBaseWidget(a)
 	if u != nil {
@@ -205,7 +205,7 @@ var (
 )
 
 // photoStore is u's account's photo store; nil before sign-in.
-func (u *UI) photoStore() *account.Photos {
+func (u *session) photoStore() *account.Photos {
 	if u.acct == nil || u.acct.Self() == nil {
 		return nil
 	}
@@ -228,7 +228,7 @@ func (u *UI) photoStore() *account.Photos {
 
 // loadPhoto fetches a's person's profile photo and shows it; without one
 // (or offline, with none cached) the initials stay.
-func (u *UI) loadPhoto(a *avatar) {
+func (u *session) loadPhoto(a *avatar) {
 	store, ctx := u.photoStore(), u.ctx
 	if store == nil || ctx == nil || a.contact.ID == 0 {
 		return

@@ -25,7 +25,7 @@ import (
 // the key emoji; round buttons (Accept / Decline while an incoming call
 // rings, then mute, devices and hang up).
 type callView struct {
-	u    *UI
+	u    *session
 	c    *calling.Call
 	w    fyne.Window
 	last calling.Snapshot
@@ -33,6 +33,7 @@ type callView struct {
 	avatar    *avatar
 	peer      *widget.Label
 	handle    *widget.Label // @username or +number
+	account   *widget.Label // "to Alice Archer": the account, when several are signed in
 	state     *widget.Label
 	mutedNote *noteLine // "Your microphone is off", while muted
 	emoji     *emojiRow
@@ -72,15 +73,17 @@ type callView struct {
 	notified     bool
 }
 
-func (u *UI) openCallWindow(c *calling.Call) *callView {
+func (u *session) openCallWindow(c *calling.Call) *callView {
 	s := c.Snapshot()
 	v := &callView{u: u, c: c, last: s}
-	v.w = u.app.NewWindow(callTitle(s))
+	v.w = u.app.NewWindow(callTitle(s, u.accountName()))
 	v.avatar = u.newAvatar(s.Peer, 112)
 	v.peer = widget.NewLabelWithStyle(s.Peer.Name(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	v.peer.SizeName = theme.SizeNameSubHeadingText
 	v.peer.Truncation = fyne.TextTruncateEllipsis
 	v.handle = widget.NewLabelWithStyle(peerHandle(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{})
+	v.account = widget.NewLabelWithStyle(accountLine(s, u.accountName()), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	setVisible(v.account, v.account.Text != "")
 	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.mutedNote = newNoteLine(iconMicOff, func() color.Color { return hangupColour }, true)
 	v.mutedNote.SetText(tr("call.muted_note", "Name", s.Peer.Name()))
@@ -137,7 +140,7 @@ func (u *UI) openCallWindow(c *calling.Call) *callView {
 	// small window); the buttons stay at the bottom.
 	middle := container.NewVBox(
 		container.NewCenter(v.avatar),
-		v.peer, v.handle, v.state, v.mutedNote, v.remoteMic, v.device, v.message, v.media,
+		v.peer, v.handle, v.account, v.state, v.mutedNote, v.remoteMic, v.device, v.message, v.media,
 	)
 	top := container.NewVBox(container.NewCenter(v.emoji), v.explain)
 	buttons := container.NewHBox(layout.NewSpacer(), v.decline, v.accept, muteOrTalk, v.speaker, v.hangup, layout.NewSpacer())
@@ -205,12 +208,31 @@ func peerHandle(c account.Contact) string {
 }
 
 // callTitle is the call window's title: an incoming call is "Incoming
-// call from …" until answered, then a call like any other.
-func callTitle(s calling.Snapshot) string {
-	if !s.Outgoing && (s.State == calling.StateIdle || s.State == calling.StateRinging) {
+// call from …" until answered, then a call like any other; with several
+// accounts signed in it names the account too (acct, "" with one).
+func callTitle(s calling.Snapshot, acct string) string {
+	incoming := !s.Outgoing && (s.State == calling.StateIdle || s.State == calling.StateRinging)
+	switch {
+	case incoming && acct != "":
+		return tr("call.title_incoming_to", "Name", s.Peer.Name(), "Account", acct)
+	case incoming:
 		return tr("call.title_incoming", "Name", s.Peer.Name())
+	case acct != "":
+		return tr("call.title_account", "Name", s.Peer.Name(), "Account", acct)
 	}
 	return tr("call.title", "Name", s.Peer.Name())
+}
+
+// accountLine is the line under the peer's handle naming the account
+// the call came to or goes from; "" with one account signed in.
+func accountLine(s calling.Snapshot, acct string) string {
+	switch {
+	case acct == "":
+		return ""
+	case s.Outgoing:
+		return tr("call.from_account", "Account", acct)
+	}
+	return tr("call.to_account", "Account", acct)
 }
 
 // hangUp ends the call from this window (Hang up, Decline, Ctrl+E, closing).
@@ -348,7 +370,7 @@ func (v *callView) render(s calling.Snapshot) {
 		v.rang = true
 	}
 	setText(v.state, v.stateLine(s))
-	if t := callTitle(s); t != v.w.Title() {
+	if t := callTitle(s, v.u.accountName()); t != v.w.Title() {
 		v.w.SetTitle(t) // "Incoming call from …" only while it rings
 	}
 	ringing := s.State == calling.StateRinging && !s.Outgoing
@@ -614,6 +636,9 @@ func (v *callView) notifyIncoming() {
 	body := tr("notify.is_calling", "Name", s.Peer.Name())
 	if h := peerHandle(s.Peer); h != "" {
 		body += " (" + h + ")"
+	}
+	if line := accountLine(s, v.u.accountName()); line != "" {
+		body += "\n" + line
 	}
 	id, err := n.notify(tr("notify.incoming"), body, []string{"accept", tr("call.accept"), "decline", tr("call.decline"), "default", tr("notify.show")},
 		func(action string) {

@@ -77,7 +77,7 @@ func TestCallColoursContrast(t *testing.T) {
 // id; a photo replaces them, cut round; the mic-off badge shows on request.
 func TestAvatar(t *testing.T) {
 	test.NewTempApp(t)
-	var u *UI // no account: the initials alone
+	var u *session // no account: the initials alone
 	bob := account.Contact{ID: 102, FirstName: "Bob", LastName: "Baker"}
 	a := u.newAvatar(bob, 80)
 	w := test.NewWindow(a)
@@ -414,7 +414,7 @@ func TestMissingDevicesSaid(t *testing.T) {
 		{"default", "null", nil, "No microphone found."},
 	} {
 		listDevices = func() ([]audio.Device, error) { return tt.devs, nil }
-		v := &callView{u: &UI{opts: Options{Audio: &audio.Config{Input: tt.in, Output: tt.out}}}}
+		v := &callView{u: &session{UI: &UI{opts: Options{Audio: &audio.Config{Input: tt.in, Output: tt.out}}}}}
 		if got := v.missingDevices(); got != tt.want {
 			t.Errorf("%q/%q with %d devices: %q, want %q", tt.in, tt.out, len(tt.devs), got, tt.want)
 		}

@@ -22,7 +22,7 @@ const contentWidth = 560
 // you type. Up and Down select a row (from the search field too), Enter or
 // a double click calls the selected row.
 type contactsView struct {
-	u      *UI
+	u      *session
 	root   fyne.CanvasObject
 	search *keyEntry
 	list   *keyList
@@ -41,7 +41,7 @@ type contactsView struct {
 	checking map[int64]bool
 }
 
-func newContactsView(u *UI) *contactsView {
+func newContactsView(u *session) *contactsView {
 	v := &contactsView{u: u, selected: -1, callable: map[int64]error{}, checking: map[int64]bool{}}
 	st, err := loadState(u.statePath())
 	if err != nil {

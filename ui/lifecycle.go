@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -122,12 +123,23 @@ func (u *UI) requestQuit() {
 	d.Show()
 }
 
-// liveCall is the call in progress, if any.
+// liveCall is the call in progress on any account, if any (one at a time:
+// the accounts share a calling.Line).
 func (u *UI) liveCall() *calling.Call {
-	if u.mgr == nil {
+	for _, s := range u.accounts {
+		if c := s.ownCall(); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// ownCall is the account's call in progress, if any.
+func (s *session) ownCall() *calling.Call {
+	if s.mgr == nil {
 		return nil
 	}
-	return u.mgr.Live()
+	return s.mgr.Live()
 }
 
 // quit stops the UI, on Fyne's goroutine; from here on no UI work runs.
@@ -142,12 +154,13 @@ func (u *UI) quit() {
 // Shutdown, after Run, ends what the windows leave behind: the call in
 // progress is hung up and waited for (phone.discardCall answered, or the
 // hang-up timeout passed), the ringer's device is released and the
-// connection to the server is closed. ctx bounds the wait.
+// connection of every account is closed. ctx bounds the wait.
 func (u *UI) Shutdown(ctx context.Context) error {
 	u.stopping.Store(true)
 	uiMu.Lock()
 	c := u.liveCall()
 	ring := u.ring
+	accounts := slices.Clone(u.accounts)
 	uiMu.Unlock()
 	var err error
 	if c != nil {
@@ -164,14 +177,9 @@ func (u *UI) Shutdown(ctx context.Context) error {
 	uiMu.Lock()
 	ring.stop()
 	uiMu.Unlock()
-	if u.stopConn != nil {
-		u.stopConn()
-		select {
-		case <-u.connDone:
-		case <-ctx.Done():
-			if err == nil {
-				err = fmt.Errorf("disconnect: %w", ctx.Err())
-			}
+	for _, s := range accounts {
+		if serr := s.stop(ctx); serr != nil && err == nil {
+			err = serr
 		}
 	}
 	return err

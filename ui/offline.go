@@ -10,7 +10,7 @@ import (
 // Once back, the contacts are read again with their real states.
 
 // setOnline shows the connection's state; on the UI goroutine.
-func (u *UI) setOnline(online bool) {
+func (u *session) setOnline(online bool) {
 	was := !u.offline.Visible()
 	if online {
 		u.offline.Hide()
@@ -31,7 +31,7 @@ func (u *UI) setOnline(online bool) {
 }
 
 // isOffline tells whether the server is out of reach now.
-func (u *UI) isOffline() bool { return u.offline.Visible() }
+func (u *session) isOffline() bool { return u.offline.Visible() }
 
 // offlineError is why a call cannot be placed while offline.
 func (u *UI) offlineError(who string) error {

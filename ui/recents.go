@@ -30,7 +30,7 @@ const recentsIndex = 2
 // (Do Not Disturb, another call) are missed, calls its user gave up on are
 // cancelled, and each call it logged has its log file.
 type recentsView struct {
-	u       *UI
+	u       *session
 	root    fyne.CanvasObject
 	list    *keyList
 	message *widget.Label
@@ -50,7 +50,7 @@ type recentsItem struct {
 	call    *recentCall
 }
 
-func newRecentsView(u *UI) *recentsView {
+func newRecentsView(u *session) *recentsView {
 	v := &recentsView{u: u, logs: &callLogIndex{dir: u.callLogDir()}}
 	v.message = widget.NewLabel("")
 	v.message.Hide() // shown only with something to say: no blank line above the list
@@ -62,11 +62,11 @@ func newRecentsView(u *UI) *recentsView {
 }
 
 // callLogDir is where the call manager keeps a log file per call.
-func (u *UI) callLogDir() string {
+func (u *session) callLogDir() string {
 	if u.opts.ConfigDir == "" {
 		return ""
 	}
-	return filepath.Join(u.opts.ConfigDir, "calls")
+	return filepath.Join(u.path(), "calls")
 }
 
 // recentRow is one row: a day heading, or a call with its buttons.
@@ -237,7 +237,7 @@ func (v *recentsView) refresh() {
 		}
 		es = v.withTurnedAway(es)
 		v.show(es, time.Now())
-		if v.u.tabs != nil && v.u.tabs.SelectedIndex() == recentsIndex {
+		if v.u.UI.session == v.u && v.u.tabs != nil && v.u.tabs.SelectedIndex() == recentsIndex {
 			v.markSeen() // the user is looking at them
 			return
 		}
@@ -342,7 +342,7 @@ func (v *recentsView) updateState(f func(*appState)) {
 // its list the keyboard (Down selects a call, Enter calls back), and reads
 // the history again: a call's log, which says who ended it, is complete
 // only a moment after the call's end refreshed the list.
-func (u *UI) tabSelected(t *container.TabItem) {
+func (u *session) tabSelected(t *container.TabItem) {
 	if u.recents != nil && u.tabs != nil && u.tabs.Items[recentsIndex] == t {
 		u.recents.markSeen()
 		u.main.Canvas().Focus(u.recents.list)
@@ -350,36 +350,36 @@ func (u *UI) tabSelected(t *container.TabItem) {
 	}
 }
 
-// missedCalls is the Recents badge's count and who else shows it.
-type missedCalls struct {
-	mu    sync.Mutex
-	n     int
-	watch func(int)
-}
-
-// MissedCalls is how many missed calls came since Recents was last
-// looked at: for the tray. Safe from any goroutine.
+// MissedCalls is how many missed calls came, on all the accounts, since
+// each one's Recents was last looked at: for the tray. Safe from any
+// goroutine.
 func (u *UI) MissedCalls() int {
-	u.missed.mu.Lock()
-	defer u.missed.mu.Unlock()
-	return u.missed.n
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	n := 0
+	for _, s := range u.accounts {
+		n += s.missedN
+	}
+	return n
 }
 
-// OnMissedCalls has f told the count whenever it changes (on the UI
-// goroutine; it must not block): for the tray's badge or tooltip.
+// OnMissedCalls has f told the count of all accounts whenever it changes
+// (on the UI goroutine; it must not block): for the tray's badge or tooltip.
 func (u *UI) OnMissedCalls(f func(n int)) {
-	u.missed.mu.Lock()
-	u.missed.watch = f
-	u.missed.mu.Unlock()
+	u.mu.Lock()
+	u.missedWatch = f
+	u.mu.Unlock()
 }
 
-// setMissed shows n on the Recents tab and tells the watcher.
-func (u *UI) setMissed(n int) {
-	u.missed.mu.Lock()
-	changed := u.missed.n != n
-	u.missed.n = n
-	f := u.missed.watch
-	u.missed.mu.Unlock()
+// setMissed shows n, the account's count, on its Recents tab, the other
+// accounts' headers, and tells the watcher the total.
+func (u *session) setMissed(n int) {
+	before := u.MissedCalls()
+	u.mu.Lock()
+	u.missedN = n
+	f := u.missedWatch
+	u.mu.Unlock()
+	after := u.MissedCalls()
 	if u.tabs != nil && len(u.tabs.Items) > recentsIndex {
 		t := u.tabs.Items[recentsIndex]
 		t.Text, t.Icon = tr("tab.recents"), nil
@@ -388,8 +388,9 @@ func (u *UI) setMissed(n int) {
 		}
 		u.tabs.Refresh()
 	}
-	if changed && f != nil {
-		f(n)
+	u.refreshAccountButtons()
+	if before != after && f != nil {
+		f(after)
 	}
 }
 
@@ -419,8 +420,11 @@ func (x *callLogIndex) lookup(mgr *calling.Manager, id int64) callLogInfo {
 	if info, ok := x.found[id]; ok {
 		return info
 	}
-	if s := folderStamp(x.dir); s != x.stamp {
-		x.stamp, x.absent = s, map[int64]bool{} // a log was added, grew or went
+	if s := folderStamp(x.dir); s != x.stamp || x.absent == nil {
+		// A log was added, grew or went (or the first look, at a folder
+		// that may not exist yet: an account's first call is not logged
+		// here when another device took it).
+		x.stamp, x.absent = s, map[int64]bool{}
 	}
 	if x.absent[id] {
 		return callLogInfo{}

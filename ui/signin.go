@@ -21,7 +21,7 @@ import (
 // sits in body; every change of step lays the whole view out again, or a
 // taller step would be drawn under the message and buttons below it.
 type signInView struct {
-	u        *UI
+	u        *session
 	phone    *keyEntry
 	code     *keyEntry
 	password *widget.Entry
@@ -48,8 +48,9 @@ type signInView struct {
 	resendNote *widget.Label  // counts down to when resend is offered
 	tickStop   chan struct{}  // stops the countdown's ticker
 	resending  bool
-	email      *widget.Entry // the login email an account must add
-	ageOK      *widget.Check // the terms' minimum age confirmed
+	email      *widget.Entry  // the login email an account must add
+	cancel     *widget.Button // back to the accounts signed in, while adding one
+	ageOK      *widget.Check  // the terms' minimum age confirmed
 }
 
 // qrButtonText and phoneButtonText are the words of the button that
@@ -57,7 +58,7 @@ type signInView struct {
 func qrButtonText() string    { return tr("signin.qr_button") }
 func phoneButtonText() string { return tr("signin.phone_button") }
 
-func (u *UI) showSignIn() {
+func (u *session) showSignIn() {
 	v := &signInView{u: u, stage: "phone"}
 	u.signIn = v
 	v.phone = u.newEntry()
@@ -109,9 +110,15 @@ func (u *UI) showSignIn() {
 		top.Add(demos)
 	}
 	v.root = container.NewVBox(top, v.body, v.message, widget.NewSeparator(), v.qr)
+	if len(u.signedInAccounts()) > 0 {
+		// Add account: the accounts signed in are a click away.
+		v.cancel = widget.NewButton(tr("accounts.cancel_add"), func() { u.dropAccount(u) })
+		v.root.Add(v.cancel)
+	}
 	v.showPhone()
-	u.main.SetContent(container.NewPadded(v.root))
-	u.main.Canvas().Focus(v.phone)
+	if u.UI.session == u {
+		u.show(u)
+	}
 }
 
 // show puts objs in the step's place and lays the view out again.
@@ -346,20 +353,24 @@ func showErrorOn(w fyne.Window, err error) {
 
 // askSignOut asks before signing out: signing in again takes a login code
 // (and the 2FA password), and a call in progress would end.
-func (u *UI) askSignOut() {
+func (u *session) askSignOut() {
 	if u.signOutAsk != nil {
 		return
 	}
 	question := tr("signout.question")
-	if c := u.liveCall(); c != nil {
+	if c := u.ownCall(); c != nil {
 		question = tr("signout.question_call", "Name", c.Snapshot().Peer.Name())
 	}
-	d := dialog.NewConfirm(tr("signout.title", "Service", u.serviceName()), question, func(ok bool) {
+	title := tr("signout.title", "Service", u.serviceName())
+	if name := u.accountName(); name != "" {
+		title = tr("accounts.sign_out_title", "Name", name, "Service", u.serviceName())
+	}
+	d := dialog.NewConfirm(title, question, func(ok bool) {
 		u.signOutAsk = nil
 		if !ok {
 			return
 		}
-		c := u.liveCall()
+		c := u.ownCall()
 		if c == nil {
 			u.signOut()
 			return

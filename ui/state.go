@@ -64,7 +64,7 @@ func (s appState) turnedAwayWhy(id int64) string {
 	return ""
 }
 
-func (u *UI) statePath() string { return filepath.Join(u.opts.ConfigDir, "state.json") }
+func (u *session) statePath() string { return filepath.Join(u.path(), "state.json") }
 
 // loadState reads the state file; a missing or unreadable one is an empty
 // state (it holds nothing that cannot be chosen again).

@@ -20,7 +20,7 @@ const rowAvatarSize = 36
 
 // setRowAvatar puts c's avatar in a row's holder, keeping the one there
 // when it is already c's (so a photo is not fetched again on every scroll).
-func (u *UI) setRowAvatar(holder *fyne.Container, c account.Contact) {
+func (u *session) setRowAvatar(holder *fyne.Container, c account.Contact) {
 	if len(holder.Objects) == 1 {
 		if a, ok := holder.Objects[0].(*avatar); ok && a.contact.ID == c.ID && a.contact.Name() == c.Name() {
 			return
@@ -35,14 +35,14 @@ const dialerWidth = 360
 
 // dialerView calls a @username or +phone typed or keyed in.
 type dialerView struct {
-	u       *UI
+	u       *session
 	root    fyne.CanvasObject
 	entry   *keyEntry
 	call    *widget.Button
 	message *widget.Label
 }
 
-func newDialerView(u *UI) *dialerView {
+func newDialerView(u *session) *dialerView {
 	v := &dialerView{u: u}
 	v.entry = u.newEntry()
 	v.entry.SetPlaceHolder(tr("dialer.placeholder"))

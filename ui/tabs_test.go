@@ -87,7 +87,7 @@ func TestContactRows(t *testing.T) {
 		t.Errorf("favourites not in state.json: %q, %v", b, err)
 	}
 	inUI(func() {
-		again := newContactsView(u)
+		again := newContactsView(u.session)
 		again.all = c.all
 		again.filter("")
 		if got := contactIndex(again, "echo"); got != 0 {

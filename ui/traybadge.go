@@ -61,9 +61,26 @@ func (u *UI) followMissedInTray(d desktop.App) {
 	})
 }
 
-// showRecents brings the main window up on Recents.
+// showRecents brings the main window up on Recents: of the account shown
+// if it has missed calls, else of the first one that has.
 func (u *UI) showRecents() {
 	u.main.Show()
 	u.main.RequestFocus()
-	u.tabs.SelectIndex(recentsIndex)
+	u.mu.Lock()
+	to := u.session
+	if to.missedN == 0 {
+		for _, s := range u.accounts {
+			if s.missedN > 0 {
+				to = s
+				break
+			}
+		}
+	}
+	u.mu.Unlock()
+	if to != u.session && to.content != nil {
+		u.show(to)
+	}
+	if u.tabs != nil {
+		u.tabs.SelectIndex(recentsIndex)
+	}
 }

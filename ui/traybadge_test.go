@@ -26,6 +26,8 @@ func TestTrayMissedCalls(t *testing.T) {
 
 	u := &UI{app: test.NewTempApp(t)}
 	u.main = u.app.NewWindow("tgphone")
+	u.session = &session{UI: u}
+	u.accounts = []*session{u.session}
 	if items := u.trayItems().Items; items[0].Label != "Show tgphone" {
 		t.Errorf("no missed calls, yet the tray starts with %q", items[0].Label)
 	}

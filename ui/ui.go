@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,50 +45,55 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
-// UI is tgphone's desktop app: one account, its windows and its calls.
+// UI is tgphone's desktop app: its windows, its settings and the accounts
+// signed in (accounts.go). It embeds the account shown in the main window,
+// so u.contacts, u.mgr and the like are the shown account's; whatever must
+// reach a particular account (its calls, its history) goes through that
+// account's *session instead.
 type UI struct {
+	*session // the account shown; never nil after New
+
 	app          fyne.App
 	opts         Options
 	log          *slog.Logger
 	settingsPath string
 
-	mu       sync.Mutex // guards settings and self, which other goroutines read
+	mu       sync.Mutex // guards settings, the accounts' self and missed counts, which other goroutines read
 	settings Settings
-	self     account.Contact // the signed-in user, for IsSelf
 
-	acct *account.Client
-	ctx  context.Context // lives while the account is connected
-	mgr  *calling.Manager
-	me   *tg.User
+	// accounts are every account of this app, signed in or signing in, in
+	// the order they were added (accounts.json); line lets one of them be
+	// in a call at a time.
+	accounts []*session
+	line     calling.Line
+	// missedWatch is told the missed-calls count of all accounts (tray).
+	missedWatch func(int)
 
-	main     fyne.Window
-	signIn   *signInView
-	tabs     *container.AppTabs
-	contacts *contactsView
-	dialer   *dialerView
-	recents  *recentsView
-	missed   missedCalls         // the Recents tab's count of missed calls (recents.go)
-	calls    map[int64]*callView // open call windows by call id (0 until known)
-	ring     *ringer
-	status   *widget.Label
-	offline  *widget.Label         // in the header while the server is out of reach
-	confirm  *dialog.ConfirmDialog // the click-to-call question, while shown
+	main    fyne.Window
+	calls   map[int64]*callView // open call windows by call id (0 until known)
+	ring    *ringer
+	status  *widget.Label
+	confirm *dialog.ConfirmDialog // the click-to-call question, while shown
+	// pick is the click-to-call question that asks which account calls,
+	// while shown (clicktocall.go).
+	pick *accountPick
 	// pendingCall is a click-to-call target that came before sign-in
 	// finished; it is asked about once signed in.
 	pendingCall string
 	quitAsk     *dialog.ConfirmDialog // "hang up and quit?", while shown
 	settingsWin *settingsView         // the Settings window, while open
 	keys        map[string]func()     // the main window's shortcuts by name (keys.go)
+	switcher    *widget.PopUpMenu     // the account menu, while open (accounts.go)
 
 	trayIssue  string                // why there is no tray icon, "" when there is or not known yet (tray.go)
 	signOutAsk *dialog.ConfirmDialog // "sign out?", while shown
 
-	stopping atomic.Bool   // set once the app quits: UI work is dropped from then on
-	stopConn func()        // ends the connection Start made
-	connDone chan struct{} // closed when it has ended
+	stopping atomic.Bool     // set once the app quits: UI work is dropped from then on
+	runCtx   context.Context // what Start was given: accounts added later connect under it
 }
 
-// New prepares the app's windows; Start connects.
+// New prepares the app's windows and its accounts (accounts.json); Start
+// connects them.
 func New(a fyne.App, opts Options) (*UI, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -99,12 +103,20 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	s, err := LoadSettings(u.settingsPath)
 	u.settings = s
 	useLanguage(chooseLanguage(s.Language)) // before the first window is built
-	acct, aerr := account.New(account.Options{AppID: opts.AppID, AppHash: opts.AppHash, Sandbox: opts.Sandbox,
-		SessionFile: filepath.Join(opts.ConfigDir, "session.json"), Logger: opts.Logger.With("component", "account")})
-	if aerr != nil {
-		return nil, aerr
+	list, lerr := loadAccountList(u.accountsPath())
+	if lerr != nil {
+		u.log.Warn("accounts", "err", lerr)
 	}
-	u.acct = acct
+	for _, e := range list.Accounts {
+		sess, serr := u.newSession(e.Dir)
+		if serr != nil {
+			return nil, serr
+		}
+		u.accounts = append(u.accounts, sess)
+		if u.session == nil || (list.Shown != 0 && e.UserID == list.Shown) {
+			u.session = sess
+		}
+	}
 	u.ring = newRinger(u)
 	if a.Icon() == nil {
 		a.SetIcon(appIcon)
@@ -113,10 +125,6 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	u.main.Resize(fyne.NewSize(420, 620))
 	u.status = widget.NewLabel(tr("common.connecting"))
 	u.main.SetContent(container.NewCenter(u.status))
-	u.offline = widget.NewLabelWithStyle(tr("common.connecting"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	u.offline.Hide()
-	// Calls that changed meanwhile catch up by getDifference once it is back.
-	acct.OnConnection(func(online bool) { u.do(func() { u.setOnline(online) }) })
 	u.main.SetMaster()
 	u.main.SetCloseIntercept(u.requestQuit)
 	u.addKey(fyne.KeyQ, u.requestQuit)
@@ -130,6 +138,8 @@ func New(a fyne.App, opts Options) (*UI, error) {
 			}
 		case u.confirm != nil:
 			answerKey(u.confirm, k)
+		case u.pick != nil:
+			u.pick.key(k)
 		case u.signOutAsk != nil:
 			if k.Name == fyne.KeyEscape {
 				u.signOutAsk.Hide() // Cancel; Enter must not sign out by accident
@@ -140,43 +150,19 @@ func New(a fyne.App, opts Options) (*UI, error) {
 		u.log.Warn("settings", "err", err)
 		u.showError(err)
 	}
+	u.shortcuts()
 	u.trayMenu()
 	return u, nil
 }
 
-// Start shows the main window and connects in the background; the
-// connection lives until ctx ends.
+// Start shows the main window and connects every account in the
+// background; the connections live until ctx ends.
 func (u *UI) Start(ctx context.Context) {
 	u.main.Show()
-	ctx, u.stopConn = context.WithCancel(ctx)
-	u.connDone = make(chan struct{})
-	go func() {
-		defer close(u.connDone)
-		err := u.acct.Run(ctx, func(ctx context.Context) error {
-			u.do(func() {
-				u.ctx = ctx
-				if me := u.acct.Self(); me != nil {
-					u.signedIn(me)
-				} else {
-					u.showSignIn()
-					if d := u.opts.AutoSignIn; d != nil && u.opts.Sandbox != nil {
-						u.signIn.auto = true
-						u.signIn.phone.SetText("+" + d.Phone)
-						u.signIn.requestCode()
-					}
-				}
-			})
-			<-ctx.Done()
-			return nil
-		})
-		if err != nil && ctx.Err() == nil {
-			u.log.Error("connection ended", "err", err)
-			u.do(func() {
-				u.status.SetText(tr("main.lost", "Service", u.serviceName()))
-				u.main.SetContent(container.NewCenter(u.status))
-			})
-		}
-	}()
+	u.runCtx = ctx
+	for _, s := range u.accounts {
+		s.start(ctx)
+	}
 }
 
 func (u *UI) serviceName() string {
@@ -186,12 +172,20 @@ func (u *UI) serviceName() string {
 	return "Telegram"
 }
 
-// applyCallSettings hands the call manager what Settings decide for the
-// next call: the peer-to-peer policy (at once, so choosing "Nobody" stops
-// the next call revealing this computer's address whatever the server
-// says) and Do Not Disturb; store also writes the peer-to-peer rule to
-// Telegram, where the user's other apps read it.
-func (u *UI) applyCallSettings(s Settings, store bool) {
+// applyCallSettings hands every account's call manager what Settings
+// decide for the next call (applyAccountSettings).
+func (u *UI) applyCallSettings(st Settings, store bool) {
+	for _, s := range u.accounts {
+		s.applyAccountSettings(st, store)
+	}
+}
+
+// applyAccountSettings hands the account's call manager what Settings
+// decide for the next call: the peer-to-peer policy (at once, so choosing
+// "Nobody" stops the next call revealing this computer's address whatever
+// the server says) and Do Not Disturb; store also writes the peer-to-peer
+// rule to Telegram, where the user's other apps read it.
+func (u *session) applyAccountSettings(s Settings, store bool) {
 	mgr := u.mgr
 	if mgr == nil {
 		return
@@ -210,8 +204,9 @@ func (u *UI) applyCallSettings(s Settings, store bool) {
 		})
 }
 
-// rpc runs f off the UI goroutine and hands its result back to it.
-func rpc[T any](u *UI, f func(ctx context.Context) (T, error), done func(T, error)) {
+// rpc runs f off the UI goroutine, on u's account's connection, and hands
+// its result back to it.
+func rpc[T any](u *session, f func(ctx context.Context) (T, error), done func(T, error)) {
 	ctx := u.ctx
 	if ctx == nil {
 		done(*new(T), errors.New(tr("main.not_connected")))
@@ -225,9 +220,30 @@ func rpc[T any](u *UI, f func(ctx context.Context) (T, error), done func(T, erro
 	}()
 }
 
-// signedIn builds the call manager and the main window's tabs.
-func (u *UI) signedIn(me *tg.User) {
+// signedIn builds the account's call manager and tabs, and shows them if
+// it is the account shown.
+func (u *session) signedIn(me *tg.User) {
+	if other := u.accountOf(me.ID); other != nil && other != u {
+		// Signed in again through Add account: the first session stays.
+		u.log.Info("account already signed in here", "user_id", me.ID)
+		u.showError(errors.New(tr("accounts.already", "Name", account.ContactFromUser(me).Name())))
+		acct := u.acct
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := acct.LogOut(ctx); err != nil {
+				u.log.Warn("log the second session out", "err", err)
+			}
+		}()
+		u.dropAccount(u)
+		u.show(other)
+		return
+	}
 	u.me = me
+	u.adding = false
+	if u.signIn != nil {
+		u.signIn.stopTicker()
+	}
 	u.signIn = nil
 	u.mu.Lock()
 	u.self = account.ContactFromUser(me)
@@ -244,10 +260,11 @@ func (u *UI) signedIn(me *tg.User) {
 		// Turned away (Do Not Disturb, another call): Recents lists it as missed.
 		OnTurnedAway: func(t calling.TurnedAway) { u.do(func() { u.recents.turnedAway(t) }) },
 		CallLogDir:   u.callLogDir(),
-		Logger:       u.log.With("component", "calling"),
+		Line:         &u.line,
+		Logger:       u.log.With("component", "calling", "account", me.ID),
 	})
 	u.mgr.Attach(u.acct)
-	u.applyCallSettings(u.currentSettings(), false)
+	u.applyAccountSettings(u.currentSettings(), false)
 	// Telegram's own peer-to-peer rule is what the user's other apps show:
 	// the Settings choice follows it.
 	rpc(u, u.mgr.LoadP2P, func(p calling.P2PPolicy, err error) {
@@ -275,21 +292,34 @@ func (u *UI) signedIn(me *tg.User) {
 		container.NewTabItem(tr("tab.recents"), u.recents.root),
 	)
 	u.tabs.OnSelected = u.tabSelected
-	name := account.ContactFromUser(me).Name()
-	header := container.NewBorder(nil, nil, widget.NewLabel(name), container.NewHBox(u.offline,
+	u.header = u.newAccountButton()
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(u.offline,
 		widget.NewButton(tr("common.settings"), u.showSettings),
 		widget.NewButton(tr("common.sign_out"), u.askSignOut),
-	))
-	u.main.SetTitle("tgphone — " + name)
-	u.main.SetContent(container.New(maxWidth{contentWidth + 40}, container.NewBorder(header, nil, nil, nil, u.tabs)))
-	u.shortcuts()
+	), u.header)
+	u.content = container.New(maxWidth{contentWidth + 40}, container.NewBorder(header, nil, nil, nil, u.tabs))
 	u.contacts.load()
 	u.recents.refresh()
-	u.main.Canvas().Focus(u.contacts.search)
+	if u.UI.session == u {
+		u.show(u)
+	} else {
+		u.saveAccounts()
+	}
+	u.refreshAccountButtons()
 	if t := u.pendingCall; t != "" {
 		u.pendingCall = ""
 		u.askToCall(t)
 	}
+}
+
+// accountOf is the signed-in account of user id, nil if none.
+func (u *UI) accountOf(id int64) *session {
+	for _, s := range u.accounts {
+		if s.me != nil && s.me.ID == id {
+			return s
+		}
+	}
+	return nil
 }
 
 func (u *UI) currentSettings() Settings {
@@ -307,15 +337,15 @@ func (u *UI) openAudio(ctx context.Context, onDevice func(audio.Event)) (calling
 	return calling.AudioOpener(cfg, u.log)(ctx, onDevice)
 }
 
-func (u *UI) isContact(id int64) bool {
+func (u *session) isContact(id int64) bool {
 	if u.contacts == nil {
 		return false
 	}
 	return u.contacts.has(id)
 }
 
-// dial places a call and opens its window.
-func (u *UI) dial(peer account.Contact) {
+// dial places a call from this account and opens its window.
+func (u *session) dial(peer account.Contact) {
 	if u.mgr == nil {
 		return
 	}
@@ -332,7 +362,7 @@ func (u *UI) dial(peer account.Contact) {
 }
 
 // incoming shows the ringing window, unless this computer should not ring.
-func (u *UI) incoming(c *calling.Call) {
+func (u *session) incoming(c *calling.Call) {
 	s := c.Snapshot()
 	if u.currentSettings().DoNotDisturb {
 		u.log.Info("incoming call not shown: do not disturb is on", "call_id", s.ID)
@@ -344,7 +374,9 @@ func (u *UI) incoming(c *calling.Call) {
 	u.openCallWindow(c)
 }
 
-func (u *UI) signOut() {
+// signOut logs the account out; another account signed in is shown then,
+// or the sign-in steps when it was the only one.
+func (u *session) signOut() {
 	rpc(u, func(ctx context.Context) (struct{}, error) { return struct{}{}, u.acct.LogOut(ctx) },
 		func(_ struct{}, err error) {
 			if err != nil {
@@ -354,26 +386,41 @@ func (u *UI) signOut() {
 			u.mgr, u.me = nil, nil
 			u.mu.Lock()
 			u.self = account.Contact{}
+			u.missedN = 0
 			u.mu.Unlock()
+			u.header = nil
 			u.main.SetTitle("tgphone")
-			u.showSignIn()
+			u.dropAccount(u)
+			u.setMissed(0)
 		})
 }
 
-// shortcuts: Ctrl+F search, Ctrl+D dialer, Ctrl+R recents, Ctrl+, settings
-// (Ctrl+Q quits from the start).
+// shortcuts: Ctrl+F search, Ctrl+D dialer, Ctrl+R recents, Ctrl+, settings,
+// Ctrl+1…Ctrl+9 the accounts (Ctrl+Q quits from the start). Each acts on
+// the account shown when pressed.
 func (u *UI) shortcuts() {
 	add := u.addKey
 	add(fyne.KeyF, func() {
-		u.tabs.SelectIndex(0)
-		u.main.Canvas().Focus(u.contacts.search)
+		if u.tabs != nil {
+			u.tabs.SelectIndex(0)
+			u.main.Canvas().Focus(u.contacts.search)
+		}
 	})
 	add(fyne.KeyD, func() {
-		u.tabs.SelectIndex(1)
-		u.main.Canvas().Focus(u.dialer.entry)
+		if u.tabs != nil {
+			u.tabs.SelectIndex(1)
+			u.main.Canvas().Focus(u.dialer.entry)
+		}
 	})
-	add(fyne.KeyR, func() { u.tabs.SelectIndex(2) })
+	add(fyne.KeyR, func() {
+		if u.tabs != nil {
+			u.tabs.SelectIndex(2)
+		}
+	})
 	add(fyne.KeyComma, u.showSettings)
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6, fyne.Key7, fyne.Key8, fyne.Key9} {
+		add(k, func() { u.selectAccount(i) })
+	}
 }
 
 // trayMenu offers show and quit from the system tray where there is one.
@@ -417,61 +464,4 @@ func (u *UI) Show() {
 		u.main.Show()
 		u.main.RequestFocus()
 	})
-}
-
-// AskToCall is click-to-call: it finds who target ("+digits" or "@name")
-// is, and asks before dialing. A request that comes before sign-in has
-// finished is kept and asked about once signed in.
-func (u *UI) AskToCall(target string) {
-	u.do(func() {
-		u.main.Show()
-		u.main.RequestFocus()
-		if u.mgr == nil {
-			u.log.Info("click-to-call waits for sign-in")
-			u.pendingCall = target
-			return
-		}
-		u.askToCall(target)
-	})
-}
-
-// IsSelf tells whether target ("+digits" or "@name") is the signed-in
-// account, which click-to-call must leave to another account's app. Safe
-// from any goroutine.
-func (u *UI) IsSelf(target string) bool {
-	u.mu.Lock()
-	me := u.self
-	u.mu.Unlock()
-	switch {
-	case me.ID == 0:
-		return false
-	case strings.HasPrefix(target, "@"):
-		return me.Username != "" && strings.EqualFold(target[1:], me.Username)
-	case strings.HasPrefix(target, "+"):
-		return me.Phone != "" && strings.TrimPrefix(me.Phone, "+") == target[1:]
-	}
-	return false
-}
-
-func (u *UI) askToCall(target string) {
-	rpc(u, func(ctx context.Context) (account.Contact, error) { return u.acct.Resolve(ctx, target) },
-		func(c account.Contact, err error) {
-			switch {
-			case errors.Is(err, account.ErrNotFound):
-				u.showError(errors.New(tr("c2c.nobody", "Service", u.serviceName(), "Target", target)))
-			case err != nil:
-				u.showError(u.sentence(tr("c2c.lookup_failed", "Target", target), err))
-			case u.me != nil && c.ID == u.me.ID:
-				u.showError(errors.New(tr("c2c.is_you", "Target", target)))
-			default:
-				u.confirm = dialog.NewConfirm(tr("c2c.title", "Name", c.Name()), tr("c2c.question", "Name", c.Name(), "Target", target),
-					func(ok bool) {
-						u.confirm = nil
-						if ok {
-							u.dial(c)
-						}
-					}, u.main)
-				u.confirm.Show()
-			}
-		})
 }

@@ -1,0 +1,259 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/audio"
+	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/sandbox"
+	"github.com/tgphone/tgphone/sandbox/sandboxtest"
+)
+
+// startTwoAccounts opens the app in dir signed in as Alice, then adds Bob
+// through the switcher's Add account and the sign-in steps; Bob is shown.
+func startTwoAccounts(t *testing.T, env *sandboxtest.Env, dir string) *UI {
+	t.Helper()
+	u := startAppDir(t, env, dir, "alice")
+	waitFor(t, "alice signed in", func() bool { return u.contacts != nil && len(u.contacts.all) == 7 })
+	var add *fyne.MenuItem
+	inUI(func() {
+		for _, it := range u.switcherMenu().Items {
+			if it.Label == "Add account" {
+				add = it
+			}
+		}
+	})
+	if add == nil {
+		t.Fatal("the switcher offers no Add account")
+	}
+	inUI(add.Action)
+	waitFor(t, "the sign-in steps for the second account", func() bool { return u.signIn != nil && u.signIn.cancel != nil })
+	phone, _ := sandbox.DemoPhone("bob")
+	inUI(func() {
+		test.Type(u.signIn.phone, "+"+phone)
+		test.Tap(u.signIn.sendCode)
+	})
+	waitFor(t, "the code step", func() bool { return u.signIn != nil && u.signIn.stage == "code" && u.signIn.code.Text != "" })
+	inUI(func() { test.Tap(u.signIn.submit) })
+	waitFor(t, "bob signed in and shown", func() bool {
+		return u.me != nil && u.self.Username == "bob" && u.contacts != nil && len(u.contacts.all) == 7
+	})
+	return u
+}
+
+// startAppDir opens a tgphone keeping its files in dir; auto signs that
+// demo user in when no session is saved.
+func startAppDir(t *testing.T, env *sandboxtest.Env, dir, auto string) *UI {
+	t.Helper()
+	p, _ := sandbox.DemoPhone(auto)
+	au := audio.Config{Input: "silence", Output: "null", Ring: "null"}
+	u, err := New(test.NewTempApp(t), Options{
+		Sandbox:   &account.Sandbox{Addr: env.Info.MTProto, DC: env.Info.DC, PublicKeyPEM: env.Info.PublicKey},
+		ConfigDir: dir, Audio: &au, Logger: env.Logger, AutoSignIn: &DemoUser{Name: auto, Phone: p},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		sctx, scancel := context.WithTimeout(context.Background(), shutdownWait)
+		defer scancel()
+		if err := u.Shutdown(sctx); err != nil {
+			t.Log(err)
+		}
+	})
+	u.Start(ctx)
+	return u
+}
+
+func hasContact(cs []account.Contact, username string) bool {
+	return slices.ContainsFunc(cs, func(c account.Contact) bool { return c.Username == username })
+}
+
+// TestAccountSwitcher: Add account signs Bob in beside Alice; the switcher
+// lists both; switching shows each one's contacts; a call to Bob rings
+// while Alice is shown and its window names Bob's account; Bob's Recents
+// lists it and Alice's does not; a restart brings both accounts back.
+func TestAccountSwitcher(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	carol := newPeer(t, env, "carol", false)
+	dir := t.TempDir()
+	u := startTwoAccounts(t, env, dir)
+
+	var labels []string
+	inUI(func() {
+		for _, it := range u.switcherMenu().Items {
+			labels = append(labels, it.Label)
+		}
+		if hasContact(u.contacts.all, "bob") || !hasContact(u.contacts.all, "alice") {
+			t.Error("Bob's contacts are not Bob's")
+		}
+		if !strings.HasPrefix(u.main.Title(), "tgphone — Bob Baker") {
+			t.Errorf("main window title %q", u.main.Title())
+		}
+	})
+	want := []string{"Alice Archer — @alice · +9996620001", "Bob Baker — @bob · +9996620002", "", "Add account", "Sign out of Bob Baker"}
+	if !slices.Equal(labels, want) {
+		t.Errorf("the switcher lists %q, want %q", labels, want)
+	}
+	inUI(func() { u.selectAccount(0) }) // Ctrl+1
+	var bob *session
+	inUI(func() {
+		if u.self.Username != "alice" || hasContact(u.contacts.all, "alice") || !hasContact(u.contacts.all, "bob") {
+			t.Errorf("switched to %q, whose contacts are not Alice's", u.self.Username)
+		}
+		bob = u.accounts[1]
+	})
+
+	// Carol calls Bob while Alice is shown: it rings, naming Bob.
+	in := carol.dial(t, "@bob")
+	v := callWindow(t, u)
+	waitFor(t, "the ringing", func() bool { return v.last.State == calling.StateRinging })
+	inUI(func() {
+		if v.u != bob {
+			t.Error("the call window is not Bob's account's")
+		}
+		if got := v.w.Title(); got != "Incoming call from Carol Clark to Bob Baker" {
+			t.Errorf("ringing window title %q", got)
+		}
+		if !v.account.Visible() || v.account.Text != "to Bob Baker" {
+			t.Errorf("the window names the account as %q (shown %v)", v.account.Text, v.account.Visible())
+		}
+		if u.self.Username != "alice" {
+			t.Error("the incoming call switched the main window")
+		}
+		test.Tap(v.decline)
+	})
+	<-in.Done()
+	waitFor(t, "the call in Bob's Recents", func() bool {
+		return len(bob.recents.entries) > 0 && bob.recents.entries[0].Peer.Username == "carol"
+	})
+	inUI(func() {
+		for _, e := range u.recents.entries {
+			if e.CallID == bob.recents.entries[0].CallID {
+				t.Error("Alice's Recents lists the call to Bob")
+			}
+		}
+	})
+
+	// A restart brings both back, Alice shown as she was last.
+	l, err := loadAccountList(u.accountsPath())
+	if err != nil || len(l.Accounts) != 2 || l.Shown != 101 || l.Accounts[0].Dir != "" || l.Accounts[1].UserID != 102 {
+		t.Fatalf("accounts.json holds %+v, %v", l, err)
+	}
+	again := startAppDir(t, env, dir, "alice")
+	waitFor(t, "both accounts back", func() bool { return len(again.signedInAccounts()) == 2 && again.contacts != nil })
+	inUI(func() {
+		if again.self.Username != "alice" {
+			t.Errorf("after a restart %q is shown", again.self.Username)
+		}
+	})
+}
+
+// TestOneCallAcrossAccounts: during Alice's call a call to Bob is turned
+// away busy, and Bob's Recents lists it as missed.
+func TestOneCallAcrossAccounts(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	carol := newPeer(t, env, "carol", true)
+	u := startTwoAccounts(t, env, t.TempDir())
+	var alice, bob *session
+	inUI(func() {
+		alice, bob = u.accounts[0], u.accounts[1]
+		alice.dial(contactNamed(t, alice, "carol"))
+	})
+	v := callWindow(t, u)
+	waitFor(t, "Alice's call", func() bool { return v.last.State == calling.StateActive })
+	<-carol.incoming
+	echo := newPeer(t, env, "echo", false)
+	busy := echo.dial(t, "@bob")
+	<-busy.Done()
+	if s := busy.Snapshot().State; s != calling.StateBusy {
+		t.Errorf("a call to Bob during Alice's call ended %s, want busy", s)
+	}
+	waitFor(t, "the turned-away call in Bob's Recents", func() bool {
+		return len(bob.recents.entries) > 0 && bob.recents.entries[0].TurnedAway != ""
+	})
+	inUI(func() {
+		if len(u.calls) != 1 {
+			t.Errorf("%d call windows, want Alice's alone", len(u.calls))
+		}
+		test.Tap(v.hangup)
+	})
+	waitFor(t, "the end", func() bool { return v.last.State.Terminal() })
+	waitFor(t, "Bob's missed call counted", func() bool { return u.MissedCalls() >= 1 })
+}
+
+// contactNamed is s's contact with username name.
+func contactNamed(t *testing.T, s *session, name string) account.Contact {
+	for _, c := range s.contacts.all {
+		if c.Username == name {
+			return c
+		}
+	}
+	t.Fatalf("no contact @%s", name)
+	return account.Contact{}
+}
+
+// TestClickToCallWithTwoAccounts: asked to call Carol, the app asks which
+// account calls, the one shown chosen; the call goes from the one picked.
+// Asked to call Bob, one of its own accounts, it offers Alice alone.
+func TestClickToCallWithTwoAccounts(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	carol := newPeer(t, env, "carol", true)
+	u := startTwoAccounts(t, env, t.TempDir()) // Bob shown
+	if u.IsSelf("@bob") || u.IsSelf("@alice") || u.IsSelf("@carol") {
+		t.Error("IsSelf refuses a target another account here can call")
+	}
+
+	u.AskToCall("@bob")
+	waitFor(t, "the question", func() bool { return u.confirm != nil })
+	inUI(func() {
+		labels, buttons := overlayTexts(u.main)
+		if got := strings.Join(labels, "\n"); !strings.Contains(got, "tgphone was asked to call Bob Baker (@bob) from Alice Archer.") {
+			t.Errorf("the question reads %q", got)
+		}
+		if u.pick != nil {
+			t.Error("asked which account, though Bob cannot call himself")
+		}
+		test.Tap(buttons["No"])
+	})
+
+	u.AskToCall("@carol")
+	waitFor(t, "which account", func() bool { return u.pick != nil })
+	inUI(func() {
+		if want := []string{"Bob Baker (@bob · +9996620002)", "Alice Archer (@alice · +9996620001)"}; !slices.Equal(u.pick.choice.Options, want) {
+			t.Errorf("offered %q, want %q", u.pick.choice.Options, want)
+		}
+		if u.pick.choice.Selected != u.pick.choice.Options[0] {
+			t.Errorf("chosen already: %q, want the account shown", u.pick.choice.Selected)
+		}
+		u.pick.choice.SetSelected(u.pick.choice.Options[1])
+		u.pick.key(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	})
+	v := callWindow(t, u)
+	in := <-carol.incoming
+	if got := in.Snapshot().Peer.Username; got != "alice" {
+		t.Errorf("Carol is called by %q, want alice", got)
+	}
+	inUI(func() {
+		if v.account.Text != "from Alice Archer" || !strings.Contains(v.w.Title(), "(Alice Archer)") {
+			t.Errorf("the call window names the account %q, title %q", v.account.Text, v.w.Title())
+		}
+		test.Tap(v.hangup)
+	})
+	waitFor(t, "the end", func() bool { return v.last.State.Terminal() })
+}
