@@ -46,10 +46,10 @@ sleep 1
 focus "$a"
 switcher "$a"
 # The menu: Alice, a separator, Add account.
-xdotool mousemove --window "$a" 80 "${ADD_Y:-100}" click 1; sleep 1
-window "tgphone" >/dev/null
+xdotool mousemove --window "$a" 80 "${ADD_Y:-100}" click 1
+sleep 6   # the new account's connection, then its sign-in steps
 xdotool type --delay 20 "+9996620002"; xdotool key Return   # the phone field has the focus
-sleep 3
+sleep 8
 xdotool key Return                                           # the demo code is filled in: sign in
 b=$(window "tgphone — Bob Baker" 60)
 sleep 2

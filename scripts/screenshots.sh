@@ -2,7 +2,8 @@
 # make screenshots: the pictures in docs/screenshots/, each area drawn by its
 # own script in light and dark, small and large (screenshots-tabs.sh: the
 # main window's tabs; screenshots-call.sh: the call windows and rating;
-# screenshots-shell.sh: sign-in, settings, offline). First, the real app
+# screenshots-shell.sh: sign-in, settings, offline; screenshots-accounts.sh:
+# the account switcher). First, the real app
 # under Xvfb with two sandbox accounts, driven by the keyboard as a user
 # would: Alice calls Bob, Bob answers, they hang up; it prints cold start
 # and memory figures and fails if any step does not happen.
@@ -43,3 +44,4 @@ trap - EXIT
 scripts/screenshots-tabs.sh
 scripts/screenshots-call.sh
 scripts/screenshots-shell.sh
+scripts/screenshots-accounts.sh
