@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The account switcher under Xvfb, light and dark: Alice's app adds Bob
 # with the switcher's Add account and the sign-in steps, then the switcher
-# is shown open: docs/screenshots/accounts-switcher{,-dark}.png.
+# is shown open: docs/screenshots/accounts-switcher{,-dark}.png; a call to
+# Alice while Bob is shown rings naming her account: accounts-incoming.png.
 # TGPHONE_BIN picks the binary (default bin/tgphone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,13 @@ b=$(window "tgphone — Bob Baker" 60)
 sleep 2
 switcher "$b"
 shot "$b" accounts-switcher
+xdotool key Escape; sleep 0.5
+# Carol calls Alice while Bob is shown: it rings, naming Alice's account.
+"$bin" call --as carol --password sandbox-2fa --to @alice --sandbox-dir "$XDG_DATA_HOME/tgphone/sandbox" >"$tmp/carol.json" 2>"$tmp/carol.log" & carol=$!; pids+=($carol)
+i=$(window "Incoming call from Carol Clark to Alice Archer" 60)
+sleep 1.5
+shot "$i" accounts-incoming
+kill -TERM "$carol"; wait "$carol" || true
 kill -TERM "$alice"; wait "$alice" || true
 
 FYNE_THEME=dark "$bin" --as alice 2>"$tmp/alice-dark.log" & alice=$!; pids+=($alice)
