@@ -52,7 +52,7 @@ func TestCodeDelivery(t *testing.T) {
 		{user: "old", want: account.CodeRequest{Via: account.ViaApp, Length: 5, Next: account.ViaSMS, ResendAfter: time.Minute}},
 	} {
 		t.Run(tt.user, func(t *testing.T) {
-			c := env.Account(t, "")
+			c := env.KeyedAccount(t)
 			run(t, c, func(ctx context.Context) error {
 				req, err := c.SendCode(ctx, demoPhone(t, tt.user))
 				if err != nil {
@@ -89,7 +89,7 @@ func TestCodeDelivery(t *testing.T) {
 // (app, SMS, call) until it has none left; the code still signs in.
 func TestResendCode(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
-	c := env.Account(t, "")
+	c := env.KeyedAccount(t)
 	run(t, c, func(ctx context.Context) error {
 		req, err := c.SendCode(ctx, demoPhone(t, "bob"))
 		if err != nil {
@@ -137,7 +137,7 @@ func TestResendCode(t *testing.T) {
 func TestLoginEmailSetup(t *testing.T) {
 	phone := demoPhone(t, "alice")
 	env := sandboxtest.Start(t, sandboxtest.Options{CodeDelivery: map[string]sandbox.CodeDelivery{phone: sandbox.DeliverEmailSetup}})
-	c := env.Account(t, "")
+	c := env.KeyedAccount(t)
 	run(t, c, func(ctx context.Context) error {
 		req, err := c.SendCode(ctx, phone)
 		var setup *account.EmailSetupRequiredError
@@ -173,7 +173,7 @@ func TestLoginEmailSetup(t *testing.T) {
 		return nil
 	})
 	// The next sign-in gets its code at the address set up.
-	c2 := env.Account(t, "")
+	c2 := env.KeyedAccount(t)
 	run(t, c2, func(ctx context.Context) error {
 		req, err := c2.SendCode(ctx, phone)
 		if err != nil {
@@ -191,7 +191,7 @@ func TestLoginEmailSetup(t *testing.T) {
 // to show, and signing up records them accepted.
 func TestSignUpTerms(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
-	c := env.Account(t, "")
+	c := env.KeyedAccount(t)
 	run(t, c, func(ctx context.Context) error {
 		req, err := c.SendCode(ctx, "9996625555")
 		if err != nil {
@@ -224,7 +224,7 @@ func TestSignUpTerms(t *testing.T) {
 func TestQRLoginPassword(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	carol := env.SignIn(t, "carol")
-	c := env.Account(t, "")
+	c := env.KeyedAccount(t)
 	run(t, c, func(ctx context.Context) error {
 		scanned := false
 		_, err := c.QRLogin(ctx, func(ctx context.Context, url string, _ time.Time) error {
@@ -260,7 +260,7 @@ func TestMigrate(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			phone := demoPhone(t, "bob")
 			env := sandboxtest.Start(t, sandboxtest.Options{Migrate: map[string]sandbox.Migration{phone: {Kind: kind, DC: 4}}})
-			c := env.Account(t, "")
+			c := env.KeyedAccount(t)
 			run(t, c, func(ctx context.Context) error {
 				cfg, err := c.API().HelpGetConfig(ctx)
 				if err != nil {

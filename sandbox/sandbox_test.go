@@ -48,7 +48,7 @@ func TestSignIn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := env.Account(t, "")
+			c := env.KeyedAccount(t)
 			run(t, c, func(ctx context.Context) error {
 				req, err := c.SendCode(ctx, tt.phone)
 				if err != nil {
@@ -458,7 +458,7 @@ func TestRequestCallErrors(t *testing.T) {
 func TestQRLogin(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	alice := env.SignIn(t, "alice")
-	c := env.Account(t, "")
+	c := env.KeyedAccount(t)
 	accepted := make(chan error, 1)
 	run(t, c, func(ctx context.Context) error {
 		u, err := c.QRLogin(ctx, func(ctx context.Context, url string, _ time.Time) error {

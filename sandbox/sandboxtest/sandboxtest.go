@@ -201,6 +201,14 @@ func (e *Env) Account(t testing.TB, sessionFile string) *account.Client {
 	return e.accountAt(t, e.Info.MTProto, sessionFile)
 }
 
+// KeyedAccount is a new client, not signed in, whose auth key the sandbox
+// already knows (keyedSession): for tests of what comes after MTProto's key
+// exchange. Account with a new session file runs the exchange itself.
+func (e *Env) KeyedAccount(t testing.TB) *account.Client {
+	t.Helper()
+	return e.accountAt(t, e.Info.MTProto, e.keyedSession(t, e.Info.MTProto))
+}
+
 func (e *Env) accountAt(t testing.TB, addr, sessionFile string) *account.Client {
 	t.Helper()
 	c, err := account.New(account.Options{
