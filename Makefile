@@ -4,6 +4,12 @@ export PATH := $(PATH):/usr/local/go/bin
 export GOTOOLCHAIN ?= auto
 GO ?= go
 BIN := bin/tgphone
+# no_animations: Fyne's text cursor then shows steadily instead of fading in
+# and out, which repainted the whole window about 16 times a second while a
+# field had the focus: 6.3 % of a core against 2.3 % with the tag (search
+# box focused, software GL under Xvfb). Also gone: the buttons' tap ripple
+# and the tabs' sliding underline; tgphone has no animations of its own.
+TAGS ?= no_animations
 
 .PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fyne-package flatpak fuzz soak bench clean
 
@@ -11,7 +17,7 @@ run: deps build
 	$(BIN) $(ARGS)
 
 build: deps
-	$(GO) build -o $(BIN) .
+	$(GO) build -tags '$(TAGS)' -o $(BIN) .
 
 deps:
 	@scripts/deps.sh build

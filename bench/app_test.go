@@ -42,7 +42,8 @@ type AppResults struct {
 // real binary under Xvfb, signed in to its own sandbox as Alice, with a
 // silent microphone and a discarding speaker. It measures the app's CPU
 // from /proc/PID/stat over TGPHONE_APP_SECONDS (20 s unless set) on each
-// tab, with and without the text cursor blinking in a field, and in a call
+// tab, with and without the text cursor in a field, with another program's
+// window in front (xmessage, from x11-utils), and in a call
 // to @echo; then RSS after the first and after the TGPHONE_APP_CALLS-th
 // call (5 unless set). It writes bench/app_results.json.
 func BenchmarkReportAppCost(b *testing.B) {
@@ -60,7 +61,7 @@ func BenchmarkReportAppCost(b *testing.B) {
 		calls = n
 	}
 	res := AppResults{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Seconds: secs.Seconds(), Calls: calls,
-		Method: "tgphone built from this tree, under Xvfb (software GL), sandbox in its own process; " +
+		Method: "tgphone built from this tree (-tags TGPHONE_APP_TAGS, no_animations unless set, as make build), under Xvfb (software GL), sandbox in its own process; " +
 			"CPU is utime+stime of the app's process over the window; microphone silence, speaker null; " +
 			"the shared machine's load average is beside each figure",
 		Reproduce: "cd bench && go test . -run '^$' -bench ReportAppCost -benchtime 1x"}
@@ -69,9 +70,9 @@ func BenchmarkReportAppCost(b *testing.B) {
 	}
 	b.StopTimer()
 	fmt.Printf("\ntgphone desktop app — %s — %s — %.0f s per state\n", res.Date, res.Machine, res.Seconds)
-	fmt.Printf("%-42s %7s %8s %6s\n", "state", "cpu %", "RSS MiB", "load")
+	fmt.Printf("%-52s %7s %8s %6s\n", "state", "cpu %", "RSS MiB", "load")
 	for _, s := range res.States {
-		fmt.Printf("%-42s %7.2f %8.0f %6.1f\n", s.State, s.CPUPct, s.RSSMiB, s.Load1)
+		fmt.Printf("%-52s %7.2f %8.0f %6.1f\n", s.State, s.CPUPct, s.RSSMiB, s.Load1)
 		b.ReportMetric(s.CPUPct, "cpu%:"+strings.ReplaceAll(s.State, " ", "_"))
 	}
 	fmt.Printf("RSS after call 1: %.1f MiB, after call %d: %.1f MiB\n\n", res.RSSAfterFirstMiB, calls, res.RSSAfterLastMiB)
@@ -101,7 +102,13 @@ func (l *appLog) count(s string) int {
 func appRun(b *testing.B, secs time.Duration, calls int, res *AppResults) []AppState {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "tgphone")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+	// Built as make build builds it (TAGS in the Makefile); TGPHONE_APP_TAGS
+	// measures another build ("" for Fyne's blinking cursor).
+	tags, ok := os.LookupEnv("TGPHONE_APP_TAGS")
+	if !ok {
+		tags = "no_animations"
+	}
+	if out, err := exec.Command("go", "build", "-tags", tags, "-o", bin, "..").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	display := appDisplay()
@@ -173,14 +180,23 @@ func appRun(b *testing.B, secs time.Duration, calls int, res *AppResults) []AppS
 	var states []AppState
 	xdo("windowfocus", main)
 	xdo("key", "ctrl+f")
-	states = append(states, measure("contacts, cursor blinking in search"))
+	states = append(states, measure("contacts, cursor in search"))
+	// Another program's window in front: Fyne takes the focus from the
+	// field when its window loses it, so no cursor is drawn.
+	if _, err := exec.LookPath("xmessage"); err == nil {
+		other := start("xmessage", []string{"-geometry", "120x40+800+700", "another program"}, env, nil, &appLog{})
+		xdo("windowfocus", window("xmessage"))
+		states = append(states, measure("contacts, cursor in search, another window in front"))
+		_ = other.Process.Kill()
+		xdo("windowfocus", main)
+	}
 	// A click on the list's empty space takes the focus from the field.
 	xdo("mousemove", "--window", main, "200", "600", "click", "1")
 	states = append(states, measure("contacts, no field focused"))
 	xdo("key", "ctrl+r")
 	states = append(states, measure("recents"))
 	xdo("key", "ctrl+d")
-	states = append(states, measure("dialer, cursor blinking in its field"))
+	states = append(states, measure("dialer, cursor in its field"))
 	const title = "Call with Echo Test"
 	for i := 1; i <= calls; i++ {
 		xdo("windowfocus", main)

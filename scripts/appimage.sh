@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 app=$work/AppDir
 mkdir -p "$app/usr/bin" "$app/usr/lib"
 
-go build -trimpath -ldflags "-s -w" -o "$app/usr/bin/tgphone" .
+go build -tags no_animations -trimpath -ldflags "-s -w" -o "$app/usr/bin/tgphone" . # steady text cursor: see TAGS in the Makefile
 (cd packaging/appimage/runtime && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/runtime" .)
 
 # System libraries: never bundled (patterns on the soname).
