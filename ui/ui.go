@@ -121,6 +121,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	if a.Icon() == nil {
 		a.SetIcon(appIcon)
 	}
+	useAppTheme(a)
 	u.main = a.NewWindow("tgphone")
 	u.main.Resize(fyne.NewSize(420, 620))
 	u.status = widget.NewLabel(tr("common.connecting"))
