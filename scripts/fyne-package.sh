@@ -17,7 +17,7 @@ id=$(awk -F'"' '/^ *ID *=/ {print $2}' FyneApp.toml)
 arch=$(uname -m)
 work=$(mktemp -d)
 trap 'rm -rf "$work" tgphone.tar.xz' EXIT
-"$fyne" package --os linux --release
+"$fyne" package --os linux --release --tags no_animations # steady text cursor: see TAGS in the Makefile
 rm -f tgphone   # the binary it built here; the tarball holds a copy
 tar -xJf tgphone.tar.xz -C "$work"
 desktop=$(find "$work" -name "$id.desktop")
