@@ -11,7 +11,7 @@ BIN := bin/tgphone
 # and the tabs' sliding underline; tgphone has no animations of its own.
 TAGS ?= no_animations
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fyne-package flatpak fuzz soak bench clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fyne-package flatpak fuzz soak soak-ui bench clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -51,6 +51,12 @@ bench: deps-test
 # 100 consecutive calls through the sandbox, mixing engines and endings (CI runs 10).
 soak: deps-test
 	TGPHONE_SOAK_CALLS=100 $(GO) test -count=1 -run TestSoak -v ./calling/
+
+# 20 calls through the real app's windows under Xvfb; fails when RSS grows 5 MiB or more from the
+# first call to the last (issue 17 item 16). About 6 minutes (each figure is read 70 s after its
+# call), so CI does not run it.
+soak-ui: deps-test
+	TGPHONE_UI_SOAK=20 $(GO) test -count=1 -timeout 30m -run TestUISoak -v ./cli/
 
 # Every fuzz target (or those matching FUZZONLY) for FUZZTIME each (default 10m), FUZZJOBS at a time; CI does not run it.
 fuzz: deps-test
