@@ -27,7 +27,7 @@ type Snapshot struct {
 	Duration       time.Duration
 	Muted          bool
 	RemoteMuted    bool
-	AudioNotice    string    // what is wrong with this computer's microphone or speaker, for the user; "" when nothing
+	AudioNotice    string    // what is wrong with this computer's microphone or speaker, in English; "" when nothing
 	NoAudio        bool      // connected, the peer not muted, yet no sound has come from it for a few seconds
 	Emoji          [4]string // empty until keys are agreed
 	KeyFingerprint int64
@@ -35,7 +35,12 @@ type Snapshot struct {
 	SignalBars     int
 	Stats          media.Stats
 	Err            error
-	Message        string // one sentence for the user when the call ended badly
+	Message        string // one sentence in English when the call ended badly (Ending's)
+	// Ending is how the call ended, for a UI to word in its language.
+	Ending Ending
+	// Mic and Speaker are what is wrong with this computer's microphone
+	// and speaker (AudioNotice's English), for a UI to word.
+	Mic, Speaker DeviceTrouble
 	// NeedRating: ask the user to rate the call (phone.setCallRating). Set
 	// only when the server asked (need_rating) and the call connected.
 	NeedRating bool
@@ -96,8 +101,6 @@ type Call struct {
 	pendingSig  [][]byte
 	muted       bool
 	activeSince time.Time
-	// devNotice holds what is wrong with the microphone [0] and the speaker [1].
-	devNotice [2]string
 	// lastStats are the engine's counters when it was closed, for need_debug.
 	lastStats media.Stats
 	haveStats bool
@@ -468,7 +471,8 @@ func (c *Call) setState(s State) {
 			if !c.activeSince.IsZero() {
 				c.snap.Duration = time.Since(c.activeSince)
 			}
-			c.snap.Message = UserMessage(s, c.snap.Err, c.outgoing, c.snap.Peer.Name())
+			c.snap.Ending = EndingOf(s, c.snap.Err, c.outgoing)
+			c.snap.Message = c.snap.Ending.Message(c.snap.Peer.Name())
 		}
 	}
 	c.mu.Unlock()

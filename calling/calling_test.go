@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -49,7 +50,8 @@ func TestUserMessage(t *testing.T) {
 	}{
 		{StateFailed, ErrPrivacyRestricted, true, "Alice's privacy settings do not allow calls."},
 		{StateFailed, ErrPeerOutdated, true, "Alice uses an app version that cannot take calls from tgphone."},
-		{StateFailed, fmt.Errorf("%w for version 9.9.9", ErrNoEngine), true, "This call needs no media engine for version 9.9.9; tgphone cannot carry it yet."},
+		{StateFailed, fmt.Errorf("start media: %w", &NoEngineError{Version: "9.9.9"}), true, "This call needs protocol version 9.9.9, which tgphone cannot carry yet."},
+		{StateFailed, ErrNoEngine, true, "This call needs a media engine tgphone does not have yet."},
 		{StateFailed, fmt.Errorf("confirmed: %w", ErrEncryption), true, "Encryption check failed; the call was ended to keep it private."},
 		{StateBusy, nil, true, "Alice is busy."},
 		{StateMissed, nil, true, "Alice did not answer."},
@@ -65,6 +67,70 @@ func TestUserMessage(t *testing.T) {
 	} {
 		if got := UserMessage(tc.s, tc.err, tc.out, "Alice"); got != tc.want {
 			t.Errorf("%s/%v: %q, want %q", tc.s, tc.err, got, tc.want)
+		}
+	}
+}
+
+// endingInputs are a call's ends: every state with and without each kind
+// of error, both ways.
+func endingInputs() (out []struct {
+	s   State
+	err error
+	out bool
+}) {
+	errs := []error{nil, ErrPrivacyRestricted, ErrPeerOutdated, ErrBlocked, ErrUserInvalid, ErrProtocol,
+		ErrAlreadyAccepted, ErrAlreadyDeclined, ErrCallInvalid, ErrEncryption, &NoEngineError{Version: "9.9.9"},
+		ErrConnectFailed, ErrConnectionLost, ErrKeysTimeout, ErrInCall, ErrNoMicrophone,
+		fmt.Errorf("request call: %w", tgerr.New(500, "CALL_OCCUPY_FAILED")),
+		fmt.Errorf("get dh config: %w", context.DeadlineExceeded), errors.New("a fault")}
+	for s := StateIdle; s < numStates; s++ {
+		for _, err := range errs {
+			for _, o := range []bool{true, false} {
+				out = append(out, struct {
+					s   State
+					err error
+					out bool
+				}{s, err, o})
+			}
+		}
+	}
+	return out
+}
+
+// Every end a call can come to has an EndReason, every EndReason is
+// reachable, and each but EndNone has an English sentence naming no
+// internal error text; the detail the sentence quotes is in it.
+func TestEndReasons(t *testing.T) {
+	seen := map[EndReason]bool{}
+	for _, in := range endingInputs() {
+		e := EndingOf(in.s, in.err, in.out)
+		seen[e.Reason] = true
+		msg := e.Message("Alice")
+		if e.Reason == EndNone {
+			if msg != "" || in.err != nil || in.s == StateFailed || in.s == StateMissed {
+				t.Errorf("%s/%v ended with no reason (%q)", in.s, in.err, msg)
+			}
+			continue
+		}
+		if msg == "" || !strings.HasSuffix(msg, ".") {
+			t.Errorf("%s/%v: %s says %q", in.s, in.err, e.Reason, msg)
+		}
+		if e.Detail != "" && !strings.Contains(msg, e.Detail) {
+			t.Errorf("%s: %q does not quote %q", e.Reason, msg, e.Detail)
+		}
+		if strings.Contains(msg, "a fault.") || strings.Contains(msg, "deadline") {
+			t.Errorf("%s/%v: internal text reaches the user: %q", in.s, in.err, msg)
+		}
+	}
+	for _, r := range append(EndReasons(), EndNone) {
+		if !seen[r] {
+			t.Errorf("no call end gives %s", r)
+		}
+		if r != EndNone && (Ending{Reason: r}).Message("Alice") == "" {
+			t.Errorf("%s has no English sentence", r)
+		}
+		if strings.HasPrefix(r.String(), "end_reason(") {
+			t.Errorf("%d has no name", int(r))
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 // CanCall tells before dialing whether peer can be called: nil, or the
 // sentinel error a failed phone.requestCall would have ended in
 // (ErrPrivacyRestricted, ErrBlocked, ErrUserInvalid), so the app can
-// disable its Call button with UserMessage(StateFailed, err, true, name).
+// disable its Call button and say why (EndingOf(StateFailed, err, true)).
 // Other errors (network) say nothing either way.
 func (m *Manager) CanCall(ctx context.Context, peer account.Contact) error {
 	acct, err := m.account()

@@ -15,7 +15,7 @@
 //		CallLogDir: filepath.Join(stateDir, "calls")})
 //	m.Attach(acct)     // updates in; method results applied; account settings reachable
 //	m.LoadP2P(ctx)     // Telegram's peer-to-peer rule, for the next call
-//	if err := m.CanCall(ctx, contact); err != nil { /* grey out Call: UserMessage(StateFailed, err, …) */ }
+//	if err := m.CanCall(ctx, contact); err != nil { /* grey out Call: EndingOf(StateFailed, err, true) */ }
 //	call, err := m.Dial(contact)
 //	<-call.Done()
 //	fmt.Println(call.Snapshot().State, call.Snapshot().Message)

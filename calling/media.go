@@ -18,7 +18,7 @@ func (c *Call) startMedia() {
 	c.mu.Unlock()
 	factory := c.mgr.cfg.Engines[version]
 	if factory == nil {
-		c.post(input{Event: Event{Kind: EvMediaFailed, Err: fmt.Errorf("%w for version %s", ErrNoEngine, version)}})
+		c.post(input{Event: Event{Kind: EvMediaFailed, Err: &NoEngineError{Version: version}}})
 		return
 	}
 	pc := c.confirmed
