@@ -422,7 +422,7 @@ func (v *callView) render(s calling.Snapshot) {
 		v.mic.SetValue(levelFraction(s.Stats.Audio.MicLevelDBFS))
 		v.spkBar.SetValue(levelFraction(s.Stats.Audio.SpeakerLevelDBFS))
 	}
-	notice := s.AudioNotice
+	notice := deviceText(s)
 	if notice == "" && !s.State.Terminal() {
 		notice = v.missingDevices()
 	}
@@ -515,7 +515,7 @@ func (v *callView) endMessage(s calling.Snapshot) string {
 		// Turned away without ringing: the peer's device is in another call.
 		return tr("call.peer_busy", "Name", name)
 	}
-	return s.Message
+	return endingText(s.Ending, name)
 }
 
 // qualityLine is the statistics in one line: signal, path and quality.

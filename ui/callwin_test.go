@@ -123,7 +123,7 @@ func TestAvatar(t *testing.T) {
 func TestEndOfCallWords(t *testing.T) {
 	bob := account.Contact{ID: 102, FirstName: "Bob", LastName: "Baker"}
 	snap := func(st calling.State) calling.Snapshot {
-		return calling.Snapshot{Outgoing: true, Peer: bob, State: st, Message: calling.UserMessage(st, nil, true, bob.Name())}
+		return calling.Snapshot{Outgoing: true, Peer: bob, State: st, Ending: calling.EndingOf(st, nil, true)}
 	}
 	for _, tt := range []struct {
 		name            string
@@ -146,8 +146,8 @@ func TestEndOfCallWords(t *testing.T) {
 			t.Errorf("%s: state %q, want %q", tt.name, got, tt.status)
 		}
 	}
-	in := calling.Snapshot{Peer: bob, State: calling.StateDeclined, Message: "You declined the call."}
-	if got := (&callView{hungUpHere: true}).endMessage(in); got != in.Message {
+	in := calling.Snapshot{Peer: bob, State: calling.StateDeclined, Ending: calling.EndingOf(calling.StateDeclined, nil, false)}
+	if got := (&callView{hungUpHere: true}).endMessage(in); got != "You declined the call." {
 		t.Errorf("incoming decline: %q", got)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -209,7 +210,7 @@ func (v *contactsView) setFavorite(id int64, on bool) {
 	v.favorites = st.Favorites
 	if err := st.save(path); err != nil {
 		v.u.log.Warn("save favourites", "err", err)
-		v.u.showError(err)
+		v.u.showError(errors.New(tr("contacts.favourites_not_saved", "Err", errDetail(err))))
 	}
 	v.filter(v.search.Text)
 }

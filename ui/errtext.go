@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"io/fs"
 
 	"github.com/gotd/td/tgerr"
 
@@ -29,4 +30,16 @@ func unreachableText(err error, service, what string) string {
 func (u *UI) sentence(what string, err error) error {
 	u.log.Warn(what, "err", err)
 	return errors.New(unreachableText(err, u.serviceName(), what))
+}
+
+// errDetail is the system's own words for a failed file operation ("open
+// /home/…/state.json: permission denied") without the context tgphone
+// wrapped around them, for a catalogue sentence to quote; err's text when
+// it is not about a file.
+func errDetail(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	return err.Error()
 }

@@ -51,9 +51,16 @@ func stateText(s calling.Snapshot) string {
 		return tr("state.failed")
 	case calling.StateAnsweredElsewhere:
 		return tr("state.answered_elsewhere")
+	case calling.StateDeclinedElsewhere:
+		return tr("state.declined_elsewhere")
+	case calling.StateEndedElsewhere:
+		return tr("state.ended_elsewhere")
+	case calling.StateMovedToGroupCall:
+		return tr("state.moved_to_group_call")
 	}
-	// The sentence saying why (Snapshot.Message) goes below, once.
-	return strings.ReplaceAll(s.State.String(), "_", " ")
+	// Every State has its words above; this is a value outside them. The
+	// sentence saying why a call ended (endMessage) goes below, once.
+	return s.State.String()
 }
 
 // formatDuration shows m:ss, or h:mm:ss for long calls.

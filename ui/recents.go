@@ -225,7 +225,7 @@ func (v *recentsView) refresh() {
 		return out, nil
 	}, func(es []recentCall, err error) {
 		if err != nil {
-			v.say(tr("recents.load_failed", "Err", err.Error()))
+			v.say(v.u.sentence(tr("recents.load_failed"), err).Error())
 			return
 		}
 		st, serr := loadState(v.u.statePath())

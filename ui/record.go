@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"path/filepath"
 	"time"
 
@@ -98,7 +99,7 @@ func (r *recordView) render(s calling.Snapshot) {
 	}
 	switch {
 	case rec.Err != nil:
-		r.saved.SetText(tr("record.failed", "Err", rec.Err.Error()))
+		r.saved.SetText(tr("record.failed", "Err", errDetail(rec.Err)))
 		r.saved.Importance = widget.DangerImportance
 		r.saved.Show()
 	case rec.Path != "" && !rec.Active:
@@ -154,7 +155,7 @@ func (r *recordView) answer(ok bool) {
 			if err != nil {
 				r.u.log.Warn("start recording", "err", err)
 				if s.Recording.Err == nil { // calling keeps only errors from the audio side
-					r.saved.SetText(tr("record.cannot", "Err", err.Error()))
+					r.saved.SetText(recordError(err))
 					r.saved.Importance = widget.DangerImportance
 					r.saved.Show()
 				}
@@ -178,3 +179,11 @@ func (r *recordView) window() fyne.Window {
 // recordingsDir is where recordings go: the user's Music folder, else
 // Documents (userdirs.Music).
 func recordingsDir() string { return userdirs.DefaultMusic() }
+
+// recordError says why a recording could not start.
+func recordError(err error) string {
+	if errors.Is(err, calling.ErrNoAudio) {
+		return tr("record.no_audio")
+	}
+	return tr("record.cannot", "Err", errDetail(err))
+}

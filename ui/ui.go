@@ -149,6 +149,10 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	})
 	if err != nil {
 		u.log.Warn("settings", "err", err)
+		var bad *unreadableSettings
+		if !errors.As(err, &bad) { // the file is there but could not be opened
+			err = errors.New(tr("settings.read_failed", "Err", errDetail(err)))
+		}
 		u.showError(err)
 	}
 	u.shortcuts()
@@ -251,7 +255,7 @@ func (u *session) signedIn(me *tg.User) {
 	u.mu.Unlock()
 	engines, versions, err := calling.DefaultEngines("")
 	if err != nil {
-		u.showError(err)
+		u.showError(u.sentence(tr("main.no_engines"), err))
 		return
 	}
 	u.mgr = calling.NewManager(calling.Config{
@@ -356,7 +360,7 @@ func (u *session) dial(peer account.Contact) {
 	}
 	c, err := u.mgr.Dial(peer)
 	if err != nil {
-		u.showError(errors.New(calling.UserMessage(calling.StateFailed, err, true, peer.Name())))
+		u.showError(errors.New(endingText(calling.EndingOf(calling.StateFailed, err, true), peer.Name())))
 		return
 	}
 	u.openCallWindow(c)
