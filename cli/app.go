@@ -90,7 +90,7 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			var serr *errSandboxStart
 			if errors.As(err, &serr) {
 				// Started from a menu there is no terminal to read: say it in a window.
-				ui.StartFailed(app.NewWithID(AppID), "The sandbox cannot start", serr.sentence)
+				ui.SandboxFailed(app.NewWithID(AppID), serr.problem)
 			}
 			return fmt.Errorf("start the sandbox: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tgphone/tgphone/sandbox"
+	"github.com/tgphone/tgphone/ui"
 )
 
 // The apps share one sandbox, run as a process of its own (`tgphone
@@ -35,9 +36,11 @@ const (
 )
 
 // errSandboxStart is a sandbox that could not be started; its message is
-// the sentence to show the user.
+// the English sentence for the terminal, problem the same for the window
+// to word in the user's language.
 type errSandboxStart struct {
 	sentence string
+	problem  ui.SandboxProblem
 	err      error
 }
 
@@ -108,11 +111,11 @@ func startLocalSandbox(ctx context.Context, listen string, log *slog.Logger) (sa
 		return info, nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return sandbox.Info{}, &errSandboxStart{"tgphone cannot create its data folder " + dir + ".", err}
+		return sandbox.Info{}, &errSandboxStart{"tgphone cannot create its data folder " + dir + ".", ui.SandboxProblem{Step: ui.SandboxDataFolder, Path: dir}, err}
 	}
 	unlock, err := lockDir(ctx, dir)
 	if err != nil {
-		return sandbox.Info{}, &errSandboxStart{"tgphone cannot lock its data folder " + dir + ".", err}
+		return sandbox.Info{}, &errSandboxStart{"tgphone cannot lock its data folder " + dir + ".", ui.SandboxProblem{Step: ui.SandboxLock, Path: dir}, err}
 	}
 	defer unlock()
 	// Another app may have started it while this one waited for the lock.
@@ -156,18 +159,18 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 func spawnSandbox(ctx context.Context, dir, listen string, log *slog.Logger) (sandbox.Info, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return sandbox.Info{}, &errSandboxStart{"tgphone cannot find its own program file to start the sandbox.", err}
+		return sandbox.Info{}, &errSandboxStart{"tgphone cannot find its own program file to start the sandbox.", ui.SandboxProblem{Step: ui.SandboxSpawn}, err}
 	}
 	logPath := filepath.Join(dir, sandboxLog)
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return sandbox.Info{}, &errSandboxStart{"tgphone cannot write the sandbox's log " + logPath + ".", err}
+		return sandbox.Info{}, &errSandboxStart{"tgphone cannot write the sandbox's log " + logPath + ".", ui.SandboxProblem{Step: ui.SandboxLog, Path: logPath}, err}
 	}
 	defer logf.Close()
 	logStart, _ := logf.Seek(0, io.SeekEnd)
 	r, w, err := os.Pipe()
 	if err != nil {
-		return sandbox.Info{}, &errSandboxStart{"tgphone cannot start the sandbox.", err}
+		return sandbox.Info{}, &errSandboxStart{"tgphone cannot start the sandbox.", ui.SandboxProblem{Step: ui.SandboxSpawn}, err}
 	}
 	defer r.Close()
 	cmd := exec.Command(exe, "sandbox", "--listen", listen, "--data", dir, "--ready-fd", "3")
@@ -177,7 +180,7 @@ func spawnSandbox(ctx context.Context, dir, listen string, log *slog.Logger) (sa
 	err = cmd.Start()
 	_ = w.Close()
 	if err != nil {
-		return sandbox.Info{}, &errSandboxStart{"tgphone cannot start the sandbox.", err}
+		return sandbox.Info{}, &errSandboxStart{"tgphone cannot start the sandbox.", ui.SandboxProblem{Step: ui.SandboxSpawn}, err}
 	}
 	log.Info("started the sandbox", "pid", cmd.Process.Pid, "listen", listen, "log", logPath)
 	exited := make(chan error, 1)
@@ -197,7 +200,8 @@ func spawnSandbox(ctx context.Context, dir, listen string, log *slog.Logger) (sa
 	case got = <-lines:
 	case <-time.After(sandboxLaunch):
 		_ = cmd.Process.Kill()
-		return sandbox.Info{}, &errSandboxStart{fmt.Sprintf("The sandbox did not start within %s; its log is %s.", sandboxLaunch, logPath), errors.New("sandbox start timed out")}
+		return sandbox.Info{}, &errSandboxStart{fmt.Sprintf("The sandbox did not start within %s; its log is %s.", sandboxLaunch, logPath),
+			ui.SandboxProblem{Step: ui.SandboxTimeout, Path: logPath, Wait: sandboxLaunch}, errors.New("sandbox start timed out")}
 	case <-ctx.Done():
 		_ = cmd.Process.Kill()
 		return sandbox.Info{}, ctx.Err()
@@ -209,7 +213,7 @@ func spawnSandbox(ctx context.Context, dir, listen string, log *slog.Logger) (sa
 		if info, ok := liveSandbox(dir); ok { // one started meanwhile elsewhere
 			return info, nil
 		}
-		return sandbox.Info{}, &errSandboxStart{sandboxStartSentence(why, listen, logPath), fmt.Errorf("sandbox: %s", why)}
+		return sandbox.Info{}, sandboxExited(why, listen, logPath)
 	}
 	var st struct {
 		MTProto   string `json:"mtproto"`
@@ -217,11 +221,13 @@ func spawnSandbox(ctx context.Context, dir, listen string, log *slog.Logger) (sa
 	}
 	if err := json.Unmarshal(got.line, &st); err != nil || st.MTProto == "" {
 		_ = cmd.Process.Kill()
-		return sandbox.Info{}, &errSandboxStart{"The sandbox started but did not say where it listens; its log is " + logPath + ".", fmt.Errorf("sandbox ready line %q: %v", got.line, err)}
+		return sandbox.Info{}, &errSandboxStart{"The sandbox started but did not say where it listens; its log is " + logPath + ".",
+			ui.SandboxProblem{Step: ui.SandboxNoAddress, Path: logPath}, fmt.Errorf("sandbox ready line %q: %v", got.line, err)}
 	}
 	info, err := sandbox.ReadInfo(dir)
 	if err != nil || info.MTProto != st.MTProto {
-		return sandbox.Info{}, &errSandboxStart{"The sandbox started but its sandbox.json in " + dir + " does not describe it.", fmt.Errorf("sandbox info %+v: %v", info.MTProto, err)}
+		return sandbox.Info{}, &errSandboxStart{"The sandbox started but its sandbox.json in " + dir + " does not describe it.",
+			ui.SandboxProblem{Step: ui.SandboxBadInfo, Path: dir}, fmt.Errorf("sandbox info %+v: %v", info.MTProto, err)}
 	}
 	return info, nil
 }
@@ -242,10 +248,14 @@ func logTail(path string, offset int64) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// sandboxStartSentence says why the sandbox did not start, in words.
-func sandboxStartSentence(why, listen, logPath string) string {
+// sandboxExited says why the sandbox exited without serving: its log's
+// last line why.
+func sandboxExited(why, listen, logPath string) *errSandboxStart {
+	err := fmt.Errorf("sandbox: %s", why)
 	if strings.Contains(why, "address already in use") {
-		return "Another program is using " + listen + ", where the sandbox listens. Stop that program, or start tgphone with --sandbox-listen 127.0.0.1:PORT to use another port."
+		return &errSandboxStart{"Another program is using " + listen + ", where the sandbox listens. Stop that program, or start tgphone with --sandbox-listen 127.0.0.1:PORT to use another port.",
+			ui.SandboxProblem{Step: ui.SandboxPortTaken, Listen: listen}, err}
 	}
-	return "The sandbox could not start. Its log, " + logPath + ", says why."
+	return &errSandboxStart{"The sandbox could not start. Its log, " + logPath + ", says why.",
+		ui.SandboxProblem{Step: ui.SandboxExited, Path: logPath}, err}
 }
