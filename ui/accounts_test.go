@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
@@ -106,6 +107,20 @@ func TestAccountSwitcher(t *testing.T) {
 	if !slices.Equal(labels, want) {
 		t.Errorf("the switcher lists %q, want %q", labels, want)
 	}
+	inUI(func() {
+		// Settings' Account section: each account with its own Sign out.
+		v := u.openSettings()
+		outs := 0
+		for _, o := range test.LaidOutObjects(v.accountSection()) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "Sign out…" {
+				outs++
+			}
+		}
+		if outs != 2 {
+			t.Errorf("Settings offers %d Sign out buttons, want one per account", outs)
+		}
+		v.w.Close()
+	})
 	inUI(func() { u.selectAccount(0) }) // Ctrl+1
 	var bob *session
 	inUI(func() {
@@ -256,4 +271,14 @@ func TestClickToCallWithTwoAccounts(t *testing.T) {
 		test.Tap(v.hangup)
 	})
 	waitFor(t, "the end", func() bool { return v.last.State.Terminal() })
+
+	// Bob signs out: Alice is shown, alone, and a call to her is another app's.
+	inUI(func() { u.signOut() })
+	waitFor(t, "Bob signed out", func() bool { return len(u.signedInAccounts()) == 1 && u.self.Username == "alice" && u.content != nil })
+	if !u.IsSelf("@alice") {
+		t.Error("with Alice alone, a call to @alice is not left to another app")
+	}
+	if l, err := loadAccountList(u.accountsPath()); err != nil || len(l.Accounts) != 1 || l.Accounts[0].UserID != 101 {
+		t.Errorf("accounts.json after Bob signed out: %+v, %v", l, err)
+	}
 }

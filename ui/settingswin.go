@@ -183,23 +183,30 @@ func (u *UI) openSettings() *settingsView {
 	return v
 }
 
-// accountSection names the signed-in account and offers to sign out.
+// accountSection names each signed-in account, each with its own Sign out.
 func (v *settingsView) accountSection() fyne.CanvasObject {
 	u := v.u
-	if u.me == nil {
+	signed := u.signedInAccounts()
+	if len(signed) == 0 {
 		return container.NewVBox(wrapped(tr("settings.not_signed_in")))
 	}
-	c := account.ContactFromUser(u.me)
-	who := c.Name()
-	if c.Phone != "" {
-		who += " (+" + strings.TrimPrefix(c.Phone, "+") + ")"
+	box := container.NewVBox()
+	for _, s := range signed {
+		c := account.ContactFromUser(s.me)
+		who := c.Name()
+		if c.Phone != "" {
+			who += " (+" + strings.TrimPrefix(c.Phone, "+") + ")"
+		}
+		out := widget.NewButton(tr("settings.sign_out_button"), func() {
+			v.w.Close()
+			u.show(s)
+			u.main.RequestFocus()
+			s.askSignOut()
+		})
+		box.Add(wrapped(tr("settings.signed_in_as", "Service", u.serviceName(), "Who", who)))
+		box.Add(container.NewHBox(out))
 	}
-	out := widget.NewButton(tr("settings.sign_out_button"), func() {
-		v.w.Close()
-		u.main.RequestFocus()
-		u.askSignOut()
-	})
-	return container.NewVBox(wrapped(tr("settings.signed_in_as", "Service", u.serviceName(), "Who", who)), container.NewHBox(out))
+	return box
 }
 
 func heading(text string) *widget.Label {
