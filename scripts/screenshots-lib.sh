@@ -10,6 +10,13 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
+  local rc=$? log
+  if [ "$rc" != 0 ]; then # a step failed: the apps' last words before their logs go
+    for log in $(find "$tmp" -name '*.log' 2>/dev/null); do
+      echo "--- ${log#"$tmp"/} (last lines)" >&2
+      tail -n 15 "$log" >&2
+    done
+  fi
   if declare -F on_cleanup >/dev/null; then on_cleanup; fi
   kill "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
