@@ -10,9 +10,11 @@ bin=${TGPHONE_BIN:-bin/tgphone}
 xdg_dirs "$tmp"
 xvfb 1280x800
 
-# closecalls: closes every call window (the calls have ended).
+# closecalls: hides every call window (the calls have ended), so that the
+# next one is the only one shown. Not windowclose: destroying a window
+# under GLFW ends the app with GLXBadWindow when GLFW destroys it too.
 closecalls() {
-  for w in $(xwininfo -root -tree | awk '/"Call with|"Incoming call/ {print $1}'); do xdotool windowclose "$w" 2>/dev/null || true; done
+  for w in $(xwininfo -root -tree | awk '/"Call with|"Incoming call/ {print $1}'); do xdotool windowunmap "$w" 2>/dev/null || true; done
   sleep 0.5
 }
 # call TARGET: from Alice's dialer; prints the call window's id.
