@@ -294,7 +294,9 @@ func (u *UI) addAccount() {
 		return
 	}
 	s.adding = true
+	u.mu.Lock()
 	u.accounts = append(u.accounts, s)
+	u.mu.Unlock()
 	u.show(s)
 	s.start(u.runCtx)
 }
@@ -324,7 +326,9 @@ func (u *UI) dropAccount(s *session) {
 		s.showSignIn()
 		return
 	}
+	u.mu.Lock()
 	u.accounts = slices.Delete(u.accounts, i, i+1)
+	u.mu.Unlock()
 	if s.signIn != nil {
 		s.signIn.stopQR()
 		s.signIn.stopTicker()

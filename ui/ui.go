@@ -62,8 +62,9 @@ type UI struct {
 	settings Settings
 
 	// accounts are every account of this app, signed in or signing in, in
-	// the order they were added (accounts.json); line lets one of them be
-	// in a call at a time.
+	// the order they were added (accounts.json); changed on the UI
+	// goroutine under mu, read elsewhere under mu. line lets one of them
+	// be in a call at a time.
 	accounts []*session
 	line     calling.Line
 	// missedWatch is told the missed-calls count of all accounts (tray).
