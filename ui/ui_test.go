@@ -115,7 +115,19 @@ func startAppAt(t *testing.T, a fyne.App, env *sandboxtest.Env, addr, auto strin
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	// Shut down as the app does before the next test: cancelling alone left
+	// an RPC in flight to finish its UI work after the test had ended, racing
+	// the next test's widgets (the race detector caught a Recents refresh
+	// shaping text while TestAvatar built its window). Shutdown marks the UI
+	// stopping and waits out any UI work in progress.
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer scancel()
+		if err := u.Shutdown(sctx); err != nil {
+			t.Logf("shutdown: %v", err)
+		}
+		cancel()
+	})
 	u.Start(ctx)
 	return u
 }
