@@ -120,13 +120,55 @@ var _ media.AudioPort = (*Session)(nil)
 // Open starts capture and playback. A missing microphone or speaker does not
 // fail Open: the session runs receive-only (or silent) and reports an event.
 func Open(cfg Config, logger *slog.Logger) (*Session, error) {
-	var real backend
-	if mb, err := sharedMalgo(); err == nil {
-		real = mb
-	} else if logger != nil {
-		logger.Warn("audio: no sound system, virtual devices only", "err", err)
+	if logger == nil {
+		logger = slog.Default()
 	}
-	return open(cfg, logger, real)
+	return open(cfg, logger, &lazyMalgo{log: logger})
+}
+
+// lazyMalgo starts the sound system when a real device is first opened or
+// the defaults are first asked for: a session on virtual devices only (the
+// tgphone media diagnostics, tests, make bench) never pays miniaudio's
+// start-up, about 16 ms of CPU here (ALSA reads its configuration and
+// probes the cards), a fiftieth of a 22 s call's.
+type lazyMalgo struct {
+	log  *slog.Logger
+	warn sync.Once
+}
+
+// startMalgo starts the shared sound system; tests count the calls.
+var startMalgo = sharedMalgo
+
+func (l *lazyMalgo) get() (*malgoBackend, error) {
+	mb, err := startMalgo()
+	if err != nil {
+		l.warn.Do(func() { l.log.Warn("audio: no sound system, virtual devices only", "err", err) })
+	}
+	return mb, err
+}
+
+func (l *lazyMalgo) openCapture(id string, onFrame func([]int16), fail func(error)) (stream, error) {
+	mb, err := l.get()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q (no sound system)", ErrUnknownID, id)
+	}
+	return mb.openCapture(id, onFrame, fail)
+}
+
+func (l *lazyMalgo) openPlayback(id string, onFrame func([]int16), fail func(error)) (stream, error) {
+	mb, err := l.get()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q (no sound system)", ErrUnknownID, id)
+	}
+	return mb.openPlayback(id, onFrame, fail)
+}
+
+func (l *lazyMalgo) defaults() (capture, playback string, err error) {
+	mb, err := l.get()
+	if err != nil {
+		return "", "", err
+	}
+	return mb.defaults()
 }
 
 func open(cfg Config, logger *slog.Logger, real backend) (*Session, error) {

@@ -342,3 +342,42 @@ func TestSendPackets(t *testing.T) {
 		t.Fatalf("sinks called after stop: a %d→%d, b %d→%d", afterA, count("a"), afterB, count("b"))
 	}
 }
+
+// TestVirtualSessionLeavesSoundSystemAlone: a session on virtual devices
+// never starts the sound system; one that asks for a real device does.
+func TestVirtualSessionLeavesSoundSystemAlone(t *testing.T) {
+	var starts int
+	var mu sync.Mutex
+	old := startMalgo
+	startMalgo = func() (*malgoBackend, error) {
+		mu.Lock()
+		starts++
+		mu.Unlock()
+		return nil, errors.New("no sound system in this test")
+	}
+	defer func() { startMalgo = old }()
+	s, err := Open(Config{Input: "tone:440", Output: "null"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readPackets(t, s, 1)
+	s.Close()
+	mu.Lock()
+	n := starts
+	mu.Unlock()
+	if n != 0 {
+		t.Fatalf("virtual devices started the sound system %d times", n)
+	}
+	s, err = Open(Config{Input: "some-card", Output: "null"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := s.Devices()
+	s.Close()
+	mu.Lock()
+	n = starts
+	mu.Unlock()
+	if n == 0 || in != "silence" {
+		t.Fatalf("a real device: %d starts, input %q (want the sound system asked, then silence)", n, in)
+	}
+}
