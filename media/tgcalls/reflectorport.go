@@ -20,6 +20,7 @@ import (
 	"github.com/pion/transport/v4"
 	"github.com/pion/turn/v4"
 
+	"github.com/tgphone/tgphone/internal/rawudp"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 )
@@ -537,6 +538,7 @@ type reflectorPort struct {
 	laddr *net.UDPAddr
 
 	udp net.PacketConn // UDP reflectors: the socket pion opened, or ownUDP
+	raw *rawudp.Conn   // udp's reads and writes, without the runtime's system-call accounting
 	// ownUDP: an IPv6 reflector's port has its own socket, pion's being
 	// IPv4 (it was opened for the synthetic IPv4 TURN address).
 	ownUDP bool
@@ -600,6 +602,7 @@ func (s *reflectorSet) newPort(srv *reflectorServer, pc net.PacketConn) (*reflec
 			}
 			p.udp, p.ownUDP = own, true
 		}
+		p.raw = rawudp.New(p.udp)
 		p.wg.Add(2)
 		go p.readUDP()
 		go p.helloLoop()
@@ -655,7 +658,7 @@ func (p *reflectorPort) send(pkt []byte) error {
 		_, err := p.tcp.Write(appendReflectorTCPFrame(nil, pkt))
 		return err
 	}
-	_, err := p.udp.WriteTo(pkt, net.UDPAddrFromAddrPort(p.srv.addr))
+	_, err := p.raw.WriteTo(pkt, p.srv.addr)
 	return err
 }
 
@@ -663,12 +666,11 @@ func (p *reflectorPort) readUDP() {
 	defer p.wg.Done()
 	buf := make([]byte, 2048)
 	for {
-		n, from, err := p.udp.ReadFrom(buf)
+		n, from, err := p.raw.ReadFrom(buf)
 		if err != nil {
 			return
 		}
-		ua, ok := from.(*net.UDPAddr)
-		if !ok || netip.AddrPortFrom(ua.AddrPort().Addr().Unmap(), ua.AddrPort().Port()) != p.srv.addr {
+		if netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) != p.srv.addr {
 			p.set.rejects.Add(p.set.log, "reflector: packet from elsewhere", "src", from)
 			continue
 		}
