@@ -17,23 +17,11 @@ import (
 func TestLineOneCallAcrossAccounts(t *testing.T) {
 	var line Line
 	for round := range 50 {
-		var mu sync.Mutex
-		var rang []*Call
-		var away []TurnedAway
+		var rings ringLog
 		var ms [2]*Manager
 		for i := range ms {
-			self := int64(1 + i)
-			ms[i] = NewManager(Config{API: tg.NewClient(refusingInvoker{}), SelfID: self, Line: &line,
-				OnIncoming: func(c *Call) {
-					mu.Lock()
-					rang = append(rang, c)
-					mu.Unlock()
-				},
-				OnTurnedAway: func(ta TurnedAway) {
-					mu.Lock()
-					away = append(away, ta)
-					mu.Unlock()
-				}})
+			ms[i] = NewManager(Config{API: tg.NewClient(refusingInvoker{}), SelfID: int64(1 + i), Line: &line,
+				OnIncoming: rings.incoming, OnTurnedAway: rings.turnedAway})
 		}
 		var wg sync.WaitGroup
 		for i, m := range ms {
@@ -45,12 +33,7 @@ func TestLineOneCallAcrossAccounts(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		mu.Lock()
-		if len(rang) != 1 || len(away) != 1 || away[0].Why != TurnedAwayInCall {
-			t.Fatalf("round %d: %d calls rang, %d turned away (%+v), want one each", round, len(rang), len(away), away)
-		}
-		c := rang[0]
-		mu.Unlock()
+		c := rings.oneRangOneBusy(t, round)
 		other := ms[0]
 		if c.mgr == ms[0] {
 			other = ms[1]
