@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -55,24 +54,10 @@ func startAppDir(t *testing.T, env *sandboxtest.Env, dir, auto string) *UI {
 	t.Helper()
 	p, _ := sandbox.DemoPhone(auto)
 	au := audio.Config{Input: "silence", Output: "null", Ring: "null"}
-	u, err := New(test.NewTempApp(t), Options{
+	return runUI(t, test.NewTempApp(t), Options{
 		Sandbox:   &account.Sandbox{Addr: env.Info.MTProto, DC: env.Info.DC, PublicKeyPEM: env.Info.PublicKey},
 		ConfigDir: dir, Audio: &au, Logger: env.Logger, AutoSignIn: &DemoUser{Name: auto, Phone: p},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() {
-		cancel()
-		sctx, scancel := context.WithTimeout(context.Background(), shutdownWait)
-		defer scancel()
-		if err := u.Shutdown(sctx); err != nil {
-			t.Log(err)
-		}
-	})
-	u.Start(ctx)
-	return u
 }
 
 func hasContact(cs []account.Contact, username string) bool {

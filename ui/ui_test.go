@@ -110,6 +110,13 @@ func startAppAt(t *testing.T, a fyne.App, env *sandboxtest.Env, addr, auto strin
 		p, _ := sandbox.DemoPhone(auto)
 		opts.AutoSignIn = &DemoUser{Name: auto, Phone: p}
 	}
+	return runUI(t, a, opts)
+}
+
+// runUI makes and starts a tgphone UI for the test and shuts it down as
+// the app does when the test ends.
+func runUI(t *testing.T, a fyne.App, opts Options) *UI {
+	t.Helper()
 	u, err := New(a, opts)
 	if err != nil {
 		t.Fatal(err)
