@@ -58,17 +58,20 @@ type loginToken struct {
 
 var (
 	errAuthRequired = tgerr.New(401, "AUTH_KEY_UNREGISTERED")
-	errPhoneInvalid = tgerr.New(400, "PHONE_NUMBER_INVALID")
-	errCodeExpired  = tgerr.New(400, "PHONE_CODE_EXPIRED")
-	errCodeInvalid  = tgerr.New(400, "PHONE_CODE_INVALID")
-	errCodeEmpty    = tgerr.New(400, "PHONE_CODE_EMPTY")
-	errPassword     = tgerr.New(401, "SESSION_PASSWORD_NEEDED")
-	errPasswordHash = tgerr.New(400, "PASSWORD_HASH_INVALID")
-	errSRPID        = tgerr.New(400, "SRP_ID_INVALID")
-	errNoPassword   = tgerr.New(400, "PASSWORD_EMPTY")
-	errFirstName    = tgerr.New(400, "FIRSTNAME_INVALID")
-	errTokenInvalid = tgerr.New(400, "AUTH_TOKEN_INVALID")
-	errTokenExpired = tgerr.New(400, "AUTH_TOKEN_EXPIRED")
+	// errSessionRevoked answers a key whose sessions were terminated
+	// (Settings → Devices on another app, RevokeSessions here).
+	errSessionRevoked = tgerr.New(401, "SESSION_REVOKED")
+	errPhoneInvalid   = tgerr.New(400, "PHONE_NUMBER_INVALID")
+	errCodeExpired    = tgerr.New(400, "PHONE_CODE_EXPIRED")
+	errCodeInvalid    = tgerr.New(400, "PHONE_CODE_INVALID")
+	errCodeEmpty      = tgerr.New(400, "PHONE_CODE_EMPTY")
+	errPassword       = tgerr.New(401, "SESSION_PASSWORD_NEEDED")
+	errPasswordHash   = tgerr.New(400, "PASSWORD_HASH_INVALID")
+	errSRPID          = tgerr.New(400, "SRP_ID_INVALID")
+	errNoPassword     = tgerr.New(400, "PASSWORD_EMPTY")
+	errFirstName      = tgerr.New(400, "FIRSTNAME_INVALID")
+	errTokenInvalid   = tgerr.New(400, "AUTH_TOKEN_INVALID")
+	errTokenExpired   = tgerr.New(400, "AUTH_TOKEN_EXPIRED")
 )
 
 // testNumberCode is Telegram's rule for test numbers 99966XYYYY: the code
@@ -234,7 +237,7 @@ func (s *Server) signUp(ctx context.Context, req *tg.AuthSignUpRequest) (tg.Auth
 // authorize binds the session's auth key to u. Caller holds mu.
 func (s *Server) authorize(sess *session, u *account) *tg.AuthAuthorization {
 	k := s.keys[sess.key.ID]
-	k.UserID = u.ID
+	k.UserID, k.Revoked = u.ID, false
 	delete(s.twoFA, sess.key.ID)
 	delete(s.srp, sess.key.ID)
 	s.persist()

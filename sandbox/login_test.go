@@ -380,3 +380,53 @@ func TestMigrationOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokeSessions: once the server terminates alice's sessions, her
+// saved session answers SESSION_REVOKED and starts signed out; a session
+// of another user is untouched; alice signs in again on the same key.
+func TestRevokeSessions(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := env.SignIn(t, "bob")
+	sessionFile := filepath.Join(t.TempDir(), "session.json")
+	c := env.Account(t, sessionFile)
+	var aliceID int64
+	run(t, c, func(ctx context.Context) error {
+		req, err := c.SendCode(ctx, demoPhone(t, "alice"))
+		if err != nil {
+			return err
+		}
+		if _, err := c.SignIn(ctx, req, "22222"); err != nil {
+			return err
+		}
+		aliceID = c.Self().ID
+		if n := env.Server.RevokeSessions(aliceID); n != 1 {
+			t.Errorf("RevokeSessions signed out %d keys, want alice's one", n)
+		}
+		_, err = c.API().UsersGetUsers(ctx, []tg.InputUserClass{&tg.InputUserSelf{}})
+		if !tgerr.Is(err, "SESSION_REVOKED") {
+			t.Errorf("a request after the revocation: %v, want SESSION_REVOKED", err)
+		}
+		return nil
+	})
+	again := env.Account(t, sessionFile)
+	run(t, again, func(ctx context.Context) error {
+		if u := again.Self(); u != nil {
+			t.Errorf("the revoked session starts signed in as %s", u.Username)
+		}
+		if _, err := bob.API().UsersGetUsers(ctx, []tg.InputUserClass{&tg.InputUserSelf{}}); err != nil {
+			t.Errorf("bob's session after alice's were revoked: %v", err)
+		}
+		req, err := again.SendCode(ctx, demoPhone(t, "alice"))
+		if err != nil {
+			return err
+		}
+		if _, err := again.SignIn(ctx, req, "22222"); err != nil {
+			return err
+		}
+		if u := again.Self(); u == nil || u.ID != aliceID {
+			t.Errorf("signed in again as %v, want alice", u)
+		}
+		_, err = again.API().UsersGetUsers(ctx, []tg.InputUserClass{&tg.InputUserSelf{}})
+		return err
+	})
+}

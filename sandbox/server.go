@@ -498,6 +498,27 @@ func (s *Server) Online(uid int64) bool {
 	return s.online(uid)
 }
 
+// RevokeSessions terminates every session of user uid, as "Terminate all
+// other sessions" on another of the user's apps does: each of its auth
+// keys is signed out and answers SESSION_REVOKED (401) until it signs in
+// again. It returns how many keys were signed out.
+func (s *Server) RevokeSessions(uid int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, k := range s.keys {
+		if uid != 0 && k.UserID == uid {
+			k.UserID, k.Revoked = 0, true
+			n++
+		}
+	}
+	if n > 0 {
+		s.log.Info("sessions revoked", "user_id", uid, "keys", n)
+		s.persist()
+	}
+	return n
+}
+
 // DropConnections closes every client connection, as a network outage
 // would; clients reconnect on their own and catch up by getDifference.
 func (s *Server) DropConnections() {

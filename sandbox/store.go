@@ -75,6 +75,9 @@ type callRecord struct {
 type keyRecord struct {
 	Key    crypto.AuthKey `json:"key"`
 	UserID int64          `json:"user_id,omitempty"`
+	// Revoked: the account's sessions were terminated (RevokeSessions);
+	// the key answers SESSION_REVOKED until it signs in again.
+	Revoked bool `json:"revoked,omitempty"`
 	// Created lets a future cleanup drop keys that never signed in.
 	Created time.Time `json:"created"`
 }

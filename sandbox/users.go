@@ -27,8 +27,12 @@ var (
 
 // me returns the signed-in account of the request. Caller holds mu.
 func (s *Server) me(ctx context.Context) (*account, error) {
-	if a := s.st.Users[s.userOf(requestOf(ctx).sess)]; a != nil {
+	sess := requestOf(ctx).sess
+	if a := s.st.Users[s.userOf(sess)]; a != nil {
 		return a, nil
+	}
+	if k := s.keys[sess.key.ID]; k != nil && k.Revoked {
+		return nil, errSessionRevoked
 	}
 	return nil, errAuthRequired
 }
