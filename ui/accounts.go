@@ -55,11 +55,18 @@ type session struct {
 	content  fyne.CanvasObject // the main window's content while shown, nil until signed in
 	header   *accountButton
 
-	// adding: added with Add account and not signed in yet; a saved
-	// account whose session the server no longer knows is dropped instead.
-	adding   bool
-	stopConn func()        // ends the connection start made
-	connDone chan struct{} // closed when it has ended
+	// adding: added with Add account and not signed in yet.
+	adding bool
+	// saved is the account's line in accounts.json as last written: who
+	// it was, for a signed-out account the server no longer knows.
+	saved accountEntry
+	// signedOut: a saved account whose session the server dropped
+	// (terminated on another device, AUTH_KEY_UNREGISTERED, SESSION_REVOKED)
+	// while others are signed in. It stays listed, with its folder and its
+	// Recents' files, until signed in again or removed.
+	signedOut bool
+	stopConn  func()        // ends the connection start made
+	connDone  chan struct{} // closed when it has ended
 }
 
 // accountEntry is one account in accounts.json.
@@ -108,14 +115,18 @@ func validAccountDir(dir string) bool {
 	return ok && err == nil && n > 0 && strconv.Itoa(n) == rest
 }
 
-// saveAccounts writes accounts.json: the accounts signed in or being
-// added, and the one shown.
+// saveAccounts writes accounts.json: the accounts signed in, signed out,
+// still connecting or being added, and the one shown.
 func (u *UI) saveAccounts() {
 	var l accountList
 	for _, s := range u.accounts {
 		e := accountEntry{Dir: s.dir}
-		if s.me != nil {
+		switch {
+		case s.me != nil:
 			e.UserID, e.Name = s.me.ID, account.ContactFromUser(s.me).Name()
+			s.saved = e
+		case !s.adding:
+			e = s.saved // signed out, or not connected yet: who it was stays
 		}
 		l.Accounts = append(l.Accounts, e)
 	}
@@ -194,6 +205,12 @@ func (s *session) start(ctx context.Context) {
 				switch me := s.acct.Self(); {
 				case me != nil:
 					s.signedIn(me)
+				case s.saved.UserID != 0 && len(u.accounts) > 1:
+					// The server dropped its session: it stays listed as
+					// signed out, its files kept, for the user to sign in
+					// again or remove.
+					u.log.Warn("a saved account is no longer signed in: listed as signed out", "account_dir", s.dir)
+					s.setSignedOut()
 				case s.adding || s == u.accounts[0]:
 					s.showSignIn()
 					if d := u.opts.AutoSignIn; d != nil && u.opts.Sandbox != nil && !s.adding {
@@ -202,9 +219,9 @@ func (s *session) start(ctx context.Context) {
 						s.signIn.requestCode()
 					}
 				default:
-					// Signed out elsewhere (or the session file lost): it
-					// would only ask for a login code nobody asked for.
-					u.log.Warn("a saved account is no longer signed in: dropped", "account_dir", s.dir)
+					// An Add account given up by quitting: it never signed
+					// in, so nothing of it is worth keeping.
+					u.log.Info("an account added but never signed in: dropped", "account_dir", s.dir)
 					u.dropAccount(s)
 				}
 			})
@@ -238,6 +255,21 @@ func (s *session) stop(ctx context.Context) error {
 	}
 }
 
+// setSignedOut lists the account as signed out: the switcher names it so,
+// and shown it offers the sign-in steps again, or its removal.
+func (s *session) setSignedOut() {
+	s.signedOut = true
+	s.showSignIn()
+	s.saveAccounts()
+	s.refreshAccountButtons()
+}
+
+// savedContact is who a signed-out account was, for its line in the
+// switcher: its name and user id (its avatar's colour) from accounts.json.
+func (s *session) savedContact() account.Contact {
+	return account.Contact{ID: s.saved.UserID, FirstName: s.saved.Name}
+}
+
 // signedInAccounts are the accounts signed in, in the switcher's order.
 func (u *UI) signedInAccounts() []*session {
 	var out []*session
@@ -261,10 +293,7 @@ func (s *session) accountName() string {
 
 // show makes s the account the main window shows.
 func (u *UI) show(s *session) {
-	if u.switcher != nil {
-		u.switcher.Hide()
-		u.switcher = nil
-	}
+	u.hideSwitcher()
 	u.session = s
 	switch {
 	case s.content != nil:
@@ -321,7 +350,7 @@ func (u *UI) dropAccount(s *session) {
 		return
 	}
 	if len(u.accounts) == 1 {
-		s.adding = false
+		s.adding, s.signedOut = false, false
 		s.content = nil
 		s.showSignIn()
 		return
@@ -368,48 +397,12 @@ func (u *UI) selectAccount(i int) {
 	}
 }
 
-// switcherMenu is the account menu: every account signed in (the one
-// shown ticked, each with its missed calls), Add account and Sign out.
-func (u *UI) switcherMenu() *fyne.Menu {
-	var items []*fyne.MenuItem
-	u.mu.Lock()
-	for _, s := range u.signedInAccounts() {
-		label := s.self.Name()
-		if h := peerHandle(s.self); h != "" {
-			label += " — " + h
-		}
-		if s.missedN > 0 {
-			label += " · " + trn("recents.missed_count", s.missedN)
-		}
-		it := fyne.NewMenuItem(label, func() { u.show(s) })
-		it.Checked = s == u.session
-		items = append(items, it)
-	}
-	u.mu.Unlock()
-	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem(tr("accounts.add"), u.addAccount))
-	if u.session.me != nil {
-		items = append(items, fyne.NewMenuItem(tr("accounts.sign_out", "Name", u.session.self.Name()), u.askSignOut))
-	}
-	return fyne.NewMenu("", items...)
-}
-
-// showSwitcher opens the account menu under the account button.
-func (u *UI) showSwitcher() {
-	b := u.session.header
-	if b == nil {
-		return
-	}
-	c := u.main.Canvas()
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
-	u.switcher = widget.NewPopUpMenu(u.switcherMenu(), c)
-	u.switcher.ShowAtPosition(pos.AddXY(0, b.Size().Height))
-}
-
 // accountButton is the header's account: avatar and name, and a count of
 // the missed calls on the other accounts; it opens the switcher.
 type accountButton struct {
 	widget.BaseWidget
 	btn    *widget.Button
+	pic    *avatar // its photo, once loaded, starts the switcher's line too
 	name   *widget.Label
 	others *widget.Label
 	root   fyne.CanvasObject
@@ -423,9 +416,9 @@ func (s *session) newAccountButton() *accountButton {
 	b.others = widget.NewLabel("")
 	b.others.Importance = widget.DangerImportance
 	b.others.Hide()
-	pic := s.newAvatar(s.self, 28)
+	b.pic = s.newAvatar(s.self, 28)
 	b.root = container.NewStack(b.btn, container.NewBorder(nil, nil,
-		container.NewCenter(pic), container.NewHBox(b.others, widget.NewLabel("▾")), b.name))
+		container.NewCenter(b.pic), container.NewHBox(b.others, widget.NewLabel("▾")), b.name))
 	b.ExtendBaseWidget(b)
 	return b
 }
@@ -436,7 +429,8 @@ func (b *accountButton) CreateRenderer() fyne.WidgetRenderer { return widget.New
 func (b *accountButton) Tapped(*fyne.PointEvent) { b.btn.OnTapped() }
 
 // refreshAccountButtons shows each account's header the missed calls of
-// the others.
+// the others, and each signed-out account's sign-in steps the way back to
+// the accounts signed in once there is one.
 func (u *UI) refreshAccountButtons() {
 	u.mu.Lock()
 	total := 0
@@ -448,7 +442,11 @@ func (u *UI) refreshAccountButtons() {
 		counts[s] = total - s.missedN
 	}
 	u.mu.Unlock()
+	anySigned := len(u.signedInAccounts()) > 0
 	for _, s := range u.accounts {
+		if s.signIn != nil && s.signIn.back != nil {
+			setVisible(s.signIn.back, anySigned)
+		}
 		if s.header == nil {
 			continue
 		}

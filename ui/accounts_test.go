@@ -1,11 +1,19 @@
 package ui
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,18 +30,10 @@ func startTwoAccounts(t *testing.T, env *sandboxtest.Env, dir string) *UI {
 	t.Helper()
 	u := startAppDir(t, env, dir, "alice")
 	waitFor(t, "alice signed in", func() bool { return u.contacts != nil && len(u.contacts.all) == 7 })
-	var add *fyne.MenuItem
 	inUI(func() {
-		for _, it := range u.switcherMenu().Items {
-			if it.Label == "Add account" {
-				add = it
-			}
-		}
+		u.showSwitcher()
+		tapSwitcherLine(t, u, "Add account")
 	})
-	if add == nil {
-		t.Fatal("the switcher offers no Add account")
-	}
-	inUI(add.Action)
 	waitFor(t, "the sign-in steps for the second account", func() bool { return u.signIn != nil && u.signIn.cancel != nil })
 	phone, _ := sandbox.DemoPhone("bob")
 	inUI(func() {
@@ -60,6 +60,33 @@ func startAppDir(t *testing.T, env *sandboxtest.Env, dir, auto string) *UI {
 	})
 }
 
+// tapSwitcherLine taps the open switcher's line named name.
+func tapSwitcherLine(t *testing.T, u *UI, name string) {
+	t.Helper()
+	for _, r := range u.switchRows {
+		if r.entry.name == name {
+			test.Tap(r)
+			return
+		}
+	}
+	t.Fatalf("the switcher has no line %q", name)
+}
+
+// switcherLine is what one line of the switcher says.
+func switcherLine(e switcherEntry) string {
+	l := e.name
+	if e.detail != "" {
+		l += " | " + e.detail
+	}
+	if e.missed > 0 {
+		l += fmt.Sprintf(" | %d missed", e.missed)
+	}
+	if e.shown {
+		l += " ✓"
+	}
+	return l
+}
+
 func hasContact(cs []account.Contact, username string) bool {
 	return slices.ContainsFunc(cs, func(c account.Contact) bool { return c.Username == username })
 }
@@ -78,8 +105,9 @@ func TestAccountSwitcher(t *testing.T) {
 
 	var labels []string
 	inUI(func() {
-		for _, it := range u.switcherMenu().Items {
-			labels = append(labels, it.Label)
+		u.showSwitcher()
+		for _, r := range u.switchRows {
+			labels = append(labels, switcherLine(r.entry))
 		}
 		if hasContact(u.contacts.all, "bob") || !hasContact(u.contacts.all, "alice") {
 			t.Error("Bob's contacts are not Bob's")
@@ -88,10 +116,28 @@ func TestAccountSwitcher(t *testing.T) {
 			t.Errorf("main window title %q", u.main.Title())
 		}
 	})
-	want := []string{"Alice Archer — @alice · +9996620001", "Bob Baker — @bob · +9996620002", "", "Add account", "Sign out of Bob Baker"}
+	want := []string{"Alice Archer | @alice · +9996620001", "Bob Baker | @bob · +9996620002 ✓", "Add account", "Sign out of Bob Baker"}
 	if !slices.Equal(labels, want) {
 		t.Errorf("the switcher lists %q, want %q", labels, want)
 	}
+	// Each account's line has its avatar: Bob's profile photo, Alice's
+	// initials on her colour (she has no photo).
+	waitFor(t, "Bob's photo in the switcher", func() bool {
+		return len(u.switchRows) == 4 && u.switchRows[1].avatar != nil && u.switchRows[1].avatar.photo != nil
+	})
+	inUI(func() {
+		a := u.switchRows[0].avatar
+		if a == nil || a.photo != nil || a.contact.Initials() != "AA" || a.contact.ID != 101 {
+			t.Errorf("Alice's line has avatar %+v, want her initials", a)
+		}
+		if u.switchRows[2].avatar != nil {
+			t.Error("Add account has an avatar")
+		}
+		test.Tap(u.switchRows[0]) // Alice
+		if u.switcher != nil || u.self.Username != "alice" {
+			t.Errorf("tapping Alice's line shows %q (switcher still open: %v)", u.self.Username, u.switcher != nil)
+		}
+	})
 	inUI(func() {
 		// Settings' Account section: each account with its own Sign out.
 		v := u.openSettings()
@@ -105,6 +151,23 @@ func TestAccountSwitcher(t *testing.T) {
 			t.Errorf("Settings offers %d Sign out buttons, want one per account", outs)
 		}
 		v.w.Close()
+	})
+	inUI(func() {
+		// By keyboard: Down focuses Alice's line, Down again Bob's, Enter shows him.
+		u.showSwitcher()
+		u.switcherKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+		f, ok := u.main.Canvas().Focused().(*switcherRow)
+		if !ok || f != u.switchRows[0] {
+			t.Fatalf("Down focused %T, want Alice's line", u.main.Canvas().Focused())
+		}
+		f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+		if f, ok = u.main.Canvas().Focused().(*switcherRow); !ok || f.entry.name != "Bob Baker" {
+			t.Fatalf("Down again focused %v, want Bob's line", u.main.Canvas().Focused())
+		}
+		f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		if u.switcher != nil || u.self.Username != "bob" {
+			t.Errorf("Enter on Bob's line shows %q (switcher open: %v)", u.self.Username, u.switcher != nil)
+		}
 	})
 	inUI(func() { u.selectAccount(0) }) // Ctrl+1
 	var bob *session
@@ -193,6 +256,24 @@ func TestOneCallAcrossAccounts(t *testing.T) {
 	})
 	waitFor(t, "the end", func() bool { return v.last.State.Terminal() })
 	waitFor(t, "Bob's missed call counted", func() bool { return u.MissedCalls() >= 1 })
+	// The switcher shows it on Bob's line, as a count in a red badge.
+	inUI(func() {
+		u.showSwitcher()
+		r := u.switchRows[1]
+		if r.entry.s != bob || r.entry.missed < 1 || r.badge == nil {
+			t.Fatalf("Bob's line %q has no missed-calls badge", switcherLine(r.entry))
+		}
+		if txt := r.badge.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text).Text; txt != strconv.Itoa(r.entry.missed) {
+			t.Errorf("the badge says %q, want %d", txt, r.entry.missed)
+		}
+		if u.switchRows[0].badge != nil {
+			t.Error("Alice's line has a missed-calls badge")
+		}
+		u.switcherKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		if u.switcher != nil {
+			t.Error("Esc left the switcher open")
+		}
+	})
 }
 
 // contactNamed is s's contact with username name.
@@ -265,5 +346,131 @@ func TestClickToCallWithTwoAccounts(t *testing.T) {
 	}
 	if l, err := loadAccountList(u.accountsPath()); err != nil || len(l.Accounts) != 1 || l.Accounts[0].UserID != 101 {
 		t.Errorf("accounts.json after Bob signed out: %+v, %v", l, err)
+	}
+}
+
+// TestSignedOutAccountStays: Bob, added beside Alice, has his session
+// ended by the server while the app is closed. The next start keeps him
+// listed as signed out (his folder and its files kept, accounts.json
+// unchanged), shows his sign-in steps since he was shown last, and Alice
+// stays signed in; signing in again brings Bob back with his folder. Ended
+// once more, Remove account forgets him and his folder, Alice alone left.
+func TestSignedOutAccountStays(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	dir := t.TempDir()
+	u := startTwoAccounts(t, env, dir) // Bob shown
+	var bobDir string
+	inUI(func() { bobDir = u.accounts[1].path() })
+	keep := filepath.Join(bobDir, "calls", "kept.log")
+	if err := os.MkdirAll(filepath.Dir(keep), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keep, []byte("a call's log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	quit := func(u *UI) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := u.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	quit(u)
+	if n := env.Server.RevokeSessions(102); n != 1 {
+		t.Fatalf("revoked %d of Bob's sessions, want 1", n)
+	}
+
+	again := startAppDir(t, env, dir, "alice")
+	var bob *session
+	waitFor(t, "Alice signed in, Bob listed as signed out", func() bool {
+		if len(again.accounts) != 2 || again.accounts[0].me == nil || !again.accounts[1].signedOut {
+			return false
+		}
+		bob = again.accounts[1]
+		return bob.signIn != nil && bob.signIn.back.Visible()
+	})
+	inUI(func() {
+		if again.session != bob || again.signIn != bob.signIn {
+			t.Error("Bob, shown last, is not shown with his sign-in steps")
+		}
+		note := false
+		for _, o := range test.LaidOutObjects(bob.signIn.root) {
+			if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "Bob Baker was signed out: ") {
+				note = true
+			}
+		}
+		if !note || !bob.signIn.remove.Visible() {
+			t.Errorf("the sign-in steps say nothing of Bob (%v) or offer no Remove account", note)
+		}
+		test.Tap(bob.signIn.back)
+		if again.session == bob || again.self.Username != "alice" {
+			t.Error("Back to my accounts did not show Alice")
+		}
+		again.showSwitcher()
+		var labels []string
+		for _, r := range again.switchRows {
+			labels = append(labels, switcherLine(r.entry))
+		}
+		want := []string{"Alice Archer | @alice · +9996620001 ✓", "Bob Baker | Signed out — sign in again", "Add account", "Sign out of Alice Archer"}
+		if !slices.Equal(labels, want) {
+			t.Errorf("the switcher lists %q, want %q", labels, want)
+		}
+		r := again.switchRows[1]
+		if r.avatar == nil || r.avatar.contact.Initials() != "BB" || r.detail.Importance != widget.DangerImportance {
+			t.Error("Bob's line has no avatar, or its notice is not marked")
+		}
+		test.Tap(r) // his sign-in steps again
+		if again.session != bob || again.signIn == nil {
+			t.Fatal("Bob's line does not show his sign-in steps")
+		}
+	})
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("Bob's folder lost its files: %v", err)
+	}
+	if l, err := loadAccountList(again.accountsPath()); err != nil || len(l.Accounts) != 2 || l.Accounts[1].UserID != 102 || l.Accounts[1].Name != "Bob Baker" {
+		t.Errorf("accounts.json with Bob signed out: %+v, %v", l, err)
+	}
+
+	// Bob signs in again, in the window.
+	phone, _ := sandbox.DemoPhone("bob")
+	inUI(func() {
+		test.Type(bob.signIn.phone, "+"+phone)
+		test.Tap(bob.signIn.sendCode)
+	})
+	waitFor(t, "the code step", func() bool { return bob.signIn != nil && bob.signIn.stage == "code" && bob.signIn.code.Text != "" })
+	inUI(func() { test.Tap(bob.signIn.submit) })
+	waitFor(t, "Bob signed in again", func() bool {
+		return bob.me != nil && !bob.signedOut && again.session == bob && bob.contacts != nil && len(bob.contacts.all) == 7
+	})
+	if len(again.signedInAccounts()) != 2 || bob.path() != bobDir {
+		t.Errorf("%d accounts signed in, Bob's folder %s (was %s)", len(again.signedInAccounts()), bob.path(), bobDir)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("Bob's folder lost its files on signing in again: %v", err)
+	}
+
+	// Ended once more: Remove account forgets him, Alice stays.
+	quit(again)
+	env.Server.RevokeSessions(102)
+	third := startAppDir(t, env, dir, "alice")
+	waitFor(t, "Bob signed out again", func() bool {
+		return len(third.accounts) == 2 && third.accounts[1].signedOut && third.accounts[0].me != nil
+	})
+	inUI(func() {
+		bob = third.accounts[1]
+		third.show(bob)
+		test.Tap(bob.signIn.remove)
+		if len(third.accounts) != 1 || third.self.Username != "alice" {
+			t.Errorf("after Remove account: %d accounts, %q shown", len(third.accounts), third.self.Username)
+		}
+	})
+	waitFor(t, "Bob's folder removed", func() bool {
+		_, err := os.Stat(bobDir)
+		return errors.Is(err, os.ErrNotExist)
+	})
+	if l, err := loadAccountList(third.accountsPath()); err != nil || len(l.Accounts) != 1 || l.Accounts[0].UserID != 101 {
+		t.Errorf("accounts.json after Bob was removed: %+v, %v", l, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"github.com/gotd/td/tg"
 
@@ -50,7 +51,10 @@ type signInView struct {
 	resending  bool
 	email      *widget.Entry  // the login email an account must add
 	cancel     *widget.Button // back to the accounts signed in, while adding one
-	ageOK      *widget.Check  // the terms' minimum age confirmed
+	// A signed-out account's: back to the accounts signed in (shown once
+	// one is), and its removal.
+	back, remove *widget.Button
+	ageOK        *widget.Check // the terms' minimum age confirmed
 }
 
 // qrButtonText and phoneButtonText are the words of the button that
@@ -109,8 +113,23 @@ func (u *session) showSignIn() {
 		}
 		top.Add(demos)
 	}
+	if u.signedOut {
+		top.Add(wrapped(tr("accounts.signed_out_note", "Name", u.savedContact().Name(), "Service", u.serviceName())))
+	}
 	v.root = container.NewVBox(top, v.body, v.message, widget.NewSeparator(), v.qr)
-	if len(u.signedInAccounts()) > 0 {
+	switch {
+	case u.signedOut:
+		// Its files stay until it is removed: Back leaves it signed out.
+		v.back = widget.NewButton(tr("accounts.cancel_add"), func() {
+			if signed := u.signedInAccounts(); len(signed) > 0 {
+				u.show(signed[0])
+			}
+		})
+		v.back.Hidden = len(u.signedInAccounts()) == 0 // refreshAccountButtons shows it
+		v.remove = widget.NewButton(tr("accounts.remove"), func() { u.dropAccount(u) })
+		v.remove.Importance = widget.DangerImportance
+		v.root.Add(container.NewHBox(v.back, layout.NewSpacer(), v.remove))
+	case len(u.signedInAccounts()) > 0:
 		// Add account: the accounts signed in are a click away.
 		v.cancel = widget.NewButton(tr("accounts.cancel_add"), func() { u.dropAccount(u) })
 		v.root.Add(v.cancel)

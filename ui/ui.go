@@ -84,7 +84,8 @@ type UI struct {
 	quitAsk     *dialog.ConfirmDialog // "hang up and quit?", while shown
 	settingsWin *settingsView         // the Settings window, while open
 	keys        map[string]func()     // the main window's shortcuts by name (keys.go)
-	switcher    *widget.PopUpMenu     // the account menu, while open (accounts.go)
+	switcher    *widget.PopUp         // the account switcher, while open (switcher.go)
+	switchRows  []*switcherRow        // its lines, while open
 
 	trayIssue  string                // why there is no tray icon, "" when there is or not known yet (tray.go)
 	signOutAsk *dialog.ConfirmDialog // "sign out?", while shown
@@ -113,6 +114,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 		if serr != nil {
 			return nil, serr
 		}
+		sess.saved = e
 		u.accounts = append(u.accounts, sess)
 		if u.session == nil || (list.Shown != 0 && e.UserID == list.Shown) {
 			u.session = sess
@@ -134,6 +136,8 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	// harmless, Enter (yes); Fyne's dialogs take neither.
 	u.main.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		switch {
+		case u.switcherOpen():
+			u.switcherKey(k)
 		case u.quitAsk != nil:
 			if k.Name == fyne.KeyEscape {
 				u.quitAsk.Hide() // Stay: Enter must not hang up by accident
@@ -230,7 +234,8 @@ func rpc[T any](u *session, f func(ctx context.Context) (T, error), done func(T,
 // it is the account shown.
 func (u *session) signedIn(me *tg.User) {
 	if other := u.accountOf(me.ID); other != nil && other != u {
-		// Signed in again through Add account: the first session stays.
+		// Signed in again through Add account (or a signed-out account's
+		// sign-in): the first session stays.
 		u.log.Info("account already signed in here", "user_id", me.ID)
 		u.showError(errors.New(tr("accounts.already", "Name", account.ContactFromUser(me).Name())))
 		acct := u.acct
@@ -241,12 +246,17 @@ func (u *session) signedIn(me *tg.User) {
 				u.log.Warn("log the second session out", "err", err)
 			}
 		}()
-		u.dropAccount(u)
+		if u.signedOut {
+			// Still the signed-out account it was, files and all.
+			u.showSignIn()
+		} else {
+			u.dropAccount(u)
+		}
 		u.show(other)
 		return
 	}
 	u.me = me
-	u.adding = false
+	u.adding, u.signedOut = false, false
 	if u.signIn != nil {
 		u.signIn.stopTicker()
 	}
