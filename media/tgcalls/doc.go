@@ -18,9 +18,10 @@
 //
 // Telegram's reflectors are relay candidates as tgcalls' ReflectorPort makes
 // them (spec §6.4; reflector.go for the framing, reflectorport.go for how
-// they reach pion: an in-process pion/turn server per reflector behind the
-// SettingEngine's transport.Net, peers addressed by synthetic 240.0.0.0/4
-// addresses), over UDP or TCP; the peer's "reflector-<id>-<tag>.reflector"
+// they reach pion: a TURN server in the process per reflector behind the
+// SettingEngine's transport.Net, turnfacade.go's for UDP and pion/turn's
+// for TCP, peers addressed by synthetic 240.0.0.0/4 addresses), over UDP
+// or TCP; the peer's "reflector-<id>-<tag>.reflector"
 // candidates are used, and Stats.Path says "relay (Telegram reflector)".
 //
 // Frames are 20 ms when the peer's answer to our offer carries the opus

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -358,4 +359,86 @@ func TestEngineReflectorBesideTURN(t *testing.T) {
 		waitState(t, callee, media.StateConnected)
 		t.Logf("p2p %v: path %q", p2p, caller.eng.Stats().Path)
 	}
+}
+
+// TestReflectorPortUDPReads: a UDP port reads the reflector's datagrams in
+// order through ReadFrom, those that reached it before it was ready first,
+// skips the reflector's own answers and what comes from elsewhere, and a
+// ReadFrom waiting on the socket (which is pion's, not closed with the
+// port) ends when the port closes.
+func TestReflectorPortUDPReads(t *testing.T) {
+	refl, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refl.Close()
+	set := newReflectorSet([]media.Reflector{{ID: 5, IP: "127.0.0.1", Port: refl.LocalAddr().(*net.UDPAddr).Port, PeerTag: testPeerTag}},
+		testLogger(), &media.Rejects{}, nil)
+	defer set.close()
+	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	p, err := set.newPort(set.servers[0], pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	_ = refl.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, port, err := refl.ReadFrom(buf)
+	if err != nil || n < reflectorTagLen {
+		t.Fatalf("no hello: %d bytes, %v", n, err)
+	}
+	send := func(b []byte) {
+		if _, err := refl.WriteTo(b, port); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(appendReflectorData(nil, testPeerTag, p.tag, 9, []byte("one"))) // makes the port ready
+	select {
+	case <-p.ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("port never ready")
+	}
+	send(appendReflectorHello(nil, p.full)) // the reflector's own packet
+	other, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.WriteTo(appendReflectorData(nil, testPeerTag, p.tag, 9, []byte("spoof")), port); err != nil {
+		t.Fatal(err)
+	}
+	send(appendReflectorData(nil, testPeerTag, p.tag, 9, []byte("two")))
+	send(appendReflectorData(nil, testPeerTag, p.tag, 11, []byte("three")))
+	for _, want := range []struct {
+		payload string
+		from    uint32
+	}{{"one", 9}, {"two", 9}, {"three", 11}} {
+		n, from, err := p.ReadFrom(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFrom := set.peerAddr(set.servers[0].id, uint16(refl.LocalAddr().(*net.UDPAddr).Port), want.from)
+		if string(buf[:n]) != want.payload || from.(*net.UDPAddr).AddrPort() != wantFrom {
+			t.Fatalf("read %q from %v, want %q from %v", buf[:n], from, want.payload, wantFrom)
+		}
+	}
+	errs := make(chan error, 1)
+	go func() {
+		_, _, err := p.ReadFrom(buf)
+		errs <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let it wait on the socket (the test passes either way)
+	_ = p.Close()
+	select {
+	case err := <-errs:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("ReadFrom after Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ReadFrom still waiting after the port closed")
+	}
+	p.wg.Wait()
 }

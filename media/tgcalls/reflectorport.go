@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -35,11 +36,13 @@ import (
 // a turn: URL whose host is a synthetic address, and the engine's transport.Net
 // (pionmedia.Net, through divert) answers the
 // client's first datagram to such an address by putting, between the client
-// and the network, an in-process pion/turn server (turn.Server, a public API)
-// whose RelayAddressGenerator returns a reflectorPort: a net.PacketConn that
-// speaks ReflectorPort's framing to the real reflector over UDP (on the very
-// socket pion opened) or TCP. TURN permissions, channels and refreshes stay
-// pion's own on both ends; no TURN message leaves the process.
+// and the network, a TURN server in the process in front of a reflectorPort,
+// which speaks ReflectorPort's framing to the real reflector over UDP (on the
+// very socket pion opened) or TCP. For a UDP reflector that server is a
+// udpFacade (turnfacade.go), answering the client on the client's own
+// goroutines; for a TCP one it is pion/turn's (turn.Server, a public API),
+// whose RelayAddressGenerator returns the port as a net.PacketConn. No TURN
+// message leaves the process.
 //
 // Peers on a reflector are addressed by synthetic IPv4 addresses in
 // 240.0.0.0/4 (pionmedia.Synthetic: reserved, never routed), one per
@@ -403,7 +406,7 @@ func (deadConn) WriteTo(b []byte, _ net.Addr) (int, error) {
 // reflectorFacade is one reflector as pion's TURN client sees it.
 type reflectorFacade struct {
 	srv    *turn.Server
-	client *pipeConn   // UDP TURN
+	client *udpFacade  // UDP TURN
 	stream *streamConn // TCP TURN
 	port   *reflectorPort
 	once   sync.Once
@@ -424,18 +427,14 @@ func (f *reflectorFacade) close() {
 	})
 }
 
-// openFacade starts srv's port (on pc for UDP, on a new TCP connection
-// otherwise) and the in-process TURN server in front of it.
+// openFacade starts srv's UDP port on pc and the udpFacade in front of it.
 func (s *reflectorSet) openFacade(srv *reflectorServer, pc net.PacketConn, turnAddr net.Addr) (*reflectorFacade, error) {
 	port, err := s.newPort(srv, pc)
 	if err != nil {
 		return nil, err
 	}
-	client, server := newPipe(turnAddr, pc.LocalAddr())
-	f := &reflectorFacade{client: client, port: port}
-	return s.serveFacade(srv, f, func(cfg *turn.ServerConfig, relay turn.RelayAddressGenerator) {
-		cfg.PacketConnConfigs = []turn.PacketConnConfig{{PacketConn: server, RelayAddressGenerator: relay}}
-	})
+	f := &reflectorFacade{client: newUDPFacade(s.ctx, port, turnAddr, pc.LocalAddr()), port: port}
+	return f, s.keep(f)
 }
 
 // serveFacade starts f's in-process TURN server, which lets in only
@@ -544,13 +543,23 @@ type reflectorPort struct {
 	ownUDP bool
 	tcp    net.Conn
 	tcpMu  sync.Mutex
+	wmu    sync.Mutex // guards wbuf
+	wbuf   []byte     // WriteTo's framing buffer (UDP)
 
-	in        chan reflectorDatagram
-	ready     chan struct{}
-	readyOnce sync.Once
-	done      chan struct{}
-	closeOnce sync.Once
-	wg        sync.WaitGroup
+	in chan reflectorDatagram
+	// handed is closed when readUDP has stopped reading a UDP port's
+	// socket: from then on ReadFrom reads it itself.
+	handed chan struct{}
+	// interrupted wakes readDatagram while it waits for the hand-over.
+	interrupted chan struct{}
+	rbuf        []byte // ReadFrom's datagram buffer (UDP)
+	lastTag     uint32 // the peer port tag lastAddr is the address of
+	lastAddr    *net.UDPAddr
+	ready       chan struct{}
+	readyOnce   sync.Once
+	done        chan struct{}
+	closeOnce   sync.Once
+	wg          sync.WaitGroup
 }
 
 type reflectorDatagram struct {
@@ -568,7 +577,8 @@ func (s *reflectorSet) newPort(srv *reflectorServer, pc net.PacketConn) (*reflec
 		tag = binary.LittleEndian.Uint32(b[:])
 	}
 	p := &reflectorPort{set: s, srv: srv, tag: tag, full: portTag(srv.peerTag, tag),
-		in: make(chan reflectorDatagram, reflectorInQueue), ready: make(chan struct{}), done: make(chan struct{})}
+		in: make(chan reflectorDatagram, reflectorInQueue), ready: make(chan struct{}), done: make(chan struct{}),
+		handed: make(chan struct{}), interrupted: make(chan struct{}, 1)}
 	p.laddr = net.UDPAddrFromAddrPort(s.peerAddr(srv.id, srv.addr.Port(), tag))
 	s.mu.Lock()
 	s.own[tag] = srv
@@ -603,6 +613,7 @@ func (s *reflectorSet) newPort(srv *reflectorServer, pc net.PacketConn) (*reflec
 			p.udp, p.ownUDP = own, true
 		}
 		p.raw = rawudp.New(p.udp)
+		p.rbuf = make([]byte, 2048)
 		p.wg.Add(2)
 		go p.readUDP()
 		go p.helloLoop()
@@ -662,12 +673,29 @@ func (p *reflectorPort) send(pkt []byte) error {
 	return err
 }
 
+// readUDP reads a UDP port's socket until the reflector has answered, then
+// hands the socket to ReadFrom: from then on the TURN allocation's own
+// reading goroutine reads the reflector's datagrams, without a hand-off
+// through p.in (a hand-off costs a thread's wake-up per packet, on the
+// README's 2-core machine more CPU than the packet's work).
 func (p *reflectorPort) readUDP() {
 	defer p.wg.Done()
+	defer close(p.handed)
 	buf := make([]byte, 2048)
-	for {
+	for !p.isReady() {
 		n, from, err := p.raw.ReadFrom(buf)
 		if err != nil {
+			select {
+			case <-p.done:
+				return
+			default:
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// interrupt's, meant for readDatagram, which waits for
+				// the hand-over meanwhile.
+				_ = p.udp.SetReadDeadline(time.Time{})
+				continue
+			}
 			return
 		}
 		if netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) != p.srv.addr {
@@ -710,7 +738,8 @@ func (p *reflectorPort) take(b []byte) bool {
 		p.set.rejects.Add(p.set.log, "reflector", "err", err)
 		return true
 	}
-	p.markReady()
+	// Queued before the port is ready, so a UDP port's ReadFrom, which
+	// reads the socket only after readUDP stopped, finds it first.
 	d := reflectorDatagram{from: from, b: append([]byte(nil), payload...)}
 	select {
 	case p.in <- d:
@@ -719,17 +748,113 @@ func (p *reflectorPort) take(b []byte) bool {
 	default:
 		p.set.rejects.Add(p.set.log, "reflector: receive queue full")
 	}
+	p.markReady()
 	return true
 }
 
+// ReadFrom is called by the TURN allocation's one reading goroutine (a
+// TCP port's) or a test.
 func (p *reflectorPort) ReadFrom(b []byte) (int, net.Addr, error) {
-	select {
-	case d := <-p.in:
-		n := copy(b, d.b)
-		return n, net.UDPAddrFromAddrPort(p.set.peerAddr(p.srv.id, p.srv.addr.Port(), d.from)), nil
-	case <-p.done:
-		return 0, nil, net.ErrClosed
+	if p.udp == nil {
+		select {
+		case d := <-p.in:
+			return copy(b, d.b), p.peerUDPAddr(d.from), nil
+		case <-p.done:
+			return 0, nil, net.ErrClosed
+		}
 	}
+	for {
+		payload, from, err := p.readDatagram()
+		if errors.Is(err, errInterrupted) {
+			continue
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		return copy(b, payload), from, nil
+	}
+}
+
+// errInterrupted: readDatagram was interrupted to look at its caller's queue.
+var errInterrupted = errors.New("reflector port: read interrupted")
+
+// readDatagram reads the next data packet of a UDP port: its payload (valid
+// until the next call) and the synthetic address of the peer port that
+// sent it. It returns errInterrupted when interrupt was called. One goroutine at a time calls it.
+func (p *reflectorPort) readDatagram() ([]byte, *net.UDPAddr, error) {
+	select {
+	case <-p.handed:
+	case <-p.done:
+		return nil, nil, net.ErrClosed
+	default:
+		select {
+		case <-p.handed:
+		case <-p.done:
+			return nil, nil, net.ErrClosed
+		case <-p.interrupted:
+			return nil, nil, errInterrupted
+		}
+	}
+	for {
+		select {
+		case d := <-p.in:
+			return d.b, p.peerUDPAddr(d.from), nil
+		case <-p.done:
+			return nil, nil, net.ErrClosed
+		default:
+		}
+		n, from, err := p.raw.ReadFrom(p.rbuf)
+		if err != nil {
+			select {
+			case <-p.done: // Close's read deadline, or the socket's close
+				return nil, nil, net.ErrClosed
+			default:
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// interrupt's: clear it before the caller looks at its queue.
+				_ = p.udp.SetReadDeadline(time.Time{})
+				return nil, nil, errInterrupted
+			}
+			return nil, nil, err
+		}
+		if netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) != p.srv.addr {
+			p.set.rejects.Add(p.set.log, "reflector: packet from elsewhere", "src", from)
+			continue
+		}
+		tag, payload, err := parseReflectorPacket(p.rbuf[:n], p.full)
+		switch {
+		case errors.Is(err, errReflectorSpecial):
+			continue // an answer to our hello
+		case err != nil:
+			p.set.rejects.Add(p.set.log, "reflector", "err", err)
+			continue
+		}
+		return payload, p.peerUDPAddr(tag), nil
+	}
+}
+
+// interrupt makes a UDP port's readDatagram return errInterrupted (or
+// net.ErrClosed once the port closed) soon: a read deadline in the past
+// ends its wait on the socket.
+func (p *reflectorPort) interrupt() {
+	if p.udp == nil {
+		return
+	}
+	select {
+	case p.interrupted <- struct{}{}:
+	default:
+	}
+	_ = p.udp.SetReadDeadline(time.Unix(1, 0))
+}
+
+// peerUDPAddr is the synthetic address of the peer port tag on our
+// reflector, kept for the last tag: a call's packets come from one port.
+// Only ReadFrom's goroutine calls it.
+func (p *reflectorPort) peerUDPAddr(tag uint32) *net.UDPAddr {
+	if p.lastAddr == nil || p.lastTag != tag {
+		p.lastTag, p.lastAddr = tag, net.UDPAddrFromAddrPort(p.set.peerAddr(p.srv.id, p.srv.addr.Port(), tag))
+	}
+	return p.lastAddr
 }
 
 func (p *reflectorPort) WriteTo(b []byte, to net.Addr) (int, error) {
@@ -748,7 +873,17 @@ func (p *reflectorPort) WriteTo(b []byte, to net.Addr) (int, error) {
 		return 0, net.ErrClosed
 	default:
 	}
-	if err := p.send(appendReflectorData(nil, p.full, ref.tag, p.tag, b)); err != nil {
+	if p.tcp != nil {
+		if err := p.send(appendReflectorData(nil, p.full, ref.tag, p.tag, b)); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	// UDP: framed in a buffer kept for it, not one per packet.
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	p.wbuf = appendReflectorData(p.wbuf[:0], p.full, ref.tag, p.tag, b)
+	if _, err := p.raw.WriteTo(p.wbuf, p.srv.addr); err != nil {
 		return 0, err
 	}
 	return len(b), nil
@@ -762,8 +897,11 @@ func (p *reflectorPort) Close() error {
 		}
 		if p.ownUDP {
 			_ = p.udp.Close()
+		} else if p.udp != nil {
+			// The socket is the lazyConn's, closed with it; until then
+			// a read deadline in the past ends ReadFrom's wait on it.
+			_ = p.udp.SetReadDeadline(time.Unix(1, 0))
 		}
-		// Otherwise a UDP port's socket is the lazyConn's, closed with it.
 	})
 	return nil
 }
@@ -828,50 +966,3 @@ func (l *oneConnListener) Close() error {
 }
 
 func (l *oneConnListener) Addr() net.Addr { return l.addr }
-
-// pipeConn is one end of an in-process datagram pipe: what one end writes
-// the other reads, from the address given at creation.
-type pipeConn struct {
-	in     chan []byte
-	peer   *pipeConn
-	local  net.Addr
-	remote net.Addr
-	done   chan struct{}
-	once   *sync.Once
-}
-
-func newPipe(clientSees, serverSees net.Addr) (client, server *pipeConn) {
-	done, once := make(chan struct{}), &sync.Once{}
-	client = &pipeConn{in: make(chan []byte, reflectorInQueue), local: serverSees, remote: clientSees, done: done, once: once}
-	server = &pipeConn{in: make(chan []byte, reflectorInQueue), local: clientSees, remote: serverSees, done: done, once: once}
-	client.peer, server.peer = server, client
-	return client, server
-}
-
-func (c *pipeConn) ReadFrom(p []byte) (int, net.Addr, error) {
-	select {
-	case b := <-c.in:
-		return copy(p, b), c.remote, nil
-	case <-c.done:
-		return 0, nil, net.ErrClosed
-	}
-}
-
-func (c *pipeConn) WriteTo(b []byte, _ net.Addr) (int, error) {
-	select {
-	case c.peer.in <- append([]byte(nil), b...):
-		return len(b), nil
-	case <-c.done:
-		return 0, net.ErrClosed
-	}
-}
-
-func (c *pipeConn) Close() error {
-	c.once.Do(func() { close(c.done) })
-	return nil
-}
-
-func (c *pipeConn) LocalAddr() net.Addr              { return c.local }
-func (c *pipeConn) SetDeadline(time.Time) error      { return nil }
-func (c *pipeConn) SetReadDeadline(time.Time) error  { return nil }
-func (c *pipeConn) SetWriteDeadline(time.Time) error { return nil }

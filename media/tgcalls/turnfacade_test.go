@@ -1,0 +1,130 @@
+package tgcalls
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/turn/v4"
+
+	"github.com/tgphone/tgphone/media"
+)
+
+// TestUDPFacade: pion's TURN client allocates on a UDP reflector's façade
+// once the reflector answered, with the peer tag as password, and its
+// relayed conn carries data both ways to a peer port on the reflector
+// (first as Send/Data indications, then over the channel it binds); a
+// wrong password gets no allocation.
+func TestUDPFacade(t *testing.T) {
+	refl, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refl.Close()
+	reflPort := refl.LocalAddr().(*net.UDPAddr).Port
+	set := newReflectorSet([]media.Reflector{{ID: 3, IP: "127.0.0.1", Port: reflPort, PeerTag: testPeerTag}},
+		testLogger(), &media.Rejects{}, logging.NewDefaultLoggerFactory())
+	defer set.close()
+	srv := set.servers[0]
+	turnAddr := net.UDPAddrFromAddrPort(srv.turn)
+
+	newClient := func(password string) (*turn.Client, *reflectorFacade) {
+		pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pc.Close() })
+		f, err := set.openFacade(srv, pc, turnAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: turnAddr.String(), Username: reflectorUser,
+			Password: password, Conn: f.client, LoggerFactory: logging.NewDefaultLoggerFactory(), RTO: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c, f
+	}
+
+	// The fake reflector: answers the first hello, then frames what it is
+	// told to.
+	buf := make([]byte, 2048)
+	_ = refl.SetDeadline(time.Now().Add(20 * time.Second))
+	c, f := newClient(hex.EncodeToString(testPeerTag[:]))
+	allocated := make(chan error, 1)
+	var relayed net.PacketConn
+	go func() {
+		var err error
+		relayed, err = c.Allocate()
+		allocated <- err
+	}()
+	n, ourPort, err := refl.ReadFrom(buf)
+	if err != nil || n < reflectorTagLen {
+		t.Fatalf("no hello: %d bytes, %v", n, err)
+	}
+	if _, err := refl.WriteTo(appendReflectorHello(nil, f.port.full), ourPort); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-allocated; err != nil {
+		t.Fatalf("allocate: %v", err)
+	}
+	defer relayed.Close()
+	if got, want := relayed.LocalAddr().String(), f.port.laddr.String(); got != want {
+		t.Fatalf("relayed address %s, want the port's %s", got, want)
+	}
+
+	const peerTag = 0x01020304
+	peer := net.UDPAddrFromAddrPort(set.peerAddr(srv.id, uint16(reflPort), peerTag))
+	for i, msg := range []string{"first", "second", "third"} {
+		if _, err := relayed.WriteTo([]byte(msg), peer); err != nil {
+			t.Fatal(err)
+		}
+		// The reflector sees it framed from our port to the peer's,
+		// skipping hellos.
+		for {
+			n, _, err := refl.ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("message %d never reached the reflector: %v", i, err)
+			}
+			from, payload, err := parseReflectorPacket(buf[:n], testPeerTag)
+			if err != nil {
+				continue // a hello
+			}
+			to := binary.LittleEndian.Uint32(buf[12:16])
+			if string(payload) != msg || from != f.port.tag || to != peerTag {
+				t.Fatalf("reflector got %q from %#x to %#x, want %q from our %#x to %#x", payload, from, to, msg, f.port.tag, peerTag)
+			}
+			break
+		}
+		back := "re:" + msg
+		if _, err := refl.WriteTo(appendReflectorData(nil, testPeerTag, f.port.tag, peerTag, []byte(back)), ourPort); err != nil {
+			t.Fatal(err)
+		}
+		_ = relayed.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, from, err := relayed.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		if string(buf[:n]) != back || from.String() != peer.String() {
+			t.Fatalf("read %q from %s, want %q from %s", buf[:n], from, back, peer)
+		}
+	}
+	f.client.mu.Lock()
+	bound := len(f.client.byPeer)
+	f.client.mu.Unlock()
+	if bound != 1 {
+		t.Errorf("%d channels bound, want 1 (to the peer)", bound)
+	}
+
+	bad, _ := newClient("00")
+	if _, err := bad.Allocate(); err == nil {
+		t.Fatal("allocated with a wrong password")
+	}
+}
