@@ -118,7 +118,19 @@ func (h *headless) session(ctx context.Context, stderr io.Writer, onChange func(
 	if err != nil {
 		return err
 	}
-	return acct.Run(ctx, func(ctx context.Context) error {
+	// The connection outlives ctx (SIGTERM, Ctrl+C) by up to stopGrace, or
+	// until body is done: body hangs its call up when ctx ends, and that
+	// discardCall must still reach the server. Ended with ctx, the
+	// connection closed under it ("client closed") and the other side rang
+	// on until the server's timeout.
+	stopped := ctx
+	conn, closeConn := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeConn()
+	defer context.AfterFunc(stopped, func() { time.AfterFunc(stopGrace, closeConn) })()
+	return acct.Run(conn, func(ctx context.Context) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(stopped, cancel)()
 		me, err := signIn(ctx, acct, phone, h.code, h.password)
 		if err != nil {
 			return err
@@ -151,6 +163,10 @@ func (h *headless) session(ctx context.Context, stderr io.Writer, onChange func(
 		return body(ctx, acct, m)
 	})
 }
+
+// stopGrace bounds how long a stopped command's connection stays for its
+// call's hang-up.
+const stopGrace = 5 * time.Second
 
 func parseP2P(s string) (calling.P2PPolicy, error) {
 	switch s {

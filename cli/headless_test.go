@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"path/filepath"
@@ -14,8 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/tg"
+
+	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/internal/tone"
+	"github.com/tgphone/tgphone/sandbox"
+	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
 
 // syncBuffer collects a command's stdout while it runs.
@@ -208,6 +214,59 @@ func TestCallErrorsExitNonZero(t *testing.T) {
 		}
 		if last := ev[len(ev)-1]; last["error"] != tt.code || last["message"] == "" {
 			t.Errorf("call %s: last line %v, want error %s with a message", tt.to, last, tt.code)
+		}
+	}
+}
+
+// TestStoppedCallHangsUp: `tgphone call` stopped (SIGTERM, Ctrl+C) before
+// the call is answered discards it, so the callee stops ringing at once.
+// The stopping used to close the connection with the call and the discard
+// failed ("client closed"): the callee rang on until the server's timeout,
+// an hour here.
+func TestStoppedCallHangsUp(t *testing.T) {
+	hour := time.Hour
+	env := sandboxtest.Start(t, sandboxtest.Options{Timeouts: sandbox.CallTimeouts{Receive: hour, Ring: hour, Connect: hour, Packet: hour}})
+	dir := t.TempDir()
+	if err := sandbox.WriteInfo(dir, env.Info); err != nil {
+		t.Fatal(err)
+	}
+	updates := make(chan tg.PhoneCallClass, 16)
+	env.SignIn(t, "alice", func(c *account.Client) {
+		c.OnPhoneCall(func(u account.PhoneCallUpdate) { updates <- u.Call })
+	})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		done <- runCall(ctx, []string{"--as", "bob", "--to", "@alice", "--sandbox-dir", dir}, io.Discard, io.Discard)
+	}()
+	next := func(what string) tg.PhoneCallClass {
+		t.Helper()
+		select {
+		case u := <-updates:
+			return u
+		case <-time.After(30 * time.Second):
+			t.Fatalf("alice never got %s", what)
+			return nil
+		}
+	}
+	req, ok := next("the call").(*tg.PhoneCallRequested)
+	if !ok {
+		t.Fatalf("alice's first update is not a requested call")
+	}
+	stop() // SIGTERM
+	// Never answered, the call exits 1 (exitError), having said so on stdout.
+	var ex *exitError
+	if err := <-done; err != nil && !errors.As(err, &ex) && !errors.Is(err, context.Canceled) {
+		t.Errorf("the stopped call: %v", err)
+	}
+	for {
+		u := next("the hang-up: her phone rings on")
+		if d, ok := u.(*tg.PhoneCallDiscarded); ok {
+			if d.ID != req.ID {
+				t.Errorf("discarded call %d, want %d", d.ID, req.ID)
+			}
+			return
 		}
 	}
 }
