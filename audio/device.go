@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tgphone/tgphone/internal/polltimer"
 )
 
 // Sentinel errors a UI recognises.
@@ -83,10 +85,11 @@ type virtualBackend struct {
 	loops bool  // WAV inputs loop instead of ending with silence
 	clk   clock // nil: the wall clock
 
-	mu      sync.Mutex // guards streams, pacing and kick
+	mu      sync.Mutex // guards streams, pacing, kick and wake
 	streams []*clockStream
 	pacing  bool          // the pacer goroutine runs
 	kick    chan struct{} // wakes the pacer when the last stream closes
+	wake    func()        // set while the pacer's sleeper must be woken to see kick
 }
 
 // clock is the time virtual devices keep pace by; tests substitute one
@@ -105,8 +108,70 @@ type sleeper interface {
 
 type wallClock struct{}
 
-func (wallClock) Now() time.Time                       { return time.Now() }
-func (wallClock) sleeper(period time.Duration) sleeper { return &wallSleeper{period: period} }
+func (wallClock) Now() time.Time { return time.Now() }
+
+// sleeper waits on a polltimer where there is one (Linux), else on the
+// runtime's timers.
+func (wallClock) sleeper(period time.Duration) sleeper {
+	if tk, err := polltimer.NewTicker(); err == nil {
+		return &pollSleeper{period: period, tk: tk}
+	}
+	return &wallSleeper{period: period}
+}
+
+// pollSleeper waits on a polltimer.Ticker armed on the grid of the
+// deadlines, so each frame wakes the process through the network poller
+// rather than through a runtime timer: in a 2.4.4 call on virtual devices
+// that spares, per 20 ms frame, the wake-up of a second thread and of the
+// runtime's monitor thread (see package polltimer). A deadline further than
+// a period away (the first, or one after a skip) re-arms it.
+type pollSleeper struct {
+	period time.Duration
+	tk     *polltimer.Ticker
+	armed  bool         // tk expires on the deadlines' grid
+	broken *wallSleeper // after the ticker failed: the runtime's timers
+}
+
+func (p *pollSleeper) until(t time.Time, stop <-chan struct{}) bool {
+	for p.broken == nil {
+		select {
+		case <-stop:
+			return false
+		default:
+		}
+		d := time.Until(t)
+		if d <= 0 {
+			return true
+		}
+		if !p.armed || d > p.period {
+			if p.tk.Start(t, p.period) != nil {
+				break
+			}
+			p.armed = true
+		}
+		// Armed on the grid of t, the ticker's next expiry is at or before t
+		// and never before the one ahead of it: the loop sees t come.
+		if err := p.tk.Wait(); err != nil && !errors.Is(err, polltimer.ErrInterrupted) {
+			break
+		}
+	}
+	if p.broken == nil {
+		// A timerfd that cannot be armed or read is not expected; the
+		// devices keep pace on the runtime's timers instead.
+		p.broken = &wallSleeper{period: p.period}
+	}
+	return p.broken.until(t, stop)
+}
+
+// interrupt wakes an until in progress to look at its stop channel.
+func (p *pollSleeper) interrupt() { p.tk.Interrupt() }
+
+func (p *pollSleeper) stop() {
+	p.tk.Close()
+	if p.broken != nil {
+		p.broken.stop()
+	}
+}
 
 // wallSleeper waits on a ticker of the pacer's period, started on the first
 // deadline, rather than on a timer reset after every wake-up: the runtime
@@ -229,6 +294,9 @@ func (v *virtualBackend) remove(c *clockStream) {
 		case v.kick <- struct{}{}:
 		default:
 		}
+		if v.wake != nil {
+			v.wake()
+		}
 	}
 	v.mu.Unlock()
 }
@@ -253,6 +321,16 @@ func (v *virtualBackend) pace() {
 	sl := clk.sleeper(v.tick)
 	if st, ok := sl.(interface{ stop() }); ok {
 		defer st.stop()
+	}
+	if in, ok := sl.(interface{ interrupt() }); ok {
+		v.mu.Lock()
+		v.wake = in.interrupt
+		v.mu.Unlock()
+		defer func() {
+			v.mu.Lock()
+			v.wake = nil
+			v.mu.Unlock()
+		}()
 	}
 	// The grid is the wall clock's (Truncate drops the monotonic reading),
 	// but the deadlines are kept on the monotonic clock, so a step of the

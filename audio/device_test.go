@@ -1,7 +1,9 @@
 package audio
 
 import (
+	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -266,28 +268,69 @@ func TestNoDeviceListingWithoutDefault(t *testing.T) {
 }
 
 // TestWallSleeperNeverEarly: on a grid of deadlines, near ones waited for
-// on the ticker and a far one on the timer, the wall-clock sleeper never
-// returns before its deadline, and returns false at once when stopped.
+// on the ticker and a far one on the timer, the wall-clock sleepers (the
+// polltimer one and the runtime-timer one) never return before their
+// deadline, and return false at once when stopped.
 func TestWallSleeperNeverEarly(t *testing.T) {
 	const period = 2 * time.Millisecond
-	w := wallClock{}.sleeper(period).(*wallSleeper)
-	defer w.stop()
-	next := time.Now().Add(period)
-	for i := range 12 {
-		if i == 6 {
-			next = next.Add(5 * period) // a skip: more than a period ahead
-		}
-		if !w.until(next, nil) {
-			t.Fatal("until returned false without a stop")
-		}
-		if now := time.Now(); now.Before(next) {
-			t.Fatalf("deadline %d: returned %v early", i, next.Sub(now))
-		}
-		next = next.Add(period)
+	sl := wallClock{}.sleeper(period)
+	if _, ok := sl.(*pollSleeper); !ok && runtime.GOOS == "linux" {
+		t.Fatalf("the wall clock sleeps on %T on Linux, want a *pollSleeper", sl)
 	}
-	stop := make(chan struct{})
-	close(stop)
-	if w.until(time.Now().Add(time.Hour), stop) {
+	for _, w := range []interface {
+		sleeper
+		stop()
+	}{sl.(interface {
+		sleeper
+		stop()
+	}), &wallSleeper{period: period}} {
+		t.Run(fmt.Sprintf("%T", w), func(t *testing.T) {
+			defer w.stop()
+			next := time.Now().Add(period)
+			for i := range 12 {
+				if i == 6 {
+					next = next.Add(5 * period) // a skip: more than a period ahead
+				}
+				if !w.until(next, nil) {
+					t.Fatal("until returned false without a stop")
+				}
+				if now := time.Now(); now.Before(next) {
+					t.Fatalf("deadline %d: returned %v early", i, next.Sub(now))
+				}
+				next = next.Add(period)
+			}
+			stop := make(chan struct{})
+			close(stop)
+			if w.until(time.Now().Add(time.Hour), stop) {
+				t.Fatal("until returned true though stopped")
+			}
+		})
+	}
+}
+
+// TestPollSleeperInterrupt: a stop sent while the pacer sleeps towards a
+// far deadline ends the sleep once the sleeper is interrupted, as the
+// backend does when its last stream closes.
+func TestPollSleeperInterrupt(t *testing.T) {
+	p, ok := wallClock{}.sleeper(20 * time.Millisecond).(*pollSleeper)
+	if !ok {
+		t.Skip("no polltimer here")
+	}
+	defer p.stop()
+	stop := make(chan struct{}, 1)
+	done := make(chan bool, 1)
+	go func() { done <- p.until(time.Now().Add(time.Hour), stop) }()
+	stop <- struct{}{}
+	p.interrupt()
+	if <-done {
 		t.Fatal("until returned true though stopped")
+	}
+	// Interrupted, the sleeper still keeps time.
+	at := time.Now().Add(3 * time.Millisecond)
+	if !p.until(at, stop) {
+		t.Fatal("until returned false after the stop was taken")
+	}
+	if now := time.Now(); now.Before(at) {
+		t.Fatalf("returned %v early", at.Sub(now))
 	}
 }

@@ -1,0 +1,130 @@
+package polltimer
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func newTicker(t testing.TB) *Ticker {
+	t.Helper()
+	tk, err := NewTicker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tk.Close() })
+	return tk
+}
+
+// TestNeverEarly: the first expiry and the periodic ones after it never
+// come before their time on the monotonic clock.
+func TestNeverEarly(t *testing.T) {
+	tk := newTicker(t)
+	const period = 2 * time.Millisecond
+	first := time.Now().Add(3 * time.Millisecond)
+	if err := tk.Start(first, period); err != nil {
+		t.Fatal(err)
+	}
+	next := first
+	for i := range 10 {
+		if err := tk.Wait(); err != nil {
+			t.Fatalf("wait %d: %v", i, err)
+		}
+		now := time.Now()
+		if now.Before(next) {
+			t.Fatalf("expiry %d came %v early", i, next.Sub(now))
+		}
+		// Each Wait takes at least one expiry, more if several came while
+		// this goroutine was off the CPU: the n-th returns no earlier than
+		// the n-th expiry.
+		next = next.Add(period)
+	}
+}
+
+// TestRestart: Start replaces the schedule, a one-shot (period 0) fires
+// once, and a start far ahead is not early either.
+func TestRestart(t *testing.T) {
+	tk := newTicker(t)
+	if err := tk.Start(time.Now().Add(time.Hour), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(2 * time.Millisecond)
+	if err := tk.Start(at, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := tk.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if now := time.Now(); now.Before(at) {
+		t.Fatalf("one-shot came %v early", at.Sub(now))
+	}
+	done := make(chan error, 1)
+	go func() { done <- tk.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("a one-shot fired twice (Wait returned %v)", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	tk.Interrupt()
+	if err := <-done; !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Wait after Interrupt: %v, want ErrInterrupted", err)
+	}
+}
+
+// TestInterruptAndClose: Interrupt ends a Wait in progress and one made
+// after it; the ticker keeps working after; Close ends a Wait with os.ErrClosed.
+func TestInterruptAndClose(t *testing.T) {
+	tk := newTicker(t)
+	if err := tk.Start(time.Now().Add(time.Hour), 0); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tk.Wait() }()
+	tk.Interrupt()
+	if err := <-done; !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Wait in progress: %v, want ErrInterrupted", err)
+	}
+	tk.Interrupt() // before the Wait
+	if err := tk.Wait(); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Wait after Interrupt: %v, want ErrInterrupted", err)
+	}
+	at := time.Now().Add(time.Millisecond)
+	if err := tk.Start(at, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := tk.Wait(); err != nil {
+		t.Fatalf("Wait after an interrupt was handled: %v", err)
+	}
+	if now := time.Now(); now.Before(at) {
+		t.Fatalf("came %v early", at.Sub(now))
+	}
+	if err := tk.Start(time.Now().Add(time.Hour), 0); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- tk.Wait() }()
+	time.Sleep(time.Millisecond) // most likely blocked in the poller by now; either way Close must end it
+	tk.Close()
+	if err := <-done; !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Wait across Close: %v, want os.ErrClosed", err)
+	}
+}
+
+// TestWaitAllocatesNothing: waiting is on the audio path, 50 times a second.
+func TestWaitAllocatesNothing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the portable ticker allocates timers")
+	}
+	tk := newTicker(t)
+	if err := tk.Start(time.Now(), 50*time.Microsecond); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(50, func() {
+		if err := tk.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("%v allocations per Wait", n)
+	}
+}
