@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tgphone/tgphone/internal/polltimer"
 	"github.com/tgphone/tgphone/internal/rawudp"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/wire"
@@ -237,6 +238,17 @@ var ipv6Routable = func(ip netip.Addr) bool {
 
 // Start launches the engine's goroutines.
 func (e *Engine) Start(ctx context.Context) error {
+	// Ticks fall on whole multiples of tick on the wall clock.
+	tk, err := polltimer.NewTicker()
+	if err == nil {
+		now := time.Now()
+		if err = tk.Start(now.Add(untilGrid(now, tick)), tick); err != nil {
+			tk.Close()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("legacy engine: housekeeping timer: %w", err)
+	}
 	ctx, e.cancel = context.WithCancel(ctx)
 	e.mu.Lock()
 	e.started = time.Now()
@@ -254,7 +266,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	} else {
 		go func() { defer e.wg.Done(); e.sendLoop(ctx) }()
 	}
-	go func() { defer e.wg.Done(); e.tickLoop(ctx) }()
+	go func() { defer e.wg.Done(); e.tickLoop(ctx, tk) }()
 	return nil
 }
 
@@ -816,20 +828,15 @@ func (e *Engine) pickRelayLocked(now time.Time) {
 	}
 }
 
-func (e *Engine) tickLoop(ctx context.Context) {
-	// A timer to the first grid point, then a ticker from there: the
-	// runtime re-arms a ticker as it fires, while a timer reset by this
-	// goroutine after each wake-up interrupts the sleep of the thread
-	// waiting in the network poller (an extra thread wake-up each time).
-	first := time.NewTimer(untilGrid(time.Now(), tick))
-	defer first.Stop()
-	c := first.C
-	var every *time.Ticker
-	defer func() {
-		if every != nil {
-			every.Stop()
-		}
-	}()
+func (e *Engine) tickLoop(ctx context.Context, tk *polltimer.Ticker) {
+	// A polltimer rather than a time.Ticker: its expiry wakes only the
+	// thread waiting in the network poller, where a runtime timer also wakes
+	// the runtime's monitor thread and a second thread to look for work
+	// (see package polltimer): ten times a second, for the whole call.
+	defer tk.Close()
+	stop := context.AfterFunc(ctx, tk.Interrupt)
+	defer stop()
+	wait := tk.Wait
 	for {
 		out, evs := e.onTick(time.Now())
 		e.write(out)
@@ -844,14 +851,21 @@ func (e *Engine) tickLoop(ctx context.Context) {
 			e.wg.Add(1)
 			go func() { defer e.wg.Done(); e.runTCP(ctx) }()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-c:
-			if every == nil {
-				every = time.NewTicker(tick)
-				c = every.C
+		if err := wait(); err != nil && ctx.Err() == nil && !errors.Is(err, polltimer.ErrInterrupted) {
+			// Not expected of a timerfd; the call goes on, on the runtime's timers.
+			e.log.Warn("housekeeping timer failed, using a time.Ticker", "err", err)
+			t := time.NewTicker(tick)
+			defer t.Stop()
+			wait = func() error {
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+				return nil
 			}
+		}
+		if ctx.Err() != nil {
+			return
 		}
 	}
 }
