@@ -27,8 +27,8 @@ import (
 )
 
 // The other tests compare against English words: the machine's locale
-// must not change them, here or when New chooses the language again. This
-// init runs after i18n.go's, which chose the system language.
+// must not change them, here or when New chooses the language again. The
+// catalogue, loaded by this first use, chose the system language.
 func init() {
 	os.Setenv("TGPHONE_LANG", "en")
 	useLanguage("en")
