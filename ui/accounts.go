@@ -177,7 +177,7 @@ func (u *UI) newSession(dir string) (*session, error) {
 		return nil, err
 	}
 	s.acct = acct
-	s.offline = widget.NewLabelWithStyle(tr("common.connecting"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	s.offline = newLabelWithStyle(tr("common.connecting"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	s.offline.Hide()
 	// Calls that changed meanwhile catch up by getDifference once it is back.
 	acct.OnConnection(func(online bool) { u.do(func() { s.setOnline(online) }) })
@@ -234,7 +234,7 @@ func (s *session) start(ctx context.Context) {
 				if u.session != s {
 					return
 				}
-				u.status.SetText(tr("main.lost", "Service", u.serviceName()))
+				setText(u.status, tr("main.lost", "Service", u.serviceName()))
 				u.main.SetContent(container.NewCenter(u.status))
 			})
 		}
@@ -306,7 +306,7 @@ func (u *UI) show(s *session) {
 		u.main.Canvas().Focus(s.signIn.phone)
 	default:
 		u.main.SetTitle("tgphone")
-		u.status.SetText(tr("common.connecting"))
+		setText(u.status, tr("common.connecting"))
 		u.main.SetContent(container.NewCenter(u.status))
 	}
 	if s.me != nil {
@@ -409,16 +409,16 @@ type accountButton struct {
 }
 
 func (s *session) newAccountButton() *accountButton {
-	b := &accountButton{btn: widget.NewButton("", s.showSwitcher)}
+	b := &accountButton{btn: newButton("", s.showSwitcher)}
 	b.btn.Importance = widget.LowImportance
-	b.name = widget.NewLabelWithStyle(s.self.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	b.name = newLabelWithStyle(s.self.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	b.name.Truncation = fyne.TextTruncateEllipsis
-	b.others = widget.NewLabel("")
+	b.others = newLabel("")
 	b.others.Importance = widget.DangerImportance
 	b.others.Hide()
 	b.pic = s.newAvatar(s.self, 28)
 	b.root = container.NewStack(b.btn, container.NewBorder(nil, nil,
-		container.NewCenter(b.pic), container.NewHBox(b.others, widget.NewLabel("▾")), b.name))
+		container.NewCenter(b.pic), container.NewHBox(b.others, newLabel("▾")), b.name))
 	b.ExtendBaseWidget(b)
 	return b
 }

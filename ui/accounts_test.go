@@ -397,7 +397,7 @@ func TestSignedOutAccountStays(t *testing.T) {
 		}
 		note := false
 		for _, o := range test.LaidOutObjects(bob.signIn.root) {
-			if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "Bob Baker was signed out: ") {
+			if l, ok := o.(*wrapLabel); ok && strings.HasPrefix(l.Text, "Bob Baker was signed out: ") {
 				note = true
 			}
 		}

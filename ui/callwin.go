@@ -37,9 +37,9 @@ type callView struct {
 	state     *widget.Label
 	mutedNote *noteLine // "Your microphone is off", while muted
 	emoji     *emojiRow
-	explain   *widget.Label
+	explain   *wrapLabel
 	bars      *widget.Label
-	remoteMic *widget.Label
+	remoteMic *wrapLabel
 	device    *noteLine // a microphone or speaker gone or missing
 	mic       *levelMeter
 	spkBar    *levelMeter
@@ -56,7 +56,7 @@ type callView struct {
 	output    *widget.Select
 	devices   *fyne.Container
 	media     *fyne.Container // signal, meters, statistics: once media flows
-	message   *widget.Label
+	message   *wrapLabel
 	after     *fyne.Container // Close and Call again, once a call ended badly
 	rating    *ratingView
 	closed    bool
@@ -78,35 +78,32 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	v := &callView{u: u, c: c, last: s}
 	v.w = u.app.NewWindow(callTitle(s, u.accountName()))
 	v.avatar = u.newAvatar(s.Peer, 112)
-	v.peer = widget.NewLabelWithStyle(s.Peer.Name(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.peer = newLabelWithStyle(s.Peer.Name(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	v.peer.SizeName = theme.SizeNameSubHeadingText
 	v.peer.Truncation = fyne.TextTruncateEllipsis
-	v.handle = widget.NewLabelWithStyle(peerHandle(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{})
-	v.account = widget.NewLabelWithStyle(accountLine(s, u.accountName()), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	v.handle = newLabelWithStyle(peerHandle(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{})
+	v.account = newLabelWithStyle(accountLine(s, u.accountName()), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	setVisible(v.account, v.account.Text != "")
-	v.state = widget.NewLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
+	v.state = newLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.mutedNote = newNoteLine(iconMicOff, func() color.Color { return hangupColour }, true)
-	v.mutedNote.SetText(tr("call.muted_note", "Name", s.Peer.Name()))
+	setText(v.mutedNote, tr("call.muted_note", "Name", s.Peer.Name()))
 	v.mutedNote.Hide()
 	v.emoji = newEmojiRow(28)
-	v.explain = widget.NewLabel("")
-	v.explain.Wrapping = fyne.TextWrapWord
+	v.explain = newWrapLabel("")
 	v.explain.Alignment = fyne.TextAlignCenter
 	v.explain.SizeName = theme.SizeNameCaptionText
-	v.bars = widget.NewLabel("")
-	v.remoteMic = widget.NewLabel("")
+	v.bars = newLabel("")
+	v.remoteMic = newWrapLabel("")
 	v.remoteMic.Alignment = fyne.TextAlignCenter
-	v.remoteMic.Wrapping = fyne.TextWrapWord
 	v.device = newNoteLine(iconWarning, warningColour, false)
 	v.device.Hide()
 	v.mic = newLevelMeter(tr("meter.microphone"))
 	v.spkBar = newLevelMeter(tr("meter.speaker"))
-	v.stats = widget.NewLabel("")
+	v.stats = newLabel("")
 	v.stats.SizeName = theme.SizeNameCaptionText
-	v.quality = widget.NewLabel("")
+	v.quality = newLabel("")
 	v.quality.SizeName = theme.SizeNameCaptionText
-	v.message = widget.NewLabel("")
-	v.message.Wrapping = fyne.TextWrapWord
+	v.message = newWrapLabel("")
 	v.message.Alignment = fyne.TextAlignCenter
 	v.message.Hide() // an empty line until there is something to say
 	green := func() color.Color { return acceptColour }
@@ -123,14 +120,14 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	}
 	v.input, v.output = v.deviceSelects()
 	v.devices = container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel(tr("common.microphone")), nil, v.input),
-		container.NewBorder(nil, nil, widget.NewLabel(tr("common.speaker")), nil, v.output))
+		container.NewBorder(nil, nil, newLabel(tr("common.microphone")), nil, v.input),
+		container.NewBorder(nil, nil, newLabel(tr("common.speaker")), nil, v.output))
 	v.devices.Hide()
 	details := widget.NewAccordion(widget.NewAccordionItem(tr("call.statistics"), v.stats))
 	v.media = container.NewVBox(v.quality, container.NewGridWithColumns(2, v.mic, v.spkBar), details)
 
-	closeBtn := widget.NewButton(tr("common.close"), v.close)
-	again := widget.NewButtonWithIcon(tr("call.again"), iconResource(iconCall, color.White), v.callAgain)
+	closeBtn := newButton(tr("common.close"), v.close)
+	again := newButtonWithIcon(tr("call.again"), iconResource(iconCall, color.White), v.callAgain)
 	again.Importance = widget.HighImportance
 	v.after = container.NewGridWithColumns(2, closeBtn, again)
 	v.after.Hide()
@@ -406,9 +403,9 @@ func (v *callView) render(s calling.Snapshot) {
 	setVisible(v.mutedNote, s.Muted && live && v.talk == nil)
 	if s.Stats.Audio.TalkingWhileMuted {
 		// Speech into the muted microphone: say it plainly, with the key.
-		v.mutedNote.SetText(tr("call.talking_muted", "Name", s.Peer.Name()))
+		setText(v.mutedNote, tr("call.talking_muted", "Name", s.Peer.Name()))
 	} else {
-		v.mutedNote.SetText(tr("call.muted_note", "Name", s.Peer.Name()))
+		setText(v.mutedNote, tr("call.muted_note", "Name", s.Peer.Name()))
 	}
 	if s.Emoji[0] != "" {
 		v.emoji.Set(s.Emoji)
@@ -426,7 +423,7 @@ func (v *callView) render(s calling.Snapshot) {
 	if notice == "" && !s.State.Terminal() {
 		notice = v.missingDevices()
 	}
-	v.device.SetText(notice) // a noteLine: unchanged text is skipped there
+	setText(v.device, notice) // a noteLine: unchanged text is skipped there
 	setVisible(v.device, notice != "" && !s.State.Terminal())
 	v.avatar.SetMicOff(s.RemoteMuted && connected)
 	switch {
@@ -538,15 +535,6 @@ func mosWord(m float64) string {
 	return tr("call.quality_poor")
 }
 
-// setText changes a label only when its text changes: each change
-// repaints the whole window (in software GL here), and render runs 5 times
-// a second for the whole call, mostly with nothing new to show.
-func setText(l *widget.Label, text string) {
-	if l.Text != text {
-		l.SetText(text)
-	}
-}
-
 func setVisible(o fyne.CanvasObject, on bool) {
 	if on {
 		o.Show()
@@ -584,7 +572,7 @@ func (v *callView) ended(s calling.Snapshot) {
 
 // say shows msg under the state.
 func (v *callView) say(msg string) {
-	v.message.SetText(msg)
+	setText(v.message, msg)
 	setVisible(v.message, msg != "")
 }
 

@@ -146,16 +146,16 @@ func (u *UI) pickCaller(from []*session, by *session, c account.Contact, target 
 	choice.Required = true
 	choice.SetSelected(names[0])
 	content := container.NewVBox(wrapped(tr("c2c.question", "Name", c.Name(), "Target", target)),
-		widget.NewLabel(tr("c2c.which_account")), choice)
+		newLabel(tr("c2c.which_account")), choice)
 	var d *dialog.CustomDialog
-	call := widget.NewButton(tr("common.call"), func() {
+	call := newButton(tr("common.call"), func() {
 		d.Hide()
 		if i := slices.Index(names, choice.Selected); i >= 0 {
 			from[i].dialAs(by, c)
 		}
 	})
 	call.Importance = widget.HighImportance
-	cancel := widget.NewButton(tr("common.cancel"), func() { d.Hide() })
+	cancel := newButton(tr("common.cancel"), func() { d.Hide() })
 	d = dialog.NewCustomWithoutButtons(tr("c2c.title", "Name", c.Name()), content, u.main)
 	d.SetButtons([]fyne.CanvasObject{cancel, call})
 	d.SetOnClosed(func() { u.pick = nil })

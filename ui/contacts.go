@@ -27,7 +27,7 @@ type contactsView struct {
 	root   fyne.CanvasObject
 	search *keyEntry
 	list   *keyList
-	empty  *widget.Label
+	empty  *wrapLabel
 	all    []account.Contact
 	shown  []account.Contact
 	query  string
@@ -66,8 +66,7 @@ func newContactsView(u *session) *contactsView {
 		}
 		return true
 	}
-	v.empty = widget.NewLabel("")
-	v.empty.Wrapping = fyne.TextWrapWord
+	v.empty = newWrapLabel("")
 	v.empty.Hide()
 	v.list = newKeyList(func() int { return len(v.shown) }, v.newRow, v.updateRow)
 	v.list.onEnter = v.callSelected
@@ -90,12 +89,12 @@ type contactRow struct {
 
 func (v *contactsView) newRow() fyne.CanvasObject {
 	r := &contactRow{avatar: container.NewStack()}
-	r.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.name = newLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.sub = widget.NewLabel("")
+	r.sub = newLabel("")
 	r.sub.Truncation = fyne.TextTruncateEllipsis
 	r.sub.SizeName = theme.SizeNameCaptionText
-	r.star = widget.NewButtonWithIcon("", fgIcon(starBorderIcon), nil)
+	r.star = newButtonWithIcon("", fgIcon(starBorderIcon), nil)
 	r.star.Importance = widget.LowImportance
 	r.call = newRowCallButton(nil)
 	texts := container.New(twoLines{}, r.name, r.sub)
@@ -111,7 +110,7 @@ func (v *contactsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	c := v.shown[i]
-	r.name.SetText(c.Name())
+	setText(r.name, c.Name())
 	v.u.setRowAvatar(r.avatar, c)
 	fav := slices.Contains(v.favorites, c.ID)
 	if fav {
@@ -122,10 +121,10 @@ func (v *contactsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	r.star.OnTapped = func() { v.setFavorite(c.ID, !fav) }
 	why := v.cannotCall(c)
 	if why != "" {
-		r.sub.SetText(why)
+		setText(r.sub, why)
 		r.call.Disable()
 	} else {
-		r.sub.SetText(contactSubtitle(c))
+		setText(r.sub, contactSubtitle(c))
 		r.call.Enable()
 	}
 	r.call.OnTapped = func() { v.u.dial(c) }
@@ -268,7 +267,7 @@ func (v *contactsView) filter(q string) {
 
 // say shows a line above the list, or hides it when there is nothing to say.
 func (v *contactsView) say(msg string) {
-	v.empty.SetText(msg)
+	setText(v.empty, msg)
 	setVisible(v.empty, msg != "")
 }
 

@@ -164,6 +164,14 @@ func localize(key string, count any, args []any) string {
 	for i := 0; i+1 < len(args); i += 2 {
 		name, _ := args[i].(string)
 		data[name] = args[i+1]
+		if v, ok := args[i+1].(string); ok && rightToLeft() && v != "" && !hasRTL(v) {
+			// A Latin name, an @username or a number inside a
+			// right-to-left sentence is isolated (LRI…PDI), so it stays
+			// one left-to-right piece and reads "@bob", not "bob@": the
+			// desktop honours this in window titles and notifications,
+			// shown in widgets.
+			data[name] = "\u2066" + v + "\u2069"
+		}
 	}
 	loadCatalogue()
 	catalogue.RLock()

@@ -56,7 +56,7 @@ func (v *callView) askRating() {
 	for i := range r.stars {
 		r.stars[i] = newStarButton(trn("rating.stars", i+1), func() { r.choose(i + 1) })
 	}
-	r.caption = widget.NewLabelWithStyle(tr("rating.hint"), fyne.TextAlignCenter, fyne.TextStyle{})
+	r.caption = newLabelWithStyle(tr("rating.hint"), fyne.TextAlignCenter, fyne.TextStyle{})
 	r.comment = widget.NewMultiLineEntry()
 	r.comment.SetPlaceHolder(tr("rating.comment"))
 	r.comment.Wrapping = fyne.TextWrapWord
@@ -65,17 +65,17 @@ func (v *callView) askRating() {
 	// container refreshes hidden children too) that was never painted, so
 	// not cleaned with the closed window (issue 17 item 16).
 	r.commentBox = container.NewStack()
-	r.send = widget.NewButton(tr("rating.send"), r.submit)
+	r.send = newButton(tr("rating.send"), r.submit)
 	r.send.Importance = widget.HighImportance
 	r.send.Disable()
-	notNow := widget.NewButton(tr("rating.not_now"), r.dismiss)
+	notNow := newButton(tr("rating.not_now"), r.dismiss)
 	row := container.NewHBox(layout.NewSpacer())
 	for _, s := range r.stars {
 		row.Add(s)
 	}
 	row.Add(layout.NewSpacer())
 	body := container.NewVBox(
-		widget.NewLabelWithStyle(tr("rating.question"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		newLabelWithStyle(tr("rating.question"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		row, r.caption, r.commentBox,
 		container.NewGridWithColumns(2, notNow, r.send),
 	)
@@ -96,7 +96,7 @@ func (r *ratingView) choose(n int) {
 	for i, s := range r.stars {
 		s.setOn(i < n)
 	}
-	r.caption.SetText(tr(fmt.Sprintf("rating.%d", n)))
+	setText(r.caption, tr(fmt.Sprintf("rating.%d", n)))
 	// Below five stars Telegram asks what went wrong.
 	if n < 5 && len(r.commentBox.Objects) == 0 {
 		r.commentBox.Add(r.comment)

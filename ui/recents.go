@@ -52,7 +52,7 @@ type recentsItem struct {
 
 func newRecentsView(u *session) *recentsView {
 	v := &recentsView{u: u, logs: &callLogIndex{dir: u.callLogDir()}}
-	v.message = widget.NewLabel("")
+	v.message = newLabel("")
 	v.message.Hide() // shown only with something to say: no blank line above the list
 	v.list = newKeyList(func() int { return len(v.items) }, v.newRow, v.updateRow)
 	v.list.onEnter = v.callSelected
@@ -85,17 +85,17 @@ type recentRow struct {
 
 func (v *recentsView) newRow() fyne.CanvasObject {
 	r := &recentRow{avatar: container.NewStack()}
-	r.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.heading = newLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.heading.SizeName = theme.SizeNameCaptionText
-	r.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.name = newLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.icon = widget.NewIcon(nil)
-	r.line = widget.NewLabel("")
+	r.line = newLabel("")
 	r.line.Truncation = fyne.TextTruncateEllipsis
 	r.line.SizeName = theme.SizeNameCaptionText
-	r.log = widget.NewButtonWithIcon(tr("recents.log"), theme.FileTextIcon(), nil)
+	r.log = newButtonWithIcon(tr("recents.log"), theme.FileTextIcon(), nil)
 	r.log.Importance = widget.LowImportance
-	r.rec = widget.NewButtonWithIcon("", theme.MediaPlayIcon(), nil) // plays the call's recording
+	r.rec = newButtonWithIcon("", theme.MediaPlayIcon(), nil) // plays the call's recording
 	r.rec.Importance = widget.LowImportance
 	r.back = newRowCallButton(nil)
 	line := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(14), r.icon)), nil, r.line)
@@ -113,7 +113,7 @@ func (v *recentsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	it := v.items[i]
 	if it.call == nil {
-		r.heading.SetText(it.heading)
+		setText(r.heading, it.heading)
 		r.heading.Show()
 		r.call.Hide()
 		r.onTap, r.onDouble = nil, nil
@@ -123,8 +123,8 @@ func (v *recentsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	r.call.Show()
 	c := *it.call
 	v.u.setRowAvatar(r.avatar, c.Peer)
-	r.name.SetText(c.Peer.Name())
-	r.line.SetText(historyLine(c))
+	setText(r.name, c.Peer.Name())
+	setText(r.line, historyLine(c))
 	missed := callOutcome(c) == outcomeMissed
 	imp := widget.MediumImportance
 	if missed {
@@ -190,7 +190,7 @@ func (v *recentsView) openFile(path, what string) {
 
 // say shows a line above the list, or hides it when there is nothing to say.
 func (v *recentsView) say(msg string) {
-	v.message.SetText(msg)
+	setText(v.message, msg)
 	setVisible(v.message, msg != "")
 }
 
@@ -286,7 +286,7 @@ func (v *recentsView) show(es []recentCall, now time.Time) {
 	v.list.UnselectAll()
 	// Every row's height is set, not only the headings': a row that was a
 	// heading in the last list would otherwise keep a heading's height.
-	heading := widget.NewLabel("x")
+	heading := newLabel("x")
 	heading.SizeName = theme.SizeNameCaptionText
 	call := v.newRow().MinSize().Height
 	for i, it := range v.items {
@@ -382,9 +382,9 @@ func (u *session) setMissed(n int) {
 	after := u.MissedCalls()
 	if u.tabs != nil && len(u.tabs.Items) > recentsIndex {
 		t := u.tabs.Items[recentsIndex]
-		t.Text, t.Icon = tr("tab.recents"), nil
+		t.Text, t.Icon = shown(tr("tab.recents")), nil
 		if n > 0 {
-			t.Text, t.Icon = tr("tab.recents_missed", "Count", n), errorIcon(missedIcon)
+			t.Text, t.Icon = shown(tr("tab.recents_missed", "Count", n)), errorIcon(missedIcon)
 		}
 		u.tabs.Refresh()
 	}

@@ -25,7 +25,7 @@ type recordView struct {
 
 	button    *widget.Button
 	indicator *widget.Label
-	saved     *widget.Label
+	saved     *wrapLabel
 	ask       *dialog.ConfirmDialog // the reminder, while shown
 	last      calling.Snapshot
 	box       *fyne.Container
@@ -35,14 +35,13 @@ type recordView struct {
 // It follows the call by itself until the call ends.
 func (u *UI) recordControl(c *calling.Call) fyne.CanvasObject {
 	r := &recordView{u: u, c: c}
-	r.button = widget.NewButtonWithIcon(tr("record.button"), theme.MediaRecordIcon(), r.tapped)
+	r.button = newButtonWithIcon(tr("record.button"), theme.MediaRecordIcon(), r.tapped)
 	r.button.Importance = widget.DangerImportance
-	r.indicator = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	r.indicator = newLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	r.indicator.Importance = widget.DangerImportance
 	r.indicator.Hide()
-	r.saved = widget.NewLabel("")
+	r.saved = newWrapLabel("")
 	r.saved.Alignment = fyne.TextAlignCenter
-	r.saved.Wrapping = fyne.TextWrapWord
 	r.saved.SizeName = theme.SizeNameCaptionText
 	r.saved.Hide()
 	r.box = container.NewVBox(container.NewCenter(r.button), r.indicator, r.saved)
@@ -80,13 +79,13 @@ func (r *recordView) render(s calling.Snapshot) {
 	rec := s.Recording
 	switch {
 	case rec.Active:
-		r.button.SetText(tr("record.stop"))
+		setText(r.button, tr("record.stop"))
 		r.button.SetIcon(theme.MediaStopIcon())
 		r.button.Show()
-		r.indicator.SetText(tr("record.indicator", "Duration", formatDuration(time.Since(rec.Started))))
+		setText(r.indicator, tr("record.indicator", "Duration", formatDuration(time.Since(rec.Started))))
 		r.indicator.Show()
 	default:
-		r.button.SetText(tr("record.button"))
+		setText(r.button, tr("record.button"))
 		r.button.SetIcon(theme.MediaRecordIcon())
 		// Only a call in progress can be recorded: while it rings or
 		// after it ended the button would be clutter.
@@ -99,11 +98,11 @@ func (r *recordView) render(s calling.Snapshot) {
 	}
 	switch {
 	case rec.Err != nil:
-		r.saved.SetText(tr("record.failed", "Err", errDetail(rec.Err)))
+		setText(r.saved, tr("record.failed", "Err", errDetail(rec.Err)))
 		r.saved.Importance = widget.DangerImportance
 		r.saved.Show()
 	case rec.Path != "" && !rec.Active:
-		r.saved.SetText(tr("record.saved", "File", filepath.Base(rec.Path)))
+		setText(r.saved, tr("record.saved", "File", filepath.Base(rec.Path)))
 		r.saved.Importance = widget.LowImportance
 		r.saved.Show()
 	default:
@@ -155,7 +154,7 @@ func (r *recordView) answer(ok bool) {
 			if err != nil {
 				r.u.log.Warn("start recording", "err", err)
 				if s.Recording.Err == nil { // calling keeps only errors from the audio side
-					r.saved.SetText(recordError(err))
+					setText(r.saved, recordError(err))
 					r.saved.Importance = widget.DangerImportance
 					r.saved.Show()
 				}

@@ -57,7 +57,7 @@ func (b *roundButton) Cursor() desktop.Cursor         { return desktop.PointerCu
 
 func (b *roundButton) CreateRenderer() fyne.WidgetRenderer {
 	r := &roundRenderer{b: b, circle: canvas.NewCircle(b.fill()), hover: canvas.NewCircle(color.Transparent),
-		img: canvas.NewImageFromResource(nil), text: canvas.NewText(b.Text, theme.Color(theme.ColorNameForeground))}
+		img: canvas.NewImageFromResource(nil), text: canvas.NewText(shown(b.Text), theme.Color(theme.ColorNameForeground))}
 	r.img.FillMode = canvas.ImageFillContain
 	r.text.Alignment = fyne.TextAlignCenter
 	r.text.TextSize = theme.CaptionTextSize() + 1
@@ -100,7 +100,7 @@ func (r *roundRenderer) Refresh() {
 		r.hover.FillColor = color.Transparent
 	}
 	r.img.Resource = iconResource(r.b.icon, r.b.glyph())
-	r.text.Text = r.b.Text
+	r.text.Text = shown(r.b.Text)
 	r.text.Color = theme.Color(theme.ColorNameForeground)
 	r.Layout(r.b.Size())
 	r.circle.Refresh()
@@ -154,14 +154,14 @@ type noteLine struct {
 	Text   string
 	icon   string
 	colour func() color.Color
-	label  *widget.Label
+	label  *wrapLabel
 	img    *canvas.Image
 }
 
 func newNoteLine(icon string, colour func() color.Color, bold bool) *noteLine {
 	n := &noteLine{icon: icon, colour: colour}
-	n.label = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: bold})
-	n.label.Wrapping = fyne.TextWrapWord
+	n.label = newWrapLabel("")
+	n.label.TextStyle.Bold = bold
 	n.img = canvas.NewImageFromResource(iconResource(icon, colour()))
 	n.img.FillMode = canvas.ImageFillContain
 	n.img.SetMinSize(fyne.NewSize(20, 20))
@@ -175,11 +175,15 @@ func (n *noteLine) SetText(t string) {
 		return
 	}
 	n.Text = t
-	n.label.SetText(t)
+	setText(n.label, t)
 }
 
 func (n *noteLine) CreateRenderer() fyne.WidgetRenderer {
-	return &noteRenderer{n: n, box: container.NewBorder(nil, nil, container.NewCenter(n.img), nil, n.label)}
+	icon := container.NewCenter(n.img)
+	if rightToLeft() { // the icon goes before the sentence: at its right
+		return &noteRenderer{n: n, box: container.NewBorder(nil, nil, nil, icon, n.label)}
+	}
+	return &noteRenderer{n: n, box: container.NewBorder(nil, nil, icon, nil, n.label)}
 }
 
 type noteRenderer struct {

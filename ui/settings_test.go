@@ -111,7 +111,10 @@ func canvasShortcut(t *testing.T, w fyne.Window, s fyne.Shortcut) {
 func labelsIn(w fyne.Window) string {
 	var texts []string
 	for _, o := range test.LaidOutObjects(w.Content()) {
-		if l, ok := o.(*widget.Label); ok {
+		switch l := o.(type) {
+		case *widget.Label:
+			texts = append(texts, l.Text)
+		case *wrapLabel:
 			texts = append(texts, l.Text)
 		}
 	}

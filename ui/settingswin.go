@@ -28,8 +28,8 @@ type settingsView struct {
 	lang                *widget.Select // "" (the system's) first, then languages in order
 	meter               *levelMeter
 	test                *widget.Button
-	message             *widget.Label
-	tray                *widget.Label // why there is no tray icon, when there is none
+	message             *wrapLabel
+	tray                *wrapLabel // why there is no tray icon, when there is none
 	saveBtn, cancel     *widget.Button
 	inMenu, outMenu     deviceMenu
 	ringMenu            deviceMenu
@@ -79,8 +79,7 @@ func (u *UI) openSettings() *settingsView {
 		}
 		letGo(v.w)
 	})
-	v.message = widget.NewLabel("")
-	v.message.Wrapping = fyne.TextWrapWord
+	v.message = newWrapLabel("")
 	v.message.Hide()
 	devs, err := settingsDevices()
 	if err != nil {
@@ -106,15 +105,15 @@ func (u *UI) openSettings() *settingsView {
 	if len(missing) > 0 {
 		v.say(strings.Join(missing, "\n"))
 	}
-	v.aec = widget.NewCheck(tr("settings.aec"), nil)
+	v.aec = newCheck(tr("settings.aec"), nil)
 	v.aec.SetChecked(s.EchoCancel)
-	v.ns = widget.NewCheck(tr("settings.ns"), nil)
+	v.ns = newCheck(tr("settings.ns"), nil)
 	v.ns.SetChecked(s.NoiseSuppress)
-	v.agc = widget.NewCheck(tr("settings.agc"), nil)
+	v.agc = newCheck(tr("settings.agc"), nil)
 	v.agc.SetChecked(s.AutoGain)
-	v.dnd = widget.NewCheck(tr("settings.dnd"), nil)
+	v.dnd = newCheck(tr("settings.dnd"), nil)
 	v.dnd.SetChecked(s.DoNotDisturb)
-	v.ptt = widget.NewCheck(tr("settings.ptt"), nil)
+	v.ptt = newCheck(tr("settings.ptt"), nil)
 	v.ptt.SetChecked(s.PushToTalk)
 	v.p2p = widget.NewRadioGroup(p2pChoices(), nil)
 	for i, p := range p2pValues {
@@ -130,39 +129,38 @@ func (u *UI) openSettings() *settingsView {
 		}
 	}
 	v.meter = newLevelMeter("")
-	v.test = widget.NewButton(tr("settings.test_mic"), v.micTest)
-	v.saveBtn = widget.NewButton(tr("settings.save"), v.save)
+	v.test = newButton(tr("settings.test_mic"), v.micTest)
+	v.saveBtn = newButton(tr("settings.save"), v.save)
 	v.saveBtn.Importance = widget.HighImportance
-	v.cancel = widget.NewButton(tr("common.cancel"), v.w.Close)
-	v.tray = widget.NewLabel("")
-	v.tray.Wrapping = fyne.TextWrapWord
+	v.cancel = newButton(tr("common.cancel"), v.w.Close)
+	v.tray = newWrapLabel("")
 	v.tray.Hide()
 	if u.trayIssue != "" {
-		v.tray.SetText(trayHint(u.trayIssue))
+		setText(v.tray, trayHint(u.trayIssue))
 		v.tray.Show()
 	}
 
 	v.tabs = container.NewAppTabs(
-		container.NewTabItem(tr("settings.audio"), container.NewVBox(
+		newTabItem(tr("settings.audio"), container.NewVBox(
 			widget.NewForm(
-				widget.NewFormItem(tr("common.microphone"), v.input),
-				widget.NewFormItem(tr("common.speaker"), v.output),
-				widget.NewFormItem(tr("settings.ringtone_on"), v.ring),
+				newFormItem(tr("common.microphone"), v.input),
+				newFormItem(tr("common.speaker"), v.output),
+				newFormItem(tr("settings.ringtone_on"), v.ring),
 			),
 			container.NewBorder(nil, nil, v.test, nil, v.meter),
 			heading(tr("settings.voice_processing")), v.aec, v.ns, v.agc,
 		)),
-		container.NewTabItem(tr("settings.calls"), container.NewVBox(
+		newTabItem(tr("settings.calls"), container.NewVBox(
 			heading(tr("common.microphone")), v.ptt,
 			heading(tr("settings.incoming_calls")), v.dnd,
 		)),
-		container.NewTabItem(tr("settings.privacy"), container.NewVBox(
+		newTabItem(tr("settings.privacy"), container.NewVBox(
 			heading(tr("settings.p2p_heading")),
 			wrapped(tr("settings.p2p_explain")),
 			v.p2p,
 		)),
-		container.NewTabItem(tr("settings.account"), v.accountSection()),
-		container.NewTabItem(tr("settings.language"), container.NewVBox(v.lang, wrapped(tr("settings.language_note")))),
+		newTabItem(tr("settings.account"), v.accountSection()),
+		newTabItem(tr("settings.language"), container.NewVBox(v.lang, wrapped(tr("settings.language_note")))),
 	)
 	buttons := container.NewHBox(layout.NewSpacer(), v.cancel, v.saveBtn)
 	v.w.SetContent(container.NewBorder(nil, container.NewPadded(container.NewVBox(v.message, v.tray, buttons)), nil, nil,
@@ -197,7 +195,7 @@ func (v *settingsView) accountSection() fyne.CanvasObject {
 		if c.Phone != "" {
 			who += " (+" + strings.TrimPrefix(c.Phone, "+") + ")"
 		}
-		out := widget.NewButton(tr("settings.sign_out_button"), func() {
+		out := newButton(tr("settings.sign_out_button"), func() {
 			v.w.Close()
 			u.show(s)
 			u.main.RequestFocus()
@@ -210,18 +208,14 @@ func (v *settingsView) accountSection() fyne.CanvasObject {
 }
 
 func heading(text string) *widget.Label {
-	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	return newLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 }
 
-func wrapped(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
+func wrapped(text string) *wrapLabel { return newWrapLabel(text) }
 
 // say shows msg under the sections ("" hides the line).
 func (v *settingsView) say(msg string) {
-	v.message.SetText(msg)
+	setText(v.message, msg)
 	v.message.Hidden = msg == ""
 	v.message.Refresh()
 }

@@ -72,8 +72,8 @@ func (u *session) showSignIn() {
 	v.code.SetPlaceHolder(tr("signin.code_placeholder"))
 	v.code.OnSubmitted = func(string) { v.next() }
 	v.codeField = container.New(&codeFieldLayout{}, v.code)
-	v.resend = widget.NewButton(tr("signin.resend"), v.resendCode)
-	v.resendNote = widget.NewLabel("")
+	v.resend = newButton(tr("signin.resend"), v.resendCode)
+	v.resendNote = newLabel("")
 	v.email = widget.NewEntry()
 	v.email.SetPlaceHolder(tr("signin.email_placeholder"))
 	v.email.OnSubmitted = func(string) { v.next() }
@@ -84,29 +84,29 @@ func (u *session) showSignIn() {
 	v.first.SetPlaceHolder(tr("signin.first_name"))
 	v.last = widget.NewEntry()
 	v.last.SetPlaceHolder(tr("signin.last_name"))
-	v.sendCode = widget.NewButton(tr("signin.send_code"), v.requestCode)
+	v.sendCode = newButton(tr("signin.send_code"), v.requestCode)
 	v.sendCode.Importance = widget.HighImportance
-	v.submit = widget.NewButton(tr("signin.sign_in"), v.next)
+	v.submit = newButton(tr("signin.sign_in"), v.next)
 	v.submit.Importance = widget.HighImportance
-	v.qr = widget.NewButton(qrButtonText(), v.toggleQR)
+	v.qr = newButton(qrButtonText(), v.toggleQR)
 	v.qrLink = widget.NewHyperlink("", nil)
 	v.qrLink.Wrapping = fyne.TextWrapBreak
 	v.qrCode = canvas.NewImageFromImage(nil)
 	v.qrCode.ScaleMode = canvas.ImageScalePixels
 	v.qrCode.FillMode = canvas.ImageFillContain
 	v.qrCode.SetMinSize(fyne.NewSize(220, 220))
-	v.message = widget.NewLabel("")
+	v.message = newLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
 	v.body = container.NewVBox()
 
-	title := widget.NewLabelWithStyle(tr("signin.title", "Service", u.serviceName()), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	title := newLabelWithStyle(tr("signin.title", "Service", u.serviceName()), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(title)
 	if u.opts.Sandbox != nil && len(u.opts.DemoUsers) > 0 {
-		top.Add(widget.NewLabel(tr("signin.demo")))
+		top.Add(newLabel(tr("signin.demo")))
 		demos := container.NewGridWithColumns(3)
 		for _, d := range u.opts.DemoUsers {
 			d := d
-			demos.Add(widget.NewButton(d.Name, func() {
+			demos.Add(newButton(d.Name, func() {
 				v.phone.SetText("+" + d.Phone)
 				v.requestCode()
 			}))
@@ -120,18 +120,18 @@ func (u *session) showSignIn() {
 	switch {
 	case u.signedOut:
 		// Its files stay until it is removed: Back leaves it signed out.
-		v.back = widget.NewButton(tr("accounts.cancel_add"), func() {
+		v.back = newButton(tr("accounts.cancel_add"), func() {
 			if signed := u.signedInAccounts(); len(signed) > 0 {
 				u.show(signed[0])
 			}
 		})
 		v.back.Hidden = len(u.signedInAccounts()) == 0 // refreshAccountButtons shows it
-		v.remove = widget.NewButton(tr("accounts.remove"), func() { u.dropAccount(u) })
+		v.remove = newButton(tr("accounts.remove"), func() { u.dropAccount(u) })
 		v.remove.Importance = widget.DangerImportance
 		v.root.Add(container.NewHBox(v.back, layout.NewSpacer(), v.remove))
 	case len(u.signedInAccounts()) > 0:
 		// Add account: the accounts signed in are a click away.
-		v.cancel = widget.NewButton(tr("accounts.cancel_add"), func() { u.dropAccount(u) })
+		v.cancel = newButton(tr("accounts.cancel_add"), func() { u.dropAccount(u) })
 		v.root.Add(v.cancel)
 	}
 	v.showPhone()
@@ -153,7 +153,7 @@ func (v *signInView) showPhone() {
 }
 
 func (v *signInView) say(msg string) {
-	v.message.SetText(msg)
+	setText(v.message, msg)
 	v.root.Refresh() // a longer sentence wraps onto more lines
 }
 
@@ -176,8 +176,8 @@ func (v *signInView) stopQR() {
 		v.qrStop = nil
 	}
 	v.qrCode.Image = nil
-	v.qrLink.SetText("")
-	v.qr.SetText(qrButtonText())
+	setText(v.qrLink, "")
+	setText(v.qr, qrButtonText())
 }
 
 // validPhone tells a number Telegram could have from one it cannot: a
@@ -263,8 +263,8 @@ func (v *signInView) next() {
 		v.submit.Enable()
 		switch {
 		case errors.Is(err, account.ErrPasswordNeeded):
-			v.submit.SetText(tr("signin.check_password"))
-			v.show("password", widget.NewLabel(tr("signin.two_step")), v.password, v.submit)
+			setText(v.submit, tr("signin.check_password"))
+			v.show("password", newLabel(tr("signin.two_step")), v.password, v.submit)
 			v.say("")
 			v.u.main.Canvas().Focus(v.password)
 		case errors.Is(err, account.ErrSignUpRequired):
@@ -321,7 +321,7 @@ func (v *signInView) qrLogin() {
 	v.qrStop = stop
 	v.qrRun++
 	run := v.qrRun
-	v.qr.SetText(phoneButtonText())
+	setText(v.qr, phoneButtonText())
 	v.show("qr", v.qrCode, v.qrLink)
 	v.say(tr("signin.qr_waiting", "Service", v.u.serviceName()))
 	go func() {
@@ -337,7 +337,7 @@ func (v *signInView) qrLogin() {
 				v.say(tr("signin.qr_scan"))
 				v.qrCode.Image = img
 				v.qrCode.Refresh()
-				v.qrLink.SetText(url)
+				setText(v.qrLink, url)
 				v.root.Refresh()
 			})
 			return nil
@@ -350,8 +350,8 @@ func (v *signInView) qrLogin() {
 			v.stopQR()
 			switch {
 			case errors.Is(err, account.ErrPasswordNeeded):
-				v.submit.SetText(tr("signin.check_password"))
-				v.show("password", widget.NewLabel(tr("signin.two_step")), v.password, v.submit)
+				setText(v.submit, tr("signin.check_password"))
+				v.show("password", newLabel(tr("signin.two_step")), v.password, v.submit)
 				v.say("")
 				v.u.main.Canvas().Focus(v.password)
 			case err != nil:

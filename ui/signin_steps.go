@@ -114,12 +114,12 @@ func (v *signInView) showCode(req account.CodeRequest) {
 	if phone == "" {
 		phone = "+" + req.Phone
 	}
-	v.submit.SetText(tr("signin.sign_in"))
+	setText(v.submit, tr("signin.sign_in"))
 	hint := codeSentText(req, phone)
 	if v.u.opts.Sandbox != nil {
 		hint += "\n" + tr("signin.sandbox_codes")
 	}
-	sent := widget.NewLabel(hint)
+	sent := newLabel(hint)
 	sent.Wrapping = fyne.TextWrapWord
 	objs := []fyne.CanvasObject{sent}
 	if req.Via == account.ViaFragment && req.URL != "" {
@@ -137,7 +137,7 @@ func (v *signInView) showCode(req account.CodeRequest) {
 	v.codeField.Layout = &codeFieldLayout{chars: req.Length}
 	objs = append(objs, v.codeField, v.submit)
 	if req.Next != "" {
-		v.resend.SetText(resendText(req.Next))
+		setText(v.resend, resendText(req.Next))
 		objs = append(objs, v.resend, v.resendNote)
 	}
 	v.show("code", objs...)
@@ -156,7 +156,7 @@ func (v *signInView) refreshResend(now time.Time) {
 	if left > 0 && !v.resending {
 		v.resend.Disable()
 		left = left.Round(time.Second)
-		v.resendNote.SetText(tr("signin.resend_in", "Wait", fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)))
+		setText(v.resendNote, tr("signin.resend_in", "Wait", fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)))
 		return
 	}
 	if v.resending {
@@ -164,7 +164,7 @@ func (v *signInView) refreshResend(now time.Time) {
 	} else {
 		v.resend.Enable()
 	}
-	v.resendNote.SetText("")
+	setText(v.resendNote, "")
 }
 
 // startTicker updates the countdown every second while the code step is
@@ -260,8 +260,8 @@ func (v *signInView) sendCodeFailed(req account.CodeRequest, err error) {
 // showEmailSetup asks for the login email address an account must add
 // before Telegram sends it a code.
 func (v *signInView) showEmailSetup() {
-	v.submit.SetText(tr("signin.send_code"))
-	l := widget.NewLabel(tr("signin.email_setup"))
+	setText(v.submit, tr("signin.send_code"))
+	l := newLabel(tr("signin.email_setup"))
 	l.Wrapping = fyne.TextWrapWord
 	v.show("email", l, v.email, v.submit)
 	v.say("")
@@ -294,14 +294,14 @@ func (v *signInView) sendEmailCode() {
 		if pattern == "" {
 			pattern = addr
 		}
-		l := widget.NewLabel(tr("signin.email_code_sent", "Email", pattern))
+		l := newLabel(tr("signin.email_code_sent", "Email", pattern))
 		l.Wrapping = fyne.TextWrapWord
 		v.code.SetText("")
 		if s.n > 0 {
 			v.code.SetPlaceHolder(tr("signin.code_length", "Length", s.n))
 		}
 		v.codeField.Layout = &codeFieldLayout{chars: s.n}
-		v.submit.SetText(tr("signin.verify_email"))
+		setText(v.submit, tr("signin.verify_email"))
 		v.show("email_code", l, v.codeField, v.submit)
 		v.codeField.Refresh()
 		v.say("")
@@ -343,15 +343,15 @@ func (v *signInView) verifyEmail() {
 // age must be confirmed before it is enabled.
 func (v *signInView) showSignUp(terms *account.TermsOfService) {
 	objs := []fyne.CanvasObject{}
-	v.submit.SetText(tr("signin.create_account"))
+	setText(v.submit, tr("signin.create_account"))
 	v.submit.Enable()
 	if terms != nil {
-		text := widget.NewLabel(terms.Text)
+		text := newLabel(terms.Text)
 		text.Wrapping = fyne.TextWrapWord
-		objs = append(objs, widget.NewLabelWithStyle(tr("signin.terms_title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), text)
-		v.submit.SetText(tr("signin.accept_create"))
+		objs = append(objs, newLabelWithStyle(tr("signin.terms_title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), text)
+		setText(v.submit, tr("signin.accept_create"))
 		if terms.MinAge > 0 {
-			v.ageOK = widget.NewCheck(tr("signin.min_age", "Age", terms.MinAge), func(on bool) {
+			v.ageOK = newCheck(tr("signin.min_age", "Age", terms.MinAge), func(on bool) {
 				if on {
 					v.submit.Enable()
 				} else {
@@ -362,7 +362,7 @@ func (v *signInView) showSignUp(terms *account.TermsOfService) {
 			v.submit.Disable()
 		}
 	}
-	objs = append(objs, widget.NewLabel(tr("signin.no_account")), v.first, v.last, v.submit)
+	objs = append(objs, newLabel(tr("signin.no_account")), v.first, v.last, v.submit)
 	v.show("signup", objs...)
 	v.say("")
 	v.u.main.Canvas().Focus(v.first)

@@ -71,10 +71,9 @@ func StartFailed(a fyne.App, title, sentence string) {
 		a.SetIcon(appIcon)
 	}
 	w := a.NewWindow("tgphone: " + lowerFirst(title))
-	heading := widget.NewLabelWithStyle(title, leadingAlign(), fyne.TextStyle{Bold: true})
-	text := widget.NewLabelWithStyle(sentence, leadingAlign(), fyne.TextStyle{})
-	text.Wrapping = fyne.TextWrapWord
-	quit := widget.NewButton(tr("common.quit"), w.Close)
+	heading := newLabelWithStyle(title, leadingAlign(), fyne.TextStyle{Bold: true})
+	text := newWrapLabel(sentence)
+	quit := newButton(tr("common.quit"), w.Close)
 	quit.Importance = widget.HighImportance
 	w.SetContent(container.NewPadded(container.NewBorder(heading, container.NewHBox(layout.NewSpacer(), quit), nil, nil, text)))
 	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {

@@ -138,7 +138,7 @@ type switcherRow struct {
 
 func (u *UI) newSwitcherRow(e switcherEntry) *switcherRow {
 	r := &switcherRow{u: u, entry: e, bg: canvas.NewRectangle(color.Transparent)}
-	name := widget.NewLabelWithStyle(e.name, fyne.TextAlignLeading, fyne.TextStyle{Bold: e.s != nil})
+	name := newLabelWithStyle(e.name, fyne.TextAlignLeading, fyne.TextStyle{Bold: e.s != nil})
 	name.Truncation = fyne.TextTruncateEllipsis
 	if e.s == nil {
 		// The icon centred where the avatars are, the words where the names are.
@@ -158,7 +158,7 @@ func (u *UI) newSwitcherRow(e switcherEntry) *switcherRow {
 			r.avatar.photo, r.avatar.round = h.pic.photo, h.pic.round
 		}
 	}
-	r.detail = widget.NewLabel(e.detail)
+	r.detail = newLabel(e.detail)
 	r.detail.SizeName = theme.SizeNameCaptionText
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	if e.signedOut {

@@ -39,7 +39,7 @@ type dialerView struct {
 	root    fyne.CanvasObject
 	entry   *keyEntry
 	call    *widget.Button
-	message *widget.Label
+	message *wrapLabel
 }
 
 func newDialerView(u *session) *dialerView {
@@ -47,11 +47,10 @@ func newDialerView(u *session) *dialerView {
 	v.entry = u.newEntry()
 	v.entry.SetPlaceHolder(tr("dialer.placeholder"))
 	v.entry.OnSubmitted = func(string) { v.dial() }
-	v.message = widget.NewLabel("")
-	v.message.Wrapping = fyne.TextWrapWord
+	v.message = newWrapLabel("")
 	keys := container.NewGridWithColumns(3)
 	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0", "⌫"} {
-		keys.Add(widget.NewButton(k, func() {
+		keys.Add(newButton(k, func() {
 			if k == "⌫" {
 				if t := v.entry.Text; t != "" {
 					v.entry.SetText(string([]rune(t)[:len([]rune(t))-1]))
@@ -61,7 +60,7 @@ func newDialerView(u *session) *dialerView {
 			v.entry.SetText(v.entry.Text + k)
 		}))
 	}
-	v.call = widget.NewButtonWithIcon(tr("common.call"), fgIcon(phoneIcon), v.dial)
+	v.call = newButtonWithIcon(tr("common.call"), fgIcon(phoneIcon), v.dial)
 	v.call.Importance = widget.HighImportance
 	v.root = container.New(maxWidth{dialerWidth}, container.NewVBox(v.entry, keys, v.call, v.message))
 	return v
@@ -70,24 +69,24 @@ func newDialerView(u *session) *dialerView {
 func (v *dialerView) dial() {
 	q := strings.TrimSpace(v.entry.Text)
 	if q == "" {
-		v.message.SetText(tr("dialer.type"))
+		setText(v.message, tr("dialer.type"))
 		return
 	}
 	if v.u.isOffline() {
 		// A lookup would wait for the connection and then fail: say why now.
-		v.message.SetText(v.u.offlineError(q).Error())
+		setText(v.message, v.u.offlineError(q).Error())
 		return
 	}
-	v.message.SetText(tr("dialer.looking_up", "Query", q))
+	setText(v.message, tr("dialer.looking_up", "Query", q))
 	rpc(v.u, func(ctx context.Context) (account.Contact, error) { return v.u.acct.Resolve(ctx, q) },
 		func(c account.Contact, err error) {
 			switch {
 			case errors.Is(err, account.ErrNotFound):
-				v.message.SetText(tr("dialer.no_match", "Service", v.u.serviceName(), "Query", q))
+				setText(v.message, tr("dialer.no_match", "Service", v.u.serviceName(), "Query", q))
 			case err != nil:
-				v.message.SetText(v.u.sentence(tr("c2c.lookup_failed", "Target", q), err).Error())
+				setText(v.message, v.u.sentence(tr("c2c.lookup_failed", "Target", q), err).Error())
 			default:
-				v.message.SetText("")
+				setText(v.message, "")
 				v.u.dial(c)
 			}
 		})

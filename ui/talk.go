@@ -16,7 +16,7 @@ type holdButton struct {
 
 func newHoldButton(label string, onHold func(down bool)) *holdButton {
 	b := &holdButton{onHold: onHold}
-	b.Text = label
+	b.Text = shown(label)
 	b.ExtendBaseWidget(b)
 	return b
 }
@@ -57,7 +57,7 @@ func (v *callView) hold(down bool) {
 	}
 	v.talking = down
 	v.c.SetMuted(!down)
-	v.talk.SetText(talkLabel(down))
+	setText(v.talk, talkLabel(down))
 	if down {
 		v.talk.Importance = widget.HighImportance
 	} else {

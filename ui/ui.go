@@ -127,7 +127,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 	useAppTheme(a)
 	u.main = a.NewWindow("tgphone")
 	u.main.Resize(fyne.NewSize(420, 620))
-	u.status = widget.NewLabel(tr("common.connecting"))
+	u.status = newLabel(tr("common.connecting"))
 	u.main.SetContent(container.NewCenter(u.status))
 	u.main.SetMaster()
 	u.main.SetCloseIntercept(u.requestQuit)
@@ -303,15 +303,15 @@ func (u *session) signedIn(me *tg.User) {
 	u.dialer = newDialerView(u)
 	u.recents = newRecentsView(u)
 	u.tabs = container.NewAppTabs(
-		container.NewTabItem(tr("tab.contacts"), u.contacts.root),
-		container.NewTabItem(tr("tab.dialer"), u.dialer.root),
-		container.NewTabItem(tr("tab.recents"), u.recents.root),
+		newTabItem(tr("tab.contacts"), u.contacts.root),
+		newTabItem(tr("tab.dialer"), u.dialer.root),
+		newTabItem(tr("tab.recents"), u.recents.root),
 	)
 	u.tabs.OnSelected = u.tabSelected
 	u.header = u.newAccountButton()
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(u.offline,
-		widget.NewButton(tr("common.settings"), u.showSettings),
-		widget.NewButton(tr("common.sign_out"), u.askSignOut),
+		newButton(tr("common.settings"), u.showSettings),
+		newButton(tr("common.sign_out"), u.askSignOut),
 	), u.header)
 	u.content = container.New(maxWidth{contentWidth + 40}, container.NewBorder(header, nil, nil, nil, u.tabs))
 	u.contacts.load()
