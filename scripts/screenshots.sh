@@ -3,7 +3,8 @@
 # own script in light and dark, small and large (screenshots-tabs.sh: the
 # main window's tabs; screenshots-call.sh: the call windows and rating;
 # screenshots-shell.sh: sign-in, settings, offline; screenshots-accounts.sh:
-# the account switcher). First, the real app
+# the account switcher; screenshots-fa.sh: the call windows in Persian).
+# First, the real app
 # under Xvfb with two sandbox accounts, driven by the keyboard as a user
 # would: Alice calls Bob, Bob answers, they hang up; it prints cold start
 # and memory figures and fails if any step does not happen.
@@ -45,3 +46,4 @@ scripts/screenshots-tabs.sh
 scripts/screenshots-call.sh
 scripts/screenshots-shell.sh
 scripts/screenshots-accounts.sh
+scripts/screenshots-fa.sh

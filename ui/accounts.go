@@ -417,8 +417,8 @@ func (s *session) newAccountButton() *accountButton {
 	b.others.Importance = widget.DangerImportance
 	b.others.Hide()
 	b.pic = s.newAvatar(s.self, 28)
-	b.root = container.NewStack(b.btn, container.NewBorder(nil, nil,
-		container.NewCenter(b.pic), container.NewHBox(b.others, newLabel("▾")), b.name))
+	b.root = container.NewStack(b.btn, border(nil, nil,
+		container.NewCenter(b.pic), hbox(b.others, newLabel("▾")), b.name))
 	b.ExtendBaseWidget(b)
 	return b
 }

@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/unicode/bidi"
@@ -372,4 +374,31 @@ func breakLines(text string, width float32, measure func(string) float32) string
 		out = append(out, line)
 	}
 	return strings.Join(out, "\n")
+}
+
+// hbox is a row of objects in reading order: left to right, or right to
+// left in a right-to-left language, as Telegram Desktop mirrors its
+// layouts.
+func hbox(objs ...fyne.CanvasObject) *fyne.Container {
+	if rightToLeft() {
+		objs = slices.Clone(objs)
+		slices.Reverse(objs)
+	}
+	return container.NewHBox(objs...)
+}
+
+// border is container.NewBorder with leading and trailing for left and
+// right: swapped in a right-to-left language.
+func border(top, bottom, leading, trailing fyne.CanvasObject, center ...fyne.CanvasObject) *fyne.Container {
+	if rightToLeft() {
+		leading, trailing = trailing, leading
+	}
+	return container.NewBorder(top, bottom, leading, trailing, center...)
+}
+
+// newConfirm is dialog.NewConfirm with its title and question shown. A
+// question Fyne wraps over lines still reads in the wrong line order in a
+// right-to-left language: the dialog's label is Fyne's own.
+func newConfirm(title, question string, callback func(bool), parent fyne.Window) *dialog.ConfirmDialog {
+	return dialog.NewConfirm(shown(title), shown(question), callback, parent)
 }

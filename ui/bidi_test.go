@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
@@ -201,4 +202,21 @@ func TestCallWindowPersian(t *testing.T) {
 			t.Errorf("the muted note's alignment %v, want trailing", v.mutedNote.label.Alignment)
 		}
 	})
+}
+
+// Rows and borders mirror in a right-to-left language only.
+func TestMirroredRows(t *testing.T) {
+	a, b := widget.NewLabel("a"), widget.NewLabel("b")
+	if r := hbox(a, b); r.Objects[0] != a {
+		t.Error("English row mirrored")
+	}
+	speak(t, "fa")
+	if r := hbox(a, b); r.Objects[0] != b || r.Objects[1] != a {
+		t.Error("Persian row not mirrored")
+	}
+	c := border(nil, nil, a, nil, b)
+	c.Resize(fyne.NewSize(300, 40))
+	if a.Position().X < 150 {
+		t.Errorf("Persian border puts the leading object at x=%v, not at the right", a.Position().X)
+	}
 }

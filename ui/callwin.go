@@ -120,8 +120,8 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	}
 	v.input, v.output = v.deviceSelects()
 	v.devices = container.NewVBox(
-		container.NewBorder(nil, nil, newLabel(tr("common.microphone")), nil, v.input),
-		container.NewBorder(nil, nil, newLabel(tr("common.speaker")), nil, v.output))
+		border(nil, nil, newLabel(tr("common.microphone")), nil, v.input),
+		border(nil, nil, newLabel(tr("common.speaker")), nil, v.output))
 	v.devices.Hide()
 	details := widget.NewAccordion(widget.NewAccordionItem(tr("call.statistics"), v.stats))
 	v.media = container.NewVBox(v.quality, container.NewGridWithColumns(2, v.mic, v.spkBar), details)
@@ -140,7 +140,7 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 		v.peer, v.handle, v.account, v.state, v.mutedNote, v.remoteMic, v.device, v.message, v.media,
 	)
 	top := container.NewVBox(container.NewCenter(v.emoji), v.explain)
-	buttons := container.NewHBox(layout.NewSpacer(), v.decline, v.accept, muteOrTalk, v.speaker, v.hangup, layout.NewSpacer())
+	buttons := hbox(layout.NewSpacer(), v.decline, v.accept, muteOrTalk, v.speaker, v.hangup, layout.NewSpacer())
 	bottom := container.NewVBox(v.devices, buttons, u.recordControl(c), v.after)
 	v.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil,
 		container.NewVScroll(container.New(centreVertically{}, middle)))))

@@ -123,7 +123,7 @@ func (u *UI) confirmCall(from, by *session, c account.Contact, target string) {
 	if name := from.accountName(); name != "" {
 		question = tr("c2c.question_from", "Name", c.Name(), "Target", target, "Account", name)
 	}
-	u.confirm = dialog.NewConfirm(tr("c2c.title", "Name", c.Name()), question,
+	u.confirm = newConfirm(tr("c2c.title", "Name", c.Name()), question,
 		func(ok bool) {
 			u.confirm = nil
 			if ok {
@@ -156,7 +156,7 @@ func (u *UI) pickCaller(from []*session, by *session, c account.Contact, target 
 	})
 	call.Importance = widget.HighImportance
 	cancel := newButton(tr("common.cancel"), func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(tr("c2c.title", "Name", c.Name()), content, u.main)
+	d = dialog.NewCustomWithoutButtons(shown(tr("c2c.title", "Name", c.Name())), content, u.main)
 	d.SetButtons([]fyne.CanvasObject{cancel, call})
 	d.SetOnClosed(func() { u.pick = nil })
 	u.pick = &accountPick{d: d, choice: choice, call: call}

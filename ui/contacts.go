@@ -50,7 +50,7 @@ func newContactsView(u *session) *contactsView {
 	}
 	v.favorites = st.Favorites
 	v.search = u.newEntry()
-	v.search.SetPlaceHolder(tr("contacts.search"))
+	v.search.SetPlaceHolder(shown(tr("contacts.search")))
 	v.search.OnChanged = v.filter
 	v.search.OnSubmitted = func(string) { v.callSelected() }
 	// Up and Down move the selection while the focus stays in the search
@@ -98,7 +98,7 @@ func (v *contactsView) newRow() fyne.CanvasObject {
 	r.star.Importance = widget.LowImportance
 	r.call = newRowCallButton(nil)
 	texts := container.New(twoLines{}, r.name, r.sub)
-	row := container.NewBorder(nil, nil, container.NewCenter(r.avatar), container.NewHBox(r.star, container.NewCenter(r.call)), texts)
+	row := border(nil, nil, container.NewCenter(r.avatar), hbox(r.star, container.NewCenter(r.call)), texts)
 	r.content = row
 	r.ExtendBaseWidget(r)
 	return r

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 
 	"github.com/tgphone/tgphone/calling"
 )
@@ -109,7 +108,7 @@ func (u *UI) requestQuit() {
 	if !s.Outgoing && s.State == calling.StateRinging {
 		title, question, yes = tr("quit.ring_title"), tr("quit.ring_question", "Name", s.Peer.Name()), tr("quit.ring_yes")
 	}
-	d := dialog.NewConfirm(title, question, func(ok bool) {
+	d := newConfirm(title, question, func(ok bool) {
 		u.quitAsk = nil
 		if ok {
 			u.quit()

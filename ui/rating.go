@@ -58,7 +58,7 @@ func (v *callView) askRating() {
 	}
 	r.caption = newLabelWithStyle(tr("rating.hint"), fyne.TextAlignCenter, fyne.TextStyle{})
 	r.comment = widget.NewMultiLineEntry()
-	r.comment.SetPlaceHolder(tr("rating.comment"))
+	r.comment.SetPlaceHolder(shown(tr("rating.comment")))
 	r.comment.Wrapping = fyne.TextWrapWord
 	// The comment joins the dialog only when a rating below five shows it:
 	// a hidden entry in it got a renderer when the dialog showed (a
@@ -79,7 +79,7 @@ func (v *callView) askRating() {
 		row, r.caption, r.commentBox,
 		container.NewGridWithColumns(2, notNow, r.send),
 	)
-	r.d = dialog.NewCustomWithoutButtons(tr("rating.title"), body, v.w)
+	r.d = dialog.NewCustomWithoutButtons(shown(tr("rating.title")), body, v.w)
 	r.d.SetOnClosed(func() {
 		if !r.done {
 			r.done = true

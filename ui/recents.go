@@ -98,9 +98,9 @@ func (v *recentsView) newRow() fyne.CanvasObject {
 	r.rec = newButtonWithIcon("", theme.MediaPlayIcon(), nil) // plays the call's recording
 	r.rec.Importance = widget.LowImportance
 	r.back = newRowCallButton(nil)
-	line := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(14), r.icon)), nil, r.line)
-	r.call = container.NewBorder(nil, nil, container.NewCenter(r.avatar),
-		container.NewHBox(container.NewCenter(r.rec), container.NewCenter(r.log), container.NewCenter(r.back)), container.New(twoLines{}, r.name, line))
+	line := border(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(14), r.icon)), nil, r.line)
+	r.call = border(nil, nil, container.NewCenter(r.avatar),
+		hbox(container.NewCenter(r.rec), container.NewCenter(r.log), container.NewCenter(r.back)), container.New(twoLines{}, r.name, line))
 	r.content = container.NewStack(r.heading, r.call)
 	r.ExtendBaseWidget(r)
 	return r

@@ -132,7 +132,7 @@ func (r *recordView) tapped() {
 		return
 	}
 	peer := r.last.Peer.Name()
-	r.ask = dialog.NewConfirm(tr("record.ask_title"), tr("record.ask_body", "Name", peer, "Dir", recordingsDir()),
+	r.ask = newConfirm(tr("record.ask_title"), tr("record.ask_body", "Name", peer, "Dir", recordingsDir()),
 		r.answer, r.window())
 	r.ask.SetConfirmText(tr("record.button"))
 	r.ask.SetDismissText(tr("common.cancel"))

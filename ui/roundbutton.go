@@ -179,11 +179,7 @@ func (n *noteLine) SetText(t string) {
 }
 
 func (n *noteLine) CreateRenderer() fyne.WidgetRenderer {
-	icon := container.NewCenter(n.img)
-	if rightToLeft() { // the icon goes before the sentence: at its right
-		return &noteRenderer{n: n, box: container.NewBorder(nil, nil, nil, icon, n.label)}
-	}
-	return &noteRenderer{n: n, box: container.NewBorder(nil, nil, icon, nil, n.label)}
+	return &noteRenderer{n: n, box: border(nil, nil, container.NewCenter(n.img), nil, n.label)}
 }
 
 type noteRenderer struct {

@@ -66,24 +66,24 @@ func (u *session) showSignIn() {
 	v := &signInView{u: u, stage: "phone"}
 	u.signIn = v
 	v.phone = u.newEntry()
-	v.phone.SetPlaceHolder(tr("signin.phone_placeholder"))
+	v.phone.SetPlaceHolder(shown(tr("signin.phone_placeholder")))
 	v.phone.OnSubmitted = func(string) { v.requestCode() }
 	v.code = u.newEntry()
-	v.code.SetPlaceHolder(tr("signin.code_placeholder"))
+	v.code.SetPlaceHolder(shown(tr("signin.code_placeholder")))
 	v.code.OnSubmitted = func(string) { v.next() }
 	v.codeField = container.New(&codeFieldLayout{}, v.code)
 	v.resend = newButton(tr("signin.resend"), v.resendCode)
 	v.resendNote = newLabel("")
 	v.email = widget.NewEntry()
-	v.email.SetPlaceHolder(tr("signin.email_placeholder"))
+	v.email.SetPlaceHolder(shown(tr("signin.email_placeholder")))
 	v.email.OnSubmitted = func(string) { v.next() }
 	v.password = widget.NewPasswordEntry()
-	v.password.SetPlaceHolder(tr("signin.password_placeholder"))
+	v.password.SetPlaceHolder(shown(tr("signin.password_placeholder")))
 	v.password.OnSubmitted = func(string) { v.next() }
 	v.first = widget.NewEntry()
-	v.first.SetPlaceHolder(tr("signin.first_name"))
+	v.first.SetPlaceHolder(shown(tr("signin.first_name")))
 	v.last = widget.NewEntry()
-	v.last.SetPlaceHolder(tr("signin.last_name"))
+	v.last.SetPlaceHolder(shown(tr("signin.last_name")))
 	v.sendCode = newButton(tr("signin.send_code"), v.requestCode)
 	v.sendCode.Importance = widget.HighImportance
 	v.submit = newButton(tr("signin.sign_in"), v.next)
@@ -384,7 +384,7 @@ func (u *session) askSignOut() {
 	if name := u.accountName(); name != "" {
 		title = tr("accounts.sign_out_title", "Name", name, "Service", u.serviceName())
 	}
-	d := dialog.NewConfirm(title, question, func(ok bool) {
+	d := newConfirm(title, question, func(ok bool) {
 		u.signOutAsk = nil
 		if !ok {
 			return

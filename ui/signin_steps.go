@@ -130,9 +130,9 @@ func (v *signInView) showCode(req account.CodeRequest) {
 		}
 	}
 	if req.Length > 0 {
-		v.code.SetPlaceHolder(tr("signin.code_length", "Length", req.Length))
+		v.code.SetPlaceHolder(shown(tr("signin.code_length", "Length", req.Length)))
 	} else {
-		v.code.SetPlaceHolder(tr("signin.code_placeholder"))
+		v.code.SetPlaceHolder(shown(tr("signin.code_placeholder")))
 	}
 	v.codeField.Layout = &codeFieldLayout{chars: req.Length}
 	objs = append(objs, v.codeField, v.submit)
@@ -298,7 +298,7 @@ func (v *signInView) sendEmailCode() {
 		l.Wrapping = fyne.TextWrapWord
 		v.code.SetText("")
 		if s.n > 0 {
-			v.code.SetPlaceHolder(tr("signin.code_length", "Length", s.n))
+			v.code.SetPlaceHolder(shown(tr("signin.code_length", "Length", s.n)))
 		}
 		v.codeField.Layout = &codeFieldLayout{chars: s.n}
 		setText(v.submit, tr("signin.verify_email"))

@@ -45,7 +45,7 @@ type dialerView struct {
 func newDialerView(u *session) *dialerView {
 	v := &dialerView{u: u}
 	v.entry = u.newEntry()
-	v.entry.SetPlaceHolder(tr("dialer.placeholder"))
+	v.entry.SetPlaceHolder(shown(tr("dialer.placeholder")))
 	v.entry.OnSubmitted = func(string) { v.dial() }
 	v.message = newWrapLabel("")
 	keys := container.NewGridWithColumns(3)

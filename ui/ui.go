@@ -309,7 +309,7 @@ func (u *session) signedIn(me *tg.User) {
 	)
 	u.tabs.OnSelected = u.tabSelected
 	u.header = u.newAccountButton()
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(u.offline,
+	header := border(nil, nil, nil, hbox(u.offline,
 		newButton(tr("common.settings"), u.showSettings),
 		newButton(tr("common.sign_out"), u.askSignOut),
 	), u.header)
