@@ -405,13 +405,7 @@ func (v *virtualBackend) source(id string) (func([]int16), error) {
 		if err != nil || hz <= 0 || hz >= 24000 {
 			return nil, fmt.Errorf("%w: %q (want tone:HZ below 24000)", ErrUnknownID, id)
 		}
-		var n int
-		return func(f []int16) {
-			for i := range f {
-				f[i] = int16(8192 * math.Sin(2*math.Pi*hz*float64(n)/48000))
-				n++
-			}
-		}, nil
+		return toneSource(hz), nil
 	case strings.HasPrefix(id, "loop:"):
 		if v.loop == nil {
 			return nil, fmt.Errorf("%w: %q without a loop pair", ErrUnknownID, id)
@@ -438,6 +432,39 @@ func (v *virtualBackend) source(id string) (func([]int16), error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownID, id)
+}
+
+// toneSource generates a sine of hz at 48 kHz. A whole number of hertz
+// repeats every 48000/gcd(hz, 48000) samples, at most a second: one period
+// is computed once and played from a table, sparing 48000 math.Sin a
+// second (about 4 % of a 2.4.4 call's CPU on tone:, perf).
+func toneSource(hz float64) func([]int16) {
+	sample := func(n int) int16 { return int16(8192 * math.Sin(2*math.Pi*hz*float64(n)/48000)) }
+	var n int
+	if hz != math.Trunc(hz) {
+		return func(f []int16) {
+			for i := range f {
+				f[i] = sample(n)
+				n++
+			}
+		}
+	}
+	a, b := int(hz), 48000
+	for b != 0 {
+		a, b = b, a%b
+	}
+	table := make([]int16, 48000/a)
+	for k := range table {
+		table[k] = sample(k)
+	}
+	return func(f []int16) {
+		for i := range f {
+			f[i] = table[n]
+			if n++; n == len(table) {
+				n = 0
+			}
+		}
+	}
 }
 
 func (v *virtualBackend) openPlayback(id string, onFrame func([]int16), fail func(error)) (stream, error) {

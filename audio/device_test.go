@@ -334,3 +334,33 @@ func TestPollSleeperInterrupt(t *testing.T) {
 		t.Fatalf("returned %v early", at.Sub(now))
 	}
 }
+
+// TestToneSource: the tone played from one period's table is the sine
+// computed sample by sample, across the table's wrap and for a frequency
+// with no whole period (computed throughout).
+func TestToneSource(t *testing.T) {
+	for _, hz := range []float64{440, 660, 7, 1000, 441.5} {
+		gen := toneSource(hz)
+		f := make([]int16, FrameSamples)
+		n := 0
+		for range 150 { // 3 s: several wraps of every table here
+			gen(f)
+			for _, s := range f {
+				w := 8192 * math.Sin(2*math.Pi*hz*float64(n)/48000)
+				if math.Abs(float64(s)-w) > 1.5 { // int16() truncates: the reference may sit just across a whole number
+					t.Fatalf("%v Hz, sample %d: %d, want %.2f", hz, n, s, w)
+				}
+				n++
+			}
+		}
+	}
+}
+
+// BenchmarkToneFrame is one 20 ms frame of tone:440.
+func BenchmarkToneFrame(b *testing.B) {
+	gen := toneSource(440)
+	f := make([]int16, FrameSamples)
+	for b.Loop() {
+		gen(f)
+	}
+}
