@@ -3,6 +3,7 @@ package tgcalls
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -16,7 +17,8 @@ import (
 // TestUDPFacade: pion's TURN client allocates on a UDP reflector's façade
 // once the reflector answered, with the peer tag as password, and its
 // relayed conn carries data both ways to a peer port on the reflector
-// (first as Send/Data indications, then over the channel it binds); a
+// (as Send/Data indications until the channel it binds is bound, then over
+// the channel); a
 // wrong password gets no allocation.
 func TestUDPFacade(t *testing.T) {
 	refl, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -82,7 +84,8 @@ func TestUDPFacade(t *testing.T) {
 
 	const peerTag = 0x01020304
 	peer := net.UDPAddrFromAddrPort(set.peerAddr(srv.id, uint16(reflPort), peerTag))
-	for i, msg := range []string{"first", "second", "third"} {
+	roundTrip := func(i int) {
+		msg := fmt.Sprintf("message %d", i)
 		if _, err := relayed.WriteTo([]byte(msg), peer); err != nil {
 			t.Fatal(err)
 		}
@@ -116,11 +119,26 @@ func TestUDPFacade(t *testing.T) {
 			t.Fatalf("read %q from %s, want %q from %s", buf[:n], from, back, peer)
 		}
 	}
-	f.client.mu.Lock()
-	bound := len(f.client.byPeer)
-	f.client.mu.Unlock()
-	if bound != 1 {
-		t.Errorf("%d channels bound, want 1 (to the peer)", bound)
+	bound := func() int {
+		f.client.mu.Lock()
+		defer f.client.mu.Unlock()
+		return len(f.client.byPeer)
+	}
+	// pion's client binds a channel to the peer in the background after
+	// its first datagram (sent meanwhile as a Send indication): go on
+	// until it has, then once more over the channel.
+	for i := 0; ; i++ {
+		roundTrip(i)
+		if bound() == 1 {
+			roundTrip(i + 1)
+			break
+		}
+		if i == 1000 {
+			t.Fatal("no channel bound to the peer after 1000 datagrams")
+		}
+	}
+	if n := bound(); n != 1 {
+		t.Errorf("%d channels bound, want 1 (to the peer)", n)
 	}
 
 	bad, _ := newClient("00")
