@@ -78,6 +78,7 @@ type Engine struct {
 	sig    *sigpump.Pump // the version's framing (raw, reliable, SCTP), read by one goroutine
 
 	mu           sync.Mutex
+	sendMu       sync.Mutex // held across a packet's write (pionmedia.Sender.Mu) and by SetMuted
 	st           lifecycle.State
 	startedAt    time.Time
 	remote       *signaling.InitialSetup
@@ -893,7 +894,7 @@ func (e *Engine) sendAudio() {
 		seq = uint16(r)
 	}
 	pionmedia.Sender{
-		Audio: e.p.Audio, Track: e.track, PayloadType: opusPayloadType, Stats: &e.stats, Log: e.log,
+		Audio: e.p.Audio, Track: e.track, PayloadType: opusPayloadType, Stats: &e.stats, Log: e.log, Mu: &e.sendMu,
 		Hold: func() (uint32, bool) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -919,9 +920,11 @@ func (e *Engine) adaptEncoder() {
 
 // SetMuted tells the peer through MediaState.
 func (e *Engine) SetMuted(muted bool) {
+	e.sendMu.Lock() // a packet being written finishes first
 	e.mu.Lock()
 	e.muted = muted
 	e.mu.Unlock()
+	e.sendMu.Unlock()
 	e.sendMediaState()
 }
 

@@ -79,6 +79,7 @@ type Engine struct {
 	pcClosed chan struct{}
 
 	mu           sync.Mutex
+	sendMu       sync.Mutex // held across a packet's write (pionmedia.Sender.Mu) and by SetMuted
 	st           lifecycle.State
 	closing      bool // no more goroutines may start
 	startedAt    time.Time
@@ -708,7 +709,7 @@ func (e *Engine) onTrack(track *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 // type an answer agreed.
 func (e *Engine) sendAudio() {
 	pionmedia.Sender{
-		Audio: e.p.Audio, Track: e.track, PayloadType: opusPayloadType, Stats: &e.stats, Log: e.log,
+		Audio: e.p.Audio, Track: e.track, PayloadType: opusPayloadType, Stats: &e.stats, Log: e.log, Mu: &e.sendMu,
 		Hold: func() (uint32, bool) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -779,9 +780,11 @@ func (e *Engine) adaptEncoder() {
 
 // SetMuted stops or resumes our RTP and tells the peer through MediaState.
 func (e *Engine) SetMuted(muted bool) {
+	e.sendMu.Lock() // a packet being written finishes first
 	e.mu.Lock()
 	e.muted = muted
 	e.mu.Unlock()
+	e.sendMu.Unlock()
 	e.sendMediaState()
 }
 

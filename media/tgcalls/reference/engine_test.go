@@ -233,10 +233,12 @@ func TestCall(t *testing.T) {
 				}
 				checkRounds(t, caller.messages(), callee.messages(), true)
 
-				// Stats, once RTCP reports have gone both ways.
+				// Stats, once RTCP reports have gone both ways and a bit
+				// rate has been measured (over at least 1 s: a call that
+				// got here sooner reads 0 until then).
 				var s media.Stats
 				for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-					if s = callee.eng.Stats(); s.RTT > 0 || time.Now().After(deadline) {
+					if s = callee.eng.Stats(); (s.RTT > 0 && s.RecvBitrate > 0) || time.Now().After(deadline) {
 						break
 					}
 				}

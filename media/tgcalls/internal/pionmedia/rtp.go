@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/pion/rtp"
@@ -23,7 +24,11 @@ type Sender struct {
 	// whether to drop it (muted, or no stream of ours agreed yet). While
 	// muted nothing is sent, as tgcalls does: the peer knows why from
 	// MediaState, and ICE and RTCP keep the path alive.
-	Hold  func() (ssrc uint32, drop bool)
+	Hold func() (ssrc uint32, drop bool)
+	// Mu, when set, is held from Hold to the end of the packet's write:
+	// an engine's SetMuted that takes it too knows, once it returns, that
+	// no packet taken before the mute is still on its way out.
+	Mu    *sync.Mutex
 	Stats *Counters
 	Log   *slog.Logger
 }
@@ -64,6 +69,10 @@ func (s Sender) SendAudio(ctx context.Context, seq uint16) {
 
 // send writes one packet as RTP numbered *seq, unless Hold drops it.
 func (s Sender) send(pkt media.Packet, seq *uint16) {
+	if s.Mu != nil {
+		s.Mu.Lock()
+		defer s.Mu.Unlock()
+	}
 	ssrc, drop := s.Hold()
 	if drop {
 		return
