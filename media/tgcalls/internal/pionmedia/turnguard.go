@@ -80,7 +80,7 @@ func (n Net) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPConn, er
 	if err != nil {
 		return nil, err
 	}
-	return syntheticGuard{UDPConn: c}, nil
+	return newSyntheticGuard(c), nil
 }
 
 // turnConn carries one TURN client's traffic with its server: STUN messages
