@@ -21,9 +21,12 @@ focus "$w"
 xdotool type --delay 20 "12345"; xdotool key Return
 shot "$w" signin-phone 1
 xdotool key ctrl+a; xdotool type --delay 20 "+9996620003"; xdotool key Return   # Carol has a 2FA password
+# The code step waits for the sandbox to have sent the code: on a loaded
+# machine fixed sleeps alone can run ahead of the app.
+waitlog "$tmp/data/tgphone/sandbox/sandbox.log" "login code.*9996620003"
 sleep 2; xdotool key Return                                                      # the demo code is filled in
-sleep 2; xdotool type --delay 20 "not her password"; xdotool key Return
-shot "$w" signin-password 3
+sleep 3; xdotool type --delay 20 "not her password"; xdotool key Return
+shot "$w" signin-password 4
 kill "$s"; wait "$s" 2>/dev/null || true
 
 "$bin" --as "" --sandbox-listen "$listen" 2>"$tmp/qr.log" & q=$!; pids+=($q)

@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/gotd/td/tg"
 
@@ -405,6 +406,7 @@ type accountButton struct {
 	pic    *avatar // its photo, once loaded, starts the switcher's line too
 	name   *widget.Label
 	others *widget.Label
+	lines  *fyne.Container // name and others
 	root   fyne.CanvasObject
 }
 
@@ -413,14 +415,38 @@ func (s *session) newAccountButton() *accountButton {
 	b.btn.Importance = widget.LowImportance
 	b.name = newLabelWithStyle(s.self.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	b.name.Truncation = fyne.TextTruncateEllipsis
+	// Under the name, so the name keeps its room in a narrow window.
 	b.others = newLabel("")
 	b.others.Importance = widget.DangerImportance
+	b.others.SizeName = theme.SizeNameCaptionText
+	b.others.Truncation = fyne.TextTruncateEllipsis
 	b.others.Hide()
 	b.pic = s.newAvatar(s.self, 28)
+	b.lines = container.New(shownLines{}, b.name, b.others)
 	b.root = container.NewStack(b.btn, border(nil, nil,
-		container.NewCenter(b.pic), hbox(b.others, newLabel("▾")), b.name))
+		container.NewCenter(b.pic), newLabel("▾"), b.lines))
 	b.ExtendBaseWidget(b)
 	return b
+}
+
+// shownLines lays out the objects shown as twoLines does.
+type shownLines struct{}
+
+func visibleObjects(objs []fyne.CanvasObject) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	for _, o := range objs {
+		if o.Visible() {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (shownLines) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return twoLines{}.MinSize(visibleObjects(objs))
+}
+func (shownLines) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	twoLines{}.Layout(visibleObjects(objs), size)
 }
 
 func (b *accountButton) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(b.root) }
@@ -452,6 +478,9 @@ func (u *UI) refreshAccountButtons() {
 		}
 		n := counts[s]
 		setText(s.header.others, trn("accounts.missed_elsewhere", n))
-		setVisible(s.header.others, n > 0)
+		if s.header.others.Visible() != (n > 0) {
+			setVisible(s.header.others, n > 0)
+			s.header.lines.Refresh() // one line or two
+		}
 	}
 }
