@@ -128,7 +128,7 @@ func (u *session) showSignIn() {
 		v.back.Hidden = len(u.signedInAccounts()) == 0 // refreshAccountButtons shows it
 		v.remove = newButton(tr("accounts.remove"), func() { u.dropAccount(u) })
 		v.remove.Importance = widget.DangerImportance
-		v.root.Add(container.NewHBox(v.back, layout.NewSpacer(), v.remove))
+		v.root.Add(hbox(v.back, layout.NewSpacer(), v.remove))
 	case len(u.signedInAccounts()) > 0:
 		// Add account: the accounts signed in are a click away.
 		v.cancel = newButton(tr("accounts.cancel_add"), func() { u.dropAccount(u) })

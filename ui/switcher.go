@@ -143,7 +143,7 @@ func (u *UI) newSwitcherRow(e switcherEntry) *switcherRow {
 	if e.s == nil {
 		// The icon centred where the avatars are, the words where the names are.
 		pad := (switcherAvatar-theme.IconInlineSize())/2 + theme.Padding()
-		r.content = container.NewBorder(nil, nil,
+		r.content = border(nil, nil,
 			container.New(layout.NewCustomPaddedLayout(0, 0, pad, pad), widget.NewIcon(e.icon)), nil, name)
 		r.ExtendBaseWidget(r)
 		return r
@@ -164,17 +164,18 @@ func (u *UI) newSwitcherRow(e switcherEntry) *switcherRow {
 	if e.signedOut {
 		r.detail.Importance = widget.DangerImportance
 	}
-	right := container.NewHBox()
+	var trailing []fyne.CanvasObject
 	if e.missed > 0 {
 		r.badge = countBadge(e.missed)
-		right.Add(container.NewCenter(r.badge))
+		trailing = append(trailing, container.NewCenter(r.badge))
 	}
 	tick := widget.NewIcon(theme.ConfirmIcon())
 	if !e.shown {
 		tick.SetResource(nil) // its room stays, so the names line up
 	}
-	right.Add(tick)
-	r.content = container.NewBorder(nil, nil, container.NewPadded(r.avatar), right,
+	trailing = append(trailing, tick)
+	// Mirrored in a right-to-left language, as the rest of the window.
+	r.content = border(nil, nil, container.NewPadded(r.avatar), hbox(trailing...),
 		container.New(twoLines{}, name, r.detail))
 	r.ExtendBaseWidget(r)
 	return r
