@@ -34,13 +34,14 @@ sleep 1
 focus "$a"
 xdotool mousemove --window "$a" 360 310 click 1   # star Echo Test (row 5): favourites go on top
 
-# Missed: Bob calls and nobody answers until his ring timeout (90 s; the
-# headless caller stopped early closes its connection before its discard
-# is through, which left Alice's phone ringing).
+# Missed: Bob calls and gives up while it rings (a stopped headless caller
+# hangs up before its connection closes).
 "$bin" call --as bob --to @alice --sandbox-dir "$XDG_DATA_HOME/tgphone/sandbox" >"$tmp/bob.json" 2>"$tmp/bob.log" & bobcall=$!
 i=$(window_prefix "Incoming call from Bob Baker" 30)
-wait "$bobcall" || true
-sleep 2
+sleep 1
+kill -TERM "$bobcall"; wait "$bobcall" || true
+waitlog "$tmp/alice.log" "to=missed"
+sleep 1
 closecalls
 # Answered: Echo Test for a few seconds.
 c=$(call @echo); sleep 5; focus "$c"; xdotool key ctrl+e; sleep 1.5; closecalls
