@@ -33,7 +33,7 @@ type signInView struct {
 	qr       *widget.Button // switches between the QR code and the phone number
 	qrLink   *widget.Hyperlink
 	qrCode   *canvas.Image
-	message  *widget.Label
+	message  *wrapLabel
 	body     *fyne.Container // the current step's widgets
 	root     *fyne.Container
 	req      account.CodeRequest
@@ -95,8 +95,7 @@ func (u *session) showSignIn() {
 	v.qrCode.ScaleMode = canvas.ImageScalePixels
 	v.qrCode.FillMode = canvas.ImageFillContain
 	v.qrCode.SetMinSize(fyne.NewSize(220, 220))
-	v.message = newLabel("")
-	v.message.Wrapping = fyne.TextWrapWord
+	v.message = newWrapLabel("")
 	v.body = container.NewVBox()
 
 	title := newLabelWithStyle(tr("signin.title", "Service", u.serviceName()), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})

@@ -134,7 +134,7 @@ func TestSignInEmailSetup(t *testing.T) {
 		}
 		found := false
 		for _, o := range v.body.Objects {
-			if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, "a****@e******.org") {
+			if l, ok := o.(*wrapLabel); ok && strings.Contains(l.Text, "a****@e******.org") {
 				found = true
 			}
 		}
@@ -159,7 +159,7 @@ func TestSignUpTerms(t *testing.T) {
 	inUI(func() {
 		found := false
 		for _, o := range v.body.Objects {
-			if l, ok := o.(*widget.Label); ok && l.Text == sandbox.TermsOfServiceText && drawn(u.main, l) {
+			if l, ok := o.(*wrapLabel); ok && l.Text == sandbox.TermsOfServiceText && drawn(u.main, l) {
 				found = true
 				below(t, "the terms and the name", l, v.first)
 			}

@@ -119,8 +119,7 @@ func (v *signInView) showCode(req account.CodeRequest) {
 	if v.u.opts.Sandbox != nil {
 		hint += "\n" + tr("signin.sandbox_codes")
 	}
-	sent := newLabel(hint)
-	sent.Wrapping = fyne.TextWrapWord
+	sent := newWrapLabel(hint)
 	objs := []fyne.CanvasObject{sent}
 	if req.Via == account.ViaFragment && req.URL != "" {
 		if u, err := url.Parse(req.URL); err == nil {
@@ -261,8 +260,7 @@ func (v *signInView) sendCodeFailed(req account.CodeRequest, err error) {
 // before Telegram sends it a code.
 func (v *signInView) showEmailSetup() {
 	setText(v.submit, tr("signin.send_code"))
-	l := newLabel(tr("signin.email_setup"))
-	l.Wrapping = fyne.TextWrapWord
+	l := newWrapLabel(tr("signin.email_setup"))
 	v.show("email", l, v.email, v.submit)
 	v.say("")
 	v.u.main.Canvas().Focus(v.email)
@@ -294,8 +292,7 @@ func (v *signInView) sendEmailCode() {
 		if pattern == "" {
 			pattern = addr
 		}
-		l := newLabel(tr("signin.email_code_sent", "Email", pattern))
-		l.Wrapping = fyne.TextWrapWord
+		l := newWrapLabel(tr("signin.email_code_sent", "Email", pattern))
 		v.code.SetText("")
 		if s.n > 0 {
 			v.code.SetPlaceHolder(shown(tr("signin.code_length", "Length", s.n)))
@@ -346,8 +343,7 @@ func (v *signInView) showSignUp(terms *account.TermsOfService) {
 	setText(v.submit, tr("signin.create_account"))
 	v.submit.Enable()
 	if terms != nil {
-		text := newLabel(terms.Text)
-		text.Wrapping = fyne.TextWrapWord
+		text := newWrapLabel(terms.Text)
 		objs = append(objs, newLabelWithStyle(tr("signin.terms_title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), text)
 		setText(v.submit, tr("signin.accept_create"))
 		if terms.MinAge > 0 {
