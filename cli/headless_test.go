@@ -127,12 +127,16 @@ func callAndAnswer(t *testing.T, dir, version, p2p, wantPath string) {
 		bobErr <- runAnswer(ctx, []string{"--as", "bob", "--sandbox-dir", dir, "--duration", "3s", "--p2p", p2p,
 			"--input", "tone:660", "--record", filepath.Join(rec, "bob.wav")}, &bobOut, io.Discard)
 	}()
-	deadline := time.Now().Add(20 * time.Second)
+	// Bob signs in first, which under a loaded machine has taken over 20 s:
+	// wait as long as the call may take, or until his command gives up.
 	for find(bobOut.events(t), "waiting") == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("answer never started waiting")
+		select {
+		case <-ctx.Done():
+			t.Fatalf("answer never started waiting: %v\n%s", ctx.Err(), bobOut.String())
+		case err := <-bobErr:
+			t.Fatalf("answer ended before waiting: %v\n%s", err, bobOut.String())
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	err := runCall(ctx, []string{"--as", "alice", "--to", "@bob", "--sandbox-dir", dir, "--protocol", version,
 		"--p2p", p2p, "--duration", "2s", "--input", "tone:440", "--record", filepath.Join(rec, "alice.wav")}, &aliceOut, io.Discard)
