@@ -35,7 +35,6 @@ type Snapshot struct {
 	SignalBars     int
 	Stats          media.Stats
 	Err            error
-	Message        string // one sentence in English when the call ended badly (Ending's)
 	// Ending is how the call ended, for a UI to word in its language.
 	Ending Ending
 	// Mic and Speaker are what is wrong with this computer's microphone
@@ -53,6 +52,11 @@ type Snapshot struct {
 	// Recording is the call's current or last recording (StartRecording).
 	Recording Recording
 }
+
+// Message is how the call ended as one English sentence ("" until it has
+// ended, and for an ordinary hang-up): Ending worded for the headless JSON
+// and logs. The desktop UI words Ending from its catalogue instead.
+func (s Snapshot) Message() string { return s.Ending.Message(s.Peer.Name()) }
 
 // input is one item in a call's inbox: a machine event plus the server object it came with.
 type input struct {
@@ -472,7 +476,6 @@ func (c *Call) setState(s State) {
 				c.snap.Duration = time.Since(c.activeSince)
 			}
 			c.snap.Ending = EndingOf(s, c.snap.Err, c.outgoing)
-			c.snap.Message = c.snap.Ending.Message(c.snap.Peer.Name())
 		}
 	}
 	c.mu.Unlock()

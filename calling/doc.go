@@ -18,7 +18,7 @@
 //	if err := m.CanCall(ctx, contact); err != nil { /* grey out Call: EndingOf(StateFailed, err, true) */ }
 //	call, err := m.Dial(contact)
 //	<-call.Done()
-//	fmt.Println(call.Snapshot().State, call.Snapshot().Message)
+//	fmt.Println(call.Snapshot().State, call.Snapshot().Message())
 //
 // What a real server asks of a call is answered here too: need_debug gets
 // the engine's counters (saveCallDebug) and the call's log file

@@ -328,8 +328,8 @@ func TestE2ECallEndings(t *testing.T) {
 			if s.State != tt.state || (tt.err != nil && !errors.Is(s.Err, tt.err)) {
 				t.Errorf("call to %s ended %s (%v), want %s (%v)", tt.to, s.State, s.Err, tt.state, tt.err)
 			}
-			if s.Message != tt.message {
-				t.Errorf("call to %s says %q, want %q", tt.to, s.Message, tt.message)
+			if s.Message() != tt.message {
+				t.Errorf("call to %s says %q, want %q", tt.to, s.Message(), tt.message)
 			}
 		})
 	}
@@ -341,8 +341,8 @@ func TestE2ECallEndings(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitDone(t, out)
-		if s := out.Snapshot(); !errors.Is(s.Err, calling.ErrUserInvalid) || s.Message != "This user cannot be called." {
-			t.Errorf("call with a bad access hash ended %s (%v) %q", s.State, s.Err, s.Message)
+		if s := out.Snapshot(); !errors.Is(s.Err, calling.ErrUserInvalid) || s.Message() != "This user cannot be called." {
+			t.Errorf("call with a bad access hash ended %s (%v) %q", s.State, s.Err, s.Message())
 		}
 	})
 }
@@ -379,8 +379,8 @@ func TestE2EHostileServer(t *testing.T) {
 			}
 			s := waitState(t, failing, "failed", func(s calling.Snapshot) bool { return s.State.Terminal() })
 			if s.State != calling.StateFailed || !errors.Is(s.Err, calling.ErrEncryption) ||
-				s.Message != "Encryption check failed; the call was ended to keep it private." {
-				t.Errorf("the checking side ended %s (%v) %q, want failed with the encryption sentence", s.State, s.Err, s.Message)
+				s.Message() != "Encryption check failed; the call was ended to keep it private." {
+				t.Errorf("the checking side ended %s (%v) %q, want failed with the encryption sentence", s.State, s.Err, s.Message())
 			}
 			if other != nil {
 				waitState(t, other, "ended", func(s calling.Snapshot) bool { return s.State.Terminal() })
@@ -545,8 +545,8 @@ func TestE2ERelayDies(t *testing.T) {
 			waitDone(t, out, in)
 			t.Logf("ended %v after the relay died (packet timeout %v)", time.Since(died).Round(time.Millisecond), sandboxtest.TestTimeouts.Packet)
 			for _, c := range []*calling.Call{out, in} {
-				if s := c.Snapshot(); s.State != calling.StateFailed || !errors.Is(s.Err, calling.ErrConnectionLost) || s.Message != "Connection lost." {
-					t.Errorf("ended %s (%v) %q, want failed: Connection lost.", s.State, s.Err, s.Message)
+				if s := c.Snapshot(); s.State != calling.StateFailed || !errors.Is(s.Err, calling.ErrConnectionLost) || s.Message() != "Connection lost." {
+					t.Errorf("ended %s (%v) %q, want failed: Connection lost.", s.State, s.Err, s.Message())
 				}
 			}
 			h, err := alice.c.CallHistory(ctx(t), 1)

@@ -200,7 +200,7 @@ func TestE2ERatingOnlyForConnectedCalls(t *testing.T) {
 		}
 		for who, c := range map[string]*calling.Call{"caller": out, "callee": in} {
 			if s := c.Snapshot(); s.NeedRating {
-				t.Errorf("%s is asked to rate a call that never connected (%s: %q)", who, s.State, s.Message)
+				t.Errorf("%s is asked to rate a call that never connected (%s: %q)", who, s.State, s.Message())
 			}
 		}
 	})
@@ -223,8 +223,8 @@ func TestE2EEndingsElsewhere(t *testing.T) {
 	ended := func(t *testing.T, c *calling.Call, want calling.State, msg string) {
 		t.Helper()
 		s := waitState(t, c, "terminal", func(s calling.Snapshot) bool { return s.State.Terminal() })
-		if s.State != want || s.Message != msg {
-			t.Errorf("ended %s %q, want %s %q", s.State, s.Message, want, msg)
+		if s.State != want || s.Message() != msg {
+			t.Errorf("ended %s %q, want %s %q", s.State, s.Message(), want, msg)
 		}
 	}
 

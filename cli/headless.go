@@ -258,7 +258,7 @@ func (p *callPrinter) onChange(s calling.Snapshot) {
 func (p *callPrinter) finish(c *calling.Call) error {
 	s := c.Snapshot()
 	p.h.emit("ended", map[string]any{"state": s.State.String(), "error": calling.ErrorCode(s.Err),
-		"message": s.Message, "duration_s": int(s.Duration.Seconds()), "need_rating": s.NeedRating})
+		"message": s.Message(), "duration_s": int(s.Duration.Seconds()), "need_rating": s.NeedRating})
 	p.mu.Lock()
 	ok := p.reached && s.State == calling.StateEnded && s.Err == nil
 	p.mu.Unlock()

@@ -27,10 +27,10 @@ func TestStateText(t *testing.T) {
 		{calling.Snapshot{State: calling.StateActive, Duration: 75 * time.Second}, "1:15"},
 		{calling.Snapshot{State: calling.StateReconnecting}, "Reconnecting…"},
 		{calling.Snapshot{State: calling.StateEnded, Duration: 3725 * time.Second}, "Call ended 1:02:05"},
-		// The sentence (Message) is shown once, below: the state line is short.
-		{calling.Snapshot{State: calling.StateBusy, Message: "Bob Baker is busy."}, "Busy"},
-		{calling.Snapshot{State: calling.StateMissed, Outgoing: true, Message: "Bob Baker did not answer."}, "No answer"},
-		{calling.Snapshot{State: calling.StateFailed, Message: "Connection lost."}, "Call failed"},
+		// The sentence (the Ending worded) is shown once, below: the state line is short.
+		{calling.Snapshot{State: calling.StateBusy, Peer: bob, Ending: calling.Ending{Reason: calling.EndBusy}}, "Busy"},
+		{calling.Snapshot{State: calling.StateMissed, Outgoing: true, Peer: bob, Ending: calling.Ending{Reason: calling.EndNoAnswer}}, "No answer"},
+		{calling.Snapshot{State: calling.StateFailed, Ending: calling.Ending{Reason: calling.EndConnectionLost}}, "Call failed"},
 	} {
 		if got := stateText(tt.s); got != tt.want {
 			t.Errorf("stateText(%s) = %q, want %q", tt.s.State, got, tt.want)
