@@ -127,8 +127,7 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	v.media = container.NewVBox(v.quality, container.NewGridWithColumns(2, v.mic, v.spkBar), details)
 
 	closeBtn := newButton(tr("common.close"), v.close)
-	again := newButtonWithIcon(tr("call.again"), iconResource(iconCall, color.White), v.callAgain)
-	again.Importance = widget.HighImportance
+	again := newPrimaryButtonWithIcon(tr("call.again"), iconResource(iconCall, color.White), v.callAgain)
 	v.after = container.NewGridWithColumns(2, closeBtn, again)
 	v.after.Hide()
 

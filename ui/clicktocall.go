@@ -148,13 +148,12 @@ func (u *UI) pickCaller(from []*session, by *session, c account.Contact, target 
 	content := container.NewVBox(wrapped(tr("c2c.question", "Name", c.Name(), "Target", target)),
 		newLabel(tr("c2c.which_account")), choice)
 	var d *dialog.CustomDialog
-	call := newButton(tr("common.call"), func() {
+	call := newPrimaryButton(tr("common.call"), func() {
 		d.Hide()
 		if i := slices.Index(names, choice.Selected); i >= 0 {
 			from[i].dialAs(by, c)
 		}
 	})
-	call.Importance = widget.HighImportance
 	cancel := newButton(tr("common.cancel"), func() { d.Hide() })
 	d = dialog.NewCustomWithoutButtons(shown(tr("c2c.title", "Name", c.Name())), content, u.main)
 	d.SetButtons([]fyne.CanvasObject{cancel, call})
@@ -189,7 +188,7 @@ func (s *session) dialAs(by *session, c account.Contact) {
 type accountPick struct {
 	d      *dialog.CustomDialog
 	choice *widget.RadioGroup
-	call   *widget.Button
+	call   *primaryButton
 }
 
 func (p *accountPick) key(k *fyne.KeyEvent) {

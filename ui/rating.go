@@ -23,7 +23,7 @@ type ratingView struct {
 	chosen  int // 0: none yet
 	caption *widget.Label
 	comment *widget.Entry
-	send    *widget.Button
+	send    *primaryButton
 	done    bool
 	// commentBox holds the comment once a rating below five asks for it.
 	commentBox *fyne.Container
@@ -65,8 +65,7 @@ func (v *callView) askRating() {
 	// container refreshes hidden children too) that was never painted, so
 	// not cleaned with the closed window (issue 17 item 16).
 	r.commentBox = container.NewStack()
-	r.send = newButton(tr("rating.send"), r.submit)
-	r.send.Importance = widget.HighImportance
+	r.send = newPrimaryButton(tr("rating.send"), r.submit)
 	r.send.Disable()
 	notNow := newButton(tr("rating.not_now"), r.dismiss)
 	row := container.NewHBox(layout.NewSpacer())

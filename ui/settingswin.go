@@ -30,7 +30,8 @@ type settingsView struct {
 	test                *widget.Button
 	message             *wrapLabel
 	tray                *wrapLabel // why there is no tray icon, when there is none
-	saveBtn, cancel     *widget.Button
+	saveBtn             *primaryButton
+	cancel              *widget.Button
 	inMenu, outMenu     deviceMenu
 	ringMenu            deviceMenu
 }
@@ -130,8 +131,7 @@ func (u *UI) openSettings() *settingsView {
 	}
 	v.meter = newLevelMeter("")
 	v.test = newButton(tr("settings.test_mic"), v.micTest)
-	v.saveBtn = newButton(tr("settings.save"), v.save)
-	v.saveBtn.Importance = widget.HighImportance
+	v.saveBtn = newPrimaryButton(tr("settings.save"), v.save)
 	v.cancel = newButton(tr("common.cancel"), v.w.Close)
 	v.tray = newWrapLabel("")
 	v.tray.Hide()

@@ -28,8 +28,8 @@ type signInView struct {
 	password *widget.Entry
 	first    *widget.Entry
 	last     *widget.Entry
-	sendCode *widget.Button
-	submit   *widget.Button
+	sendCode *primaryButton
+	submit   *primaryButton
 	qr       *widget.Button // switches between the QR code and the phone number
 	qrLink   *widget.Hyperlink
 	qrCode   *canvas.Image
@@ -84,10 +84,8 @@ func (u *session) showSignIn() {
 	v.first.SetPlaceHolder(shown(tr("signin.first_name")))
 	v.last = widget.NewEntry()
 	v.last.SetPlaceHolder(shown(tr("signin.last_name")))
-	v.sendCode = newButton(tr("signin.send_code"), v.requestCode)
-	v.sendCode.Importance = widget.HighImportance
-	v.submit = newButton(tr("signin.sign_in"), v.next)
-	v.submit.Importance = widget.HighImportance
+	v.sendCode = newPrimaryButton(tr("signin.send_code"), v.requestCode)
+	v.submit = newPrimaryButton(tr("signin.sign_in"), v.next)
 	v.qr = newButton(qrButtonText(), v.toggleQR)
 	v.qrLink = widget.NewHyperlink("", nil)
 	v.qrLink.Wrapping = fyne.TextWrapBreak

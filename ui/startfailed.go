@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/widget"
 )
 
 // SandboxStep is the step at which the local sandbox failed to start.
@@ -73,8 +72,7 @@ func StartFailed(a fyne.App, title, sentence string) {
 	w := a.NewWindow("tgphone: " + lowerFirst(title))
 	heading := newLabelWithStyle(title, leadingAlign(), fyne.TextStyle{Bold: true})
 	text := newWrapLabel(sentence)
-	quit := newButton(tr("common.quit"), w.Close)
-	quit.Importance = widget.HighImportance
+	quit := newPrimaryButton(tr("common.quit"), w.Close)
 	w.SetContent(container.NewPadded(container.NewBorder(heading, container.NewHBox(layout.NewSpacer(), quit), nil, nil, text)))
 	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		switch k.Name {

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/account"
 )
@@ -38,7 +37,7 @@ type dialerView struct {
 	u       *session
 	root    fyne.CanvasObject
 	entry   *keyEntry
-	call    *widget.Button
+	call    *primaryButton
 	message *wrapLabel
 }
 
@@ -60,8 +59,7 @@ func newDialerView(u *session) *dialerView {
 			v.entry.SetText(v.entry.Text + k)
 		}))
 	}
-	v.call = newButtonWithIcon(tr("common.call"), fgIcon(phoneIcon), v.dial)
-	v.call.Importance = widget.HighImportance
+	v.call = newPrimaryButtonWithIcon(tr("common.call"), fgIcon(phoneIcon), v.dial)
 	v.root = container.New(maxWidth{dialerWidth}, container.NewVBox(v.entry, keys, v.call, v.message))
 	return v
 }

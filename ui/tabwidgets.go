@@ -127,9 +127,15 @@ func (r *tapRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleR
 
 // keyList is a widget.List where Up and Down select (not only highlight)
 // and Enter acts on the selected row.
+// Each row is drawn in a markedRow, which shows which row is selected and,
+// while the list has the focus, which one the keyboard is on.
 type keyList struct {
 	widget.List
 	selected int // -1: none
+	// keyboard is the row widget.List highlights while it has the focus
+	// (its own record of it is private); focused: the list has the focus.
+	keyboard int
+	focused  bool
 	onEnter  func()
 	// skip, when set, tells the rows the arrow keys pass over (headings).
 	skip func(i int) bool
@@ -139,7 +145,13 @@ type keyList struct {
 
 func newKeyList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *keyList {
 	l := &keyList{selected: -1}
-	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.Length = length
+	l.CreateItem = func() fyne.CanvasObject { return newMarkedRow(create()) }
+	l.UpdateItem = func(i widget.ListItemID, o fyne.CanvasObject) {
+		m := o.(*markedRow)
+		update(i, m.content)
+		m.mark(i == l.selected, l.focused && i == l.keyboard)
+	}
 	l.OnSelected = func(i widget.ListItemID) { l.setSelected(i) }
 	l.OnUnselected = func(i widget.ListItemID) {
 		if l.selected == i {
@@ -150,11 +162,35 @@ func newKeyList(length func() int, create func() fyne.CanvasObject, update func(
 	return l
 }
 
+// setSelected is told the selection widget.List has made (a click, or
+// show), after it has redrawn the rows: the two rows whose marks change
+// are drawn again.
 func (l *keyList) setSelected(i int) {
+	old := l.selected
 	l.selected = i
+	if i >= 0 {
+		l.keyboard = i // a click highlights the row it selects
+	}
+	if old >= 0 && old != i {
+		l.RefreshItem(old)
+	}
+	if i >= 0 {
+		l.RefreshItem(i)
+	}
 	if l.onSelect != nil {
 		l.onSelect(i)
 	}
+}
+
+// FocusGained and FocusLost show and hide the keyboard's row's ring.
+func (l *keyList) FocusGained() {
+	l.focused = true
+	l.List.FocusGained() // draws the keyboard's row again
+}
+
+func (l *keyList) FocusLost() {
+	l.focused = false
+	l.List.FocusLost()
 }
 
 // TypedKey: Up and Down select, Enter (and Space) act on the selection.
@@ -206,6 +242,7 @@ func (l *keyList) move(d int) {
 // the keyboard's row and the selected row are one (widget.List keeps
 // them apart), and scrolls to it.
 func (l *keyList) show(i int) {
+	l.keyboard = i
 	l.Select(i)
 	l.Highlight(i)
 	l.Refresh() // the row the highlight left

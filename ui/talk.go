@@ -8,9 +8,10 @@ import (
 
 // holdButton acts while it is held down, as push-to-talk needs: a click
 // would only toggle. The driver sends MouseUp to the button pressed even if
-// the pointer left it meanwhile.
+// the pointer left it meanwhile. While held it is of high importance, and
+// then, as a primaryButton, it shows the keyboard focus with a ring.
 type holdButton struct {
-	widget.Button
+	primaryButton
 	onHold func(down bool)
 }
 

@@ -152,10 +152,10 @@ func TestEndOfCallShownOnce(t *testing.T) {
 		}
 	})
 	// Call again: a new window for the same person, this one gone.
-	var again *widget.Button
+	var again *primaryButton
 	inUI(func() {
 		for _, o := range test.LaidOutObjects(v.after) {
-			if b, ok := o.(*widget.Button); ok && b.Text == "Call again" {
+			if b, ok := o.(*primaryButton); ok && b.Text == "Call again" {
 				again = b
 			}
 		}
