@@ -191,3 +191,22 @@ func quitItem(f func()) *fyne.MenuItem {
 	it.IsQuit = true
 	return it
 }
+
+// prepareApp readies a for tgphone's windows: the icon, appTheme, and no
+// "stopped" callback for Fyne's loop to queue as it ends. Fyne 2.8.1's
+// loop queues those to its lifecycle goroutine while it closes its own
+// function queue; that goroutine can find the queue still open, then send
+// to it once closed ("panic: send on closed channel" after a clean quit,
+// seen once in ten quits at load average 10). The only such callback is
+// Fyne's own flush of its preferences store, which tgphone does not use
+// (its settings are its own files), so none is left; nothing here may
+// call SetOnStopped. TestNoStoppedHook checks it.
+func prepareApp(a fyne.App) {
+	if a.Icon() == nil {
+		a.SetIcon(appIcon)
+	}
+	useAppTheme(a)
+	if l, ok := a.Lifecycle().(interface{ SetOnStoppedHookExecuted(func()) }); ok {
+		l.SetOnStoppedHookExecuted(nil)
+	}
+}

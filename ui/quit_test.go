@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -166,5 +167,30 @@ func TestGoroutineID(t *testing.T) {
 	go func() { b <- goroutineID() }()
 	if other := <-b; a == 0 || other == 0 || a == other {
 		t.Errorf("goroutine ids %d and %d", a, other)
+	}
+}
+
+// TestNoStoppedHook: the app leaves Fyne's event loop nothing to hand its
+// lifecycle goroutine as the loop ends. Fyne 2.8.1 queues its "stopped"
+// callbacks there while it closes its function queue, and that goroutine
+// can find the queue open, then send to it once closed: "panic: send on
+// closed channel" after a clean quit (seen once in the issue 17 walkthrough,
+// quitting during a call at load average 10). A real Fyne app, not run:
+// Fyne sets its own hook (a flush of its preferences, which tgphone does not
+// use), prepareApp takes it out.
+func TestNoStoppedHook(t *testing.T) {
+	prev := fyne.CurrentApp()
+	a := app.NewWithID("io.tgphone.test-stopped-hook")
+	t.Cleanup(func() { fyne.SetCurrentApp(prev) })
+	l, ok := a.Lifecycle().(interface{ OnStopped() func() })
+	if !ok {
+		t.Fatalf("Fyne's lifecycle %T has no OnStopped: see whether the race is still there", a.Lifecycle())
+	}
+	if l.OnStopped() == nil {
+		t.Fatal("Fyne sets no stopped hook of its own any more: this test shows nothing")
+	}
+	prepareApp(a)
+	if l.OnStopped() != nil {
+		t.Error("after prepareApp the loop's end still queues a stopped callback")
 	}
 }

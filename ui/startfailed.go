@@ -66,9 +66,7 @@ func SandboxFailed(a fyne.App, p SandboxProblem) {
 // app started from a menu has no terminal to read), and returns once the
 // user has closed it. It must be called from the main goroutine.
 func StartFailed(a fyne.App, title, sentence string) {
-	if a.Icon() == nil {
-		a.SetIcon(appIcon)
-	}
+	prepareApp(a)
 	w := a.NewWindow("tgphone: " + lowerFirst(title))
 	heading := newLabelWithStyle(title, leadingAlign(), fyne.TextStyle{Bold: true})
 	text := newWrapLabel(sentence)

@@ -121,10 +121,7 @@ func New(a fyne.App, opts Options) (*UI, error) {
 		}
 	}
 	u.ring = newRinger(u)
-	if a.Icon() == nil {
-		a.SetIcon(appIcon)
-	}
-	useAppTheme(a)
+	prepareApp(a)
 	u.main = a.NewWindow("tgphone")
 	u.main.Resize(fyne.NewSize(420, 620))
 	u.status = newLabel(tr("common.connecting"))
