@@ -263,9 +263,15 @@ func TestCallPanel(t *testing.T) {
 		if r.chosen != 5 || r.comment.Visible() {
 			t.Errorf("5 stars: chosen %d, comment shown %v", r.chosen, r.comment.Visible())
 		}
-		v.w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		// In the comment box Tab moves on and Esc still dismisses.
+		v.w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.Key3})
+		v.w.Canvas().Focus(r.comment)
+		if r.comment.AcceptsTab() {
+			t.Error("the comment box keeps Tab: the keyboard cannot leave it")
+		}
+		r.comment.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 		if !r.done || !v.closed {
-			t.Errorf("Esc: dismissed %v, window closed %v", r.done, v.closed)
+			t.Errorf("Esc in the comment box: dismissed %v, window closed %v", r.done, v.closed)
 		}
 	})
 }

@@ -22,7 +22,7 @@ type ratingView struct {
 	stars   [5]*starButton
 	chosen  int // 0: none yet
 	caption *widget.Label
-	comment *widget.Entry
+	comment *commentEntry
 	send    *primaryButton
 	done    bool
 	// commentBox holds the comment once a rating below five asks for it.
@@ -57,7 +57,7 @@ func (v *callView) askRating() {
 		r.stars[i] = newStarButton(trn("rating.stars", i+1), func() { r.choose(i + 1) })
 	}
 	r.caption = newLabelWithStyle(tr("rating.hint"), fyne.TextAlignCenter, fyne.TextStyle{})
-	r.comment = widget.NewMultiLineEntry()
+	r.comment = newCommentEntry(r.dismiss)
 	r.comment.SetPlaceHolder(shown(tr("rating.comment")))
 	r.comment.Wrapping = fyne.TextWrapWord
 	// The comment joins the dialog only when a rating below five shows it:
@@ -202,3 +202,30 @@ func (r *starRenderer) Refresh() {
 }
 func (r *starRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.b.img} }
 func (r *starRenderer) Destroy()                     {}
+
+// commentEntry is the rating's comment box. Fyne's multi-line entry keeps
+// Tab as text and takes Esc, so the keyboard could neither leave it nor
+// dismiss the rating from it: here Tab moves on and Esc dismisses.
+type commentEntry struct {
+	widget.Entry
+	onEsc func()
+}
+
+func newCommentEntry(onEsc func()) *commentEntry {
+	e := &commentEntry{onEsc: onEsc}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// AcceptsTab: no, Tab moves to the next control.
+func (e *commentEntry) AcceptsTab() bool { return false }
+
+func (e *commentEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEsc != nil {
+		e.onEsc()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
