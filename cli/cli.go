@@ -122,7 +122,10 @@ func runClickToCall(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	err = instance.SendAny(ctx, instance.Request{Kind: instance.KindCall, Target: target})
-	if errors.Is(err, instance.ErrNotRunning) {
+	if errors.Is(err, instance.ErrNotRunning) || errors.Is(err, instance.ErrOwnAccount) {
+		// No app runs, or each one running is the target's own account: the
+		// default account's app makes the call. If that one runs, it is the
+		// target itself, and runApp hands it the request, which it refuses.
 		return runApp(ctx, []string{"--call", target}, stdout, stderr)
 	}
 	return err
