@@ -214,6 +214,16 @@ func weekdayName(d time.Weekday) string { return tr(fmt.Sprintf("weekday.%d", in
 // Russian "2 января").
 func monthName(m time.Month) string { return tr(fmt.Sprintf("month.%d", int(m))) }
 
+// upperFirst puts a sentence's first letter in upper case, for one that
+// starts with a phrase made for the middle of a sentence ("the sandbox").
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
 // lowerFirst puts a phrase's first letter in lower case for use inside a
 // sentence ("Alice: blocked: unblock to call."), rune by rune: the first
 // byte of a Cyrillic letter is not a letter.

@@ -37,5 +37,6 @@ func (u *session) isOffline() bool { return u.offline.Visible() }
 func (u *UI) offlineError(who string) error {
 	// Fyne's error dialog capitalises the first letter: the sentence starts
 	// with the service, not with "tgphone".
-	return errors.New(tr("offline.cannot_call", "Service", u.serviceName(), "Who", who))
+	// The sentence starts with the service's name, which is "the sandbox".
+	return errors.New(upperFirst(tr("offline.cannot_call", "Service", u.serviceName(), "Who", who)))
 }

@@ -70,7 +70,7 @@ func TestOfflineShownAndRefused(t *testing.T) {
 		// The dialer says so at once too, rather than wait on a lookup.
 		u.dialer.entry.SetText("@bob")
 		u.dialer.dial()
-		if !strings.Contains(u.dialer.message.Text, "out of reach right now, so tgphone cannot call @bob") {
+		if !strings.HasPrefix(u.dialer.message.Text, "The sandbox is out of reach right now, so tgphone cannot call @bob") {
 			t.Errorf("offline, the dialer says %q", u.dialer.message.Text)
 		}
 	})
