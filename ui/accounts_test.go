@@ -310,7 +310,7 @@ func TestClickToCallWithTwoAccounts(t *testing.T) {
 		if u.pick != nil {
 			t.Error("asked which account, though Bob cannot call himself")
 		}
-		test.Tap(buttons["No"])
+		test.Tap(buttons["Cancel"])
 	})
 
 	u.AskToCall("@carol")

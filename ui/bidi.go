@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/unicode/bidi"
@@ -394,11 +393,4 @@ func border(top, bottom, leading, trailing fyne.CanvasObject, center ...fyne.Can
 		leading, trailing = trailing, leading
 	}
 	return container.NewBorder(top, bottom, leading, trailing, center...)
-}
-
-// newConfirm is dialog.NewConfirm with its title and question shown. A
-// question Fyne wraps over lines still reads in the wrong line order in a
-// right-to-left language: the dialog's label is Fyne's own.
-func newConfirm(title, question string, callback func(bool), parent fyne.Window) *dialog.ConfirmDialog {
-	return dialog.NewConfirm(shown(title), shown(question), callback, parent)
 }

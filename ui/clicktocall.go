@@ -123,7 +123,7 @@ func (u *UI) confirmCall(from, by *session, c account.Contact, target string) {
 	if name := from.accountName(); name != "" {
 		question = tr("c2c.question_from", "Name", c.Name(), "Target", target, "Account", name)
 	}
-	u.confirm = newConfirm(tr("c2c.title", "Name", c.Name()), question,
+	u.confirm = newConfirm(tr("c2c.title", "Name", c.Name()), question, tr("common.call"), tr("common.cancel"),
 		func(ok bool) {
 			u.confirm = nil
 			if ok {

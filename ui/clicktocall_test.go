@@ -30,7 +30,7 @@ func TestClickToCallBeforeSignIn(t *testing.T) {
 		if !strings.Contains(strings.Join(labels, "\n"), "tgphone was asked to call Bob Baker (@bob).") {
 			t.Errorf("the question reads %q", labels)
 		}
-		yes := buttons["Yes"]
+		yes := buttons["Call"]
 		if yes == nil {
 			t.Fatalf("the question offers %v", buttons)
 		}

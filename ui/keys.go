@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
@@ -70,7 +69,7 @@ func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
 
 // answerKey answers a question dialog from the keyboard: Esc says no,
 // Enter yes.
-func answerKey(d *dialog.ConfirmDialog, k *fyne.KeyEvent) {
+func answerKey(d *confirmDialog, k *fyne.KeyEvent) {
 	switch k.Name {
 	case fyne.KeyEscape:
 		d.Hide()

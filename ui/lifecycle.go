@@ -108,14 +108,12 @@ func (u *UI) requestQuit() {
 	if !s.Outgoing && s.State == calling.StateRinging {
 		title, question, yes = tr("quit.ring_title"), tr("quit.ring_question", "Name", s.Peer.Name()), tr("quit.ring_yes")
 	}
-	d := newConfirm(title, question, func(ok bool) {
+	d := newConfirm(title, question, yes, tr("quit.stay"), func(ok bool) {
 		u.quitAsk = nil
 		if ok {
 			u.quit()
 		}
 	}, u.main)
-	d.SetConfirmText(yes)
-	d.SetDismissText(tr("quit.stay"))
 	u.quitAsk = d
 	u.main.Show()
 	u.main.RequestFocus()

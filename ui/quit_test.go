@@ -37,8 +37,12 @@ func overlayTexts(w fyne.Window) (labels []string, buttons map[string]*widget.Bu
 		switch o := o.(type) {
 		case *widget.Label:
 			labels = append(labels, o.Text)
+		case *wrapLabel:
+			labels = append(labels, o.logical)
 		case *widget.Button:
 			buttons[o.Text] = o
+		case *primaryButton:
+			buttons[o.Text] = &o.Button
 		}
 	}
 	return labels, buttons

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,7 +25,7 @@ type recordView struct {
 	button    *widget.Button
 	indicator *widget.Label
 	saved     *wrapLabel
-	ask       *dialog.ConfirmDialog // the reminder, while shown
+	ask       *confirmDialog // the reminder, while shown
 	last      calling.Snapshot
 	box       *fyne.Container
 }
@@ -133,9 +132,7 @@ func (r *recordView) tapped() {
 	}
 	peer := r.last.Peer.Name()
 	r.ask = newConfirm(tr("record.ask_title"), tr("record.ask_body", "Name", peer, "Dir", recordingsDir()),
-		r.answer, r.window())
-	r.ask.SetConfirmText(tr("record.button"))
-	r.ask.SetDismissText(tr("common.cancel"))
+		tr("record.button"), tr("common.cancel"), r.answer, r.window())
 	r.ask.Show()
 }
 

@@ -381,7 +381,7 @@ func (u *session) askSignOut() {
 	if name := u.accountName(); name != "" {
 		title = tr("accounts.sign_out_title", "Name", name, "Service", u.serviceName())
 	}
-	d := newConfirm(title, question, func(ok bool) {
+	d := newConfirm(title, question, tr("common.sign_out"), tr("common.cancel"), func(ok bool) {
 		u.signOutAsk = nil
 		if !ok {
 			return
@@ -401,8 +401,6 @@ func (u *session) askSignOut() {
 			return struct{}{}, nil
 		}, func(struct{}, error) { u.signOut() })
 	}, u.main)
-	d.SetConfirmText(tr("common.sign_out"))
-	d.SetDismissText(tr("common.cancel"))
 	u.signOutAsk = d
 	d.Show()
 }

@@ -147,6 +147,30 @@ func testFocusDrawn(t *testing.T, v fyne.ThemeVariant) {
 	}
 	w.Canvas().Focus(other)
 	changed("a focused primary button", button, func() { w.Canvas().Focus(button) })
+
+	// A question's yes (Hang up and quit, Sign out, Call, Record): the
+	// first focusable thing of high importance over the window.
+	w.Canvas().Focus(nil)
+	q := newConfirm("Hang up and quit?", "You're in a call with Bob Baker — hang up and quit?", "Hang up and quit", "Stay", func(bool) {}, w)
+	q.Show()
+	var yes fyne.Focusable
+	for _, o := range test.LaidOutObjects(w.Canvas().Overlays().Top()) {
+		switch b := o.(type) {
+		case *widget.Button:
+			if b.Importance == widget.HighImportance && yes == nil {
+				yes = b
+			}
+		case *primaryButton:
+			if yes == nil {
+				yes = b
+			}
+		}
+	}
+	if yes == nil {
+		t.Fatal("the question has no button of high importance")
+	}
+	changed("a question's focused yes", yes.(fyne.CanvasObject), func() { w.Canvas().Focus(yes) })
+	q.Hide()
 }
 
 // largestChange is the largest WCAG contrast between a pixel of a and the

@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 	"github.com/gotd/td/tg"
@@ -74,21 +73,21 @@ type UI struct {
 	calls   map[int64]*callView // open call windows by call id (0 until known)
 	ring    *ringer
 	status  *widget.Label
-	confirm *dialog.ConfirmDialog // the click-to-call question, while shown
+	confirm *confirmDialog // the click-to-call question, while shown
 	// pick is the click-to-call question that asks which account calls,
 	// while shown (clicktocall.go).
 	pick *accountPick
 	// pendingCall is a click-to-call target that came before sign-in
 	// finished; it is asked about once signed in.
 	pendingCall string
-	quitAsk     *dialog.ConfirmDialog // "hang up and quit?", while shown
-	settingsWin *settingsView         // the Settings window, while open
-	keys        map[string]func()     // the main window's shortcuts by name (keys.go)
-	switcher    *widget.PopUp         // the account switcher, while open (switcher.go)
-	switchRows  []*switcherRow        // its lines, while open
+	quitAsk     *confirmDialog    // "hang up and quit?", while shown
+	settingsWin *settingsView     // the Settings window, while open
+	keys        map[string]func() // the main window's shortcuts by name (keys.go)
+	switcher    *widget.PopUp     // the account switcher, while open (switcher.go)
+	switchRows  []*switcherRow    // its lines, while open
 
-	trayIssue  string                // why there is no tray icon, "" when there is or not known yet (tray.go)
-	signOutAsk *dialog.ConfirmDialog // "sign out?", while shown
+	trayIssue  string         // why there is no tray icon, "" when there is or not known yet (tray.go)
+	signOutAsk *confirmDialog // "sign out?", while shown
 
 	stopping atomic.Bool     // set once the app quits: UI work is dropped from then on
 	runCtx   context.Context // what Start was given: accounts added later connect under it
