@@ -26,12 +26,28 @@ trap cleanup EXIT
 
 # xvfb WxH [FIRST]: starts Xvfb on the first display from FIRST on (default
 # a random one from 100) that nobody on this machine uses, and exports DISPLAY.
+# The display is ours once our Xvfb answers on it and still runs: another
+# script starting at the same moment can take the number between the lock
+# check and the start, and ours then exits, leaving the apps a display that
+# goes away with the other script. (An app that found no display failed
+# with "failed to initialise GLFW", then a panic in Fyne's tray.)
 xvfb() {
-  local n=${2:-$((100 + RANDOM % 100))}
-  while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-  Xvfb ":$n" -screen 0 "$1x24" -nolisten tcp >/dev/null 2>&1 & pids+=($!)
+  local n=${2:-$((100 + RANDOM % 100))} pid i
+  while :; do
+    while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+    Xvfb ":$n" -screen 0 "$1x24" -nolisten tcp >/dev/null 2>&1 & pid=$!
+    for i in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      xwininfo -root -display ":$n" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    sleep 0.5
+    if kill -0 "$pid" 2>/dev/null && xwininfo -root -display ":$n" >/dev/null 2>&1; then break; fi
+    kill "$pid" 2>/dev/null || true
+    n=$((n + 1))
+  done
+  pids+=($pid)
   export DISPLAY=:$n
-  sleep 1
 }
 
 # xdg_dirs DIR: the app's config, data, cache and runtime folders under DIR.
