@@ -4,7 +4,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 )
 
 // confirmDialog is a yes-or-no question over a window, as Fyne's
@@ -15,7 +14,7 @@ import (
 type confirmDialog struct {
 	*dialog.CustomDialog
 	yes      *primaryButton
-	no       *widget.Button
+	no       *escButton
 	callback func(bool)
 	answered bool
 }
@@ -25,7 +24,7 @@ type confirmDialog struct {
 // no, Esc or Hide.
 func newConfirm(title, question, yes, no string, callback func(bool), parent fyne.Window) *confirmDialog {
 	d := &confirmDialog{callback: callback}
-	d.no = widget.NewButtonWithIcon(shown(no), theme.CancelIcon(), d.Hide)
+	d.no = newEscButtonWithIcon(no, theme.CancelIcon(), d.Hide)
 	d.yes = newPrimaryButtonWithIcon(yes, theme.ConfirmIcon(), d.Confirm)
 	d.CustomDialog = dialog.NewCustomWithoutButtons(shown(title), wrapped(question), parent)
 	d.SetButtons([]fyne.CanvasObject{d.no, d.yes})

@@ -165,3 +165,45 @@ func (r *primaryRenderer) Refresh() {
 func (r *primaryRenderer) Objects() []fyne.CanvasObject {
 	return append(r.WidgetRenderer.Objects(), r.ring)
 }
+
+// TypedKey: Esc goes to the window, as if no button had the focus (Fyne
+// gives keys to the focused widget only, and its button drops Esc, so a
+// question or the rating could not be dismissed once Tab had reached one
+// of its buttons); Space presses the button as Fyne's does.
+func (b *primaryButton) TypedKey(k *fyne.KeyEvent) {
+	if escToWindow(b, k) {
+		return
+	}
+	b.Button.TypedKey(k)
+}
+
+// escButton is a widget.Button that gives Esc to its window likewise.
+type escButton struct{ widget.Button }
+
+func newEscButtonWithIcon(label string, icon fyne.Resource, tapped func()) *escButton {
+	b := &escButton{}
+	b.Text, b.Icon, b.OnTapped = shown(label), icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *escButton) TypedKey(k *fyne.KeyEvent) {
+	if escToWindow(b, k) {
+		return
+	}
+	b.Button.TypedKey(k)
+}
+
+// escToWindow hands Esc typed on o to the key handler of o's window;
+// false for any other key, or when the window has none.
+func escToWindow(o fyne.CanvasObject, k *fyne.KeyEvent) bool {
+	if k.Name != fyne.KeyEscape {
+		return false
+	}
+	c := fyne.CurrentApp().Driver().CanvasForObject(o)
+	if c == nil || c.OnTypedKey() == nil {
+		return false
+	}
+	c.OnTypedKey()(k)
+	return true
+}

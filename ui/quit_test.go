@@ -43,6 +43,8 @@ func overlayTexts(w fyne.Window) (labels []string, buttons map[string]*widget.Bu
 			buttons[o.Text] = o
 		case *primaryButton:
 			buttons[o.Text] = &o.Button
+		case *escButton:
+			buttons[o.Text] = &o.Button
 		}
 	}
 	return labels, buttons

@@ -67,7 +67,7 @@ func (v *callView) askRating() {
 	r.commentBox = container.NewStack()
 	r.send = newPrimaryButton(tr("rating.send"), r.submit)
 	r.send.Disable()
-	notNow := newButton(tr("rating.not_now"), r.dismiss)
+	notNow := newEscButtonWithIcon(tr("rating.not_now"), nil, r.dismiss)
 	row := container.NewHBox(layout.NewSpacer())
 	for _, s := range r.stars {
 		row.Add(s)

@@ -31,7 +31,7 @@ type settingsView struct {
 	message             *wrapLabel
 	tray                *wrapLabel // why there is no tray icon, when there is none
 	saveBtn             *primaryButton
-	cancel              *widget.Button
+	cancel              *escButton
 	inMenu, outMenu     deviceMenu
 	ringMenu            deviceMenu
 }
@@ -132,7 +132,7 @@ func (u *UI) openSettings() *settingsView {
 	v.meter = newLevelMeter("")
 	v.test = newButton(tr("settings.test_mic"), v.micTest)
 	v.saveBtn = newPrimaryButton(tr("settings.save"), v.save)
-	v.cancel = newButton(tr("common.cancel"), v.w.Close)
+	v.cancel = newEscButtonWithIcon(tr("common.cancel"), nil, v.w.Close)
 	v.tray = newWrapLabel("")
 	v.tray.Hide()
 	if u.trayIssue != "" {

@@ -185,3 +185,33 @@ func largestChange(a, b image.Image, in image.Rectangle) float64 {
 	}
 	return best
 }
+
+// TestEscFromAFocusedButton: Esc closes a question even when the keyboard
+// has moved onto one of its buttons (Fyne hands keys to the focused
+// widget only, and its buttons drop Esc, so the window's Esc never ran:
+// found in the issue 17 walkthrough at the sign-out question).
+func TestEscFromAFocusedButton(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewWindow(widget.NewLabel("main"))
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(400, 300))
+	for _, which := range []string{"yes", "no"} {
+		var answered []bool
+		q := newConfirm("Sign out?", "You will need a login code to sign in again.", "Sign out", "Cancel", func(ok bool) { answered = append(answered, ok) }, w)
+		w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { // as the main window's
+			if k.Name == fyne.KeyEscape {
+				q.Hide()
+			}
+		})
+		q.Show()
+		var b fyne.Focusable = q.yes
+		if which == "no" {
+			b = q.no
+		}
+		w.Canvas().Focus(b)
+		b.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		if len(answered) != 1 || answered[0] {
+			t.Errorf("Esc on the focused %s: answers %v, want one no", which, answered)
+		}
+	}
+}
