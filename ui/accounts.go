@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/gotd/td/tg"
@@ -235,11 +236,19 @@ func (s *session) start(ctx context.Context) {
 				if u.session != s {
 					return
 				}
-				setText(u.status, tr("main.lost", "Service", u.serviceName()))
-				u.main.SetContent(container.NewCenter(u.status))
+				u.main.SetContent(lostView(tr("main.lost", "Service", u.serviceName())))
 			})
 		}
 	}()
+}
+
+// lostView is the window's content once an account's connection has ended
+// for good: the sentence wrapped to the window's width, in its middle. A
+// centred plain label would not wrap and widened the window past the screen.
+func lostView(text string) fyne.CanvasObject {
+	msg := newWrapLabel(text)
+	msg.Alignment = fyne.TextAlignCenter
+	return container.NewPadded(container.NewVBox(layout.NewSpacer(), msg, layout.NewSpacer()))
 }
 
 // stop ends the account's connection and waits for it, up to ctx.

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/audio"
@@ -557,4 +558,36 @@ func TestP2PSettingAppliesNow(t *testing.T) {
 		p, err := u.mgr.LoadP2P(ctx)
 		return err == nil && p == calling.P2PNobody
 	})
+}
+
+// TestLostViewWraps: the sentence shown when an account's connection has
+// ended for good wraps to the window instead of widening it (a centred plain
+// label made the window 665 px wide with the sentence cut off).
+func TestLostViewWraps(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("tgphone")
+	defer w.Close()
+	text := tr("main.lost", "Service", "the sandbox")
+	v := lostView(text)
+	w.SetContent(v)
+	w.Resize(fyne.NewSize(360, 480))
+	if got := v.MinSize().Width; got > 360 {
+		t.Errorf("the lost sentence needs a window %.0f px wide, want at most 360", got)
+	}
+	line := fyne.MeasureText("tgphone", theme.TextSize(), fyne.TextStyle{}).Height
+	var msg *wrapLabel
+	for _, o := range v.(*fyne.Container).Objects[0].(*fyne.Container).Objects {
+		if l, ok := o.(*wrapLabel); ok {
+			msg = l
+		}
+	}
+	if msg == nil {
+		t.Fatal("no wrapped label in the lost view")
+	}
+	// A wrapped label's height follows its width on the next layout.
+	v.Refresh()
+	w.Resize(fyne.NewSize(360, 480))
+	if msg.Size().Height < 2*line || msg.Size().Width > 360 {
+		t.Errorf("the sentence is %v in a 360 px window (lines of %.0f px): not wrapped", msg.Size(), line)
+	}
 }
