@@ -113,6 +113,12 @@ func New(opts Options) (*Client, error) {
 		UpdateHandler:     updateRouter{c},
 		OnConnectionState: c.onConnectionState,
 		Middlewares:       []telegram.Middleware{c.floodWaiter()},
+		// A *_MIGRATE answer makes gotd create an auth key with the other
+		// DC before it repeats the request. Its default 15 s for all of
+		// that failed sign-ins on a loaded 2-core machine (the key exchange
+		// checks a 2048-bit prime), so allow a minute, as gotd's own
+		// end-to-end tests do.
+		MigrationTimeout: time.Minute,
 		Device: telegram.DeviceConfig{
 			DeviceModel:   "Desktop",
 			SystemVersion: "Linux",
