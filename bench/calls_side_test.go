@@ -15,6 +15,7 @@ import (
 
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/internal/schedstat"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/tgcalls"
 	"github.com/tgphone/tgphone/sandbox"
@@ -121,10 +122,10 @@ func TestCallSide(t *testing.T) {
 	waitFor(t, call, calling.StateActive)
 	time.Sleep(spec.Settle)
 	res := sideResult{Start: countersOf(call.Snapshot().Stats)}
-	cpu0, wait0, t0 := cpuTime(), runWait(), time.Now()
+	cpu0, wait0, t0 := cpuTime(), schedstat.RunWait(), time.Now()
 	time.Sleep(spec.Scored)
 	res.CPUSeconds, res.T1Ns = (cpuTime() - cpu0).Seconds(), time.Now().UnixNano()
-	res.RunWaitSeconds = (runWait() - wait0).Seconds()
+	res.RunWaitSeconds = (schedstat.RunWait() - wait0).Seconds()
 	res.End = countersOf(call.Snapshot().Stats)
 	res.T0Ns = t0.UnixNano()
 	mu.Lock()
@@ -215,26 +216,4 @@ func (p *sideProc) wait(b *testing.B) {
 	if err := p.cmd.Wait(); err != nil {
 		b.Fatalf("%s's process: %v", p.user, err)
 	}
-}
-
-// runWait sums the run-queue wait of this process's threads: the second
-// field of each /proc/self/task/*/schedstat (nanoseconds). Threads that
-// ended meanwhile drop out, so a window's difference can read a little low.
-func runWait() time.Duration {
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return 0
-	}
-	var sum time.Duration
-	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
-		if err != nil {
-			continue
-		}
-		var run, wait int64
-		if _, err := fmt.Sscanf(string(b), "%d %d", &run, &wait); err == nil {
-			sum += time.Duration(wait)
-		}
-	}
-	return sum
 }
