@@ -3,6 +3,7 @@ package calling_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/internal/netem"
+	"github.com/tgphone/tgphone/internal/schedstat"
 	"github.com/tgphone/tgphone/internal/tone"
 	"github.com/tgphone/tgphone/sandbox"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
@@ -145,17 +147,28 @@ func ringing(t *testing.T, caller, callee *party, to string) (out, in *calling.C
 // carries the tone want within ±2 Hz at an audible level.
 func checkHeard(t *testing.T, wav string, want, skip float64) {
 	t.Helper()
+	for _, p := range heardProblems(t, wav, want, skip) {
+		t.Error(p)
+	}
+}
+
+// heardProblems is what checkHeard finds wrong with a recording, for a
+// caller that decides itself whether they fail the test (retryStarved).
+func heardProblems(t *testing.T, wav string, want, skip float64) []string {
+	t.Helper()
 	pcm, err := audio.ReadWAV(wav)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tail := pcm[int(float64(len(pcm))*skip):]
+	var ps []string
 	if f := tone.Dominant(tail, 200, 1500); math.Abs(f-want) > 2 {
-		t.Errorf("%s: heard %.2f Hz, want %.0f", filepath.Base(wav), f, want)
+		ps = append(ps, fmt.Sprintf("%s: heard %.2f Hz, want %.0f", filepath.Base(wav), f, want))
 	}
 	if lvl := tone.RMS(tail); lvl < -40 {
-		t.Errorf("%s: the tone is at %.1f dBFS, barely audible", filepath.Base(wav), lvl)
+		ps = append(ps, fmt.Sprintf("%s: the tone is at %.1f dBFS, barely audible", filepath.Base(wav), lvl))
 	}
+	return ps
 }
 
 // Most end-to-end tests run in parallel (t.Parallel): each starts its own
@@ -469,53 +482,56 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 		{name: "8.0.0 TURN 3s outage", version: "8.0.0", outage: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			// Telegram's own 30 s connect timeout: under a fifth of packets lost
-			// end to end, V2's DTLS handshake retries flights and took 0.7–4.4 s
-			// on an idle machine, over the tests' usual 10 s once on a loaded one.
-			to := sandboxtest.TestTimeouts
-			to.Connect = 30 * time.Second
-			env := sandboxtest.Start(t, sandboxtest.Options{Impair: &tt.impair, Timeouts: to})
-			dir := t.TempDir()
-			aWAV, bWAV := filepath.Join(dir, "alice.wav"), filepath.Join(dir, "bob.wav")
-			alice := newPartyWith(t, env, "alice", tt.version, audio.Config{Input: "tone:440", Output: "wav:" + aWAV, Ring: "null"}, calling.P2PNobody)
-			bob := newPartyWith(t, env, "bob", tt.version, audio.Config{Input: "tone:1000", Output: "wav:" + bWAV, Ring: "null"}, calling.P2PNobody)
-			out := alice.dial(t, "@bob")
-			in := bob.waitIncoming(t)
-			in.Answer()
-			answered := time.Now()
-			waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
-			t.Logf("answer → active %v", time.Since(answered).Round(time.Millisecond))
-			time.Sleep(2 * time.Second)
-			if tt.outage {
-				for _, p := range env.Impaired {
-					p.SetConfig(netem.Config{LossPct: 100})
-				}
-				time.Sleep(3 * time.Second)
-				for _, p := range env.Impaired {
-					p.SetConfig(netem.Config{})
-				}
-				if !alice.reached(out.Snapshot().ID, calling.StateReconnecting) {
-					t.Errorf("a 3 s outage never showed reconnecting: %v", alice.states[out.Snapshot().ID])
-				}
-				waitState(t, out, "active again", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
-				if s := in.Snapshot(); s.State != calling.StateActive && s.State != calling.StateReconnecting {
-					t.Fatalf("bob's side did not survive the outage: %s (%v)", s.State, s.Err)
-				}
-				time.Sleep(2 * time.Second) // audio after the outage ends up in the last part of the recordings
-			} else {
+			retryStarved(t, func(t *testing.T) ([]string, float64, time.Duration) {
+				// Telegram's own 30 s connect timeout: under a fifth of packets lost
+				// end to end, V2's DTLS handshake retries flights and took 0.7–4.4 s
+				// on an idle machine, over the tests' usual 10 s once on a loaded one.
+				to := sandboxtest.TestTimeouts
+				to.Connect = 30 * time.Second
+				env := sandboxtest.Start(t, sandboxtest.Options{Impair: &tt.impair, Timeouts: to})
+				dir := t.TempDir()
+				aWAV, bWAV := filepath.Join(dir, "alice.wav"), filepath.Join(dir, "bob.wav")
+				alice := newPartyWith(t, env, "alice", tt.version, audio.Config{Input: "tone:440", Output: "wav:" + aWAV, Ring: "null"}, calling.P2PNobody)
+				bob := newPartyWith(t, env, "bob", tt.version, audio.Config{Input: "tone:1000", Output: "wav:" + bWAV, Ring: "null"}, calling.P2PNobody)
+				out := alice.dial(t, "@bob")
+				in := bob.waitIncoming(t)
+				in.Answer()
+				answered := time.Now()
+				waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+				t.Logf("answer → active %v", time.Since(answered).Round(time.Millisecond))
+				win := schedstat.Start() // the recordings' scored tails lie in it
 				time.Sleep(2 * time.Second)
-			}
-			path := out.Snapshot().Stats.Path
-			out.Hangup()
-			waitDone(t, out, in)
-			if s := out.Snapshot(); s.State != calling.StateEnded {
-				t.Errorf("call ended %s (%v)", s.State, s.Err)
-			}
-			if strings.Contains(path, "p2p") || path == "" {
-				t.Errorf("media path %q, want the relay", path)
-			}
-			checkHeard(t, aWAV, 1000, 2.0/3)
-			checkHeard(t, bWAV, 440, 2.0/3)
+				if tt.outage {
+					for _, p := range env.Impaired {
+						p.SetConfig(netem.Config{LossPct: 100})
+					}
+					time.Sleep(3 * time.Second)
+					for _, p := range env.Impaired {
+						p.SetConfig(netem.Config{})
+					}
+					if !alice.reached(out.Snapshot().ID, calling.StateReconnecting) {
+						t.Errorf("a 3 s outage never showed reconnecting: %v", alice.states[out.Snapshot().ID])
+					}
+					waitState(t, out, "active again", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+					if s := in.Snapshot(); s.State != calling.StateActive && s.State != calling.StateReconnecting {
+						t.Fatalf("bob's side did not survive the outage: %s (%v)", s.State, s.Err)
+					}
+					time.Sleep(2 * time.Second) // audio after the outage ends up in the last part of the recordings
+				} else {
+					time.Sleep(2 * time.Second)
+				}
+				path := out.Snapshot().Stats.Path
+				starved, wall := win.Starved()
+				out.Hangup()
+				waitDone(t, out, in)
+				if s := out.Snapshot(); s.State != calling.StateEnded {
+					t.Errorf("call ended %s (%v)", s.State, s.Err)
+				}
+				if strings.Contains(path, "p2p") || path == "" {
+					t.Errorf("media path %q, want the relay", path)
+				}
+				return append(heardProblems(t, aWAV, 1000, 2.0/3), heardProblems(t, bWAV, 440, 2.0/3)...), starved, wall
+			})
 		})
 	}
 }

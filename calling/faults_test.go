@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net"
@@ -28,6 +29,7 @@ import (
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/internal/netem"
+	"github.com/tgphone/tgphone/internal/schedstat"
 	"github.com/tgphone/tgphone/internal/tone"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/sandbox"
@@ -228,34 +230,40 @@ func TestE2ESpeechUnderLoss(t *testing.T) {
 			min     float64
 		}{{"clean", 0, 0.9}, {"20% loss", 20, 0.7}} {
 			t.Run(version+"/"+tt.name, func(t *testing.T) {
-				leg := 100 * (1 - math.Sqrt(1-tt.lossPct/100))
-				env := sandboxtest.Start(t, sandboxtest.Options{Impair: &netem.Config{LossPct: leg, Seed: 11}})
-				heard := filepath.Join(t.TempDir(), "bob.wav")
-				alice := newPartyWith(t, env, "alice", version,
-					audio.Config{Input: "file:../audio/testdata/speech.wav", LoopFiles: true, Output: "null", Ring: "null"}, calling.P2PNobody)
-				bob := newPartyWith(t, env, "bob", version, audio.Config{Input: "silence", Output: "wav:" + heard, Ring: "null"}, calling.P2PNobody)
-				out := alice.dial(t, "@bob")
-				in := bob.waitIncoming(t)
-				in.Answer()
-				waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
-				time.Sleep(6 * time.Second)
-				st := in.Snapshot().Stats
-				out.Hangup()
-				waitDone(t, out, in)
-				pcm, err := audio.ReadWAV(heard)
-				if err != nil {
-					t.Fatal(err)
-				}
-				// The last 4 s before the hang-up reached bob's speaker.
-				tail := pcm[max(0, len(pcm)-9*48000/2) : len(pcm)-48000/2]
-				match := tone.LoopMatch(speech, tail)
-				concealed := float64(st.Audio.ConcealedSamples) / float64(max(st.Audio.TotalSamplesReceived, 1))
-				t.Logf("envelope correlation %.3f; bob lost %d of %d packets, concealed %.1f %%, FEC recovered %d, jitter buffer %v",
-					match, st.Audio.PacketsLost, st.Audio.PacketsLost+st.Audio.PacketsReceived, 100*concealed,
-					st.Audio.FECPacketsRecovered, st.Audio.JitterBufferDelay.Round(time.Millisecond))
-				if match < tt.min {
-					t.Errorf("envelope correlation %.3f < %.2f: the speech is not understood", match, tt.min)
-				}
+				retryStarved(t, func(t *testing.T) ([]string, float64, time.Duration) {
+					leg := 100 * (1 - math.Sqrt(1-tt.lossPct/100))
+					env := sandboxtest.Start(t, sandboxtest.Options{Impair: &netem.Config{LossPct: leg, Seed: 11}})
+					heard := filepath.Join(t.TempDir(), "bob.wav")
+					alice := newPartyWith(t, env, "alice", version,
+						audio.Config{Input: "file:../audio/testdata/speech.wav", LoopFiles: true, Output: "null", Ring: "null"}, calling.P2PNobody)
+					bob := newPartyWith(t, env, "bob", version, audio.Config{Input: "silence", Output: "wav:" + heard, Ring: "null"}, calling.P2PNobody)
+					out := alice.dial(t, "@bob")
+					in := bob.waitIncoming(t)
+					in.Answer()
+					waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+					win := schedstat.Start() // bob's scored tail lies in it
+					time.Sleep(6 * time.Second)
+					st := in.Snapshot().Stats
+					starved, wall := win.Starved()
+					out.Hangup()
+					waitDone(t, out, in)
+					pcm, err := audio.ReadWAV(heard)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// The last 4 s before the hang-up reached bob's speaker.
+					tail := pcm[max(0, len(pcm)-9*48000/2) : len(pcm)-48000/2]
+					match := tone.LoopMatch(speech, tail)
+					concealed := float64(st.Audio.ConcealedSamples) / float64(max(st.Audio.TotalSamplesReceived, 1))
+					t.Logf("envelope correlation %.3f; bob lost %d of %d packets, concealed %.1f %%, FEC recovered %d, jitter buffer %v",
+						match, st.Audio.PacketsLost, st.Audio.PacketsLost+st.Audio.PacketsReceived, 100*concealed,
+						st.Audio.FECPacketsRecovered, st.Audio.JitterBufferDelay.Round(time.Millisecond))
+					if match < tt.min {
+						return []string{fmt.Sprintf("envelope correlation %.3f < %.2f: the speech is not understood; bob lost %d of %d packets, concealed %.1f %%",
+							match, tt.min, st.Audio.PacketsLost, st.Audio.PacketsLost+st.Audio.PacketsReceived, 100*concealed)}, starved, wall
+					}
+					return nil, starved, wall
+				})
 			})
 		}
 	}
