@@ -12,8 +12,10 @@ import (
 // window measured the machine's load rather than the call. The virtual
 // audio devices tick on the wall clock; a process held back from the CPU
 // plays its jitter buffer dry and conceals with no packet lost, which
-// lowers the scores of the audio it records. Measured at load 10 on 2
-// cores (-race): 0.20-0.70 s/s over calls that all passed.
+// lowers the scores of the audio it records. Measured on 2 cores with
+// -race: 0.11-0.29 s/s at load 5-12 and 0.20-0.70 s/s at load 10, calls
+// that all passed; 0.8-2.6 s/s at load 15-17, where calls missed with no
+// packet lost.
 const starvedAt = 0.25
 
 // retryStarved runs attempt, one call whose audio is scored over a
