@@ -19,8 +19,9 @@ type Contact struct {
 	LastName   string
 	Username   string
 	Phone      string
-	// LastSeen is a human phrase ("online", "last seen recently", "last seen 14:02"); empty when hidden.
-	LastSeen string
+	// Presence is what the contact's status says about when they were
+	// last online; the UI words it in its language.
+	Presence Presence
 }
 
 // Name is how the contact is shown.
@@ -65,28 +66,8 @@ func ContactFromUser(u *tg.User) Contact {
 		ID: u.ID, AccessHash: u.AccessHash,
 		FirstName: u.FirstName, LastName: u.LastName,
 		Username: u.Username, Phone: u.Phone,
-		LastSeen: lastSeen(u.Status, time.Now()),
+		Presence: PresenceOf(u.Status),
 	}
-}
-
-func lastSeen(s tg.UserStatusClass, now time.Time) string {
-	switch s := s.(type) {
-	case *tg.UserStatusOnline:
-		return "online"
-	case *tg.UserStatusOffline:
-		t := time.Unix(int64(s.WasOnline), 0)
-		if now.Sub(t) < 24*time.Hour {
-			return "last seen " + t.Format("15:04")
-		}
-		return "last seen " + t.Format("Jan 2")
-	case *tg.UserStatusRecently:
-		return "last seen recently"
-	case *tg.UserStatusLastWeek:
-		return "last seen within a week"
-	case *tg.UserStatusLastMonth:
-		return "last seen within a month"
-	}
-	return ""
 }
 
 func usersOf(list []tg.UserClass) []Contact {

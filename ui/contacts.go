@@ -40,10 +40,12 @@ type contactsView struct {
 	// its row is first shown.
 	callable map[int64]error
 	checking map[int64]bool
+	// now is the clock the rows' "last seen" is worded against; tests set it.
+	now func() time.Time
 }
 
 func newContactsView(u *session) *contactsView {
-	v := &contactsView{u: u, selected: -1, callable: map[int64]error{}, checking: map[int64]bool{}}
+	v := &contactsView{u: u, selected: -1, callable: map[int64]error{}, checking: map[int64]bool{}, now: time.Now}
 	st, err := loadState(u.statePath())
 	if err != nil {
 		u.log.Warn("app state", "err", err)
@@ -124,7 +126,7 @@ func (v *contactsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		setText(r.sub, why)
 		r.call.Disable()
 	} else {
-		setText(r.sub, contactSubtitle(c))
+		setText(r.sub, contactSubtitle(c, v.now()))
 		r.call.Enable()
 	}
 	r.call.OnTapped = func() { v.u.dial(c) }
@@ -160,13 +162,15 @@ func (v *contactsView) cannotCall(c account.Contact) string {
 	return ""
 }
 
-func contactSubtitle(c account.Contact) string {
+// contactSubtitle is a contact row's second line at now: @username and
+// last seen, in the UI's language.
+func contactSubtitle(c account.Contact, now time.Time) string {
 	var parts []string
 	if c.Username != "" {
 		parts = append(parts, "@"+c.Username)
 	}
-	if c.LastSeen != "" {
-		parts = append(parts, c.LastSeen)
+	if seen := presenceWords(c.Presence, now); seen != "" {
+		parts = append(parts, seen)
 	}
 	return strings.Join(parts, " · ")
 }

@@ -227,6 +227,60 @@ func dayHeading(t, now time.Time) string {
 	return tr("date.day_month_year", "Day", t.Day(), "Month", monthName(t.Month()), "Year", t.Year())
 }
 
+// presenceWords words a contact's last-seen state at now in the UI's
+// language, as Telegram's apps do: "online", "last seen 5 minutes ago",
+// "last seen at 14:05" today, "last seen yesterday at 14:05", else the
+// date; "" when the server told nothing. Times are in now's time zone.
+func presenceWords(p account.Presence, now time.Time) string {
+	p = p.As(now)
+	switch p.Kind {
+	case account.PresenceOnline:
+		return tr("presence.online")
+	case account.PresenceRecently:
+		return tr("presence.recently")
+	case account.PresenceWithinWeek:
+		return tr("presence.within_week")
+	case account.PresenceWithinMonth:
+		return tr("presence.within_month")
+	case account.PresenceLongAgo:
+		return tr("presence.long_ago")
+	}
+	if p.Kind != account.PresenceAt {
+		return "" // hidden
+	}
+	at := p.At.In(now.Location())
+	ago := now.Sub(at)
+	switch {
+	case ago < time.Minute: // a clock a little behind the server's too
+		return tr("presence.just_now")
+	case ago < time.Hour:
+		return trn("presence.minutes_ago", int(ago/time.Minute))
+	}
+	clock := at.Format("15:04")
+	switch calendarDays(at, now) {
+	case 0:
+		return tr("presence.today_at", "Time", clock)
+	case 1:
+		return tr("presence.yesterday_at", "Time", clock)
+	}
+	date := tr("date.day_month", "Day", at.Day(), "Month", monthName(at.Month()))
+	if at.Year() != now.Year() {
+		date = tr("date.day_month_year", "Day", at.Day(), "Month", monthName(at.Month()), "Year", at.Year())
+	}
+	return tr("presence.on_date", "Date", date)
+}
+
+// calendarDays counts the days from a's date to b's in b's time zone: 0 on
+// the same day, 1 from the day before however few hours apart, and a day
+// with a daylight-saving change counts as one.
+func calendarDays(a, b time.Time) int {
+	day := func(t time.Time) time.Time {
+		y, m, d := t.In(b.Location()).Date()
+		return time.Date(y, m, d, 12, 0, 0, 0, time.UTC)
+	}
+	return int(day(b).Sub(day(a)).Hours() / 24)
+}
+
 // cannotCallWhy is a contact row's short reason for a disabled Call, from
 // calling.Manager.CanCall's error; "" when the error says nothing against
 // calling (none, or the network).

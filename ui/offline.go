@@ -2,6 +2,8 @@ package ui
 
 import (
 	"errors"
+
+	"github.com/tgphone/tgphone/account"
 )
 
 // While the server is out of reach the header says "Connecting…" (u.offline),
@@ -25,7 +27,7 @@ func (u *session) setOnline(online bool) {
 		return
 	}
 	for i := range u.contacts.all {
-		u.contacts.all[i].LastSeen = ""
+		u.contacts.all[i].Presence = account.Presence{}
 	}
 	u.contacts.filter(u.contacts.search.Text)
 }

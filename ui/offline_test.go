@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"github.com/gotd/td/tgerr"
@@ -33,7 +34,7 @@ func TestOfflineShownAndRefused(t *testing.T) {
 	online := func() []string {
 		var names []string
 		for _, c := range u.contacts.all {
-			if c.LastSeen == "online" {
+			if c.Presence.As(time.Now()).Kind == account.PresenceOnline {
 				names = append(names, c.Username)
 			}
 		}
@@ -55,8 +56,8 @@ func TestOfflineShownAndRefused(t *testing.T) {
 			t.Errorf("offline, yet shown online: %v", names)
 		}
 		for _, c := range u.contacts.shown {
-			if strings.Contains(contactSubtitle(c), "online") {
-				t.Errorf("offline, yet %s's row says %q", c.Username, contactSubtitle(c))
+			if strings.Contains(contactSubtitle(c, time.Now()), "online") {
+				t.Errorf("offline, yet %s's row says %q", c.Username, contactSubtitle(c, time.Now()))
 			}
 		}
 		u.dial(bob)
