@@ -167,7 +167,13 @@ func (v *contactsView) cannotCall(c account.Contact) string {
 func contactSubtitle(c account.Contact, now time.Time) string {
 	var parts []string
 	if c.Username != "" {
-		parts = append(parts, "@"+c.Username)
+		handle := "@" + c.Username
+		if rightToLeft() {
+			// Isolated (LRI…PDI) as tr does for a field, so that in a
+			// right-to-left line it reads "@bob", not "bob@".
+			handle = "\u2066" + handle + "\u2069"
+		}
+		parts = append(parts, handle)
 	}
 	if seen := presenceWords(c.Presence, now); seen != "" {
 		parts = append(parts, seen)

@@ -187,4 +187,13 @@ func TestContactRowRussian(t *testing.T) {
 	if len(v.shown) != 3 {
 		t.Errorf("%d rows shown, want 3", len(v.shown))
 	}
+
+	// In Persian the line reads right to left, and "@anna" stays one
+	// left-to-right piece rather than "anna@".
+	speak(t, "fa")
+	row := v.newRow().(*contactRow)
+	v.updateRow(0, row)
+	if got := row.sub.Text; !strings.Contains(got, "@anna") || !strings.Contains(got, "آخرین") {
+		t.Errorf("Persian row says %q, want @anna and the Persian words", got)
+	}
 }
