@@ -8,10 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/tgphone/tgphone/audio"
-	"github.com/tgphone/tgphone/calling"
-	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
 
 // pieces is what visualRTL gives Fyne for a line whose pieces, left to
@@ -166,24 +162,7 @@ func TestWrapLabelPersian(t *testing.T) {
 // sandbox's "private" user fails, and its state line and the sentence
 // saying why (with the Latin name in it) come out reordered.
 func TestCallWindowPersian(t *testing.T) {
-	env := sandboxtest.Start(t, sandboxtest.Options{})
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	t.Setenv("TGPHONE_LANG", "fa")
-	t.Cleanup(func() { useLanguage("en") })
-	u := startAppOn(t, test.NewTempApp(t), env, "alice", audio.Config{Input: "tone:440", Output: "null", Ring: "null"})
-	waitFor(t, "signed in", func() bool { return u.me != nil && u.contacts != nil })
-	if currentLanguage() != "fa" {
-		t.Fatalf("speaking %q with TGPHONE_LANG=fa", currentLanguage())
-	}
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@private")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
-	waitFor(t, "the call to fail", func() bool { return v.last.State == calling.StateFailed })
-	waitFor(t, "the sentence saying why", func() bool { return v.message.Visible() })
+	v := failedPrivateCall(t, "fa")
 	inUI(func() {
 		if want := pieces("بود", " ", "ناموفق", " ", "تماس"); v.state.Text != want {
 			t.Errorf("state line %q, want %q", v.state.Text, want)

@@ -113,18 +113,20 @@ func TestCallWordsEveryLanguage(t *testing.T) {
 	}
 }
 
-// A call that fails, in Russian, says why in Russian in its window: the
-// sandbox's "private" user does not allow calls.
-func TestFailedCallInRussian(t *testing.T) {
+// failedPrivateCall signs alice in with the UI in lang and calls the
+// sandbox's "private" user, who does not allow calls; it returns the call
+// window once it has failed and says why.
+func failedPrivateCall(t *testing.T, lang string) *callView {
+	t.Helper()
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	t.Setenv("TGPHONE_LANG", "ru")
+	t.Setenv("TGPHONE_LANG", lang)
 	t.Cleanup(func() { useLanguage("en") })
 	u := startAppOn(t, test.NewTempApp(t), env, "alice", audio.Config{Input: "tone:440", Output: "null", Ring: "null"})
 	waitFor(t, "signed in", func() bool { return u.me != nil && u.contacts != nil })
-	if currentLanguage() != "ru" {
-		t.Fatalf("speaking %q with TGPHONE_LANG=ru", currentLanguage())
+	if currentLanguage() != lang {
+		t.Fatalf("speaking %q with TGPHONE_LANG=%s", currentLanguage(), lang)
 	}
 	inUI(func() {
 		u.tabs.SelectIndex(1)
@@ -133,8 +135,15 @@ func TestFailedCallInRussian(t *testing.T) {
 	})
 	v := callWindow(t, u)
 	waitFor(t, "the call to fail", func() bool { return v.last.State == calling.StateFailed })
-	want := "Настройки конфиденциальности собеседника (Private Person) не разрешают звонки."
 	waitFor(t, "the sentence saying why", func() bool { return v.message.Visible() })
+	return v
+}
+
+// A call that fails, in Russian, says why in Russian in its window: the
+// sandbox's "private" user does not allow calls.
+func TestFailedCallInRussian(t *testing.T) {
+	v := failedPrivateCall(t, "ru")
+	want := "Настройки конфиденциальности собеседника (Private Person) не разрешают звонки."
 	inUI(func() {
 		if v.message.Text != want {
 			t.Errorf("the failed call says %q, want %q", v.message.Text, want)

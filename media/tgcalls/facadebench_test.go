@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/pion/logging"
-	"github.com/pion/turn/v4"
-
-	"github.com/tgphone/tgphone/media"
 )
 
 // BenchmarkReflectorFacadeRoundTrip: one 80-byte datagram from pion's TURN
@@ -20,37 +17,12 @@ import (
 // through a Telegram reflector (pion's ICE, DTLS and SRTP above it not
 // included).
 func BenchmarkReflectorFacadeRoundTrip(b *testing.B) {
-	refl, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer refl.Close()
-	reflPort := refl.LocalAddr().(*net.UDPAddr).Port
 	logs := logging.NewDefaultLoggerFactory()
 	logs.DefaultLogLevel = logging.LogLevelError
-	set := newReflectorSet([]media.Reflector{{ID: 3, IP: "127.0.0.1", Port: reflPort, PeerTag: testPeerTag}},
-		testLogger(), &media.Rejects{}, logs)
-	defer set.close()
-	srv := set.servers[0]
-	turnAddr := net.UDPAddrFromAddrPort(srv.turn)
-	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pc.Close()
-	f, err := set.openFacade(srv, pc, turnAddr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: turnAddr.String(), Username: reflectorUser,
-		Password: hex.EncodeToString(testPeerTag[:]), Conn: f.client, LoggerFactory: logs})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Listen(); err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	rig := newFacadeRig(b, logs)
+	refl, set, srv := rig.refl, rig.set, rig.srv
+	reflPort := refl.LocalAddr().(*net.UDPAddr).Port
+	c, f := rig.client(b, hex.EncodeToString(testPeerTag[:]), 0)
 	const peerTag = 0x01020304
 	// The reflector: answers hellos, sends each data packet back to the
 	// port it came from, from the peer's port tag.

@@ -14,6 +14,57 @@ import (
 	"github.com/tgphone/tgphone/media"
 )
 
+// facadeRig is a loopback socket standing for a UDP reflector and the
+// reflector set of a call that uses it, for TURN clients to allocate on its
+// façade.
+type facadeRig struct {
+	refl     *net.UDPConn
+	set      *reflectorSet
+	srv      *reflectorServer
+	turnAddr *net.UDPAddr
+	logs     logging.LoggerFactory
+}
+
+func newFacadeRig(tb testing.TB, logs logging.LoggerFactory) *facadeRig {
+	tb.Helper()
+	refl, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { refl.Close() })
+	reflPort := refl.LocalAddr().(*net.UDPAddr).Port
+	set := newReflectorSet([]media.Reflector{{ID: 3, IP: "127.0.0.1", Port: reflPort, PeerTag: testPeerTag}},
+		testLogger(), &media.Rejects{}, logs)
+	tb.Cleanup(set.close)
+	srv := set.servers[0]
+	return &facadeRig{refl: refl, set: set, srv: srv, turnAddr: net.UDPAddrFromAddrPort(srv.turn), logs: logs}
+}
+
+// client is a listening pion TURN client on a façade of its own, with
+// password (rto 0: pion's default retransmission time).
+func (r *facadeRig) client(tb testing.TB, password string, rto time.Duration) (*turn.Client, *reflectorFacade) {
+	tb.Helper()
+	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { pc.Close() })
+	f, err := r.set.openFacade(r.srv, pc, r.turnAddr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: r.turnAddr.String(), Username: reflectorUser,
+		Password: password, Conn: f.client, LoggerFactory: r.logs, RTO: rto})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := c.Listen(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Close)
+	return c, f
+}
+
 // TestUDPFacade: pion's TURN client allocates on a UDP reflector's façade
 // once the reflector answered, with the peer tag as password, and its
 // relayed conn carries data both ways to a peer port on the reflector
@@ -21,38 +72,11 @@ import (
 // the channel); a
 // wrong password gets no allocation.
 func TestUDPFacade(t *testing.T) {
-	refl, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer refl.Close()
+	rig := newFacadeRig(t, logging.NewDefaultLoggerFactory())
+	refl, set, srv := rig.refl, rig.set, rig.srv
 	reflPort := refl.LocalAddr().(*net.UDPAddr).Port
-	set := newReflectorSet([]media.Reflector{{ID: 3, IP: "127.0.0.1", Port: reflPort, PeerTag: testPeerTag}},
-		testLogger(), &media.Rejects{}, logging.NewDefaultLoggerFactory())
-	defer set.close()
-	srv := set.servers[0]
-	turnAddr := net.UDPAddrFromAddrPort(srv.turn)
-
 	newClient := func(password string) (*turn.Client, *reflectorFacade) {
-		pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pc.Close() })
-		f, err := set.openFacade(srv, pc, turnAddr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: turnAddr.String(), Username: reflectorUser,
-			Password: password, Conn: f.client, LoggerFactory: logging.NewDefaultLoggerFactory(), RTO: 100 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Listen(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Close)
-		return c, f
+		return rig.client(t, password, 100*time.Millisecond)
 	}
 
 	// The fake reflector: answers the first hello, then frames what it is
