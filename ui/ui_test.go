@@ -118,7 +118,14 @@ func startAppAt(t *testing.T, a fyne.App, env *sandboxtest.Env, addr, auto strin
 // the app does when the test ends.
 func runUI(t *testing.T, a fyne.App, opts Options) *UI {
 	t.Helper()
-	u, err := New(a, opts)
+	// New builds the windows: under the UI lock, as all UI work in these
+	// tests is, since a test may start an app while another of its apps is
+	// still running (TestAccountSwitcher's restart), and the two share
+	// Fyne's text shaper. The race detector caught New's first label being
+	// measured while the running app refreshed Recents.
+	var u *UI
+	var err error
+	inUI(func() { u, err = New(a, opts) })
 	if err != nil {
 		t.Fatal(err)
 	}
