@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tgphone/tgphone/internal/schedstat"
 	"github.com/tgphone/tgphone/internal/stoi"
 	"github.com/tgphone/tgphone/media"
 	"gopkg.in/hraban/opus.v2"
@@ -170,7 +171,7 @@ func rpRun(tb testing.TB, ref []int16, pk []media.Packet, pr rpProfile, prIdx in
 	// playout reaches ref's end.
 	var st JitterStats
 	done := false
-	cpu0, pulls := processCPU(), 0
+	cpu0, pulls := schedstat.ProcessCPU(), 0
 	for now := rpPhase; now < end; now += 20 * time.Millisecond {
 		pulls++
 		for next < len(arr) && arr[next].at <= now {
@@ -184,7 +185,7 @@ func rpRun(tb testing.TB, ref []int16, pk []media.Packet, pr rpProfile, prIdx in
 			st, done = jb.Stats(), true
 		}
 	}
-	res := rpResult{st: st, pullCPU: (processCPU() - cpu0) / time.Duration(pulls)}
+	res := rpResult{st: st, pullCPU: (schedstat.ProcessCPU() - cpu0) / time.Duration(pulls)}
 	if st.TotalSamplesReceived > 0 {
 		res.concealed = float64(st.ConcealedSamples) / float64(st.TotalSamplesReceived)
 	}

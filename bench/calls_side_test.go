@@ -122,9 +122,9 @@ func TestCallSide(t *testing.T) {
 	waitFor(t, call, calling.StateActive)
 	time.Sleep(spec.Settle)
 	res := sideResult{Start: countersOf(call.Snapshot().Stats)}
-	cpu0, wait0, t0 := cpuTime(), schedstat.RunWait(), time.Now()
+	cpu0, wait0, t0 := schedstat.ProcessCPU(), schedstat.RunWait(), time.Now()
 	time.Sleep(spec.Scored)
-	res.CPUSeconds, res.T1Ns = (cpuTime() - cpu0).Seconds(), time.Now().UnixNano()
+	res.CPUSeconds, res.T1Ns = (schedstat.ProcessCPU() - cpu0).Seconds(), time.Now().UnixNano()
 	res.RunWaitSeconds = (schedstat.RunWait() - wait0).Seconds()
 	res.End = countersOf(call.Snapshot().Stats)
 	res.T0Ns = t0.UnixNano()

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/crypto"
 	"github.com/tgphone/tgphone/internal/netem"
+	"github.com/tgphone/tgphone/internal/schedstat"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
@@ -195,12 +195,12 @@ func measure(b *testing.B, dir, clicks, version string, p profile) (Row, float64
 		time.Sleep(500 * time.Microsecond)
 	}
 	firstAudio := time.Since(answered)
-	cpu0, t0 := cpuTime(), time.Now()
+	cpu0, t0 := schedstat.ProcessCPU(), time.Now()
 	waitFor(b, out, calling.StateActive)
 	time.Sleep(callLength)
 	row := Row{Engine: version, Profile: p.name, RSSInCallMiB: rss(),
 		AcceptToAudioMs: float64(firstAudio.Microseconds()) / 1000}
-	row.CPUPctPerCall = 100 * (cpuTime() - cpu0).Seconds() / time.Since(t0).Seconds()
+	row.CPUPctPerCall = 100 * (schedstat.ProcessCPU() - cpu0).Seconds() / time.Since(t0).Seconds()
 	st := out.Snapshot().Stats.Audio
 	if st.TotalSamplesReceived > 0 {
 		row.ConcealedPct = 100 * float64(st.ConcealedSamples) / float64(st.TotalSamplesReceived)
@@ -342,14 +342,6 @@ func rss() float64 {
 		}
 	}
 	return 0
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func machine() string {

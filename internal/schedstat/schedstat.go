@@ -1,4 +1,5 @@
-// Package schedstat reads how long this process's threads waited for a CPU.
+// Package schedstat reads how long this process's threads waited for a CPU,
+// and how much CPU the process used (ProcessCPU).
 //
 // The run-queue wait is the time a thread was runnable but not running
 // because every CPU was busy: the second field of

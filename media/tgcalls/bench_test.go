@@ -2,21 +2,13 @@ package tgcalls
 
 import (
 	"sort"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tgphone/tgphone/internal/schedstat"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 )
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkCallLoopback runs tgphone↔tgphone calls on loopback with 20 ms
 // frames and reports: mouth-to-ear transport delay (frame + network, median
@@ -30,9 +22,9 @@ func BenchmarkCallLoopback(b *testing.B) {
 		waitPackets(b, callee, 1)
 		first = append(first, float64(time.Since(began))/float64(time.Millisecond))
 		waitState(b, caller, media.StateConnected)
-		c0, w0 := cpuTime(), time.Now()
+		c0, w0 := schedstat.ProcessCPU(), time.Now()
 		waitPackets(b, callee, 150)
-		cpu = append(cpu, 100*float64(cpuTime()-c0)/float64(time.Since(w0)))
+		cpu = append(cpu, 100*float64(schedstat.ProcessCPU()-c0)/float64(time.Since(w0)))
 		d := toneaudio.Delays(caller.audio, callee.audio)
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		if len(d) > 0 {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pion/logging"
+
+	"github.com/tgphone/tgphone/internal/schedstat"
 )
 
 // BenchmarkReflectorFacadeRoundTrip: one 80-byte datagram from pion's TURN
@@ -64,11 +66,11 @@ func BenchmarkReflectorFacadeRoundTrip(b *testing.B) {
 		roundTrip()
 	}
 	b.ReportAllocs()
-	c0 := cpuTime()
+	c0 := schedstat.ProcessCPU()
 	b.ResetTimer()
 	for b.Loop() {
 		roundTrip()
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e3, "cpu-µs/op")
+	b.ReportMetric(float64(schedstat.ProcessCPU()-c0)/float64(b.N)/1e3, "cpu-µs/op")
 }
