@@ -128,8 +128,22 @@ func (wallClock) sleeper(period time.Duration) sleeper {
 type pollSleeper struct {
 	period time.Duration
 	tk     *polltimer.Ticker
-	armed  bool         // tk expires on the deadlines' grid
+	armed  bool         // tk expires at first and every period after it
+	first  time.Time    // tk's first expiry, when armed
 	broken *wallSleeper // after the ticker failed: the runtime's timers
+}
+
+// onGrid reports whether t is one of the armed ticker's expiries (its
+// first, or a whole number of periods after it), so that waiting on the
+// ticker reaches t and does not pass it. A deadline off that grid (one
+// before the first expiry, as after a wait towards a far deadline was
+// stopped, or one the caller moved) needs the ticker re-armed; the pacer's
+// own deadlines stay on one grid, so it never re-arms for them.
+func (p *pollSleeper) onGrid(t time.Time) bool {
+	if !p.armed || t.Before(p.first) {
+		return false
+	}
+	return p.period > 0 && t.Sub(p.first)%p.period == 0
 }
 
 func (p *pollSleeper) until(t time.Time, stop <-chan struct{}) bool {
@@ -143,14 +157,15 @@ func (p *pollSleeper) until(t time.Time, stop <-chan struct{}) bool {
 		if d <= 0 {
 			return true
 		}
-		if !p.armed || d > p.period {
+		if d > p.period || !p.onGrid(t) {
+			p.armed = false
 			if p.tk.Start(t, p.period) != nil {
 				break
 			}
-			p.armed = true
+			p.armed, p.first = true, t
 		}
-		// Armed on the grid of t, the ticker's next expiry is at or before t
-		// and never before the one ahead of it: the loop sees t come.
+		// With t on the armed grid, the ticker's next expiry is at or before
+		// t: the loop sees t come.
 		if err := p.tk.Wait(); err != nil && !errors.Is(err, polltimer.ErrInterrupted) {
 			break
 		}

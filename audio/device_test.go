@@ -335,6 +335,63 @@ func TestPollSleeperInterrupt(t *testing.T) {
 	}
 }
 
+// TestPollSleeperOffGrid: a sleeper whose ticker was armed towards a far
+// deadline (a wait that a stop then ended, as in TestPollSleeperInterrupt
+// when its goroutine arms before the stop comes) re-arms for a nearer
+// deadline off that grid instead of waiting for the far one. CI once hung
+// here for 20 minutes.
+func TestPollSleeperOffGrid(t *testing.T) {
+	p, ok := wallClock{}.sleeper(20 * time.Millisecond).(*pollSleeper)
+	if !ok {
+		t.Skip("no polltimer here")
+	}
+	defer p.stop()
+	far := time.Now().Add(time.Hour)
+	if err := p.tk.Start(far, p.period); err != nil {
+		t.Fatal(err)
+	}
+	p.armed, p.first = true, far
+	at := time.Now().Add(3 * time.Millisecond)
+	done := make(chan bool, 1)
+	go func() { done <- p.until(at, nil) }()
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatal("until returned false without a stop")
+		}
+	case <-time.After(time.Minute): // a hang, not a measure of speed
+		p.interrupt()
+		t.Fatal("until waited for the far deadline's grid")
+	}
+	if now := time.Now(); now.Before(at) {
+		t.Fatalf("returned %v early", at.Sub(now))
+	}
+}
+
+// TestPollSleeperOnGrid: which deadlines the armed ticker reaches without
+// being re-armed.
+func TestPollSleeperOnGrid(t *testing.T) {
+	const period = 20 * time.Millisecond
+	first := time.Now()
+	for _, tc := range []struct {
+		name  string
+		armed bool
+		t     time.Time
+		want  bool
+	}{
+		{"not armed", false, first, false},
+		{"the first expiry", true, first, true},
+		{"periods later", true, first.Add(7 * period), true},
+		{"before the first", true, first.Add(-period), false},
+		{"off the grid", true, first.Add(period + time.Millisecond), false},
+	} {
+		p := &pollSleeper{period: period, armed: tc.armed, first: first}
+		if got := p.onGrid(tc.t); got != tc.want {
+			t.Errorf("%s: onGrid = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestToneSource: the tone played from one period's table is the sine
 // computed sample by sample, across the table's wrap and for a frequency
 // with no whole period (computed throughout).
