@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 )
@@ -83,11 +85,24 @@ func TestContactNames(t *testing.T) {
 		{tg.User{Username: "echo"}, "@echo", "E"},
 		{tg.User{Phone: "9996620001"}, "+9996620001", "9"},
 		{tg.User{ID: 7}, "user 7", "U7"},
+		{tg.User{ID: 8, Deleted: true, FirstName: "Old", Phone: "9996620009"}, "Deleted Account", ""},
 	} {
 		c := ContactFromUser(&tc.u)
 		if c.Name() != tc.name || c.Initials() != tc.initials {
 			t.Errorf("%+v: got %q/%q, want %q/%q", tc.u, c.Name(), c.Initials(), tc.name, tc.initials)
 		}
+		if c.Deleted != tc.u.Deleted || (c.Deleted && (c.Phone != "" || c.FirstName != "")) {
+			t.Errorf("%+v: contact %+v does not say only that it was deleted", tc.u, c)
+		}
+	}
+}
+
+// A userEmpty among a result's users is a deleted account, as Telegram's
+// apps read it, not a user skipped (whose calls then showed "user 0").
+func TestUsersOfDeleted(t *testing.T) {
+	got := usersOf([]tg.UserClass{&tg.User{ID: 1, FirstName: "Alice"}, &tg.UserEmpty{ID: 9}, &tg.User{ID: 10, Deleted: true}})
+	if len(got) != 3 || got[0].Deleted || !got[1].Deleted || got[1].ID != 9 || !got[2].Deleted || got[2].ID != 10 {
+		t.Errorf("usersOf = %+v, want Alice, then deleted 9 and 10", got)
 	}
 }
 
@@ -182,5 +197,45 @@ func TestSentCodeAnswers(t *testing.T) {
 	var e *EmailSetupRequiredError
 	if _, err := c.sentCode("1", setUp); !errors.As(err, &e) || e.Req.Hash != "h" {
 		t.Errorf("set-up answer %v does not carry the request", err)
+	}
+}
+
+// answerInvoker answers every request with one fixed result.
+type answerInvoker struct{ res bin.Encoder }
+
+func (a answerInvoker) Invoke(_ context.Context, _ bin.Encoder, out bin.Decoder) error {
+	var b bin.Buffer
+	if err := a.res.Encode(&b); err != nil {
+		return err
+	}
+	return out.Decode(&b)
+}
+
+// A history call with a deleted peer is theirs (deleted), and one whose
+// user the answer left out keeps the peer's id rather than user 0's.
+func TestCallHistoryPeers(t *testing.T) {
+	call := func(id, peer int) *tg.MessageService {
+		return &tg.MessageService{ID: id, PeerID: &tg.PeerUser{UserID: int64(peer)}, Date: 1_800_000_000,
+			Action: &tg.MessageActionPhoneCall{CallID: int64(id), Reason: &tg.PhoneCallDiscardReasonHangup{}}}
+	}
+	c := &Client{api: tg.NewClient(answerInvoker{&tg.MessagesMessages{
+		Messages: []tg.MessageClass{call(1, 5), call(2, 6), call(3, 7)},
+		Users:    []tg.UserClass{&tg.User{ID: 5, FirstName: "Alice"}, &tg.UserEmpty{ID: 6}},
+	}})}
+	got, err := c.CallHistory(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d entries, want 3", len(got))
+	}
+	if p := got[0].Peer; p.Name() != "Alice" || p.Deleted {
+		t.Errorf("first peer %+v, want Alice", p)
+	}
+	if p := got[1].Peer; p.ID != 6 || !p.Deleted {
+		t.Errorf("second peer %+v, want deleted account 6", p)
+	}
+	if p := got[2].Peer; p.ID != 7 || p.Deleted {
+		t.Errorf("third peer %+v, want user 7, not deleted", p)
 	}
 }

@@ -22,10 +22,21 @@ type Contact struct {
 	// Presence is what the contact's status says about when they were
 	// last online; the UI words it in its language.
 	Presence Presence
+	// Deleted: the account was deleted (user.deleted, or userEmpty where a
+	// user was expected). It has no name, number or username left; the UI
+	// calls it "Deleted Account" in its language, as Telegram's apps do.
+	Deleted bool
 }
 
-// Name is how the contact is shown.
+// DeletedName is a deleted account's name in English, Telegram's words.
+const DeletedName = "Deleted Account"
+
+// Name is how the contact is shown in English, for logs and the command
+// line; the UI words a deleted account in its own language.
 func (c Contact) Name() string {
+	if c.Deleted {
+		return DeletedName
+	}
 	n := strings.TrimSpace(c.FirstName + " " + c.LastName)
 	switch {
 	case n != "":
@@ -38,8 +49,12 @@ func (c Contact) Name() string {
 	return fmt.Sprintf("user %d", c.ID)
 }
 
-// Initials are up to two letters for an avatar.
+// Initials are up to two letters for an avatar; none for a deleted
+// account, whose avatar is not a name's.
 func (c Contact) Initials() string {
+	if c.Deleted {
+		return ""
+	}
 	var out []rune
 	for _, part := range strings.Fields(c.Name()) {
 		for _, r := range part {
@@ -62,6 +77,11 @@ func (c Contact) InputUser() *tg.InputUser {
 
 // ContactFromUser converts an API user.
 func ContactFromUser(u *tg.User) Contact {
+	if u.Deleted {
+		// Whatever else the object carries, Telegram's apps show a deleted
+		// account by that fact alone.
+		return Contact{ID: u.ID, AccessHash: u.AccessHash, Deleted: true}
+	}
 	return Contact{
 		ID: u.ID, AccessHash: u.AccessHash,
 		FirstName: u.FirstName, LastName: u.LastName,
@@ -70,11 +90,16 @@ func ContactFromUser(u *tg.User) Contact {
 	}
 }
 
+// usersOf converts a result's users; a userEmpty is a deleted account, as
+// Telegram's apps read it.
 func usersOf(list []tg.UserClass) []Contact {
 	out := make([]Contact, 0, len(list))
 	for _, u := range list {
-		if u, ok := u.(*tg.User); ok {
+		switch u := u.(type) {
+		case *tg.User:
 			out = append(out, ContactFromUser(u))
+		case *tg.UserEmpty:
+			out = append(out, Contact{ID: u.ID, Deleted: true})
 		}
 	}
 	return out
@@ -227,9 +252,13 @@ func (c *Client) CallHistory(ctx context.Context, limit int) ([]HistoryEntry, er
 		if !ok {
 			continue
 		}
+		who, ok := byID[peer.UserID]
+		if !ok {
+			who = Contact{ID: peer.UserID} // the answer left the user out: at least the right id
+		}
 		e := HistoryEntry{
 			CallID:   act.CallID,
-			Peer:     byID[peer.UserID],
+			Peer:     who,
 			Outgoing: svc.Out,
 			Date:     time.Unix(int64(svc.Date), 0),
 		}

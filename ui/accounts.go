@@ -125,7 +125,7 @@ func (u *UI) saveAccounts() {
 		e := accountEntry{Dir: s.dir}
 		switch {
 		case s.me != nil:
-			e.UserID, e.Name = s.me.ID, account.ContactFromUser(s.me).Name()
+			e.UserID, e.Name = s.me.ID, nameOf(account.ContactFromUser(s.me))
 			s.saved = e
 		case !s.adding:
 			e = s.saved // signed out, or not connected yet: who it was stays
@@ -298,7 +298,7 @@ func (s *session) accountName() string {
 	if s.me == nil || len(s.signedInAccounts()) < 2 {
 		return ""
 	}
-	return s.self.Name()
+	return nameOf(s.self)
 }
 
 // show makes s the account the main window shows.
@@ -308,7 +308,7 @@ func (u *UI) show(s *session) {
 	switch {
 	case s.content != nil:
 		u.main.SetContent(s.content)
-		u.main.SetTitle("tgphone — " + s.self.Name())
+		u.main.SetTitle("tgphone — " + nameOf(s.self))
 		u.main.Canvas().Focus(s.contacts.search)
 	case s.signIn != nil:
 		u.main.SetTitle("tgphone")
@@ -422,7 +422,7 @@ type accountButton struct {
 func (s *session) newAccountButton() *accountButton {
 	b := &accountButton{btn: newButton("", s.showSwitcher)}
 	b.btn.Importance = widget.LowImportance
-	b.name = newLabelWithStyle(s.self.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	b.name = newLabelWithStyle(nameOf(s.self), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	b.name.Truncation = fyne.TextTruncateEllipsis
 	// Under the name, so the name keeps its room in a narrow window.
 	b.others = newLabel("")

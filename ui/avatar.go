@@ -97,6 +97,7 @@ func (a *avatar) CreateRenderer() fyne.WidgetRenderer {
 		circle:   canvas.NewCircle(avatarColour(a.contact.ID)),
 		img:      canvas.NewImageFromImage(nil),
 		text:     canvas.NewText(a.contact.Initials(), color.White),
+		gone:     canvas.NewImageFromResource(iconResource(iconPerson, color.White)),
 		badge:    canvas.NewCircle(hangupColour),
 		badgeIcn: canvas.NewImageFromResource(iconResource(iconMicOff, color.White)),
 	}
@@ -111,6 +112,7 @@ type avatarRenderer struct {
 	a               *avatar
 	circle, badge   *canvas.Circle
 	img, badgeIcn   *canvas.Image
+	gone            *canvas.Image // a deleted account's figure, which has no initials
 	text            *canvas.Text
 	shown           image.Image // the photo r.img holds, cut round
 	lastPhotoSource image.Image
@@ -127,6 +129,9 @@ func (r *avatarRenderer) Layout(size fyne.Size) {
 	th := r.text.MinSize().Height
 	r.text.Move(fyne.NewPos(0, (size.Height-th)/2))
 	r.text.Resize(fyne.NewSize(size.Width, th))
+	g := d * 0.6
+	r.gone.Move(fyne.NewPos(pos.X+(d-g)/2, pos.Y+(d-g)/2))
+	r.gone.Resize(fyne.NewSize(g, g))
 	b := d * 0.34
 	bp := fyne.NewPos(pos.X+d-b, pos.Y+d-b)
 	r.badge.Move(bp)
@@ -155,6 +160,7 @@ func (r *avatarRenderer) Refresh() {
 	setVisible(r.circle, r.shown == nil) // its edge would show round the photo
 	setVisible(r.img, r.shown != nil)
 	setVisible(r.text, r.shown == nil)
+	setVisible(r.gone, r.shown == nil && r.a.contact.Deleted)
 	setVisible(r.badge, r.a.micOff)
 	setVisible(r.badgeIcn, r.a.micOff)
 	// The badge's rim in the window's background colour parts it from the photo.
@@ -165,7 +171,7 @@ func (r *avatarRenderer) Refresh() {
 }
 
 func (r *avatarRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.circle, r.img, r.text, r.badge, r.badgeIcn}
+	return []fyne.CanvasObject{r.circle, r.img, r.text, r.gone, r.badge, r.badgeIcn}
 }
 
 func (r *avatarRenderer) Destroy() {}

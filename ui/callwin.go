@@ -78,7 +78,7 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	v := &callView{u: u, c: c, last: s}
 	v.w = u.app.NewWindow(callTitle(s, u.accountName()))
 	v.avatar = u.newAvatar(s.Peer, 112)
-	v.peer = newLabelWithStyle(s.Peer.Name(), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.peer = newLabelWithStyle(nameOf(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	v.peer.SizeName = theme.SizeNameSubHeadingText
 	v.peer.Truncation = fyne.TextTruncateEllipsis
 	v.handle = newLabelWithStyle(peerHandle(s.Peer), fyne.TextAlignCenter, fyne.TextStyle{})
@@ -86,7 +86,7 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	setVisible(v.account, v.account.Text != "")
 	v.state = newLabelWithStyle(stateText(s), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.mutedNote = newNoteLine(iconMicOff, func() color.Color { return hangupColour }, true)
-	setText(v.mutedNote, tr("call.muted_note", "Name", s.Peer.Name()))
+	setText(v.mutedNote, tr("call.muted_note", "Name", nameOf(s.Peer)))
 	v.mutedNote.Hide()
 	v.emoji = newEmojiRow(28)
 	v.explain = newWrapLabel("")
@@ -210,13 +210,13 @@ func callTitle(s calling.Snapshot, acct string) string {
 	incoming := !s.Outgoing && (s.State == calling.StateIdle || s.State == calling.StateRinging)
 	switch {
 	case incoming && acct != "":
-		return tr("call.title_incoming_to", "Name", s.Peer.Name(), "Account", acct)
+		return tr("call.title_incoming_to", "Name", nameOf(s.Peer), "Account", acct)
 	case incoming:
-		return tr("call.title_incoming", "Name", s.Peer.Name())
+		return tr("call.title_incoming", "Name", nameOf(s.Peer))
 	case acct != "":
-		return tr("call.title_account", "Name", s.Peer.Name(), "Account", acct)
+		return tr("call.title_account", "Name", nameOf(s.Peer), "Account", acct)
 	}
-	return tr("call.title", "Name", s.Peer.Name())
+	return tr("call.title", "Name", nameOf(s.Peer))
 }
 
 // accountLine is the line under the peer's handle naming the account
@@ -402,13 +402,13 @@ func (v *callView) render(s calling.Snapshot) {
 	setVisible(v.mutedNote, s.Muted && live && v.talk == nil)
 	if s.Stats.Audio.TalkingWhileMuted {
 		// Speech into the muted microphone: say it plainly, with the key.
-		setText(v.mutedNote, tr("call.talking_muted", "Name", s.Peer.Name()))
+		setText(v.mutedNote, tr("call.talking_muted", "Name", nameOf(s.Peer)))
 	} else {
-		setText(v.mutedNote, tr("call.muted_note", "Name", s.Peer.Name()))
+		setText(v.mutedNote, tr("call.muted_note", "Name", nameOf(s.Peer)))
 	}
 	if s.Emoji[0] != "" {
 		v.emoji.Set(s.Emoji)
-		setText(v.explain, tr("call.emoji_explanation", "Name", s.Peer.Name()))
+		setText(v.explain, tr("call.emoji_explanation", "Name", nameOf(s.Peer)))
 	}
 	setVisible(v.emoji, s.Emoji[0] != "" && !s.State.Terminal())
 	setVisible(v.explain, s.Emoji[0] != "" && !s.State.Terminal())
@@ -427,10 +427,10 @@ func (v *callView) render(s calling.Snapshot) {
 	v.avatar.SetMicOff(s.RemoteMuted && connected)
 	switch {
 	case s.RemoteMuted && connected:
-		setText(v.remoteMic, tr("call.remote_mic_off", "Name", s.Peer.Name()))
+		setText(v.remoteMic, tr("call.remote_mic_off", "Name", nameOf(s.Peer)))
 	case s.NoAudio && !s.State.Terminal():
 		// Connected, yet nothing to hear: say so rather than look healthy.
-		setText(v.remoteMic, tr("call.no_sound_from", "Name", s.Peer.Name()))
+		setText(v.remoteMic, tr("call.no_sound_from", "Name", nameOf(s.Peer)))
 	default:
 		setText(v.remoteMic, "")
 	}
@@ -499,7 +499,7 @@ func (v *callView) stateLine(s calling.Snapshot) string {
 // endMessage is the sentence saying how the call ended, from the discard
 // reason and who ended it; "" when it ended as calls do.
 func (v *callView) endMessage(s calling.Snapshot) string {
-	name := s.Peer.Name()
+	name := nameOf(s.Peer)
 	switch {
 	case !s.Outgoing || s.Err != nil:
 	case s.State == calling.StateMissed && v.hungUpHere:
@@ -620,7 +620,7 @@ func (v *callView) notifyIncoming() {
 		return
 	}
 	s := v.last
-	body := tr("notify.is_calling", "Name", s.Peer.Name())
+	body := tr("notify.is_calling", "Name", nameOf(s.Peer))
 	if h := peerHandle(s.Peer); h != "" {
 		body += " (" + h + ")"
 	}

@@ -77,7 +77,7 @@ func endingText(e calling.Ending, name string) string {
 // deviceText is what is wrong with this computer's microphone and
 // speaker during the call, in the UI's language; "" when nothing is.
 func deviceText(s calling.Snapshot) string {
-	name := s.Peer.Name()
+	name := nameOf(s.Peer)
 	var parts []string
 	switch s.Mic {
 	case calling.DeviceReopening:

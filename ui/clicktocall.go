@@ -119,11 +119,11 @@ func (u *UI) askToCall(target string) {
 // confirmCall asks "Call X?" and dials from account from; c was looked up
 // through account by.
 func (u *UI) confirmCall(from, by *session, c account.Contact, target string) {
-	question := tr("c2c.question", "Name", c.Name(), "Target", target)
+	question := tr("c2c.question", "Name", nameOf(c), "Target", target)
 	if name := from.accountName(); name != "" {
-		question = tr("c2c.question_from", "Name", c.Name(), "Target", target, "Account", name)
+		question = tr("c2c.question_from", "Name", nameOf(c), "Target", target, "Account", name)
 	}
-	u.confirm = newConfirm(tr("c2c.title", "Name", c.Name()), question, tr("common.call"), tr("common.cancel"),
+	u.confirm = newConfirm(tr("c2c.title", "Name", nameOf(c)), question, tr("common.call"), tr("common.cancel"),
 		func(ok bool) {
 			u.confirm = nil
 			if ok {
@@ -137,7 +137,7 @@ func (u *UI) confirmCall(from, by *session, c account.Contact, target string) {
 func (u *UI) pickCaller(from []*session, by *session, c account.Contact, target string) {
 	names := make([]string, len(from))
 	for i, s := range from {
-		names[i] = s.self.Name()
+		names[i] = nameOf(s.self)
 		if h := peerHandle(s.self); h != "" {
 			names[i] += " (" + h + ")"
 		}
@@ -145,7 +145,7 @@ func (u *UI) pickCaller(from []*session, by *session, c account.Contact, target 
 	choice := widget.NewRadioGroup(names, nil)
 	choice.Required = true
 	choice.SetSelected(names[0])
-	content := container.NewVBox(wrapped(tr("c2c.question", "Name", c.Name(), "Target", target)),
+	content := container.NewVBox(wrapped(tr("c2c.question", "Name", nameOf(c), "Target", target)),
 		newLabel(tr("c2c.which_account")), choice)
 	var d *dialog.CustomDialog
 	call := newPrimaryButton(tr("common.call"), func() {
@@ -155,7 +155,7 @@ func (u *UI) pickCaller(from []*session, by *session, c account.Contact, target 
 		}
 	})
 	cancel := newButton(tr("common.cancel"), func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(shown(tr("c2c.title", "Name", c.Name())), content, u.main)
+	d = dialog.NewCustomWithoutButtons(shown(tr("c2c.title", "Name", nameOf(c))), content, u.main)
 	d.SetButtons([]fyne.CanvasObject{cancel, call})
 	d.SetOnClosed(func() { u.pick = nil })
 	u.pick = &accountPick{d: d, choice: choice, call: call}

@@ -112,7 +112,7 @@ func (v *contactsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	c := v.shown[i]
-	setText(r.name, c.Name())
+	setText(r.name, nameOf(c))
 	v.u.setRowAvatar(r.avatar, c)
 	fav := slices.Contains(v.favorites, c.ID)
 	if fav {
@@ -231,7 +231,7 @@ func (v *contactsView) filter(q string) {
 	q = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(q), "@"))
 	v.shown = v.shown[:0]
 	for _, c := range v.all {
-		if q == "" || strings.Contains(strings.ToLower(c.Name()), q) || strings.HasPrefix(strings.ToLower(c.Username), q) ||
+		if q == "" || strings.Contains(strings.ToLower(nameOf(c)), q) || strings.HasPrefix(strings.ToLower(c.Username), q) ||
 			(c.Phone != "" && strings.Contains(c.Phone, q)) {
 			v.shown = append(v.shown, c)
 		}
@@ -292,7 +292,7 @@ func (v *contactsView) callSelected() {
 	}
 	c := v.shown[i]
 	if why := cannotCallWhy(v.callable[c.ID]); why != "" {
-		v.say(tr("contacts.cannot_call", "Name", c.Name(), "Why", lowerFirst(why)))
+		v.say(tr("contacts.cannot_call", "Name", nameOf(c), "Why", lowerFirst(why)))
 		return
 	}
 	v.u.dial(c)

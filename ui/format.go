@@ -12,13 +12,24 @@ import (
 	"github.com/tgphone/tgphone/media"
 )
 
+// nameOf is how the UI names c: its name, or "Deleted Account" in the
+// UI's language for a deleted account. The UI never shows Contact.Name
+// itself, whose words are English for logs and the command line
+// (TestContactNamesThroughNameOf).
+func nameOf(c account.Contact) string {
+	if c.Deleted {
+		return tr("contact.deleted")
+	}
+	return c.Name()
+}
+
 // stateText is the in-call window's words for a call state.
 func stateText(s calling.Snapshot) string {
 	switch s.State {
 	case calling.StateIdle, calling.StateRequesting:
 		return tr("state.requesting")
 	case calling.StateWaiting:
-		return tr("state.waiting", "Name", s.Peer.Name())
+		return tr("state.waiting", "Name", nameOf(s.Peer))
 	case calling.StateRinging:
 		if s.Outgoing {
 			return tr("state.ringing")

@@ -104,9 +104,9 @@ func (u *UI) requestQuit() {
 		return // already asking
 	}
 	s := c.Snapshot()
-	title, question, yes := tr("quit.call_title"), tr("quit.call_question", "Name", s.Peer.Name()), tr("quit.call_yes")
+	title, question, yes := tr("quit.call_title"), tr("quit.call_question", "Name", nameOf(s.Peer)), tr("quit.call_yes")
 	if !s.Outgoing && s.State == calling.StateRinging {
-		title, question, yes = tr("quit.ring_title"), tr("quit.ring_question", "Name", s.Peer.Name()), tr("quit.ring_yes")
+		title, question, yes = tr("quit.ring_title"), tr("quit.ring_question", "Name", nameOf(s.Peer)), tr("quit.ring_yes")
 	}
 	d := newConfirm(title, question, yes, tr("quit.stay"), func(ok bool) {
 		u.quitAsk = nil

@@ -123,7 +123,7 @@ func (v *recentsView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	r.call.Show()
 	c := *it.call
 	v.u.setRowAvatar(r.avatar, c.Peer)
-	setText(r.name, c.Peer.Name())
+	setText(r.name, nameOf(c.Peer))
 	setText(r.line, historyLine(c))
 	missed := callOutcome(c) == outcomeMissed
 	imp := widget.MediumImportance

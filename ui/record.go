@@ -130,7 +130,7 @@ func (r *recordView) tapped() {
 	if r.ask != nil {
 		return
 	}
-	peer := r.last.Peer.Name()
+	peer := nameOf(r.last.Peer)
 	r.ask = newConfirm(tr("record.ask_title"), tr("record.ask_body", "Name", peer, "Dir", recordingsDir()),
 		tr("record.button"), tr("common.cancel"), r.answer, r.window())
 	r.ask.Show()

@@ -191,7 +191,7 @@ func (v *settingsView) accountSection() fyne.CanvasObject {
 	box := container.NewVBox()
 	for _, s := range signed {
 		c := account.ContactFromUser(s.me)
-		who := c.Name()
+		who := nameOf(c)
 		if c.Phone != "" {
 			who += " (+" + strings.TrimPrefix(c.Phone, "+") + ")"
 		}

@@ -111,7 +111,7 @@ func (u *session) showSignIn() {
 		top.Add(demos)
 	}
 	if u.signedOut {
-		top.Add(wrapped(tr("accounts.signed_out_note", "Name", u.savedContact().Name(), "Service", u.serviceName())))
+		top.Add(wrapped(tr("accounts.signed_out_note", "Name", nameOf(u.savedContact()), "Service", u.serviceName())))
 	}
 	v.root = container.NewVBox(top, v.body, v.message, widget.NewSeparator(), v.qr)
 	switch {
@@ -375,7 +375,7 @@ func (u *session) askSignOut() {
 	}
 	question := tr("signout.question")
 	if c := u.ownCall(); c != nil {
-		question = tr("signout.question_call", "Name", c.Snapshot().Peer.Name())
+		question = tr("signout.question_call", "Name", nameOf(c.Snapshot().Peer))
 	}
 	title := tr("signout.title", "Service", u.serviceName())
 	if name := u.accountName(); name != "" {

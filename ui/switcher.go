@@ -41,10 +41,10 @@ func (u *UI) switcherEntries() []switcherEntry {
 	for _, s := range u.accounts {
 		switch {
 		case s.me != nil:
-			out = append(out, switcherEntry{s: s, name: s.self.Name(), detail: peerHandle(s.self),
+			out = append(out, switcherEntry{s: s, name: nameOf(s.self), detail: peerHandle(s.self),
 				missed: s.missedN, shown: s == u.session})
 		case s.signedOut:
-			out = append(out, switcherEntry{s: s, name: s.savedContact().Name(), detail: tr("accounts.signed_out"),
+			out = append(out, switcherEntry{s: s, name: nameOf(s.savedContact()), detail: tr("accounts.signed_out"),
 				signedOut: true, shown: s == u.session})
 		}
 	}
@@ -55,7 +55,7 @@ func (u *UI) switcherEntries() []switcherEntry {
 	}
 	out = append(out, switcherEntry{name: tr("accounts.add"), icon: theme.ContentAddIcon(), action: u.addAccount})
 	if u.session.me != nil {
-		out = append(out, switcherEntry{name: tr("accounts.sign_out", "Name", u.session.self.Name()),
+		out = append(out, switcherEntry{name: tr("accounts.sign_out", "Name", nameOf(u.session.self)),
 			icon: theme.LogoutIcon(), action: u.askSignOut})
 	}
 	return out

@@ -21,7 +21,7 @@ const rowAvatarSize = 36
 // when it is already c's (so a photo is not fetched again on every scroll).
 func (u *session) setRowAvatar(holder *fyne.Container, c account.Contact) {
 	if len(holder.Objects) == 1 {
-		if a, ok := holder.Objects[0].(*avatar); ok && a.contact.ID == c.ID && a.contact.Name() == c.Name() {
+		if a, ok := holder.Objects[0].(*avatar); ok && a.contact.ID == c.ID && nameOf(a.contact) == nameOf(c) {
 			return
 		}
 	}

@@ -233,7 +233,7 @@ func (u *session) signedIn(me *tg.User) {
 		// Signed in again through Add account (or a signed-out account's
 		// sign-in): the first session stays.
 		u.log.Info("account already signed in here", "user_id", me.ID)
-		u.showError(errors.New(tr("accounts.already", "Name", account.ContactFromUser(me).Name())))
+		u.showError(errors.New(tr("accounts.already", "Name", nameOf(account.ContactFromUser(me)))))
 		acct := u.acct
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -362,12 +362,12 @@ func (u *session) dial(peer account.Contact) {
 		return
 	}
 	if u.isOffline() {
-		u.showError(u.offlineError(peer.Name()))
+		u.showError(u.offlineError(nameOf(peer)))
 		return
 	}
 	c, err := u.mgr.Dial(peer)
 	if err != nil {
-		u.showError(errors.New(endingText(calling.EndingOf(calling.StateFailed, err, true), peer.Name())))
+		u.showError(errors.New(endingText(calling.EndingOf(calling.StateFailed, err, true), nameOf(peer))))
 		return
 	}
 	u.openCallWindow(c)

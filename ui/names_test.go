@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"bufio"
+	"bytes"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/tgphone/tgphone/account"
+	"github.com/tgphone/tgphone/calling"
+)
+
+// A deleted account is "Deleted Account" in the UI's language wherever
+// the UI names a person: its contact row, its Recents row, the call
+// window's title and the question before a call; its avatar is a figure,
+// not initials.
+func TestDeletedAccountNamed(t *testing.T) {
+	gone := account.Contact{ID: 77, AccessHash: 1, Deleted: true}
+	want := map[string]string{"en": "Deleted Account", "de": "Gelöschtes Konto", "es": "Cuenta eliminada",
+		"ru": "Удалённый аккаунт", "fa": "حساب حذف شده"}
+	for _, l := range languages {
+		speak(t, l.Code)
+		if got := nameOf(gone); got != want[l.Code] {
+			t.Errorf("%s: a deleted account is %q, want %q", l.Code, got, want[l.Code])
+		}
+	}
+	speak(t, "ru")
+	const ru = "Удалённый аккаунт"
+	u := &UI{app: test.NewTempApp(t), opts: Options{ConfigDir: t.TempDir()}}
+	u.main = u.app.NewWindow("tgphone")
+	u.session = &session{UI: u}
+
+	cv := newContactsView(u.session)
+	cv.all = []account.Contact{gone}
+	cv.filter("")
+	row := cv.newRow().(*contactRow)
+	cv.updateRow(0, row)
+	if row.name.Text != ru {
+		t.Errorf("contact row names it %q, want %q", row.name.Text, ru)
+	}
+	cv.filter("удал")
+	if len(cv.shown) != 1 {
+		t.Errorf("searching удал finds %d rows, want the deleted account's", len(cv.shown))
+	}
+
+	rv := newRecentsView(u.session)
+	now := time.Date(2026, 12, 2, 14, 30, 0, 0, time.UTC)
+	rv.show([]recentCall{{HistoryEntry: account.HistoryEntry{CallID: 1, Peer: gone, Kind: account.CallIncoming, Date: now}}}, now)
+	rr := rv.newRow().(*recentRow)
+	rv.updateRow(1, rr)
+	if rr.name.Text != ru {
+		t.Errorf("Recents row names it %q, want %q", rr.name.Text, ru)
+	}
+
+	snap := calling.Snapshot{Peer: gone, State: calling.StateRinging}
+	if got, want := callTitle(snap, ""), "Входящий звонок: "+ru; got != want {
+		t.Errorf("call window title %q, want %q", got, want)
+	}
+
+	var none *session
+	a := none.newAvatar(gone, 80)
+	w := test.NewWindow(a)
+	defer w.Close()
+	w.Resize(fyne.NewSize(100, 100))
+	r := test.WidgetRenderer(a).(*avatarRenderer)
+	if r.text.Text != "" || !r.gone.Visible() {
+		t.Errorf("a deleted account's avatar: initials %q, figure shown %v", r.text.Text, r.gone.Visible())
+	}
+	bob := none.newAvatar(account.Contact{ID: 2, FirstName: "Bob"}, 80)
+	w.SetContent(bob)
+	if test.WidgetRenderer(bob).(*avatarRenderer).gone.Visible() {
+		t.Error("Bob's avatar shows the deleted account's figure")
+	}
+}
+
+// No ui code names a person with account.Contact.Name, whose words are
+// English: every name goes through nameOf. The package is type-checked
+// against its imports' export data, which `go list -export` takes from
+// the build cache this test binary was built with.
+func TestContactNamesThroughNameOf(t *testing.T) {
+	if testing.Short() {
+		t.Skip("type-checks the package")
+	}
+	args := []string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "-race" && s.Value == "true":
+				args = append(args, "-race")
+			case s.Key == "-tags":
+				args = append(args, "-tags", s.Value)
+			}
+		}
+	}
+	out, err := exec.Command("go", append(args, ".")...).Output()
+	if err != nil {
+		t.Skipf("go list: %v (no go command here?)", err)
+	}
+	exports := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if path, file, ok := strings.Cut(sc.Text(), "\t"); ok {
+			exports[path] = file
+		}
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, src := range uiSources(t) {
+		f, err := parser.ParseFile(fset, src.name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	conf := types.Config{Importer: importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		return os.Open(exports[path])
+	})}
+	info := &types.Info{Selections: map[*ast.SelectorExpr]*types.Selection{}}
+	if _, err := conf.Check("github.com/tgphone/tgphone/ui", fset, files, info); err != nil {
+		t.Fatalf("type-check: %v", err)
+	}
+	calls := 0
+	for sel, s := range info.Selections {
+		fn, ok := s.Obj().(*types.Func)
+		if !ok || fn.Name() != "Name" {
+			continue
+		}
+		if named, ok := s.Recv().(*types.Named); ok && named.Obj().Pkg().Path() == "github.com/tgphone/tgphone/account" && named.Obj().Name() == "Contact" {
+			calls++
+			if pos := fset.Position(sel.Pos()); pos.Filename != "format.go" {
+				t.Errorf("%s: Contact.Name shows English; use nameOf", pos)
+			}
+		}
+	}
+	if calls != 1 {
+		t.Errorf("Contact.Name is called %d times in ui, want once (in nameOf): is the check still finding them?", calls)
+	}
+}
