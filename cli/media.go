@@ -170,6 +170,7 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	every := fs.Duration("stats-every", time.Second, "stats interval")
 	dsp := fs.Bool("dsp", false, "run echo cancellation, noise suppression and AGC on the input, as calls from the app do")
+	longFrames := fs.Bool("long-frames", false, "v2: offer Opus without ptime=20, as a Telegram app does, so a tgphone peer sends 60 ms packets instead of 20 ms")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.Var(&relays, "relay", "legacy: ID,IP,PORT,TAGHEX (repeatable)")
 	fs.Var(serverFlags{list: &servers, refl: &reflectors, turn: true}, "turn",
@@ -276,6 +277,8 @@ func RunMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		p.ConnectTimeout, p.PacketTimeout = 30*time.Second, 10*time.Second
 		if reference.Supports(*version) {
 			eng, err = reference.New(p) // 10.0.0, 11.0.0: tgcalls' SDP reference implementation
+		} else if *longFrames {
+			eng, err = tgcalls.NewAskingLongFrames(p)
 		} else {
 			eng, err = tgcalls.New(p)
 		}

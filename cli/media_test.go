@@ -24,11 +24,14 @@ import (
 // 10.0.0 (reliable) and 11.0.0 (SCTP). 12.0.0 is 13.0.0's framing and code.
 func TestMediaV2(t *testing.T) {
 	for _, v := range []string{"7.0.0", "8.0.0", "9.0.0", "13.0.0", "10.0.0", "11.0.0"} {
-		t.Run(v, func(t *testing.T) { testMediaV2(t, v) })
+		t.Run(v, func(t *testing.T) { testMediaV2(t, v, false) })
 	}
+	// --long-frames: both offer as a Telegram app does, so each sends
+	// tgcalls' 60 ms packets.
+	t.Run("8.0.0 long frames", func(t *testing.T) { testMediaV2(t, "8.0.0", true) })
 }
 
-func testMediaV2(t *testing.T, version string) {
+func testMediaV2(t *testing.T, version string, long bool) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key")
 	key := make([]byte, 256)
@@ -45,8 +48,12 @@ func testMediaV2(t *testing.T, version string) {
 	}
 	run := func(role, signal, input, rec string, done chan<- result) {
 		var out, errOut bytes.Buffer
-		err := RunMedia(context.Background(), []string{"--engine", "v2", "--version", version, "--key-file", keyFile,
-			role, "--signal", signal, "--p2p", "--input", input, "--record", rec, "--duration", "4s"}, &out, &errOut)
+		args := []string{"--engine", "v2", "--version", version, "--key-file", keyFile,
+			role, "--signal", signal, "--p2p", "--input", input, "--record", rec, "--duration", "4s"}
+		if long {
+			args = append(args, "--long-frames")
+		}
+		err := RunMedia(context.Background(), args, &out, &errOut)
 		if err != nil {
 			t.Logf("%s stderr:\n%s", role, errOut.String())
 		}
@@ -77,6 +84,7 @@ func testMediaV2(t *testing.T, version string) {
 			continue
 		}
 		states := map[string]bool{}
+		var sent, ms float64
 		sc := bufio.NewScanner(strings.NewReader(r.out))
 		for sc.Scan() {
 			var m map[string]any
@@ -86,6 +94,16 @@ func testMediaV2(t *testing.T, version string) {
 			if s, ok := m["state"].(string); ok {
 				states[s] = true
 			}
+			if m["event"] == "end" {
+				sent, _ = m["sent"].(float64)
+				ms, _ = m["t_ms"].(float64)
+			}
+		}
+		// 60 ms packets come no more often than one per 60 ms of the run
+		// (the time before the path was up sent none); 20 ms ones would
+		// show as about one per 20–30 ms.
+		if long && (sent == 0 || ms/sent < 45) {
+			t.Errorf("%s: sent %.0f packets in %.0f ms with --long-frames, want one per 60 ms", c.name, sent, ms)
 		}
 		if !states["connected"] {
 			t.Errorf("%s: never printed state connected:\n%s", c.name, r.out)
