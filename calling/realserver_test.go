@@ -560,6 +560,10 @@ func TestE2ECallLogSentOnRequest(t *testing.T) {
 	out, in := ringing(t, alice, bob, "@bob")
 	in.Answer()
 	s := waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
+	// Both logs are to show the call active: the callee may reach active
+	// after the caller (it needs the caller's media too), and a hang-up
+	// before then ends its call from connecting.
+	waitState(t, in, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
 	hangUpNormally(t, out, in)
 	deadline := time.Now().Add(10 * time.Second)
 	var logs [][]byte
