@@ -64,6 +64,12 @@ func (c *Conn) Counters() Counters {
 // WriteTo applies the impairment; it reports success for dropped datagrams as
 // a lossy network would.
 func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	return c.writeTo(b, addr, nil)
+}
+
+// writeTo is WriteTo that, when fate is set, tells it whether the
+// datagram was dropped before the datagram leaves.
+func (c *Conn) writeTo(b []byte, addr net.Addr, fate func(dropped bool)) (int, error) {
 	c.mu.Lock()
 	cfg := c.cfg
 	drop := false
@@ -117,6 +123,9 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		}
 	}
 	c.mu.Unlock()
+	if fate != nil {
+		fate(drop)
+	}
 	if drop {
 		return len(b), nil
 	}

@@ -11,18 +11,39 @@ import (
 // client, and both directions go through Config's impairment. Tests
 // advertise it instead of the server (a sandbox reflector or TURN server)
 // to run whole calls over a lossy network.
+//
+// Each client's two directions are impaired independently, each with its
+// own generator seeded from Config.Seed and the order in which the client
+// first sent: which of a direction's datagrams are lost depends on the
+// seed and on that direction's own datagrams only, not on how they
+// interleave with other clients' traffic, so a seeded run loses the same
+// datagrams when it is run again.
 type Proxy struct {
-	in     *Conn // clients ↔ proxy; impairs server → client
+	sock   *net.UDPConn // clients ↔ proxy
 	target net.Addr
 	cfg    Config
 
-	mu       sync.Mutex
-	upstream map[string]*Conn // by client address; impairs client → server
-	clients  []net.Addr       // in the order they first sent
-	tap      func(client net.Addr, toClient bool, b []byte)
-	closed   bool
-	wg       sync.WaitGroup
+	mu      sync.Mutex
+	clients map[string]*proxyClient
+	order   []net.Addr // the clients in the order they first sent
+	tap     func(client net.Addr, toClient bool, b []byte)
+	trace   func(client net.Addr, toClient bool, b []byte, lost bool)
+	closed  bool
+	wg      sync.WaitGroup
 }
+
+type proxyClient struct {
+	up   *Conn // the client's own socket towards the server; impairs client → server
+	down *Conn // the proxy's socket; impairs server → client
+}
+
+// Seeds of a client's two directions: the upstream one is what it has
+// always been (Seed ^ n·golden for the n-th client), the downstream one
+// differs from it by another odd constant.
+const (
+	seedStep = 0x9e3779b97f4a7c15
+	seedDown = 0xd1b54a32d192ed03
+)
 
 // NewProxy listens on a loopback port and relays to target.
 func NewProxy(target *net.UDPAddr, cfg Config) (*Proxy, error) {
@@ -30,23 +51,24 @@ func NewProxy(target *net.UDPAddr, cfg Config) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{in: Wrap(pc, cfg), target: target, cfg: cfg, upstream: map[string]*Conn{}}
+	p := &Proxy{sock: pc, target: target, cfg: cfg, clients: map[string]*proxyClient{}}
 	p.wg.Add(1)
 	go p.fromClients()
 	return p, nil
 }
 
 // Addr is where clients send.
-func (p *Proxy) Addr() *net.UDPAddr { return p.in.LocalAddr().(*net.UDPAddr) }
+func (p *Proxy) Addr() *net.UDPAddr { return p.sock.LocalAddr().(*net.UDPAddr) }
 
-// SetConfig changes the impairment of both directions.
+// SetConfig changes the impairment of both directions of every client,
+// and of clients still to come. Each direction keeps its generator.
 func (p *Proxy) SetConfig(cfg Config) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cfg = cfg
-	p.in.SetConfig(cfg)
-	for _, u := range p.upstream {
-		u.SetConfig(cfg)
+	for _, c := range p.clients {
+		c.up.SetConfig(cfg)
+		c.down.SetConfig(cfg)
 	}
 }
 
@@ -54,52 +76,61 @@ func (p *Proxy) fromClients() {
 	defer p.wg.Done()
 	buf := make([]byte, 65536)
 	for {
-		n, from, err := p.in.ReadFrom(buf)
+		n, from, err := p.sock.ReadFrom(buf)
 		if err != nil {
 			return
 		}
-		up, err := p.upstreamFor(from)
+		c, err := p.clientFor(from)
 		if err != nil {
 			continue
 		}
 		p.observe(from, false, buf[:n])
-		_, _ = up.WriteTo(buf[:n], p.target)
+		_, _ = c.up.writeTo(buf[:n], p.target, p.fate(from, false, buf[:n]))
 	}
 }
 
-// upstreamFor returns the client's own socket towards the server.
-func (p *Proxy) upstreamFor(client net.Addr) (*Conn, error) {
+// nonClosing lets a client's downstream Conn write on the proxy's socket
+// without closing it: Proxy.Close does.
+type nonClosing struct{ net.PacketConn }
+
+func (nonClosing) Close() error { return nil }
+
+// clientFor returns the client's two impaired directions, made on its
+// first datagram.
+func (p *Proxy) clientFor(addr net.Addr) (*proxyClient, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return nil, net.ErrClosed
 	}
-	if u := p.upstream[client.String()]; u != nil {
-		return u, nil
+	if c := p.clients[addr.String()]; c != nil {
+		return c, nil
 	}
 	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return nil, err
 	}
-	cfg := p.cfg
-	cfg.Seed ^= uint64(len(p.upstream)+1) * 0x9e3779b97f4a7c15 // independent loss per direction
-	u := Wrap(pc, cfg)
-	p.upstream[client.String()] = u
-	p.clients = append(p.clients, client)
+	n := uint64(len(p.order) + 1)
+	upCfg, downCfg := p.cfg, p.cfg
+	upCfg.Seed ^= n * seedStep
+	downCfg.Seed ^= n*seedStep ^ seedDown
+	c := &proxyClient{up: Wrap(pc, upCfg), down: Wrap(nonClosing{p.sock}, downCfg)}
+	p.clients[addr.String()] = c
+	p.order = append(p.order, addr)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		buf := make([]byte, 65536)
 		for {
-			n, _, err := u.ReadFrom(buf)
+			n, _, err := c.up.ReadFrom(buf)
 			if err != nil {
 				return
 			}
-			p.observe(client, true, buf[:n])
-			_, _ = p.in.WriteTo(buf[:n], client)
+			p.observe(addr, true, buf[:n])
+			_, _ = c.down.writeTo(buf[:n], addr, p.fate(addr, true, buf[:n]))
 		}
 	}()
-	return u, nil
+	return c, nil
 }
 
 // Tap sees a copy of every datagram relayed from now on, before impairment:
@@ -111,6 +142,16 @@ func (p *Proxy) Tap(f func(client net.Addr, toClient bool, b []byte)) {
 	p.tap = f
 }
 
+// Trace sees every datagram relayed from now on once the impairment
+// decided its fate, lost or passed, and before it leaves: a capture on the
+// path that tells which packets of a handshake the loss took. b is only
+// valid during the call; f must not block.
+func (p *Proxy) Trace(f func(client net.Addr, toClient bool, b []byte, lost bool)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trace = f
+}
+
 func (p *Proxy) observe(client net.Addr, toClient bool, b []byte) {
 	p.mu.Lock()
 	f := p.tap
@@ -120,17 +161,30 @@ func (p *Proxy) observe(client net.Addr, toClient bool, b []byte) {
 	}
 }
 
+// fate is what tells the trace a datagram's fate, before the datagram
+// leaves (so an answer is never traced before what it answers); nil
+// without a trace.
+func (p *Proxy) fate(client net.Addr, toClient bool, b []byte) func(lost bool) {
+	p.mu.Lock()
+	f := p.trace
+	p.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return func(lost bool) { f(client, toClient, b, lost) }
+}
+
 // Clients are the addresses that have sent through the proxy.
 func (p *Proxy) Clients() []net.Addr {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]net.Addr(nil), p.clients...)
+	return append([]net.Addr(nil), p.order...)
 }
 
 // Inject sends b to client from the address the client knows as the
 // server's: an on-path attacker's packet, unimpaired.
 func (p *Proxy) Inject(client net.Addr, b []byte) error {
-	_, err := p.in.PacketConn.WriteTo(b, client)
+	_, err := p.sock.WriteTo(b, client)
 	return err
 }
 
@@ -138,10 +192,11 @@ func (p *Proxy) Inject(client net.Addr, b []byte) error {
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
-	err := p.in.Close()
-	for _, u := range p.upstream {
-		err = errors.Join(err, u.Close())
+	var err error
+	for _, c := range p.clients {
+		err = errors.Join(err, c.up.Close(), c.down.Close())
 	}
+	err = errors.Join(err, p.sock.Close())
 	p.mu.Unlock()
 	p.wg.Wait()
 	return err

@@ -2,6 +2,7 @@ package netem
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -50,5 +51,104 @@ func TestProxyRelaysBothWays(t *testing.T) {
 	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 	if n, err := c.Read(buf); err == nil {
 		t.Fatalf("100 %% loss let %v through", buf[:n])
+	}
+}
+
+// TestProxySeededPerDirection: which of a client's datagrams the proxy
+// loses, each way, depends on the seed and on that client's own datagrams
+// only: the same with another client's traffic interleaved as without it.
+// Trace reports each datagram's fate.
+func TestProxySeededPerDirection(t *testing.T) {
+	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := srv.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			_, _ = srv.WriteTo(buf[:n], from)
+		}
+	}()
+	// fates runs one proxy: client a sends 60 datagrams, and with other
+	// set, client b sends one before each of a's; it returns a's fates up
+	// and down as Trace reported them.
+	fates := func(other bool) (up, down string) {
+		p, err := NewProxy(srv.LocalAddr().(*net.UDPAddr), Config{LossPct: 40, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		type fate struct {
+			client   string
+			toClient bool
+			lost     bool
+		}
+		seen := make(chan fate, 256)
+		p.Trace(func(client net.Addr, toClient bool, b []byte, lost bool) {
+			seen <- fate{client.String(), toClient, lost}
+		})
+		dial := func() *net.UDPConn {
+			c, err := net.DialUDP("udp", nil, p.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		a, b := dial(), dial()
+		defer a.Close()
+		defer b.Close()
+		mark := func(lost bool) string {
+			if lost {
+				return "x"
+			}
+			return "."
+		}
+		// send waits for the fate of c's datagram each way it goes.
+		send := func(c *net.UDPConn) (up, down string) {
+			if _, err := c.Write([]byte{1}); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				select {
+				case f := <-seen:
+					if f.client != c.LocalAddr().String() {
+						t.Fatalf("a fate for %s while waiting for %s's", f.client, c.LocalAddr())
+					}
+					if !f.toClient {
+						up = mark(f.lost)
+						if f.lost {
+							return up, ""
+						}
+						continue
+					}
+					return up, mark(f.lost)
+				case <-time.After(5 * time.Second):
+					t.Fatal("no fate traced")
+				}
+			}
+		}
+		// a sends first, so it is the proxy's first client both times.
+		for i := range 60 {
+			if other && i > 0 {
+				send(b)
+			}
+			u, d := send(a)
+			up += u
+			down += d
+		}
+		return up, down
+	}
+	up1, down1 := fates(false)
+	up2, down2 := fates(true)
+	if up1 != up2 || down1 != down2 {
+		t.Errorf("client a's fates changed with another client's traffic:\nup   %s\n     %s\ndown %s\n     %s", up1, up2, down1, down2)
+	}
+	if !strings.Contains(up1, "x") || !strings.Contains(down1, "x") || !strings.Contains(up1, ".") {
+		t.Errorf("40 %% loss lost nothing or everything: up %s, down %s", up1, down1)
 	}
 }
