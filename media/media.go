@@ -94,12 +94,29 @@ type Event struct {
 	NoAudio     bool // as Stats.NoAudio
 }
 
+// Route is the way a call's audio takes, which the UI words in its
+// language (Stats.Path says it in English, for logs).
+type Route int
+
+const (
+	RouteNone     Route = iota // not connected yet
+	RouteDirect                // peer to peer
+	RouteRelay                 // through a Telegram relay (reflector)
+	RouteTURN                  // through a TURN server on our side
+	RoutePeerTURN              // through a TURN server on the peer's side
+)
+
 // Stats is one snapshot of an engine's view of the call, as the UI shows it.
 type Stats struct {
 	LibraryVersion string
-	Path           string // e.g. "relay 127.0.0.1:5000", "p2p", "turn"
-	SendBitrate    int    // bit/s
-	RecvBitrate    int    // bit/s
+	Path           string // in English, for logs: e.g. "relay 2 127.0.0.1:5000", "p2p 10.0.0.2:4000"
+	Route          Route
+	// RouteAddr is the far end of Route's hop: the peer's, the relay's or
+	// the TURN server's address, and "tcp" or "udp" after a relay's when
+	// it says; "" with RouteNone.
+	RouteAddr      string
+	SendBitrate    int // bit/s
+	RecvBitrate    int // bit/s
 	SendLoss       float64
 	RecvLoss       float64
 	RTT            time.Duration

@@ -516,7 +516,7 @@ func (v *callView) endMessage(s calling.Snapshot) string {
 
 // qualityLine is the statistics in one line: signal, path and quality.
 func qualityLine(s calling.Snapshot) string {
-	path := s.Stats.Path
+	path := routeWords(s.Stats.Route)
 	if path == "" {
 		path = tr("call.path_connecting")
 	}

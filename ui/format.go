@@ -113,12 +113,28 @@ func mos(st media.Stats) float64 {
 	return math.Round((1+0.035*r+r*(r-60)*(100-r)*7e-6)*100) / 100
 }
 
+// routeWords is the way the call's audio takes in the UI's language, ""
+// before there is one.
+func routeWords(r media.Route) string {
+	switch r {
+	case media.RouteDirect:
+		return tr("call.route_direct")
+	case media.RouteRelay:
+		return tr("call.route_relay")
+	case media.RouteTURN:
+		return tr("call.route_turn")
+	case media.RoutePeerTURN:
+		return tr("call.route_peer_turn")
+	}
+	return ""
+}
+
 // statsLines is the in-call window's statistics panel.
 func statsLines(s calling.Snapshot) string {
 	st := s.Stats
-	path := st.Path
-	if path == "" {
-		path = "—"
+	path := "—"
+	if w := routeWords(st.Route); w != "" {
+		path = strings.TrimSpace(w + " " + st.RouteAddr)
 	}
 	return tr("call.stats", "Version", s.LibraryVersion, "Path", path, "Up", st.SendBitrate/1000, "Down", st.RecvBitrate/1000,
 		"LossUp", fmt.Sprintf("%.1f", 100*st.SendLoss), "LossDown", fmt.Sprintf("%.1f", 100*st.RecvLoss),

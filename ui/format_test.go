@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +142,56 @@ func TestCannotCallWhy(t *testing.T) {
 		if got := cannotCallWhy(tt.err); got != tt.want {
 			t.Errorf("cannotCallWhy(%v) = %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+// The call's route is worded in the UI's language on the signal line and
+// in the statistics, not as the engine's English log words ("p2p 1.2.3.4:5",
+// "relay (Telegram reflector) …"); the address is kept in the statistics.
+func TestRouteWords(t *testing.T) {
+	routes := []media.Route{media.RouteDirect, media.RouteRelay, media.RouteTURN, media.RoutePeerTURN}
+	snap := func(r media.Route) calling.Snapshot {
+		return calling.Snapshot{State: calling.StateActive, SignalBars: 3, LibraryVersion: "9.0.0", Stats: media.Stats{
+			Path: "relay (Telegram reflector) 149.154.167.51:443 udp", Route: r, RouteAddr: "149.154.167.51:443 udp",
+			RTT: 40 * time.Millisecond}}
+	}
+	english := map[media.Route]string{}
+	for _, l := range languages {
+		speak(t, l.Code)
+		seen := map[string]bool{}
+		for _, r := range routes {
+			w := routeWords(r)
+			switch {
+			case strings.TrimSpace(w) == "" || strings.Contains(w, "call.route"):
+				t.Errorf("%s: route %d worded %q", l.Code, r, w)
+			case seen[w]:
+				t.Errorf("%s: two routes are both %q", l.Code, w)
+			case l.Code == "en":
+				english[r] = w
+			case w == english[r]:
+				t.Errorf("%s: route %d is the English %q", l.Code, r, w)
+			}
+			seen[w] = true
+			line, stats := qualityLine(snap(r)), statsLines(snap(r))
+			if !strings.Contains(line, w) || !strings.Contains(stats, w+" 149.154.167.51:443 udp") {
+				t.Errorf("%s: route %d (%q) not in the signal line %q or the statistics %q", l.Code, r, w, line, stats)
+			}
+			if l.Code != "en" && (strings.Contains(line, "reflector") || strings.Contains(stats, "reflector")) {
+				t.Errorf("%s: the engine's English path shows: %q / %q", l.Code, line, stats)
+			}
+		}
+		if w := routeWords(media.RouteNone); w != "" {
+			t.Errorf("%s: no route yet is worded %q", l.Code, w)
+		}
+	}
+	speak(t, "ru")
+	if got, want := qualityLine(snap(media.RouteDirect)), "Сигнал ▮▮▮▯ · напрямую · качество: хорошее"; got != want {
+		t.Errorf("ru signal line %q, want %q", got, want)
+	}
+	if got := qualityLine(snap(media.RouteNone)); !strings.Contains(got, "соединение") {
+		t.Errorf("ru signal line before a route %q", got)
+	}
+	if got := statsLines(snap(media.RouteNone)); !strings.HasPrefix(got, "Протокол 9.0.0 · —\n") {
+		t.Errorf("ru statistics before a route %q", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -1063,9 +1064,15 @@ func (e *Engine) Stats() media.Stats {
 	a := e.p.Audio.AudioStats()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := media.Stats{LibraryVersion: "2.4.4", Path: e.cur.name, SendBitrate: e.stats.sendBitrate, RecvBitrate: e.stats.recvBitrate,
+	s := media.Stats{LibraryVersion: "2.4.4", Path: e.cur.name, Route: media.RouteDirect, RouteAddr: e.cur.addr.String(), SendBitrate: e.stats.sendBitrate, RecvBitrate: e.stats.recvBitrate,
 		SendLoss: e.stats.sendLoss, RecvLoss: e.stats.recvLoss, RTT: e.cur.rtt, Jitter: a.Jitter,
 		PacketsSent: e.stats.sent, PacketsRecv: e.stats.recv, RemoteMuted: e.remoteMuted, Audio: a}
+	switch {
+	case slices.Contains(e.tcpPaths, e.cur):
+		s.Route, s.RouteAddr = media.RouteRelay, s.RouteAddr+" tcp"
+	case e.cur.relay:
+		s.Route = media.RouteRelay
+	}
 	s.PacketsDropped, s.Rejected = e.rejects.Snapshot()
 	if s.RTT == 0 {
 		s.RTT = e.stats.rtt

@@ -512,12 +512,12 @@ func (e *Engine) gather() error {
 	return nil
 }
 
-// pathOf is Stats.Path: through our port on a Telegram reflector, or as
-// pionmedia.Path says.
-func (e *Engine) pathOf(p *webrtc.ICECandidatePair) string {
+// pathOf is Stats.Path, Route and RouteAddr: through our port on a
+// Telegram reflector, or as pionmedia.Path says.
+func (e *Engine) pathOf(p *webrtc.ICECandidatePair) (string, media.Route, string) {
 	if p != nil && p.Local != nil && p.Remote != nil && p.Local.Typ == webrtc.ICECandidateTypeRelay {
 		if d, ok := e.refl.describe(p.Local.Address); ok {
-			return pathReflector + " " + d
+			return pathReflector + " " + d, media.RouteRelay, d
 		}
 	}
 	return pionmedia.Path(p)

@@ -282,6 +282,9 @@ func TestEngineReflectorOnly(t *testing.T) {
 				if p := s.eng.Stats().Path; p != want {
 					t.Errorf("path = %q, want %q", p, want)
 				}
+				if st := s.eng.Stats(); st.Route != media.RouteRelay || pathReflector+" "+st.RouteAddr != want {
+					t.Errorf("route %d %q, want the relay at %q", st.Route, st.RouteAddr, want)
+				}
 			}
 			var fwd uint64
 			for _, st := range r.Stats() {

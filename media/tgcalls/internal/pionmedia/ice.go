@@ -62,17 +62,20 @@ func OpusCapability() webrtc.RTPCodecCapability {
 	}
 }
 
-// Path is Stats.Path for the selected candidate pair: through our TURN
-// relay, the peer's, or peer to peer; "" without a pair.
-func Path(p *webrtc.ICECandidatePair) string {
-	if p == nil || p.Local == nil || p.Remote == nil {
-		return ""
+// Path is Stats.Path, Route and RouteAddr for the selected candidate
+// pair: through our TURN relay, the peer's, or peer to peer; "" and
+// RouteNone without a pair.
+func Path(p *webrtc.ICECandidatePair) (path string, r media.Route, addr string) {
+	switch {
+	case p == nil || p.Local == nil || p.Remote == nil:
+		return "", media.RouteNone, ""
+	case p.Local.Typ == webrtc.ICECandidateTypeRelay:
+		addr = net.JoinHostPort(p.Local.Address, strconv.Itoa(int(p.Local.Port)))
+		return "turn " + addr, media.RouteTURN, addr
+	case p.Remote.Typ == webrtc.ICECandidateTypeRelay:
+		addr = net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+		return "turn (peer) " + addr, media.RoutePeerTURN, addr
 	}
-	if p.Local.Typ == webrtc.ICECandidateTypeRelay {
-		return "turn " + net.JoinHostPort(p.Local.Address, strconv.Itoa(int(p.Local.Port)))
-	}
-	if p.Remote.Typ == webrtc.ICECandidateTypeRelay {
-		return "turn (peer) " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
-	}
-	return "p2p " + net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+	addr = net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
+	return "p2p " + addr, media.RouteDirect, addr
 }

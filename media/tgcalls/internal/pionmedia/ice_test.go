@@ -3,6 +3,8 @@ package pionmedia
 import (
 	"testing"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/tgphone/tgphone/media"
 )
 
@@ -26,5 +28,30 @@ func TestIceServers(t *testing.T) {
 		LoopbackOnly([]media.WebRTCServer{{IP: "149.154.167.51"}}, nil) ||
 		LoopbackOnly(nil, []media.Reflector{{IP: "91.108.13.2"}}) {
 		t.Error("LoopbackOnly")
+	}
+}
+
+// Path says the selected pair's way in English for logs and as a Route
+// the UI words: our TURN relay, the peer's, or peer to peer.
+func TestPath(t *testing.T) {
+	cand := func(typ webrtc.ICECandidateType, addr string, port uint16) *webrtc.ICECandidate {
+		return &webrtc.ICECandidate{Typ: typ, Address: addr, Port: port}
+	}
+	host, relay := webrtc.ICECandidateTypeHost, webrtc.ICECandidateTypeRelay
+	for _, tc := range []struct {
+		pair  *webrtc.ICECandidatePair
+		path  string
+		route media.Route
+		addr  string
+	}{
+		{nil, "", media.RouteNone, ""},
+		{&webrtc.ICECandidatePair{Local: cand(relay, "10.0.0.1", 3478), Remote: cand(host, "10.0.0.2", 4000)}, "turn 10.0.0.1:3478", media.RouteTURN, "10.0.0.1:3478"},
+		{&webrtc.ICECandidatePair{Local: cand(host, "10.0.0.1", 5000), Remote: cand(relay, "10.0.0.3", 3478)}, "turn (peer) 10.0.0.3:3478", media.RoutePeerTURN, "10.0.0.3:3478"},
+		{&webrtc.ICECandidatePair{Local: cand(host, "10.0.0.1", 5000), Remote: cand(host, "::1", 4000)}, "p2p [::1]:4000", media.RouteDirect, "[::1]:4000"},
+	} {
+		path, r, addr := Path(tc.pair)
+		if path != tc.path || r != tc.route || addr != tc.addr {
+			t.Errorf("Path = %q, %d, %q; want %q, %d, %q", path, r, addr, tc.path, tc.route, tc.addr)
+		}
 	}
 }

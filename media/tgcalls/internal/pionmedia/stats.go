@@ -18,6 +18,8 @@ type Counters struct {
 
 	mu          sync.Mutex
 	path        string
+	route       media.Route
+	routeAddr   string
 	pktsSent    uint64
 	bytesSent   uint64
 	pktsRecv    uint64
@@ -42,10 +44,11 @@ type Counters struct {
 	started     time.Time
 }
 
-// SetPath records the selected candidate pair, as Stats.Path shows it.
-func (s *Counters) SetPath(p string) {
+// SetPath records the selected candidate pair, as Stats.Path, Route and
+// RouteAddr show it.
+func (s *Counters) SetPath(path string, r media.Route, addr string) {
 	s.mu.Lock()
-	s.path = p
+	s.path, s.route, s.routeAddr = path, r, addr
 	s.mu.Unlock()
 }
 
@@ -222,6 +225,8 @@ func (s *Counters) Snapshot() media.Stats {
 	defer s.mu.Unlock()
 	st := media.Stats{
 		Path:        s.path,
+		Route:       s.route,
+		RouteAddr:   s.routeAddr,
 		SendBitrate: s.sendRate,
 		RecvBitrate: s.recvRate,
 		SendLoss:    s.sendLoss,
