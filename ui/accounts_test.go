@@ -169,7 +169,26 @@ func TestAccountSwitcher(t *testing.T) {
 			t.Errorf("Enter on Bob's line shows %q (switcher open: %v)", u.self.Username, u.switcher != nil)
 		}
 	})
-	inUI(func() { u.selectAccount(0) }) // Ctrl+1
+	// Ctrl+1 and Ctrl+2 show the first and second account from the search
+	// field or with nothing focused; Ctrl+3, with two accounts, does nothing.
+	inUI(func() {
+		u.main.Canvas().Focus(u.contacts.search)
+		typeShortcut(t, u.main, fyne.Key1)
+		if u.self.Username != "alice" {
+			t.Errorf("Ctrl+1 from Bob's search field shows %q", u.self.Username)
+		}
+		u.main.Canvas().Unfocus()
+		typeShortcut(t, u.main, fyne.Key2)
+		if u.self.Username != "bob" {
+			t.Errorf("Ctrl+2 with nothing focused shows %q", u.self.Username)
+		}
+		typeShortcut(t, u.main, fyne.Key3)
+		if u.self.Username != "bob" {
+			t.Errorf("Ctrl+3 with two accounts shows %q", u.self.Username)
+		}
+		u.main.Canvas().Focus(u.contacts.search)
+		typeShortcut(t, u.main, fyne.Key1)
+	})
 	var bob *session
 	inUI(func() {
 		if u.self.Username != "alice" || hasContact(u.contacts.all, "alice") || !hasContact(u.contacts.all, "bob") {

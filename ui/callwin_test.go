@@ -243,6 +243,14 @@ func TestCallPanel(t *testing.T) {
 	waitFor(t, "mute shown", func() bool { return v.last.Muted && v.mute.Text == "Unmute" && v.mutedNote.Visible() })
 	in.SetMuted(true)
 	waitFor(t, "bob's mute on his avatar", func() bool { return v.avatar.micOff && v.remoteMic.Text == "Bob Baker's microphone is off" })
+	// Ctrl+M unmutes and mutes again, whatever has the focus.
+	inUI(func() { typeShortcut(t, v.w, fyne.KeyM) })
+	waitFor(t, "unmuted by Ctrl+M", func() bool { return !v.last.Muted && v.mute.Text == "Mute" && !v.mutedNote.Visible() })
+	inUI(func() {
+		v.w.Canvas().Focus(v.input) // the microphone menu
+		typeShortcut(t, v.w, fyne.KeyM)
+	})
+	waitFor(t, "muted by Ctrl+M", func() bool { return v.last.Muted && v.mute.Text == "Unmute" && v.mutedNote.Visible() })
 	waitFor(t, "statistics", func() bool { return strings.HasPrefix(v.quality.Text, "Signal ") })
 	inUI(func() { test.Tap(v.hangup) })
 	waitFor(t, "the rating", func() bool { return v.rating != nil })

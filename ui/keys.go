@@ -50,12 +50,19 @@ func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
-// newEntry is widget.NewEntry as a keyEntry. (Password fields stay Fyne's:
-// their show-password button is Fyne's own.)
+// newEntry is widget.NewEntry as a keyEntry.
 func (u *UI) newEntry() *keyEntry {
 	e := &keyEntry{window: u.windowShortcut}
 	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
 	e.ExtendBaseWidget(e)
+	return e
+}
+
+// newPasswordEntry is widget.NewPasswordEntry as a keyEntry: Fyne gives a
+// password field its show-password button when it draws it.
+func (u *UI) newPasswordEntry() *keyEntry {
+	e := u.newEntry()
+	e.Password = true
 	return e
 }
 

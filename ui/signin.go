@@ -25,9 +25,9 @@ type signInView struct {
 	u        *session
 	phone    *keyEntry
 	code     *keyEntry
-	password *widget.Entry
-	first    *widget.Entry
-	last     *widget.Entry
+	password *keyEntry
+	first    *keyEntry
+	last     *keyEntry
 	sendCode *primaryButton
 	submit   *primaryButton
 	qr       *widget.Button // switches between the QR code and the phone number
@@ -49,7 +49,7 @@ type signInView struct {
 	resendNote *widget.Label  // counts down to when resend is offered
 	tickStop   chan struct{}  // stops the countdown's ticker
 	resending  bool
-	email      *widget.Entry  // the login email an account must add
+	email      *keyEntry      // the login email an account must add
 	cancel     *widget.Button // back to the accounts signed in, while adding one
 	// A signed-out account's: back to the accounts signed in (shown once
 	// one is), and its removal.
@@ -74,15 +74,15 @@ func (u *session) showSignIn() {
 	v.codeField = container.New(&codeFieldLayout{}, v.code)
 	v.resend = newButton(tr("signin.resend"), v.resendCode)
 	v.resendNote = newLabel("")
-	v.email = widget.NewEntry()
+	v.email = u.newEntry()
 	v.email.SetPlaceHolder(shown(tr("signin.email_placeholder")))
 	v.email.OnSubmitted = func(string) { v.next() }
-	v.password = widget.NewPasswordEntry()
+	v.password = u.newPasswordEntry()
 	v.password.SetPlaceHolder(shown(tr("signin.password_placeholder")))
 	v.password.OnSubmitted = func(string) { v.next() }
-	v.first = widget.NewEntry()
+	v.first = u.newEntry()
 	v.first.SetPlaceHolder(shown(tr("signin.first_name")))
-	v.last = widget.NewEntry()
+	v.last = u.newEntry()
 	v.last.SetPlaceHolder(shown(tr("signin.last_name")))
 	v.sendCode = newPrimaryButton(tr("signin.send_code"), v.requestCode)
 	v.submit = newPrimaryButton(tr("signin.sign_in"), v.next)

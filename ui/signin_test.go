@@ -73,6 +73,24 @@ func TestSignInPasswordLayout(t *testing.T) {
 	inUI(func() {
 		below(t, "Check password and the wrong-password sentence", v.submit, v.message)
 		below(t, "the sentence and the QR button", v.message, v.qr)
+		// The window's shortcuts work from the password field, which still
+		// has its show-password button.
+		u.main.Canvas().Focus(v.password)
+		typeShortcut(t, u.main, fyne.KeyComma)
+		if u.settingsWin == nil {
+			t.Error("Ctrl+, from the password field opened no Settings")
+		} else {
+			u.settingsWin.w.Close()
+		}
+		if reveal, ok := v.password.ActionItem.(fyne.Tappable); !ok {
+			t.Error("the password field has no show-password button")
+		} else {
+			test.Tap(reveal)
+			if v.password.Password {
+				t.Error("the show-password button did not show the password")
+			}
+			test.Tap(reveal)
+		}
 		v.password.SetText("sandbox-2fa")
 		test.Tap(v.submit)
 	})

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"go/ast"
 	"strings"
 	"testing"
 
@@ -80,47 +81,67 @@ func TestShortcutsFromTextFields(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	u := startApp(t, env)
 	signInAlice(t, u)
-	ctrl := func(k fyne.KeyName) fyne.Shortcut {
-		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
-	}
-	// What Fyne's driver does with a shortcut while a widget that takes
-	// shortcuts has the focus.
-	press := func(s fyne.Shortcut) {
-		if f, ok := u.main.Canvas().Focused().(fyne.Shortcutable); ok {
-			f.TypedShortcut(s)
-			return
-		}
-		t.Fatalf("focus on %T, which takes no shortcuts", u.main.Canvas().Focused())
-	}
 	inUI(func() {
 		if u.main.Canvas().Focused() != u.contacts.search {
 			t.Fatalf("after sign-in the focus is on %T, not the search field", u.main.Canvas().Focused())
 		}
-		press(ctrl(fyne.KeyD))
+		typeShortcut(t, u.main, fyne.KeyD)
 		if u.tabs.SelectedIndex() != 1 || u.main.Canvas().Focused() != u.dialer.entry {
 			t.Errorf("Ctrl+D from the search field: tab %d", u.tabs.SelectedIndex())
 		}
-		press(ctrl(fyne.KeyF))
+		typeShortcut(t, u.main, fyne.KeyF)
 		if u.tabs.SelectedIndex() != 0 || u.main.Canvas().Focused() != u.contacts.search {
 			t.Errorf("Ctrl+F from the dialer: tab %d", u.tabs.SelectedIndex())
 		}
-		press(ctrl(fyne.KeyR))
+		typeShortcut(t, u.main, fyne.KeyR)
 		if u.tabs.SelectedIndex() != 2 {
 			t.Errorf("Ctrl+R from the search field: tab %d", u.tabs.SelectedIndex())
 		}
 		u.tabs.SelectIndex(0)
 		u.main.Canvas().Focus(u.contacts.search)
-		press(ctrl(fyne.KeyComma))
+		typeShortcut(t, u.main, fyne.KeyComma)
 		if u.settingsWin == nil {
 			t.Error("Ctrl+, from the search field opened no settings")
 		}
 		u.main.Canvas().Focus(u.contacts.search)
 		u.contacts.search.SetText("bob")
-		press(&fyne.ShortcutSelectAll{})
+		u.main.Canvas().Focused().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutSelectAll{})
 		if got := u.contacts.search.SelectedText(); got != "bob" {
 			t.Errorf("Ctrl+A in the search field selected %q", got)
 		}
 	})
+}
+
+// typeShortcut types Ctrl+key (Cmd on macOS) in w as Fyne's desktop
+// driver hands it on (glfw window.triggersShortcut): to the focused widget
+// when that takes shortcuts, as a text field does, else to the window's
+// canvas and the shortcuts added there.
+func typeShortcut(t *testing.T, w fyne.Window, key fyne.KeyName) {
+	t.Helper()
+	s := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
+	if f, ok := w.Canvas().Focused().(fyne.Shortcutable); ok {
+		f.TypedShortcut(s)
+		return
+	}
+	canvasShortcut(t, w, s)
+}
+
+// Every text field in ui is a keyEntry, so the window's shortcuts work
+// while it has the focus: Fyne's own fields keep Ctrl+1, Ctrl+, and the
+// rest to themselves and drop them.
+func TestTextFieldsAreKeyEntries(t *testing.T) {
+	for _, file := range uiSources(t) {
+		ast.Inspect(file.ast, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "widget" && strings.HasPrefix(sel.Sel.Name, "New") && strings.HasSuffix(sel.Sel.Name, "Entry") {
+				t.Errorf("%s: widget.%s: a field that drops the window's shortcuts; use newEntry or newPasswordEntry", file.fset.Position(sel.Pos()), sel.Sel.Name)
+			}
+			return true
+		})
+	}
 }
 
 // TestEndOfCallShownOnce: a call that ends badly says why once, in a
