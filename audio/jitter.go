@@ -64,6 +64,7 @@ type JitterBuffer struct {
 	playTS     int64
 	pcm        []int16
 	scratch    []int16
+	free       [][]byte // payload buffers of popped packets, for Put (popPacket)
 
 	haveBase bool
 	lastRaw  uint32
@@ -116,6 +117,7 @@ func NewJitterBuffer(dec *Decoder, logger *slog.Logger) *JitterBuffer {
 		dec:     dec,
 		log:     logger,
 		scratch: make([]int16, maxPacketSamples),
+		free:    make([][]byte, 0, 8),
 		target:  samplesOf(jbMinDelay),
 		lastDur: FrameSamples,
 	}
@@ -177,7 +179,7 @@ func (j *JitterBuffer) Put(p media.ReceivedPacket) {
 		j.st.PacketsDiscarded++ // duplicate
 		return
 	}
-	j.pkts = slices.Insert(j.pkts, i, jbPacket{ts: ext, n: n, payload: append([]byte(nil), p.Payload...), arrival: p.Arrival})
+	j.pkts = slices.Insert(j.pkts, i, jbPacket{ts: ext, n: n, payload: append(j.spare(), p.Payload...), arrival: p.Arrival})
 	j.st.PacketsReceived++
 	j.fecSpan = min(n, opusFrameSamples(p.Payload[0]))
 	j.measure(ext, n, p.Arrival)
@@ -309,14 +311,14 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 		// Far too much queued (a peer burst after a stall): drop the oldest
 		// 20 ms even if audible, so delay stays bounded.
 		j.fill(FrameSamples, now)
-		j.pcm = j.pcm[FrameSamples:]
+		j.dropPlayed(FrameSamples)
 		j.st.RemovedSamplesForAcceleration += FrameSamples
 		j.filtLevel -= FrameSamples
 	}
 	j.fill(FrameSamples, now)
 	switch {
 	case shrinkQuiet && quiet(j.pcm[:FrameSamples]):
-		j.pcm = j.pcm[FrameSamples:]
+		j.dropPlayed(FrameSamples)
 		j.st.RemovedSamplesForAcceleration += FrameSamples
 		j.filtLevel -= FrameSamples
 		j.fill(FrameSamples, now)
@@ -347,8 +349,40 @@ func (j *JitterBuffer) Pull(out []int16, now time.Time) {
 		}
 	}
 	copy(out, j.pcm[:FrameSamples])
-	j.pcm = j.pcm[FrameSamples:]
+	j.dropPlayed(FrameSamples)
 	j.st.TotalSamplesReceived += FrameSamples
+}
+
+// popPacket removes the first packet by moving the rest forward, as
+// dropPlayed does for audio, and keeps its payload's buffer for the next
+// Put: in a call the queue's array and the payloads are then allocated
+// once, not per packet. The popped packet's payload stays valid until the
+// next Put, so the caller may still decode it.
+func (j *JitterBuffer) popPacket() {
+	if b := j.pkts[0].payload; cap(b) > 0 && len(j.free) < cap(j.free) {
+		j.free = append(j.free, b[:0])
+	}
+	j.pkts = slices.Delete(j.pkts, 0, 1)
+}
+
+// spare is a payload buffer a popped packet left, or nil.
+func (j *JitterBuffer) spare() []byte {
+	if len(j.free) == 0 {
+		return nil
+	}
+	b := j.free[len(j.free)-1]
+	j.free = j.free[:len(j.free)-1]
+	return b
+}
+
+// dropPlayed removes the first n samples of the decoded audio by moving
+// the rest to the front of the buffer, rather than reslicing past them: a
+// slice walked forward through its array reaches the end and is reallocated
+// by the next append, some 2 KB of garbage per 20 ms of playout (a GC every
+// ~6 s of a call, and page faults as the heap recycles), where this moves a
+// few kilobytes it already has in cache.
+func (j *JitterBuffer) dropPlayed(n int) {
+	j.pcm = j.pcm[:copy(j.pcm, j.pcm[n:])]
 }
 
 // fill decodes or conceals until at least want samples are ready.
@@ -356,7 +390,7 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 	for len(j.pcm) < want {
 		// Drop what the playout point has passed.
 		for len(j.pkts) > 0 && j.pkts[0].ts+int64(j.pkts[0].n) <= j.playTS {
-			j.pkts = j.pkts[1:]
+			j.popPacket()
 			j.st.PacketsDiscarded++
 		}
 		if len(j.pkts) == 0 {
@@ -377,7 +411,7 @@ func (j *JitterBuffer) fill(want int, now time.Time) {
 		gap := int(p.ts - j.playTS)
 		switch {
 		case gap <= 0:
-			j.pkts = j.pkts[1:]
+			j.popPacket()
 			j.underrun = 0
 			n, err := j.dec.Decode(p.payload, j.scratch)
 			if err != nil {
