@@ -59,6 +59,16 @@ const (
 	// check, so 2 s without a packet is one answer missed and the next late.
 	iceDisconnected = 2 * time.Second
 	iceFailed       = 20 * time.Second
+	// DTLS handshake retransmission as libwebrtc's DtlsTransport sets it
+	// (ConfigureHandshakeTimeout): a flight not answered is sent again
+	// after twice the ICE round trip, no sooner than 50 ms and no later than
+	// 3 s, the wait doubling from there (BoringSSL, and pion's handshaker
+	// alike, up to 60 s); without a round trip measured, BoringSSL's 1 s.
+	// pion's own default is that 1 s whatever the path: a flight lost twice
+	// through a lossy relay then cost 3 s, three times 7 s.
+	dtlsMinHandshakeTimeout     = 50 * time.Millisecond
+	dtlsMaxHandshakeTimeout     = 3 * time.Second
+	dtlsDefaultHandshakeTimeout = time.Second
 	// noAudioAfter is how long a connected call may receive no audio from an
 	// unmuted peer before Stats says so (Stats.NoAudio).
 	noAudioAfter = 5 * time.Second
@@ -97,7 +107,13 @@ type Engine struct {
 	dcOpen       bool
 	teardownOnce sync.Once
 
+	// api makes the ICE objects, and from the DTLS transport on all the
+	// others: the DTLS transport's is made once ICE measured the round trip
+	// that sets its retransmission timer (newDTLS).
 	api      *webrtc.API
+	settings webrtc.SettingEngine
+	rtcp     *interceptor.Registry
+	cert     webrtc.Certificate
 	codecs   *webrtc.MediaEngine // payload types of the peer's stream are added as negotiated
 	gatherer *webrtc.ICEGatherer
 	ice      *webrtc.ICETransport
@@ -442,7 +458,7 @@ func (e *Engine) gather() error {
 		// relays only there is none to wait for.
 		se.SetRelayAcceptanceMinWait(0)
 	}
-	e.codecs = me
+	e.codecs, e.settings, e.rtcp = me, se, ir
 	e.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 
 	policy := webrtc.ICETransportPolicyAll
@@ -464,21 +480,17 @@ func (e *Engine) gather() error {
 	if err != nil {
 		return fmt.Errorf("dtls certificate: %w", err)
 	}
-	dtlsT, err := e.api.NewDTLSTransport(iceT, []webrtc.Certificate{*cert})
-	if err != nil {
-		return fmt.Errorf("dtls transport: %w", err)
-	}
+	e.cert = *cert
 	// Close may run while we gather: publish the transports under mu, or
 	// stop them here if teardown has begun (it cancels ctx before it reads).
 	e.mu.Lock()
 	if e.ctx.Err() != nil {
 		e.mu.Unlock()
-		_ = dtlsT.Stop()
 		_ = iceT.Stop()
 		_ = gatherer.Close()
 		return e.ctx.Err()
 	}
-	e.gatherer, e.ice, e.dtls = gatherer, iceT, dtlsT
+	e.gatherer, e.ice = gatherer, iceT
 	e.mu.Unlock()
 	e.track, err = webrtc.NewTrackLocalStaticRTP(pionmedia.OpusCapability(), "audio", "tgphone")
 	if err != nil {
@@ -529,13 +541,13 @@ func (e *Engine) sendInitialSetup(setup string) {
 		e.log.Warn("local ice parameters", "err", err)
 		return
 	}
-	dp, err := e.dtls.GetLocalParameters()
+	fps, err := e.cert.GetFingerprints() // what the DTLS transport, made later, will present
 	if err != nil {
-		e.log.Warn("local dtls parameters", "err", err)
+		e.log.Warn("local dtls fingerprints", "err", err)
 		return
 	}
 	m := &signaling.InitialSetup{Ufrag: ip.UsernameFragment, Pwd: ip.Password}
-	for _, f := range dp.Fingerprints {
+	for _, f := range fps {
 		m.Fingerprints = append(m.Fingerprints, signaling.Fingerprint{Hash: f.Algorithm, Setup: setup, Fingerprint: f.Value})
 	}
 	e.sendMsg(m)
@@ -653,15 +665,61 @@ func (e *Engine) startTransport() {
 			}
 			return
 		}
-		if err := e.dtls.Start(webrtc.DTLSParameters{Role: remoteDTLSRole(setup, e.p.Outgoing), Fingerprints: fps}); err != nil {
+		dtlsT, err := e.newDTLS()
+		if err != nil {
 			if e.ctx.Err() == nil {
 				e.fail(fmt.Errorf("%w: dtls: %w", ErrTransportFailed, err))
 			}
 			return
 		}
-		e.drainUndeclared(e.dtls)
+		if err := dtlsT.Start(webrtc.DTLSParameters{Role: remoteDTLSRole(setup, e.p.Outgoing), Fingerprints: fps}); err != nil {
+			if e.ctx.Err() == nil {
+				e.fail(fmt.Errorf("%w: dtls: %w", ErrTransportFailed, err))
+			}
+			return
+		}
+		e.drainUndeclared(dtlsT)
 		e.fire(lifecycle.TransportUp, nil)
 	}()
+}
+
+// newDTLS makes the DTLS transport once ICE is connected, with the
+// handshake's retransmission timer set from the round trip ICE measured on
+// the selected pair (dtlsHandshakeTimeout), as libwebrtc does when its ICE
+// transport turns writable. pion reads the timer from the API's settings,
+// so the transport, and what is built on it, come from an API of its own.
+func (e *Engine) newDTLS() (*webrtc.DTLSTransport, error) {
+	var rtt time.Duration
+	if st, ok := e.ice.GetSelectedCandidatePairStats(); ok {
+		rtt = time.Duration(st.CurrentRoundTripTime * float64(time.Second))
+	}
+	se := e.settings
+	rtx := dtlsHandshakeTimeout(rtt)
+	se.SetDTLSRetransmissionInterval(rtx)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(e.codecs), webrtc.WithInterceptorRegistry(e.rtcp), webrtc.WithSettingEngine(se))
+	dtlsT, err := api.NewDTLSTransport(e.ice, []webrtc.Certificate{e.cert})
+	if err != nil {
+		return nil, fmt.Errorf("dtls transport: %w", err)
+	}
+	e.mu.Lock()
+	if e.ctx.Err() != nil { // closed meanwhile: teardown read no transport
+		e.mu.Unlock()
+		_ = dtlsT.Stop()
+		return nil, e.ctx.Err()
+	}
+	e.dtls, e.api = dtlsT, api
+	e.mu.Unlock()
+	e.log.Debug("dtls handshake", "ice rtt", rtt, "first retransmission after", rtx)
+	return dtlsT, nil
+}
+
+// dtlsHandshakeTimeout is the wait before a DTLS flight is first sent
+// again, from the ICE round trip rtt (0: none measured).
+func dtlsHandshakeTimeout(rtt time.Duration) time.Duration {
+	if rtt <= 0 {
+		return dtlsDefaultHandshakeTimeout
+	}
+	return min(max(2*rtt, dtlsMinHandshakeTimeout), dtlsMaxHandshakeTimeout)
 }
 
 // remoteDTLSRole is the peer's DTLS role, which pion's Start takes (ours is
