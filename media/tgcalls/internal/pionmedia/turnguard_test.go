@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,4 +163,163 @@ func TestIsSynthetic(t *testing.T) {
 	if IsSynthetic(nil) {
 		t.Error("IsSynthetic(nil)")
 	}
+}
+
+// stepTimers stands for time.AfterFunc: the test fires the timers.
+type stepTimers struct {
+	mu      sync.Mutex
+	pending []*stepTimer
+}
+
+type stepTimer struct {
+	d       time.Duration
+	f       func()
+	stopped bool
+}
+
+func (t *stepTimer) Stop() bool { t.stopped = true; return true }
+
+func (s *stepTimers) after(d time.Duration, f func()) stopper {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &stepTimer{d: d, f: f}
+	s.pending = append(s.pending, t)
+	return t
+}
+
+// fire runs the oldest timer not stopped and returns its duration, 0 if none.
+func (s *stepTimers) fire() time.Duration {
+	s.mu.Lock()
+	for len(s.pending) > 0 {
+		t := s.pending[0]
+		s.pending = s.pending[1:]
+		if t.stopped {
+			continue
+		}
+		s.mu.Unlock()
+		t.f()
+		return t.d
+	}
+	s.mu.Unlock()
+	return 0
+}
+
+func createPermission(t *testing.T, ips ...string) *stun.Message {
+	t.Helper()
+	m := stun.MustBuild(stun.NewType(stun.MethodCreatePermission, stun.ClassRequest), stun.TransactionID)
+	for _, ip := range ips {
+		a := stun.XORMappedAddress{IP: net.ParseIP(ip), Port: 599}
+		if err := a.AddToAs(m, stun.AttrXORPeerAddress); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.WriteHeader()
+	return m
+}
+
+// TestTurnConnPermitsEarly: a TURN client's first CreatePermission for a
+// peer is answered at once, as libwebrtc's TurnPort does not wait for it,
+// and sent to the server on pion's schedule (200 ms, doubling) until the
+// server answers, whose answer is then not passed on; a refresh naming
+// that peer again passes as it is; a request the server never answers is
+// sent pion's 7 times.
+func TestTurnConnPermitsEarly(t *testing.T) {
+	server, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var timers stepTimers
+	client := newTurnConn(pc, Net{Log: slog.New(slog.DiscardHandler), Rejects: &media.Rejects{}}, timers.after)
+	defer client.Close()
+	buf := make([]byte, 1500)
+	read := func(c net.PacketConn, what string) *stun.Message {
+		t.Helper()
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		m := &stun.Message{Raw: append([]byte(nil), buf[:n]...)}
+		if err := m.Decode(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return m
+	}
+	nothing := func(c net.PacketConn, what string) {
+		t.Helper()
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if n, _, err := c.ReadFrom(buf); err == nil {
+			t.Fatalf("%s: got %d bytes", what, n)
+		}
+	}
+
+	req := createPermission(t, "127.0.0.2")
+	if _, err := client.WriteTo(req.Raw, server.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if m := read(client, "the answer made here"); m.TransactionID != req.TransactionID ||
+		m.Type != stun.NewType(stun.MethodCreatePermission, stun.ClassSuccessResponse) {
+		t.Fatalf("the client got %v, want the request's success", m)
+	}
+	if m := read(server, "the request"); m.TransactionID != req.TransactionID {
+		t.Fatalf("the server got %v", m)
+	}
+	for _, want := range []time.Duration{200 * time.Millisecond, 400 * time.Millisecond} {
+		if d := timers.fire(); d != want {
+			t.Fatalf("retransmission after %v, want %v", d, want)
+		}
+		if m := read(server, "a retransmission"); string(m.Raw) != string(req.Raw) {
+			t.Fatal("the retransmission differs from the request")
+		}
+	}
+	// The server answers: no more retransmissions, and the client does not
+	// see the answer (its transaction is over), only what follows it.
+	resp := stun.MustBuild(stun.NewTransactionIDSetter(req.TransactionID), stun.NewType(stun.MethodCreatePermission, stun.ClassSuccessResponse))
+	marker := stun.MustBuild(stun.BindingSuccess, stun.TransactionID)
+	for _, b := range [][]byte{resp.Raw, marker.Raw} {
+		if _, err := server.WriteTo(b, pc.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := read(client, "after the server's answer"); m.TransactionID != marker.TransactionID {
+		t.Fatalf("the client got %v, want only the message after the server's answer", m)
+	}
+	if d := timers.fire(); d != 0 {
+		t.Fatalf("a retransmission after %v once the server answered", d)
+	}
+	nothing(server, "after the server's answer")
+
+	// pion's refresh names the peer again: it passes, unanswered here.
+	refresh := createPermission(t, "127.0.0.2")
+	if _, err := client.WriteTo(refresh.Raw, server.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if m := read(server, "the refresh"); m.TransactionID != refresh.TransactionID {
+		t.Fatalf("the server got %v", m)
+	}
+	nothing(client, "a refresh")
+	if d := timers.fire(); d != 0 {
+		t.Fatalf("a refresh retransmitted here after %v", d)
+	}
+
+	// A server that never answers gets the request 7 times in all.
+	lost := createPermission(t, "127.0.0.3")
+	if _, err := client.WriteTo(lost.Raw, server.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	read(client, "the answer made here")
+	sends := 1
+	read(server, "the request")
+	for timers.fire() != 0 { // the last timer gives up and sends nothing
+		if sends < 7 {
+			read(server, "a retransmission")
+			sends++
+		}
+	}
+	nothing(server, "after the 7th send")
 }
