@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/calling"
@@ -232,7 +235,49 @@ func outcomeWords(c recentCall) string {
 // historyLine is a Recents row's second line: outcome, then the time of day
 // (the day is the group's heading).
 func historyLine(c recentCall) string {
-	return outcomeWords(c) + " · " + c.Date.Local().Format("15:04")
+	return outcomeWords(c) + " · " + clockTime(c.Date.Local())
+}
+
+// clockTime is t's time of day as the UI's language usually reads it: a
+// 12-hour clock with AM/PM in English, as Telegram Desktop shows it for
+// en-US, 24 hours in the catalogue's other languages. Telegram Desktop
+// takes its clock from the system's locale; here English does when that
+// locale names a region with a 24-hour clock (en_GB, en_IE, de_DE…).
+func clockTime(t time.Time) string {
+	if twelveHourClock() {
+		return t.Format("3:04 PM")
+	}
+	return t.Format("15:04")
+}
+
+// twelveHourRegions are the regions whose English reads a 12-hour clock
+// (CLDR's short time "h:mm a").
+var twelveHourRegions = map[string]bool{"US": true, "CA": true, "AU": true, "NZ": true, "IN": true,
+	"PH": true, "SG": true, "MY": true, "HK": true}
+
+// twelveHourClock tells whether times are shown on a 12-hour clock: in
+// English, unless the system's time locale (LC_ALL, else LC_TIME, else
+// LANG, as POSIX reads them) names a region outside twelveHourRegions.
+func twelveHourClock() bool {
+	if currentLanguage() != "en" {
+		return false
+	}
+	locale := os.Getenv("LC_ALL")
+	for _, env := range []string{"LC_TIME", "LANG"} {
+		if locale == "" {
+			locale = os.Getenv(env)
+		}
+	}
+	locale, _, _ = strings.Cut(locale, ".")
+	tag, err := language.Parse(strings.ReplaceAll(locale, "_", "-"))
+	if err != nil {
+		return true // C, POSIX or nothing: English's usual clock
+	}
+	region, conf := tag.Region()
+	if conf != language.Exact {
+		return true // "en" alone names no region
+	}
+	return twelveHourRegions[region.String()]
 }
 
 // dayHeading names the day a call was on, relative to now: "Today",
@@ -256,7 +301,7 @@ func dayHeading(t, now time.Time) string {
 
 // presenceWords words a contact's last-seen state at now in the UI's
 // language, as Telegram's apps do: "online", "last seen 5 minutes ago",
-// "last seen at 14:05" today, "last seen yesterday at 14:05", else the
+// "last seen at 2:05 PM" today, "last seen yesterday at 2:05 PM", else the
 // date; "" when the server told nothing. Times are in now's time zone.
 func presenceWords(p account.Presence, now time.Time) string {
 	p = p.As(now)
@@ -283,7 +328,7 @@ func presenceWords(p account.Presence, now time.Time) string {
 	case ago < time.Hour:
 		return trn("presence.minutes_ago", int(ago/time.Minute))
 	}
-	clock := at.Format("15:04")
+	clock := clockTime(at)
 	switch calendarDays(at, now) {
 	case 0:
 		return tr("presence.today_at", "Time", clock)

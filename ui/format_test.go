@@ -82,22 +82,22 @@ func TestOutcomeWords(t *testing.T) {
 		want string
 		o    outcome
 	}{
-		{recentCall{HistoryEntry: out("hangup", 125*time.Second)}, "Answered · 2:05 · 14:00", outcomeAnswered},
-		{recentCall{HistoryEntry: in("hangup", 61*time.Second)}, "Answered · 1:01 · 14:00", outcomeAnswered},
+		{recentCall{HistoryEntry: out("hangup", 125*time.Second)}, "Answered · 2:05 · 2:00 PM", outcomeAnswered},
+		{recentCall{HistoryEntry: in("hangup", 61*time.Second)}, "Answered · 1:01 · 2:00 PM", outcomeAnswered},
 		// A connection lost mid-call still counts as answered: it was.
-		{recentCall{HistoryEntry: out("disconnect", 30*time.Second)}, "Answered · 0:30 · 14:00", outcomeAnswered},
-		{recentCall{HistoryEntry: out("busy", 0)}, "Busy · 14:00", outcomeBusy},
-		{recentCall{HistoryEntry: out("hangup", 0)}, "Declined · 14:00", outcomeDeclined},
-		{recentCall{HistoryEntry: out("missed", 0), HungUpHere: true}, "Cancelled · 14:00", outcomeCancelled},
-		{recentCall{HistoryEntry: out("missed", 0)}, "Not answered · 14:00", outcomeUnanswered},
-		{recentCall{HistoryEntry: out("disconnect", 0)}, "Failed · 14:00", outcomeFailed},
-		{recentCall{HistoryEntry: in("missed", 0)}, "Missed · 14:00", outcomeMissed},
-		{recentCall{HistoryEntry: in("busy", 0)}, "Declined · 14:00", outcomeDeclined},
-		{recentCall{HistoryEntry: in("busy", 0), TurnedAway: calling.TurnedAwayDoNotDisturb}, "Missed · Do Not Disturb was on · 14:00", outcomeMissed},
-		{recentCall{HistoryEntry: in("busy", 0), TurnedAway: calling.TurnedAwayInCall}, "Missed · you were in another call · 14:00", outcomeMissed},
-		{recentCall{HistoryEntry: in("disconnect", 0)}, "Failed · 14:00", outcomeFailed},
-		{recentCall{HistoryEntry: in("hangup", 0)}, "Not connected · 14:00", outcomeNotConnected},
-		{recentCall{HistoryEntry: in("other", 0)}, "Moved to a group call · 14:00", outcomeMoved},
+		{recentCall{HistoryEntry: out("disconnect", 30*time.Second)}, "Answered · 0:30 · 2:00 PM", outcomeAnswered},
+		{recentCall{HistoryEntry: out("busy", 0)}, "Busy · 2:00 PM", outcomeBusy},
+		{recentCall{HistoryEntry: out("hangup", 0)}, "Declined · 2:00 PM", outcomeDeclined},
+		{recentCall{HistoryEntry: out("missed", 0), HungUpHere: true}, "Cancelled · 2:00 PM", outcomeCancelled},
+		{recentCall{HistoryEntry: out("missed", 0)}, "Not answered · 2:00 PM", outcomeUnanswered},
+		{recentCall{HistoryEntry: out("disconnect", 0)}, "Failed · 2:00 PM", outcomeFailed},
+		{recentCall{HistoryEntry: in("missed", 0)}, "Missed · 2:00 PM", outcomeMissed},
+		{recentCall{HistoryEntry: in("busy", 0)}, "Declined · 2:00 PM", outcomeDeclined},
+		{recentCall{HistoryEntry: in("busy", 0), TurnedAway: calling.TurnedAwayDoNotDisturb}, "Missed · Do Not Disturb was on · 2:00 PM", outcomeMissed},
+		{recentCall{HistoryEntry: in("busy", 0), TurnedAway: calling.TurnedAwayInCall}, "Missed · you were in another call · 2:00 PM", outcomeMissed},
+		{recentCall{HistoryEntry: in("disconnect", 0)}, "Failed · 2:00 PM", outcomeFailed},
+		{recentCall{HistoryEntry: in("hangup", 0)}, "Not connected · 2:00 PM", outcomeNotConnected},
+		{recentCall{HistoryEntry: in("other", 0)}, "Moved to a group call · 2:00 PM", outcomeMoved},
 	} {
 		if got := historyLine(tt.c); got != tt.want {
 			t.Errorf("historyLine(%+v) = %q, want %q", tt.c, got, tt.want)
@@ -193,5 +193,39 @@ func TestRouteWords(t *testing.T) {
 	}
 	if got := statsLines(snap(media.RouteNone)); !strings.HasPrefix(got, "Протокол 9.0.0 · —\n") {
 		t.Errorf("ru statistics before a route %q", got)
+	}
+}
+
+// Times of day are on the language's usual clock: 12 hours with AM/PM in
+// English, as Telegram Desktop shows en-US, 24 in the other languages; in
+// English the system's time locale (LC_ALL over LC_TIME over LANG) names a
+// 24-hour region to read 24 hours, as Telegram Desktop follows it.
+func TestClock(t *testing.T) {
+	afternoon := time.Date(2026, 12, 2, 14, 5, 0, 0, time.UTC)
+	night := time.Date(2026, 12, 2, 0, 30, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		lang, lcAll, lcTime, lang_ string
+		want                       [2]string
+	}{
+		{"en", "", "", "C.UTF-8", [2]string{"2:05 PM", "12:30 AM"}},
+		{"en", "", "", "", [2]string{"2:05 PM", "12:30 AM"}},
+		{"en", "", "", "en_US.UTF-8", [2]string{"2:05 PM", "12:30 AM"}},
+		{"en", "", "", "en_AU.UTF-8", [2]string{"2:05 PM", "12:30 AM"}},
+		{"en", "", "", "en_GB.UTF-8", [2]string{"14:05", "00:30"}},
+		{"en", "", "en_IE.UTF-8", "en_US.UTF-8", [2]string{"14:05", "00:30"}},
+		{"en", "", "de_DE.UTF-8", "en_US.UTF-8", [2]string{"14:05", "00:30"}},
+		{"en", "en_US.UTF-8", "en_GB.UTF-8", "", [2]string{"2:05 PM", "12:30 AM"}},
+		{"ru", "", "", "en_US.UTF-8", [2]string{"14:05", "00:30"}},
+		{"de", "", "", "", [2]string{"14:05", "00:30"}},
+		{"es", "", "", "es_ES.UTF-8", [2]string{"14:05", "00:30"}},
+		{"fa", "", "", "fa_IR.UTF-8", [2]string{"14:05", "00:30"}},
+	} {
+		t.Setenv("LC_ALL", tt.lcAll)
+		t.Setenv("LC_TIME", tt.lcTime)
+		t.Setenv("LANG", tt.lang_)
+		speak(t, tt.lang)
+		if got := [2]string{clockTime(afternoon), clockTime(night)}; got != tt.want {
+			t.Errorf("%s, LC_ALL=%q LC_TIME=%q LANG=%q: %q, want %q", tt.lang, tt.lcAll, tt.lcTime, tt.lang_, got, tt.want)
+		}
 	}
 }

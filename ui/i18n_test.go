@@ -31,6 +31,10 @@ import (
 // catalogue, loaded by this first use, chose the system language.
 func init() {
 	os.Setenv("TGPHONE_LANG", "en")
+	// English's clock follows the system's time locale: the tests read
+	// en-US's 12-hour one whatever the machine's.
+	os.Unsetenv("LC_ALL")
+	os.Setenv("LC_TIME", "en_US.UTF-8")
 	useLanguage("en")
 }
 

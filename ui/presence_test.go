@@ -59,8 +59,8 @@ func TestPresenceWords(t *testing.T) {
 		"5 minutes ago":               "last seen 5 minutes ago",
 		"21 minutes ago":              "last seen 21 minutes ago",
 		"online lapsed 7 minutes ago": "last seen 7 minutes ago",
-		"today":                       "last seen at 12:05",
-		"yesterday":                   "last seen yesterday at 22:10",
+		"today":                       "last seen at 12:05 PM",
+		"yesterday":                   "last seen yesterday at 10:10 PM",
 		"this year":                   "last seen 9 March",
 		"last year":                   "last seen 30 December 2025",
 	}
@@ -72,11 +72,16 @@ func TestPresenceWords(t *testing.T) {
 	if got := presenceWords(account.Presence{}, presenceNow); got != "" {
 		t.Errorf("hidden presence says %q", got)
 	}
-	// The English the CLI and logs use says the same.
+	// The English the CLI and logs use says the same, on the 24-hour
+	// clock the UI's English reads where the system's locale is en_GB.
+	t.Setenv("LC_TIME", "en_GB.UTF-8")
 	for _, c := range presenceCases() {
-		if got := c.p.English(presenceNow); got != want[c.what] {
-			t.Errorf("account's English for %s: %q, want %q", c.what, got, want[c.what])
+		if got, ui := c.p.English(presenceNow), presenceWords(c.p, presenceNow); got != ui {
+			t.Errorf("account's English for %s: %q, the UI's en_GB English %q", c.what, got, ui)
 		}
+	}
+	if got := presenceWords(presenceCases()[11].p, presenceNow); got != "last seen at 12:05" {
+		t.Errorf("en_GB today: %q, want last seen at 12:05", got)
 	}
 }
 
