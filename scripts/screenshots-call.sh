@@ -20,16 +20,7 @@ rootshot() {
 for theme in light dark; do
   suffix=""; [ "$theme" = dark ] && suffix=-dark
   export FYNE_THEME=$theme
-  port=$((45000 + RANDOM % 2000))
-  run=$tmp/$theme
-  mkdir -p "$run"
-  xdg_dirs "$run"
-  "$bin" --as alice --sandbox-listen 127.0.0.1:$port 2>"$run/alice.log" & alice=$!; pids+=($alice)
-  a=$(window "tgphone — Alice Archer" 60)
-  "$bin" --as bob --sandbox-listen 127.0.0.1:$port 2>"$run/bob.log" & bob=$!; pids+=($bob)
-  b=$(window "tgphone — Bob Baker" 60)
-  xdotool windowmove "$b" 860 0
-  sleep 2
+  start_pair "$tmp/$theme"
 
   dial "$a" "@bob"
   out_id=$(window "Call with Bob Baker")

@@ -13,16 +13,7 @@ export TGPHONE_LANG=fa
 for theme in light dark; do
   suffix="-fa"; [ "$theme" = dark ] && suffix=-fa-dark
   export FYNE_THEME=$theme
-  port=$((45000 + RANDOM % 2000))
-  run=$tmp/$theme
-  mkdir -p "$run"
-  xdg_dirs "$run"
-  "$bin" --as alice --sandbox-listen 127.0.0.1:$port 2>"$run/alice.log" & alice=$!; pids+=($alice)
-  a=$(window "tgphone — Alice Archer" 60)
-  "$bin" --as bob --sandbox-listen 127.0.0.1:$port 2>"$run/bob.log" & bob=$!; pids+=($bob)
-  b=$(window "tgphone — Bob Baker" 60)
-  xdotool windowmove "$b" 860 0
-  sleep 2
+  start_pair "$tmp/$theme"
 
   dial "$a" "@bob"
   # The titles in Persian, names isolated (U+2066 … U+2069) as tr does.

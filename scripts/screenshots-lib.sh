@@ -89,5 +89,21 @@ dial() {
   xdotool key ctrl+a; xdotool type --delay 30 "$2"; xdotool key Return
 }
 
+# start_pair DIR: Alice's and Bob's apps ($bin), their folders under DIR
+# and their logs DIR/alice.log and DIR/bob.log, sharing a sandbox Alice's
+# app starts on a port of its own; Bob's window to the right of Alice's.
+# Sets alice and bob (their pids, also in pids) and a and b (their windows).
+start_pair() {
+  local port=$((45000 + RANDOM % 2000))
+  mkdir -p "$1"
+  xdg_dirs "$1"
+  "$bin" --as alice --sandbox-listen "127.0.0.1:$port" 2>"$1/alice.log" & alice=$!; pids+=($alice)
+  a=$(window "tgphone — Alice Archer" 60)
+  "$bin" --as bob --sandbox-listen "127.0.0.1:$port" 2>"$1/bob.log" & bob=$!; pids+=($bob)
+  b=$(window "tgphone — Bob Baker" 60)
+  xdotool windowmove "$b" 860 0
+  sleep 2
+}
+
 # waitlog FILE TEXT: waits until FILE holds TEXT.
 waitlog() { until grep -q "$2" "$1"; do sleep 0.1; done; }
