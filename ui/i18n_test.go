@@ -92,6 +92,29 @@ func fields(t *testing.T, raw json.RawMessage) (names []string, forms map[string
 	return names, forms
 }
 
+// translated is key's message in cat, the catalogue of language code, and
+// in en, English's, as their forms ("" for a plain message); it reports
+// a message cat lacks (ok false) and a plural form code needs that cat's
+// message does not give.
+func translated(t *testing.T, code, key string, en, cat map[string]json.RawMessage) (forms, enForms map[string]string, ok bool) {
+	t.Helper()
+	raw, ok := cat[key]
+	if !ok {
+		t.Errorf("%s.json lacks %q", code, key)
+		return nil, nil, false
+	}
+	_, forms = fields(t, raw)
+	_, enForms = fields(t, en[key])
+	if _, plain := forms[""]; !plain {
+		for _, f := range pluralForms[code] {
+			if forms[f] == "" {
+				t.Errorf("%s.json %q lacks the plural form %q", code, key, f)
+			}
+		}
+	}
+	return forms, enForms, true
+}
+
 // Every language has exactly English's keys, fills the same fields, and
 // gives every plural form its language needs.
 func TestCatalogueComplete(t *testing.T) {
@@ -102,13 +125,12 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, l := range languages {
 		cat := readCatalogue(t, l.Code)
 		for key, raw := range en {
-			tr, ok := cat[key]
+			forms, enForms, ok := translated(t, l.Code, key, en, cat)
 			if !ok {
-				t.Errorf("%s.json lacks %q", l.Code, key)
 				continue
 			}
-			wantFields, enForms := fields(t, raw)
-			gotFields, forms := fields(t, tr)
+			wantFields, _ := fields(t, raw)
+			gotFields, _ := fields(t, cat[key])
 			if !slices.Equal(wantFields, gotFields) {
 				t.Errorf("%s.json %q fills %v, English fills %v", l.Code, key, gotFields, wantFields)
 			}
@@ -117,16 +139,8 @@ func TestCatalogueComplete(t *testing.T) {
 			if enPlain != plain {
 				t.Errorf("%s.json %q: plural in one language, plain in the other", l.Code, key)
 			}
-			if plain {
-				if strings.TrimSpace(forms[""]) == "" {
-					t.Errorf("%s.json %q is empty", l.Code, key)
-				}
-				continue
-			}
-			for _, f := range pluralForms[l.Code] {
-				if forms[f] == "" {
-					t.Errorf("%s.json %q lacks the plural form %q", l.Code, key, f)
-				}
+			if plain && strings.TrimSpace(forms[""]) == "" {
+				t.Errorf("%s.json %q is empty", l.Code, key)
 			}
 		}
 		for key := range cat {
