@@ -212,7 +212,8 @@ func TestE2EPeerKilled(t *testing.T) {
 }
 
 // TestE2ESpeechUnderLoss: speech through the relays with 20 % random loss
-// end to end for the whole call (10.6 % on each of the two relay legs) is
+// end to end (10.6 % on each of the two relay legs), for the whole call on
+// V2 and from the moment the call is active on 2.4.4, is
 // still understood: the envelope of what the callee hears keeps the shape
 // of what the caller said, second by second (0.97 on a clean call).
 func TestE2ESpeechUnderLoss(t *testing.T) {
@@ -232,12 +233,20 @@ func TestE2ESpeechUnderLoss(t *testing.T) {
 			t.Run(version+"/"+tt.name, func(t *testing.T) {
 				retryStarved(t, func(t *testing.T) ([]string, float64, time.Duration) {
 					leg := 100 * (1 - math.Sqrt(1-tt.lossPct/100))
-					// The loss starts once the call is active: this test is about
-					// speech through loss (connecting through it is
-					// TestE2EMediaOverImpairedRelays'), and with 20 % from the start
-					// a relay-only V2 call sometimes spent its whole connect
-					// timeout in DTLS retransmissions (3 of 6 runs at load ~3).
-					env := sandboxtest.Start(t, sandboxtest.Options{Impair: &netem.Config{Seed: 11}})
+					// On V2 the loss is there from the first packet, so the call
+					// also connects through it (TestE2EConnectThroughLoss checks
+					// that on more seeds, 60 of 60 V2 calls connected through
+					// 20 %). On 2.4.4 it starts once the call is active: with
+					// loss from the start its speech scored 0.71-0.87 over 9
+					// calls (seeds 11-14), too near the 0.70 threshold, against
+					// 0.84-0.92 with the loss switched on once active.
+					cfg := netem.Config{LossPct: leg, Seed: 11}
+					later := version == "2.4.4"
+					start := cfg
+					if later {
+						start = netem.Config{Seed: cfg.Seed}
+					}
+					env := sandboxtest.Start(t, sandboxtest.Options{Impair: &start})
 					heard := filepath.Join(t.TempDir(), "bob.wav")
 					alice := newPartyWith(t, env, "alice", version,
 						audio.Config{Input: "file:../audio/testdata/speech.wav", LoopFiles: true, Output: "null", Ring: "null"}, calling.P2PNobody)
@@ -246,8 +255,10 @@ func TestE2ESpeechUnderLoss(t *testing.T) {
 					in := bob.waitIncoming(t)
 					in.Answer()
 					waitState(t, out, "active", func(s calling.Snapshot) bool { return s.State == calling.StateActive })
-					for _, p := range env.Impaired {
-						p.SetConfig(netem.Config{LossPct: leg, Seed: 11})
+					if later {
+						for _, p := range env.Impaired {
+							p.SetConfig(cfg)
+						}
 					}
 					win := schedstat.Start() // bob's scored tail lies in it
 					time.Sleep(6 * time.Second)
