@@ -483,9 +483,11 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			retryStarved(t, func(t *testing.T) ([]string, float64, time.Duration) {
-				// Telegram's own 30 s connect timeout: under a fifth of packets lost
-				// end to end, V2's DTLS handshake retries flights and took 0.7–4.4 s
-				// on an idle machine, over the tests' usual 10 s once on a loaded one.
+				// Telegram's own 30 s connect timeout. Under a fifth of packets lost
+				// end to end V2's DTLS handshake took 0.7–4.4 s on an idle machine
+				// and once over the tests' usual 10 s on a loaded one, when pion
+				// retransmitted a flight after 1 s, 2 s, 4 s; with libwebrtc's timer
+				// (2 × the ICE round trip) answer → active took 0.95–1.26 s (3 runs).
 				to := sandboxtest.TestTimeouts
 				to.Connect = 30 * time.Second
 				env := sandboxtest.Start(t, sandboxtest.Options{Impair: &tt.impair, Timeouts: to})
