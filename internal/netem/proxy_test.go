@@ -10,21 +10,7 @@ import (
 // TestProxyRelaysBothWays: an echo server behind a lossless proxy sees
 // every datagram and answers through it; with 100 % loss nothing passes.
 func TestProxyRelaysBothWays(t *testing.T) {
-	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := srv.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			_, _ = srv.WriteTo(buf[:n], from)
-		}
-	}()
+	srv := udpEcho(t)
 	p, err := NewProxy(srv.LocalAddr().(*net.UDPAddr), Config{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -59,21 +45,7 @@ func TestProxyRelaysBothWays(t *testing.T) {
 // only: the same with another client's traffic interleaved as without it.
 // Trace reports each datagram's fate.
 func TestProxySeededPerDirection(t *testing.T) {
-	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := srv.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			_, _ = srv.WriteTo(buf[:n], from)
-		}
-	}()
+	srv := udpEcho(t)
 	// fates runs one proxy: client a sends 60 datagrams, and with other
 	// set, client b sends one before each of a's; it returns a's fates up
 	// and down as Trace reported them.
@@ -151,4 +123,26 @@ func TestProxySeededPerDirection(t *testing.T) {
 	if !strings.Contains(up1, "x") || !strings.Contains(down1, "x") || !strings.Contains(up1, ".") {
 		t.Errorf("40 %% loss lost nothing or everything: up %s, down %s", up1, down1)
 	}
+}
+
+// udpEcho is a loopback UDP server that sends every datagram back to
+// its sender, closed when the test ends.
+func udpEcho(t *testing.T) *net.UDPConn {
+	t.Helper()
+	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := srv.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			_, _ = srv.WriteTo(buf[:n], from)
+		}
+	}()
+	return srv
 }
