@@ -50,6 +50,7 @@ type callView struct {
 	mute      *roundButton
 	talk      *holdButton // push-to-talk instead of mute; nil when off
 	talking   bool
+	pttNote   bool         // Ctrl+M with push to talk on: the muted note says how to talk, until the user does
 	speaker   *roundButton // shows the device menus
 	hangup    *roundButton
 	input     *widget.Select
@@ -117,6 +118,9 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	if u.currentSettings().PushToTalk {
 		v.talk = newHoldButton(talkLabel(false), func(down bool) { v.hold(down) })
 		muteOrTalk = container.NewCenter(v.talk)
+		for _, b := range []*roundButton{v.accept, v.decline, v.mute, v.speaker, v.hangup} {
+			b.talk = v.spaceTalk
+		}
 	}
 	v.input, v.output = v.deviceSelects()
 	v.devices = container.NewVBox(
@@ -302,7 +306,9 @@ func (v *callView) toggleDevices() {
 }
 
 // keys: Enter accepts and Escape declines a ringing call; Ctrl+M mutes,
-// Ctrl+E hangs up; with the rating shown, Esc dismisses it.
+// Ctrl+E hangs up; with the rating shown, Esc dismisses it. Fyne gives the
+// window a key only while no widget has the focus: a focused round button
+// presses itself on Enter and hands Esc on (roundButton.TypedKey).
 func (v *callView) keys() {
 	v.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if v.rating != nil && !v.closed {
@@ -325,11 +331,16 @@ func (v *callView) keys() {
 		func(fyne.Shortcut) { v.hangUp() })
 }
 
-// toggleMute mutes or unmutes; with push-to-talk the talk button rules.
+// toggleMute mutes or unmutes. With push to talk the microphone is off
+// but while Space or the talk button is held, and Ctrl+M cannot change
+// that: it shows the muted note saying so instead of doing nothing.
 func (v *callView) toggleMute() {
 	if v.talk == nil {
 		v.c.SetMuted(!v.c.Snapshot().Muted)
+		return
 	}
+	v.pttNote = true
+	v.showMutedNote(v.last)
 }
 
 // watch refreshes the window five times a second until the call ends.
@@ -397,15 +408,7 @@ func (v *callView) render(s calling.Snapshot) {
 	} else {
 		v.mute.set(tr("call.mute"), iconMic, neutralColour, white)
 	}
-	// With push-to-talk the microphone is off between presses, which the
-	// talk button says; the note is for a mute the user may have forgotten.
-	setVisible(v.mutedNote, s.Muted && live && v.talk == nil)
-	if s.Stats.Audio.TalkingWhileMuted {
-		// Speech into the muted microphone: say it plainly, with the key.
-		setText(v.mutedNote, tr("call.talking_muted", "Name", nameOf(s.Peer)))
-	} else {
-		setText(v.mutedNote, tr("call.muted_note", "Name", nameOf(s.Peer)))
-	}
+	v.showMutedNote(s)
 	if s.Emoji[0] != "" {
 		v.emoji.Set(s.Emoji)
 		setText(v.explain, tr("call.emoji_explanation", "Name", nameOf(s.Peer)))
@@ -436,6 +439,25 @@ func (v *callView) render(s calling.Snapshot) {
 	}
 	setVisible(v.remoteMic, v.remoteMic.Text != "")
 	v.u.ring.follow(prev, s)
+}
+
+// showMutedNote shows or hides the line under the state about the
+// user's own microphone, for call state s.
+func (v *callView) showMutedNote(s calling.Snapshot) {
+	live := !s.State.Terminal() && !(s.State == calling.StateRinging && !s.Outgoing)
+	switch {
+	case v.talk != nil:
+		// With push-to-talk the microphone is off between presses, which the
+		// talk button says; the note only answers a Ctrl+M.
+		setText(v.mutedNote, tr("call.ptt_note"))
+	case s.Stats.Audio.TalkingWhileMuted:
+		// Speech into the muted microphone: say it plainly, with the key.
+		setText(v.mutedNote, tr("call.talking_muted", "Name", nameOf(s.Peer)))
+	default:
+		// For a mute the user may have forgotten.
+		setText(v.mutedNote, tr("call.muted_note", "Name", nameOf(s.Peer)))
+	}
+	setVisible(v.mutedNote, s.Muted && live && (v.talk == nil || v.pttNote))
 }
 
 // missingDevices says, before the call's audio has opened (it reports

@@ -284,6 +284,102 @@ func TestCallPanel(t *testing.T) {
 	})
 }
 
+// TestCallButtonsByKeyboard: Tab reaches the call window's round buttons
+// in the order shown (Mute, Devices, Hang up in a call; Decline, Accept
+// while it rings); Space mutes and unmutes with the focus left on Mute,
+// Enter shows the devices and hangs up; once the buttons go the rating
+// has the keys again; Enter on a focused Decline declines (Enter with
+// nothing focused accepts). Before, the keyboard could not reach them.
+func TestCallButtonsByKeyboard(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := newPeer(t, env, "bob", true)
+	u := startApp(t, env)
+	signInAlice(t, u)
+	inUI(func() {
+		u.tabs.SelectIndex(1)
+		test.Type(u.dialer.entry, "@bob")
+		test.Tap(u.dialer.call)
+	})
+	v := callWindow(t, u)
+	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	in := <-bob.incoming
+	c := v.w.Canvas()
+	inUI(func() {
+		tabOrder(t, c, v.mute, v.speaker, v.hangup)
+		c.Focus(v.mute)
+		typeKey(c, fyne.KeySpace)
+	})
+	waitFor(t, "Space on Mute to mute", func() bool { return v.last.Muted && v.mute.Text == "Unmute" })
+	inUI(func() {
+		if c.Focused() != fyne.Focusable(v.mute) {
+			t.Error("the focus left Mute once pressed")
+		}
+		typeKey(c, fyne.KeySpace)
+	})
+	waitFor(t, "Space again to unmute", func() bool { return !v.last.Muted && v.mute.Text == "Mute" })
+	inUI(func() {
+		c.FocusNext()
+		typeKey(c, fyne.KeyReturn)
+		if c.Focused() != fyne.Focusable(v.speaker) || !v.devices.Visible() {
+			t.Errorf("Tab and Enter: focus on Devices %v, devices shown %v", c.Focused() == fyne.Focusable(v.speaker), v.devices.Visible())
+		}
+		c.Focus(v.hangup)
+		typeKey(c, fyne.KeyReturn)
+	})
+	waitFor(t, "Enter on Hang up to hang up and ask for a rating", func() bool { return v.last.State.Terminal() && v.rating != nil })
+	inUI(func() {
+		if c.Focused() != nil {
+			t.Errorf("the hidden Hang up kept the focus (%T): the rating's keys went to it", c.Focused())
+		}
+		typeKey(c, fyne.KeyEscape)
+		if !v.closed {
+			t.Error("Esc after hanging up from the keyboard did not dismiss the rating")
+		}
+	})
+	waitFor(t, "the window to close", func() bool { return len(u.calls) == 0 })
+	<-in.Done()
+
+	out := bob.dial(t, "@alice")
+	v = callWindow(t, u)
+	waitFor(t, "the ringing window", func() bool { return v.last.State == calling.StateRinging && v.accept.Visible() })
+	c = v.w.Canvas()
+	inUI(func() {
+		tabOrder(t, c, v.decline, v.accept)
+		c.Focus(v.decline)
+		typeKey(c, fyne.KeyReturn)
+	})
+	waitFor(t, "Enter on Decline to decline", func() bool { return out.Snapshot().State.Terminal() })
+	inUI(func() {
+		if !v.hungUpHere || out.Snapshot().State == calling.StateActive {
+			t.Errorf("Enter on the focused Decline: declined here %v, bob's call %v", v.hungUpHere, out.Snapshot().State)
+		}
+	})
+}
+
+// tabOrder checks that Tab from nothing focused reaches want one after
+// the other, and that every focusable Tab reaches is visible.
+func tabOrder(t *testing.T, c fyne.Canvas, want ...fyne.Focusable) {
+	t.Helper()
+	c.Unfocus()
+	var seen []fyne.Focusable
+	for range 20 {
+		c.FocusNext()
+		f := c.Focused()
+		if f == nil || (len(seen) > 0 && f == seen[0]) {
+			break
+		}
+		if !f.(fyne.CanvasObject).Visible() {
+			t.Errorf("Tab reached a hidden %T", f)
+		}
+		seen = append(seen, f)
+	}
+	at := slices.Index(seen, want[0])
+	if at < 0 || at+len(want) > len(seen) || !slices.Equal(seen[at:at+len(want)], want) {
+		t.Errorf("Tab order %v, want %v one after the other", names(seen), names(want))
+	}
+	c.Unfocus()
+}
+
 // TestIncomingNotification: an incoming call puts up a desktop notification
 // with Accept and Decline over D-Bus; Accept there answers the call and
 // the notification goes once the call no longer rings.

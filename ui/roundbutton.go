@@ -15,17 +15,36 @@ import (
 
 // roundButton is a call-panel button as phones draw them: a filled circle
 // with an icon and a label under it.
+//
+// The keyboard reaches it as any other control: Tab moves the focus onto
+// it (not while disabled or hidden), a ring of the primary colour goes
+// round the circle, and Space or Enter presses it, the focus staying on
+// it so that Space mutes and unmutes again. Esc goes to the window (a
+// ringing call's decline, the rating), as from the app's other buttons.
 type roundButton struct {
-	widget.BaseWidget
-	Text    string // the label under the circle
-	icon    string // one of the icons below
-	fill    func() color.Color
-	glyph   func() color.Color // the icon's colour on fill
-	OnTap   func()
-	hovered bool
+	widget.DisableableWidget
+	Text  string // the label under the circle
+	icon  string // one of the icons below
+	fill  func() color.Color
+	glyph func() color.Color // the icon's colour on fill
+	OnTap func()
+	// talk, when set, is offered Space held and released first: push to
+	// talk takes Space whatever has the focus while the call is live, and
+	// says so by returning true; Enter then presses the button.
+	talk func(down bool) bool
+
+	hovered, focused bool
+	talking          bool // Space went to talk: its repeats do not press
 }
 
 const roundButtonSize = 56
+
+// roundRingGap is the background left between the circle and the focus
+// ring, so the ring stands against the background whatever the fill.
+const (
+	roundRingGap = 2
+	roundRingOut = roundRingGap + markRing // the ring's reach beyond the circle
+)
 
 func newRoundButton(label, icon string, fill, glyph func() color.Color, tapped func()) *roundButton {
 	b := &roundButton{Text: label, icon: icon, fill: fill, glyph: glyph, OnTap: tapped}
@@ -44,20 +63,112 @@ func (b *roundButton) set(label, icon string, fill, glyph func() color.Color) {
 	b.Refresh()
 }
 
-func (b *roundButton) Tapped(*fyne.PointEvent) {
-	if b.OnTap != nil {
+func (b *roundButton) Tapped(*fyne.PointEvent) { b.press() }
+
+// press runs the button's action, unless it is disabled or hidden (a key
+// can reach a button the window has just hidden).
+func (b *roundButton) press() {
+	if b.OnTap != nil && !b.Disabled() && b.Visible() {
 		b.OnTap()
 	}
+}
+
+func (b *roundButton) FocusGained() { b.focused = true; b.Refresh() }
+
+// FocusLost lets go of push to talk when Space held here talks (Tab while
+// holding it), and only then: a click on the talk button takes the focus
+// from here just after its press has turned the microphone on.
+func (b *roundButton) FocusLost() {
+	b.focused = false
+	if b.talking {
+		b.release()
+	}
+	b.Refresh()
+}
+
+func (b *roundButton) TypedRune(rune) {}
+
+// TypedKey presses the button on Space or Enter; Esc goes to the window.
+func (b *roundButton) TypedKey(k *fyne.KeyEvent) {
+	if escToWindow(b, k) {
+		return
+	}
+	switch k.Name {
+	case fyne.KeySpace:
+		if !b.talking {
+			b.press()
+		}
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.press()
+	}
+}
+
+// KeyDown offers Space to push to talk (Fyne's desktop driver calls it
+// before TypedKey, and only on the focused widget: the window's own key
+// handlers do not see keys while a widget has the focus).
+func (b *roundButton) KeyDown(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeySpace && b.talk != nil && b.talk(true) {
+		b.talking = true
+	}
+}
+
+// KeyUp ends a Space held to talk. It tells push to talk even when this
+// button did not see the Space go down (held before the focus came here):
+// letting go of a key that was not talking changes nothing.
+func (b *roundButton) KeyUp(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeySpace {
+		b.release()
+	}
+}
+
+// release lets go of push to talk held from this button.
+func (b *roundButton) release() {
+	if b.talk != nil {
+		b.talk(false)
+	}
+	b.talking = false
+}
+
+// Hide and Disable give up the keyboard focus: Fyne keeps it on a hidden
+// or disabled widget, which would then take the keys the window needs
+// (a ringing call's Accept hidden once answered, the rating's keys after
+// the call's buttons went).
+func (b *roundButton) Hide() {
+	b.unfocus()
+	b.DisableableWidget.Hide()
+}
+
+func (b *roundButton) Disable() {
+	b.unfocus()
+	b.DisableableWidget.Disable()
+}
+
+func (b *roundButton) unfocus() {
+	if !b.focused {
+		return
+	}
+	if c := fyne.CurrentApp().Driver().CanvasForObject(b); c != nil && c.Focused() == fyne.Focusable(b) {
+		c.Unfocus()
+	}
+	b.focused = false
 }
 
 func (b *roundButton) MouseIn(*desktop.MouseEvent)    { b.hovered = true; b.Refresh() }
 func (b *roundButton) MouseMoved(*desktop.MouseEvent) {}
 func (b *roundButton) MouseOut()                      { b.hovered = false; b.Refresh() }
-func (b *roundButton) Cursor() desktop.Cursor         { return desktop.PointerCursor }
+
+func (b *roundButton) Cursor() desktop.Cursor {
+	if b.Disabled() {
+		return desktop.DefaultCursor
+	}
+	return desktop.PointerCursor
+}
 
 func (b *roundButton) CreateRenderer() fyne.WidgetRenderer {
 	r := &roundRenderer{b: b, circle: canvas.NewCircle(b.fill()), hover: canvas.NewCircle(color.Transparent),
-		img: canvas.NewImageFromResource(nil), text: canvas.NewText(shown(b.Text), theme.Color(theme.ColorNameForeground))}
+		ring: canvas.NewCircle(color.Transparent),
+		img:  canvas.NewImageFromResource(nil), text: canvas.NewText(shown(b.Text), theme.Color(theme.ColorNameForeground))}
+	r.ring.StrokeWidth = markRing
 	r.img.FillMode = canvas.ImageFillContain
 	r.text.Alignment = fyne.TextAlignCenter
 	r.text.TextSize = theme.CaptionTextSize() + 1
@@ -66,51 +177,63 @@ func (b *roundButton) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type roundRenderer struct {
-	b             *roundButton
-	circle, hover *canvas.Circle
-	img           *canvas.Image
-	text          *canvas.Text
+	b                   *roundButton
+	circle, hover, ring *canvas.Circle
+	img                 *canvas.Image
+	text                *canvas.Text
 }
 
 func (r *roundRenderer) Layout(size fyne.Size) {
 	d := float32(roundButtonSize)
 	x := (size.Width - d) / 2
-	r.circle.Move(fyne.NewPos(x, 0))
+	r.circle.Move(fyne.NewPos(x, roundRingOut))
 	r.circle.Resize(fyne.NewSize(d, d))
 	r.hover.Move(r.circle.Position())
 	r.hover.Resize(r.circle.Size())
+	// The stroke is drawn centred on the ring circle's edge.
+	out := float32(roundRingGap) + markRing/2.0
+	r.ring.Move(r.circle.Position().SubtractXY(out, out))
+	r.ring.Resize(r.circle.Size().AddWidthHeight(2*out, 2*out))
 	ic := d * 0.5
-	r.img.Move(fyne.NewPos(x+(d-ic)/2, (d-ic)/2))
+	r.img.Move(fyne.NewPos(x+(d-ic)/2, roundRingOut+(d-ic)/2))
 	r.img.Resize(fyne.NewSize(ic, ic))
 	th := r.text.MinSize().Height
-	r.text.Move(fyne.NewPos(0, d+theme.Padding()))
+	r.text.Move(fyne.NewPos(0, roundRingOut+d+theme.Padding()))
 	r.text.Resize(fyne.NewSize(size.Width, th))
 }
 
 func (r *roundRenderer) MinSize() fyne.Size {
-	w := max(float32(roundButtonSize)+2*theme.Padding(), r.text.MinSize().Width)
-	return fyne.NewSize(w, roundButtonSize+theme.Padding()+r.text.MinSize().Height)
+	w := max(float32(roundButtonSize)+2*max(theme.Padding(), roundRingOut), r.text.MinSize().Width)
+	return fyne.NewSize(w, roundRingOut+roundButtonSize+theme.Padding()+r.text.MinSize().Height)
 }
 
 func (r *roundRenderer) Refresh() {
-	r.circle.FillColor = r.b.fill()
-	if r.b.hovered {
+	b := r.b
+	fill, glyph, text := b.fill(), b.glyph(), theme.Color(theme.ColorNameForeground)
+	if b.Disabled() {
+		fill, glyph, text = theme.Color(theme.ColorNameDisabledButton), theme.Color(theme.ColorNameDisabled), theme.Color(theme.ColorNameDisabled)
+	}
+	r.circle.FillColor = fill
+	if b.hovered && !b.Disabled() {
 		r.hover.FillColor = theme.Color(theme.ColorNameHover)
 	} else {
 		r.hover.FillColor = color.Transparent
 	}
-	r.img.Resource = iconResource(r.b.icon, r.b.glyph())
-	r.text.Text = shown(r.b.Text)
-	r.text.Color = theme.Color(theme.ColorNameForeground)
-	r.Layout(r.b.Size())
+	r.ring.StrokeColor = b.Theme().Color(theme.ColorNamePrimary, fyne.CurrentApp().Settings().ThemeVariant())
+	r.ring.Hidden = !b.focused || b.Disabled()
+	r.img.Resource = iconResource(b.icon, glyph)
+	r.text.Text = shown(b.Text)
+	r.text.Color = text
+	r.Layout(b.Size())
 	r.circle.Refresh()
 	r.hover.Refresh()
+	r.ring.Refresh()
 	r.img.Refresh()
 	r.text.Refresh()
 }
 
 func (r *roundRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.circle, r.hover, r.img, r.text}
+	return []fyne.CanvasObject{r.ring, r.circle, r.hover, r.img, r.text}
 }
 
 func (r *roundRenderer) Destroy() {}

@@ -12,7 +12,8 @@ import (
 // then, as a primaryButton, it shows the keyboard focus with a ring.
 type holdButton struct {
 	primaryButton
-	onHold func(down bool)
+	onHold  func(down bool)
+	keyHeld bool // Space went down while it had the focus
 }
 
 func newHoldButton(label string, onHold func(down bool)) *holdButton {
@@ -24,6 +25,41 @@ func newHoldButton(label string, onHold func(down bool)) *holdButton {
 
 func (b *holdButton) MouseDown(*desktop.MouseEvent) { b.onHold(true) }
 func (b *holdButton) MouseUp(*desktop.MouseEvent)   { b.onHold(false) }
+
+// KeyDown and KeyUp: Space on the focused talk button talks while held, as
+// it does with nothing focused. Fyne's desktop driver gives keys to the
+// focused widget only, and its button took Space as a click, which here
+// did nothing but drop the focus.
+func (b *holdButton) KeyDown(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeySpace {
+		b.keyHeld = true
+		b.onHold(true)
+	}
+}
+
+func (b *holdButton) KeyUp(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeySpace {
+		b.keyHeld = false
+		b.onHold(false)
+	}
+}
+
+// TypedKey leaves Space to KeyDown and KeyUp (its repeats too); Esc goes
+// to the window as from a primaryButton.
+func (b *holdButton) TypedKey(k *fyne.KeyEvent) {
+	if k.Name != fyne.KeySpace {
+		b.primaryButton.TypedKey(k)
+	}
+}
+
+// FocusLost ends a Space hold begun here (Tab while holding it).
+func (b *holdButton) FocusLost() {
+	if b.keyHeld {
+		b.keyHeld = false
+		b.onHold(false)
+	}
+	b.primaryButton.FocusLost()
+}
 
 // talkLabel is the push-to-talk button's text for whether the user talks.
 func talkLabel(talking bool) string {
@@ -51,12 +87,27 @@ func (v *callView) setupPushToTalk() {
 	}
 }
 
+// spaceTalk is Space held (down) or let go on a focused round button with
+// push to talk on: while the call is live it talks there as it does with
+// nothing focused, and the button is not pressed; true when it talked.
+func (v *callView) spaceTalk(down bool) bool {
+	if down && !v.talk.Visible() {
+		return false // a ringing call: Space presses Accept or Decline
+	}
+	v.hold(down)
+	return true
+}
+
 // hold turns the microphone on while push-to-talk is held.
 func (v *callView) hold(down bool) {
 	if v.talk == nil || v.talking == down || (down && !v.talk.Visible()) {
 		return // Space on a ringing window does not open the microphone
 	}
 	v.talking = down
+	if down {
+		v.pttNote = false // the user has found how to talk
+		v.mutedNote.Hide()
+	}
 	v.c.SetMuted(!down)
 	setText(v.talk, talkLabel(down))
 	if down {

@@ -29,7 +29,7 @@ import (
 // the background, a focused row with its hover shade (1.14:1, 1.17:1),
 // nothing more for the focus on a selected row, a focused primary button
 // 1.79:1 (light) and 1.06:1 (dark) from an unfocused one, and its error red
-// 3.68:1 on white.
+// 3.68:1 on white. A call panel's round button drew no focus at all.
 func TestFocusContrast(t *testing.T) {
 	app := appTheme{theme.DefaultTheme()}
 	for _, v := range []fyne.ThemeVariant{theme.VariantLight, theme.VariantDark} {
@@ -111,7 +111,9 @@ func testFocusDrawn(t *testing.T, v fyne.ThemeVariant) {
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(rows[i]) })
 	button := newPrimaryButton("Call", func() {})
 	other := widget.NewButton("Other", func() {})
-	w := test.NewWindow(container.NewBorder(container.NewHBox(other, button), nil, nil, nil, list))
+	round := newRoundButton("Mute", iconMic, neutralColour, white, func() {})
+	hangup := newRoundButton("Hang up", iconCallEnd, func() color.Color { return hangupColour }, white, func() {})
+	w := test.NewWindow(container.NewBorder(container.NewHBox(other, button, round, hangup), nil, nil, nil, list))
 	t.Cleanup(w.Close)
 	w.Resize(fyne.NewSize(320, 240))
 	// Laid out, then drawn until two pictures agree: in the whole suite the
@@ -147,6 +149,10 @@ func testFocusDrawn(t *testing.T, v fyne.ThemeVariant) {
 	}
 	w.Canvas().Focus(other)
 	changed("a focused primary button", button, func() { w.Canvas().Focus(button) })
+	// A call panel's round button: a ring of the primary colour round its
+	// circle, on the background (it had no focus to show).
+	changed("a focused round button (Mute)", round, func() { w.Canvas().Focus(round) })
+	changed("a focused round button (Hang up)", hangup, func() { w.Canvas().Focus(hangup) })
 
 	// A question's yes (Hang up and quit, Sign out, Call, Record): the
 	// first focusable thing of high importance over the window.

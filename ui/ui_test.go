@@ -502,14 +502,55 @@ func TestPushToTalk(t *testing.T) {
 		if v.mute.Visible() || !v.talk.Visible() || v.talk.Text != talkLabel(false) {
 			t.Errorf("push to talk shows mute %v, talk %v %q", v.mute.Visible(), v.talk.Visible(), v.talk.Text)
 		}
+		if v.mutedNote.Visible() {
+			t.Error("the muted note shows with push to talk before Ctrl+M")
+		}
+		// Ctrl+M has no mute to toggle: it says how to talk instead of nothing.
+		typeShortcut(t, v.w, fyne.KeyM)
+		if !v.mutedNote.Visible() || v.mutedNote.Text != tr("call.ptt_note") || !v.c.Snapshot().Muted {
+			t.Errorf("Ctrl+M with push to talk: note shown %v %q, muted %v", v.mutedNote.Visible(), v.mutedNote.Text, v.c.Snapshot().Muted)
+		}
 		v.talk.MouseDown(&desktop.MouseEvent{})
+		if v.mutedNote.Visible() {
+			t.Error("the push-to-talk note stays while the user talks")
+		}
 	})
 	waitFor(t, "the microphone on while held", func() bool { return !v.last.Muted && v.talk.Text == talkLabel(true) })
 	waitFor(t, "bob to hear alice", remoteMuted(false))
 	inUI(func() { v.talk.MouseUp(&desktop.MouseEvent{}) })
 	waitFor(t, "the microphone off on release", func() bool { return v.last.Muted })
 	waitFor(t, "bob to see alice muted again", remoteMuted(true))
-	inUI(func() { test.Tap(v.hangup) })
+	inUI(func() {
+		if v.mutedNote.Visible() {
+			t.Error("the push-to-talk note came back after the user talked")
+		}
+	})
+
+	// Space held with the keyboard on Hang up talks, as with nothing
+	// focused, and hangs nothing up; so on the talk button itself.
+	space := &fyne.KeyEvent{Name: fyne.KeySpace}
+	for _, b := range []fyne.Focusable{v.hangup, v.talk} {
+		inUI(func() {
+			v.w.Canvas().Focus(b)
+			b.(desktop.Keyable).KeyDown(space)
+			b.TypedKey(space)
+			b.TypedKey(space) // the key's repeats
+		})
+		waitFor(t, "the microphone on while Space is held", func() bool { return !v.last.Muted })
+		inUI(func() {
+			if v.hungUpHere || v.last.State != calling.StateActive || v.w.Canvas().Focused() != b {
+				t.Errorf("Space held on %T: hung up %v, state %v, focus kept %v", b, v.hungUpHere, v.last.State, v.w.Canvas().Focused() == b)
+			}
+			b.(desktop.Keyable).KeyUp(space)
+		})
+		waitFor(t, "the microphone off when Space is let go", func() bool { return v.last.Muted })
+	}
+	waitFor(t, "bob to see alice muted at the end", remoteMuted(true))
+	inUI(func() {
+		v.w.Canvas().Focus(v.hangup)
+		typeKey(v.w.Canvas(), fyne.KeyReturn) // Enter presses it: Space talks
+	})
+	waitFor(t, "Enter on Hang up to hang up", func() bool { return v.hungUpHere && v.last.State.Terminal() })
 }
 
 // TestSettingsWindow: the device menus speak in names and the window saves
