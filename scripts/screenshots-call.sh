@@ -36,7 +36,8 @@ for theme in light dark; do
   shot "$out_id" "in-call-alice$suffix"
   shot "$in_id" "in-call-bob$suffix"
   focus "$in_id"
-  xdotool key ctrl+m                 # Bob mutes: his window says so, Alice sees it on his avatar
+  xdotool key Tab Tab space          # Bob mutes from the keyboard (Statistics, then Mute; the ring shows
+                                     # the focus): his window says so, Alice sees it on his avatar
   sleep 1.5
   shot "$in_id" "in-call-muted$suffix"
   xdotool windowmove "$out_id" 0 0 windowsize "$out_id" 760 860 windowraise "$out_id"
