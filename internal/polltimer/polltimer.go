@@ -20,6 +20,7 @@
 package polltimer
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -31,3 +32,49 @@ var ErrInterrupted = errors.New("polltimer: wait interrupted")
 // monotonic clock), then one every period after that (0: only the first).
 // Expirations not yet waited for are forgotten.
 func (t *Ticker) Start(first time.Time, period time.Duration) error { return t.start(first, period) }
+
+// OnGrid makes a Ticker that expires at every whole multiple of period on
+// the wall clock. Tickers whose periods divide one another then expire
+// together and wake the process once: a call's housekeeping every 100 or
+// 250 ms rides on a wake-up of the audio devices' 20 ms pacer, which keeps
+// the same grid.
+func OnGrid(period time.Duration) (*Ticker, error) {
+	tk, err := NewTicker()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	if err := tk.Start(now.Add(now.Truncate(period).Add(period).Sub(now)), period); err != nil {
+		tk.Close()
+		return nil, err
+	}
+	return tk, nil
+}
+
+// Loop calls tick after each expiry of tk, armed with period, until ctx
+// ends, and then closes tk. Should tk fail, which a timerfd is not expected
+// to, Loop reports the error to failed once and goes on with a time.Ticker.
+func Loop(ctx context.Context, tk *Ticker, period time.Duration, failed func(error), tick func()) {
+	defer tk.Close()
+	stop := context.AfterFunc(ctx, tk.Interrupt)
+	defer stop()
+	wait := tk.Wait
+	for {
+		if err := wait(); err != nil && ctx.Err() == nil && !errors.Is(err, ErrInterrupted) {
+			failed(err)
+			t := time.NewTicker(period)
+			defer t.Stop()
+			wait = func() error {
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		tick()
+	}
+}

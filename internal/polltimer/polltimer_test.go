@@ -1,6 +1,7 @@
 package polltimer
 
 import (
+	"context"
 	"errors"
 	"os"
 	"runtime"
@@ -126,5 +127,45 @@ func TestWaitAllocatesNothing(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Fatalf("%v allocations per Wait", n)
+	}
+}
+
+// TestLoopOnGrid: Loop's ticks come at whole multiples of the period on the
+// wall clock, never before one, and Loop returns once its context ends,
+// with the ticker closed.
+func TestLoopOnGrid(t *testing.T) {
+	const period = 5 * time.Millisecond
+	tk, err := OnGrid(period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var ticks []time.Time
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Loop(ctx, tk, period, func(err error) { t.Errorf("ticker failed: %v", err) }, func() {
+			ticks = append(ticks, time.Now())
+			if len(ticks) == 4 {
+				cancel()
+			}
+		})
+	}()
+	<-done
+	if len(ticks) != 4 {
+		t.Fatalf("%d ticks after the context ended at the 4th", len(ticks))
+	}
+	// Each tick falls in a later period of the grid than the one before,
+	// at or after that period's start: none early, none twice in one.
+	last := time.Time{}
+	for i, at := range ticks {
+		grid := at.Round(0).Truncate(period)
+		if !grid.After(last) {
+			t.Errorf("tick %d at %v: in the same grid period as the one before", i, at)
+		}
+		last = grid
+	}
+	if err := tk.Wait(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("ticker after Loop: Wait = %v, want closed", err)
 	}
 }

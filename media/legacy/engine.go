@@ -240,13 +240,7 @@ var ipv6Routable = func(ip netip.Addr) bool {
 // Start launches the engine's goroutines.
 func (e *Engine) Start(ctx context.Context) error {
 	// Ticks fall on whole multiples of tick on the wall clock.
-	tk, err := polltimer.NewTicker()
-	if err == nil {
-		now := time.Now()
-		if err = tk.Start(now.Add(untilGrid(now, tick)), tick); err != nil {
-			tk.Close()
-		}
-	}
+	tk, err := polltimer.OnGrid(tick)
 	if err != nil {
 		return fmt.Errorf("legacy engine: housekeeping timer: %w", err)
 	}
@@ -834,11 +828,7 @@ func (e *Engine) tickLoop(ctx context.Context, tk *polltimer.Ticker) {
 	// thread waiting in the network poller, where a runtime timer also wakes
 	// the runtime's monitor thread and a second thread to look for work
 	// (see package polltimer): ten times a second, for the whole call.
-	defer tk.Close()
-	stop := context.AfterFunc(ctx, tk.Interrupt)
-	defer stop()
-	wait := tk.Wait
-	for {
+	housekeep := func() {
 		out, evs := e.onTick(time.Now())
 		e.write(out)
 		for _, ev := range evs {
@@ -852,29 +842,12 @@ func (e *Engine) tickLoop(ctx context.Context, tk *polltimer.Ticker) {
 			e.wg.Add(1)
 			go func() { defer e.wg.Done(); e.runTCP(ctx) }()
 		}
-		if err := wait(); err != nil && ctx.Err() == nil && !errors.Is(err, polltimer.ErrInterrupted) {
-			// Not expected of a timerfd; the call goes on, on the runtime's timers.
-			e.log.Warn("housekeeping timer failed, using a time.Ticker", "err", err)
-			t := time.NewTicker(tick)
-			defer t.Stop()
-			wait = func() error {
-				select {
-				case <-ctx.Done():
-				case <-t.C:
-				}
-				return nil
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
 	}
-}
-
-// untilGrid is the time from now to the next whole multiple of d on the
-// wall clock.
-func untilGrid(now time.Time, d time.Duration) time.Duration {
-	return now.Truncate(d).Add(d).Sub(now)
+	housekeep()
+	polltimer.Loop(ctx, tk, tick, func(err error) {
+		// The call goes on, on the runtime's timers.
+		e.log.Warn("housekeeping timer failed, using a time.Ticker", "err", err)
+	}, housekeep)
 }
 
 func (e *Engine) onTick(now time.Time) ([]datagram, []media.Event) {

@@ -20,6 +20,7 @@ import (
 	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/tgphone/tgphone/internal/polltimer"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
@@ -267,12 +268,16 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.startedAt = time.Now()
 	e.mu.Unlock()
+	tk, err := polltimer.OnGrid(tick)
+	if err != nil {
+		return fmt.Errorf("tgcalls: housekeeping timer: %w", err)
+	}
 	e.wg.Add(2)
 	go func() {
 		defer e.wg.Done()
 		e.sig.SendLoop(e.ctx)
 	}()
-	go e.timerLoop()
+	go e.timerLoop(tk)
 	e.emit(media.Event{State: media.StateConnecting})
 	e.fire(lifecycle.Start, nil)
 	// The peer's signalling is processed once the transports exist.
@@ -300,35 +305,36 @@ func (e *Engine) sendMsg(m signaling.Message) {
 	e.sig.Send(data)
 }
 
-// timerLoop drives the connect and packet timeouts and the stats.
-func (e *Engine) timerLoop() {
+// timerLoop drives the connect and packet timeouts, the stats and the
+// signalling's resends. It waits on a polltimer on the wall clock's grid of
+// tick rather than on a time.Ticker: its expiry then comes with a wake-up of
+// the audio devices' 20 ms pacer and wakes no thread of its own, where a
+// runtime timer's wakes three (see package polltimer).
+func (e *Engine) timerLoop(tk *polltimer.Ticker) {
 	defer e.wg.Done()
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-e.ctx.Done():
-			return
-		case now := <-t.C:
-			e.mu.Lock()
-			st, started := e.st, e.startedAt
-			e.mu.Unlock()
-			e.stats.Update(now)
-			if e.iceUp() {
-				// ICE heard the peer within iceDisconnected: STUN checks
-				// count, so a muted peer that sends no RTP is alive.
-				e.stats.Heard(now)
-			}
-			switch {
-			case (st == lifecycle.Signaling || st == lifecycle.Connecting) && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
-				e.fail(ErrConnectTimeout)
-			case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
-				e.fail(ErrPacketTimeout)
-			}
-			e.checkNoAudio(now)
-			e.adaptEncoder()
+	polltimer.Loop(e.ctx, tk, tick, func(err error) {
+		e.log.Warn("housekeeping timer failed, using a time.Ticker", "err", err)
+	}, func() {
+		now := time.Now()
+		e.sig.Tick()
+		e.mu.Lock()
+		st, started := e.st, e.startedAt
+		e.mu.Unlock()
+		e.stats.Update(now)
+		if e.iceUp() {
+			// ICE heard the peer within iceDisconnected: STUN checks
+			// count, so a muted peer that sends no RTP is alive.
+			e.stats.Heard(now)
 		}
-	}
+		switch {
+		case (st == lifecycle.Signaling || st == lifecycle.Connecting) && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
+			e.fail(ErrConnectTimeout)
+		case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
+			e.fail(ErrPacketTimeout)
+		}
+		e.checkNoAudio(now)
+		e.adaptEncoder()
+	})
 }
 
 // handle processes one decrypted JSON message.

@@ -18,6 +18,7 @@ import (
 	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/tgphone/tgphone/internal/polltimer"
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
@@ -230,8 +231,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.startedAt = time.Now()
 	e.mu.Unlock()
+	tk, err := polltimer.OnGrid(tick)
+	if err != nil {
+		return fmt.Errorf("reference: housekeeping timer: %w", err)
+	}
 	e.goroutine(func() { e.sig.SendLoop(e.ctx) })
-	e.goroutine(e.timerLoop)
+	if !e.goroutine(func() { e.timerLoop(tk) }) {
+		tk.Close()
+	}
 	e.emit(media.Event{State: media.StateConnecting})
 	e.fire(lifecycle.Start, nil)
 	e.goroutine(e.sigLoop)
@@ -718,34 +725,33 @@ func (e *Engine) sendAudio() {
 	}.SendAudio(e.ctx, uint16(rand.Uint32()))
 }
 
-// timerLoop drives the connect and packet timeouts and the stats.
-func (e *Engine) timerLoop() {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-e.ctx.Done():
-			return
-		case now := <-t.C:
-			e.mu.Lock()
-			st, started, pc := e.st, e.startedAt, e.pc
-			e.mu.Unlock()
-			e.stats.Update(now)
-			if pc != nil {
-				if s := pc.ICEConnectionState(); s == webrtc.ICEConnectionStateConnected || s == webrtc.ICEConnectionStateCompleted {
-					e.stats.Heard(now) // STUN checks count: a muted peer is alive
-				}
+// timerLoop drives the connect and packet timeouts, the stats and the
+// signalling's resends, on a polltimer on the wall clock's grid of tick, as
+// the tgcalls engine's does (its expiry shares the audio pacer's wake-up).
+func (e *Engine) timerLoop(tk *polltimer.Ticker) {
+	polltimer.Loop(e.ctx, tk, tick, func(err error) {
+		e.log.Warn("housekeeping timer failed, using a time.Ticker", "err", err)
+	}, func() {
+		now := time.Now()
+		e.sig.Tick()
+		e.mu.Lock()
+		st, started, pc := e.st, e.startedAt, e.pc
+		e.mu.Unlock()
+		e.stats.Update(now)
+		if pc != nil {
+			if s := pc.ICEConnectionState(); s == webrtc.ICEConnectionStateConnected || s == webrtc.ICEConnectionStateCompleted {
+				e.stats.Heard(now) // STUN checks count: a muted peer is alive
 			}
-			switch {
-			case st == lifecycle.Connecting && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
-				e.fail(ErrConnectTimeout)
-			case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
-				e.fail(ErrPacketTimeout)
-			}
-			e.checkNoAudio(now)
-			e.adaptEncoder()
 		}
-	}
+		switch {
+		case st == lifecycle.Connecting && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
+			e.fail(ErrConnectTimeout)
+		case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
+			e.fail(ErrPacketTimeout)
+		}
+		e.checkNoAudio(now)
+		e.adaptEncoder()
+	})
 }
 
 func (e *Engine) checkNoAudio(now time.Time) {

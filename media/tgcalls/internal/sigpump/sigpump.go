@@ -23,8 +23,6 @@ const (
 	maxQueued = 256
 	// maxOut bounds our packets waiting for SendLoop.
 	maxOut = 512
-	// poll is how often Run polls the framing without being woken.
-	poll = 250 * time.Millisecond
 )
 
 // Pump is one call's signalling. Its methods are safe for concurrent use.
@@ -33,8 +31,9 @@ type Pump struct {
 	rejects *media.Rejects
 	send    func(context.Context, []byte) error
 
-	in  chan []byte // the peer's packets, for Run
-	out chan []byte // our packets, for SendLoop
+	in   chan []byte   // the peer's packets, for Run
+	out  chan []byte   // our packets, for SendLoop
+	tick chan struct{} // Tick's nudges, for Run
 
 	mu  sync.Mutex          // the transport is one goroutine's at a time
 	sig signaling.Transport // the version's framing
@@ -45,7 +44,7 @@ type Pump struct {
 func New(sig signaling.Transport, send func(context.Context, []byte) error, log *slog.Logger, rejects *media.Rejects) *Pump {
 	return &Pump{
 		log: log, rejects: rejects, send: send,
-		in: make(chan []byte, maxQueued), out: make(chan []byte, maxOut),
+		in: make(chan []byte, maxQueued), out: make(chan []byte, maxOut), tick: make(chan struct{}, 1),
 		sig: sig,
 	}
 }
@@ -60,11 +59,22 @@ func (p *Pump) Deliver(data []byte) {
 	}
 }
 
+// Tick has Run poll the framing for the acks and resends that fell due. The
+// engine calls it from its housekeeping tick (every 250 ms), so signalling
+// keeps no timer of its own: a runtime timer's expiry wakes three threads of
+// an idle process (see package polltimer), and the engine's tick shares its
+// wake-up with the audio devices' pacer.
+func (p *Pump) Tick() {
+	select {
+	case p.tick <- struct{}{}:
+	default: // a poll is due already
+	}
+}
+
 // Run reads the peer's packets until ctx ends, handing each complete
-// message to handle on this goroutine, and polls the framing.
+// message to handle on this goroutine, and polls the framing when woken by
+// it or by Tick.
 func (p *Pump) Run(ctx context.Context, handle func([]byte)) {
-	t := time.NewTicker(poll)
-	defer t.Stop()
 	for {
 		p.mu.Lock()
 		wake := p.sig.Wake() // may change once 9.0.0 knows the peer's mapping
@@ -74,7 +84,7 @@ func (p *Pump) Run(ctx context.Context, handle func([]byte)) {
 			return
 		case data := <-p.in:
 			p.receive(data, handle)
-		case <-t.C:
+		case <-p.tick:
 			p.poll(false, handle)
 		case <-wake:
 			p.poll(true, handle)

@@ -59,3 +59,42 @@ func TestPumpCarriesMessagesInOrder(t *testing.T) {
 		t.Error("a closed pump queued a packet")
 	}
 }
+
+// pollCounter is a framing that only counts its polls and has a packet due
+// at each.
+type pollCounter struct{ polls chan struct{} }
+
+func (c pollCounter) Send([]byte, time.Time) ([][]byte, error)    { return nil, nil }
+func (c pollCounter) Receive([]byte, time.Time) ([][]byte, error) { return nil, nil }
+func (c pollCounter) NextPoll() time.Time                         { return time.Time{} }
+func (c pollCounter) Wake() <-chan struct{}                       { return nil }
+func (c pollCounter) Close() error                                { return nil }
+func (c pollCounter) Poll(time.Time) ([][]byte, error) {
+	c.polls <- struct{}{}
+	return [][]byte{[]byte("due")}, nil
+}
+
+// TestTickPolls: Run polls the framing when the engine's tick says so, and
+// what falls due leaves through SendLoop.
+func TestTickPolls(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := pollCounter{polls: make(chan struct{}, 10)}
+	sent := make(chan string, 10)
+	p := New(c, func(_ context.Context, b []byte) error { sent <- string(b); return nil }, slog.New(slog.DiscardHandler), &media.Rejects{})
+	go p.SendLoop(ctx)
+	go p.Run(ctx, func([]byte) {})
+	p.Tick()
+	select {
+	case <-c.polls:
+	case <-time.After(10 * time.Second): // a hang, not a measure of speed
+		t.Fatal("Tick did not poll the framing")
+	}
+	if got := <-sent; got != "due" {
+		t.Fatalf("sent %q, want the polled packet", got)
+	}
+	// Each later Tick polls again.
+	p.Tick()
+	<-c.polls
+	<-sent
+}
