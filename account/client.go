@@ -75,6 +75,7 @@ type Client struct {
 	onSignaling func(SignalingUpdate)
 	onHistory   func()
 	onConn      func(online bool)
+	onEnded     func()
 	onFlood     func(method string, wait time.Duration)
 	// acct is the account signed in (or about to be); LogOut replaces it,
 	// so the next account starts with its own updates state and user id.
@@ -231,6 +232,16 @@ func (c *Client) OnConnection(h func(online bool)) {
 	c.mu.Unlock()
 }
 
+// OnSessionEnded is told when the server ends the signed-in session while
+// Run runs (SessionEnded: terminated from another device): the account is
+// signed out then, as LogOut leaves it, and Run keeps the connection for
+// a new sign-in. It must not block.
+func (c *Client) OnSessionEnded(h func()) {
+	c.mu.Lock()
+	c.onEnded = h
+	c.mu.Unlock()
+}
+
 // OnHistoryChanged is called when a call-history entry arrives. It must not block.
 func (c *Client) OnHistoryChanged(h func()) {
 	c.mu.Lock()
@@ -350,6 +361,12 @@ func (c *Client) runUpdates(ctx context.Context) error {
 			continue // signed out: wait for the next account
 		default:
 		}
+		if err != nil && ctx.Err() == nil && SessionEnded(err) {
+			// Terminated from another device: signed out, not broken.
+			c.log.Warn("the server ended this session: signed out", "err", err)
+			c.sessionEnded(a)
+			continue
+		}
 		if err != nil && ctx.Err() == nil {
 			c.log.Error("updates stopped", "err", err)
 			return fmt.Errorf("updates: %w", err)
@@ -410,6 +427,23 @@ func (c *Client) signedOut() {
 	c.acct = c.newSignedIn()
 	c.mu.Unlock()
 	old.leftOnce.Do(func() { close(old.left) })
+}
+
+// sessionEnded signs account a out after the server ended its session,
+// unless another sign-in has already replaced it, and tells OnSessionEnded.
+func (c *Client) sessionEnded(a *signedIn) {
+	c.mu.Lock()
+	if c.acct != a {
+		c.mu.Unlock()
+		return
+	}
+	c.acct = c.newSignedIn()
+	h := c.onEnded
+	c.mu.Unlock()
+	a.leftOnce.Do(func() { close(a.left) })
+	if h != nil {
+		h()
+	}
 }
 
 // Self is the signed-in user, nil before sign-in.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tgerr"
 )
 
@@ -38,6 +39,15 @@ func (e *FloodWaitError) Error() string {
 	return fmt.Sprintf("too many attempts; try again in %s", e.Wait.Round(time.Second))
 }
 
+// SessionEnded reports whether err says the server no longer knows this
+// session as signed in: a 401 (AUTH_KEY_UNREGISTERED, SESSION_REVOKED when
+// it was terminated from another device, USER_DEACTIVATED, …). It is the
+// test Run's start-up auth status makes (gotd's auth.IsUnauthorized reads
+// such an answer as "not signed in"), so a session that ends while running
+// is treated as one found ended at start. mapAuthError's sign-in errors
+// (SESSION_PASSWORD_NEEDED is a 401 too) are told apart before it.
+func SessionEnded(err error) bool { return auth.IsUnauthorized(err) }
+
 // mapAuthError turns Telegram's sign-in RPC errors into the sentinels above.
 func mapAuthError(err error) error {
 	if err == nil {
@@ -64,7 +74,7 @@ func mapAuthError(err error) error {
 		return fmt.Errorf("%w (%v)", ErrNoResend, err)
 	case tgerr.Is(err, "PHONE_NUMBER_INVALID", "PHONE_NUMBER_BANNED"):
 		return fmt.Errorf("%w (%v)", ErrPhoneInvalid, err)
-	case tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED"):
+	case SessionEnded(err):
 		return fmt.Errorf("%w (%v)", ErrNotAuthorized, err)
 	}
 	return err

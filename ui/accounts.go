@@ -183,6 +183,7 @@ func (u *UI) newSession(dir string) (*session, error) {
 	s.offline.Hide()
 	// Calls that changed meanwhile catch up by getDifference once it is back.
 	acct.OnConnection(func(online bool) { u.do(func() { s.setOnline(online) }) })
+	acct.OnSessionEnded(func() { u.do(s.sessionEnded) })
 	return s, nil
 }
 
@@ -207,12 +208,7 @@ func (s *session) start(ctx context.Context) {
 				switch me := s.acct.Self(); {
 				case me != nil:
 					s.signedIn(me)
-				case s.saved.UserID != 0 && len(u.accounts) > 1:
-					// The server dropped its session: it stays listed as
-					// signed out, its files kept, for the user to sign in
-					// again or remove.
-					u.log.Warn("a saved account is no longer signed in: listed as signed out", "account_dir", s.dir)
-					s.setSignedOut()
+				case s.listSignedOut():
 				case s.adding || s == u.accounts[0]:
 					s.showSignIn()
 					if d := u.opts.AutoSignIn; d != nil && u.opts.Sandbox != nil && !s.adding {
@@ -263,6 +259,58 @@ func (s *session) stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("disconnect: %w", ctx.Err())
 	}
+}
+
+// listSignedOut lists a saved account the server no longer knows as signed
+// in as signed out, its files kept, for the user to sign in again or
+// remove; false (nothing done) for a new account or the only one.
+func (s *session) listSignedOut() bool {
+	if s.saved.UserID == 0 || len(s.accounts) < 2 {
+		return false
+	}
+	s.log.Warn("a saved account is no longer signed in: listed as signed out", "account_dir", s.dir)
+	s.setSignedOut()
+	return true
+}
+
+// sessionEnded: the server ended the signed-in account's session while
+// the app runs (terminated from another device). Its call in progress
+// ends, and it is left as a start would find it: listed as signed out, or,
+// the only account, at the sign-in steps.
+func (s *session) sessionEnded() {
+	if s.me == nil {
+		return
+	}
+	if c := s.liveCall(); c != nil {
+		// Its requests fail now: the call ends with the server's
+		// refusal (SESSION_REVOKED…) as its reason.
+		c.Hangup()
+	}
+	s.saveAccounts() // who it was, for its signed-out line
+	s.mgr, s.me = nil, nil
+	s.mu.Lock()
+	s.self = account.Contact{}
+	s.missedN = 0
+	s.mu.Unlock()
+	s.header, s.content, s.tabs = nil, nil, nil
+	if s.UI.session == s {
+		s.main.SetTitle("tgphone")
+	}
+	if !s.listSignedOut() {
+		s.showSignIn()
+		s.saveAccounts()
+		s.refreshAccountButtons()
+	}
+	s.setMissed(0)
+}
+
+// liveCall is the account's call in progress, nil if none (or no call
+// manager: no media engine).
+func (s *session) liveCall() *calling.Call {
+	if s.mgr == nil {
+		return nil
+	}
+	return s.mgr.Live()
 }
 
 // setSignedOut lists the account as signed out: the switcher names it so,

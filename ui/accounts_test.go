@@ -493,3 +493,67 @@ func TestSignedOutAccountStays(t *testing.T) {
 		t.Errorf("accounts.json after Bob was removed: %+v, %v", l, err)
 	}
 }
+
+// TestSessionRevokedWhileRunning: Bob's session ended by the server while
+// the app runs (terminated from another device) lists him as signed out,
+// as a restart would, not "could not stay connected"; Alice stays.
+func TestSessionRevokedWhileRunning(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startTwoAccounts(t, env, t.TempDir()) // Bob shown
+	var bob *session
+	inUI(func() { bob = u.accounts[1] })
+	if n := env.Server.RevokeSessions(102); n != 1 {
+		t.Fatalf("revoked %d of Bob's sessions, want 1", n)
+	}
+	// The app learns it on its next request: a reconnect's catch-up.
+	env.Server.DropConnections()
+	waitFor(t, "Bob listed as signed out", func() bool {
+		return bob.signedOut && bob.me == nil && bob.signIn != nil && u.session == bob
+	})
+	inUI(func() {
+		if a := u.accounts[0]; a.me == nil || a.signedOut {
+			t.Error("Alice's account went with Bob's")
+		}
+		note := false
+		for _, o := range test.LaidOutObjects(bob.signIn.root) {
+			if l, ok := o.(*wrapLabel); ok && strings.HasPrefix(l.Text, "Bob Baker was signed out: ") {
+				note = true
+			}
+		}
+		if !note || !bob.signIn.remove.Visible() {
+			t.Errorf("the sign-in steps say nothing of Bob (%v) or offer no Remove account", note)
+		}
+		test.Tap(bob.signIn.back)
+		if u.session == bob || u.self.Username != "alice" {
+			t.Fatal("Back to my accounts did not show Alice")
+		}
+		u.showSwitcher()
+		var labels []string
+		for _, r := range u.switchRows {
+			labels = append(labels, switcherLine(r.entry))
+		}
+		want := []string{"Alice Archer | @alice · +9996620001 ✓", "Bob Baker | Signed out — sign in again", "Add account", "Sign out of Alice Archer"}
+		if !slices.Equal(labels, want) {
+			t.Errorf("the switcher lists %q, want %q", labels, want)
+		}
+		u.hideSwitcher()
+	})
+	if l, err := loadAccountList(u.accountsPath()); err != nil || len(l.Accounts) != 2 || l.Accounts[1].UserID != 102 {
+		t.Errorf("accounts.json with Bob signed out: %+v, %v", l, err)
+	}
+
+	// His connection is still there for signing in again, in the window.
+	phone, _ := sandbox.DemoPhone("bob")
+	inUI(func() {
+		u.show(bob)
+		test.Type(bob.signIn.phone, "+"+phone)
+		test.Tap(bob.signIn.sendCode)
+	})
+	waitFor(t, "the code step", func() bool { return bob.signIn != nil && bob.signIn.stage == "code" && bob.signIn.code.Text != "" })
+	inUI(func() { test.Tap(bob.signIn.submit) })
+	waitFor(t, "Bob signed in again", func() bool {
+		return bob.me != nil && !bob.signedOut && u.session == bob && bob.contacts != nil && len(bob.contacts.all) == 7
+	})
+}
