@@ -281,12 +281,16 @@ func (s *session) sessionEnded() {
 	if s.me == nil {
 		return
 	}
+	s.saveAccounts() // who it was, for its signed-out line and its call's end
 	if c := s.liveCall(); c != nil {
-		// Its requests fail now: the call ends with the server's
-		// refusal (SESSION_REVOKED…) as its reason.
+		// Its requests fail now: the call ends, its window saying why.
+		for _, v := range s.calls {
+			if v.u == s {
+				v.signedOut = true
+			}
+		}
 		c.Hangup()
 	}
-	s.saveAccounts() // who it was, for its signed-out line
 	s.mgr, s.me = nil, nil
 	s.mu.Lock()
 	s.self = account.Contact{}

@@ -557,3 +557,34 @@ func TestSessionRevokedWhileRunning(t *testing.T) {
 		return bob.me != nil && !bob.signedOut && u.session == bob && bob.contacts != nil && len(bob.contacts.all) == 7
 	})
 }
+
+// TestSessionRevokedInCall: the only account's session ended by the server
+// during a call ends the call, its window saying the account was signed
+// out, and leaves the sign-in steps, not "could not stay connected".
+func TestSessionRevokedInCall(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	bob := newPeer(t, env, "bob", true)
+	u := startApp(t, env)
+	signInAlice(t, u)
+	inUI(func() {
+		u.tabs.SelectIndex(1)
+		test.Type(u.dialer.entry, "@bob")
+		test.Tap(u.dialer.call)
+	})
+	v := callWindow(t, u)
+	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	<-bob.incoming
+	if n := env.Server.RevokeSessions(101); n != 1 {
+		t.Fatalf("revoked %d of Alice's sessions, want 1", n)
+	}
+	env.Server.DropConnections()
+	waitFor(t, "the call ended, saying Alice was signed out", func() bool {
+		return v.last.State.Terminal() && strings.HasPrefix(v.message.Text, "Alice Archer was signed out: ")
+	})
+	waitFor(t, "the sign-in steps", func() bool { return u.me == nil && u.signIn != nil && u.content == nil })
+	inUI(func() {
+		if v.rating != nil {
+			t.Error("a rating asked of a signed-out account")
+		}
+	})
+}

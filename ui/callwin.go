@@ -68,6 +68,9 @@ type callView struct {
 	rang bool
 	// hungUpHere: this window's user ended the call (Hang up, Ctrl+E, closing).
 	hungUpHere bool
+	// signedOut: the server ended the account's session during the call,
+	// which ended it; its end says so.
+	signedOut bool
 	// notification is the desktop notification of a ringing call, 0 when
 	// none; notified: it was put up (or tried) once.
 	notification uint32
@@ -523,6 +526,8 @@ func (v *callView) stateLine(s calling.Snapshot) string {
 func (v *callView) endMessage(s calling.Snapshot) string {
 	name := nameOf(s.Peer)
 	switch {
+	case v.signedOut:
+		return tr("accounts.signed_out_note", "Name", nameOf(v.u.savedContact()), "Service", v.u.serviceName())
 	case !s.Outgoing || s.Err != nil:
 	case s.State == calling.StateMissed && v.hungUpHere:
 		return "" // the user cancelled: nothing to explain
@@ -575,7 +580,7 @@ func (v *callView) ended(s calling.Snapshot) {
 	if v.closed {
 		return
 	}
-	if s.NeedRating {
+	if s.NeedRating && !v.signedOut { // signed out, it could not be sent
 		v.askRating()
 		return
 	}
