@@ -433,3 +433,49 @@ func TestRevokeSessions(t *testing.T) {
 		return err
 	})
 }
+
+// TestRevokedWhileRunning: a session terminated while its client runs
+// signs it out (OnSessionEnded, Self nil) rather than ending Run, and the
+// connection stays for signing in again.
+func TestRevokedWhileRunning(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	ended := make(chan struct{}, 1)
+	alice := env.SignIn(t, "alice", func(c *account.Client) {
+		c.OnSessionEnded(func() { ended <- struct{}{} })
+	})
+	for i := 0; env.Server.Differences(alice.Self.ID) == 0; i++ { // its updates caught up once
+		if i == 3000 {
+			t.Fatal("alice's updates never caught up")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := env.Server.RevokeSessions(alice.Self.ID); n != 1 {
+		t.Fatalf("RevokeSessions signed out %d keys, want alice's one", n)
+	}
+	// Its updates learn it on the catch-up after a reconnect.
+	env.Server.DropConnections()
+	select {
+	case <-ended:
+	case <-alice.Ctx.Done():
+		t.Fatal("the client stopped instead of signing out")
+	case <-time.After(30 * time.Second):
+		t.Fatal("OnSessionEnded not told")
+	}
+	if u := alice.Client.Self(); u != nil {
+		t.Errorf("still signed in as %s", u.Username)
+	}
+	_, err := alice.API().UsersGetUsers(alice.Ctx, []tg.InputUserClass{&tg.InputUserSelf{}})
+	if !account.SessionEnded(err) {
+		t.Errorf("a request after the revocation: %v, want one SessionEnded names", err)
+	}
+	req, err := alice.SendCode(alice.Ctx, demoPhone(t, "alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.SignIn(alice.Ctx, req, "22222"); err != nil {
+		t.Fatal(err)
+	}
+	if u := alice.Client.Self(); u == nil || u.ID != alice.Self.ID {
+		t.Errorf("signed in again as %v, want alice", u)
+	}
+}

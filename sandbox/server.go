@@ -110,6 +110,7 @@ type Server struct {
 	logins   map[string]*loginToken  // QR tokens by hex token
 	calls    map[int64]*call
 	missed   map[[8]byte]*missedCalls // call updates an auth key could not be sent
+	diffs    map[int64]int            // updates.getDifference answered, by user (Differences)
 	// advertised is the MTProto address help.getConfig gives, when the
 	// sandbox is reached through a proxy; "" is its own.
 	advertised string
@@ -496,6 +497,15 @@ func (s *Server) Online(uid int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.online(uid)
+}
+
+// Differences is how many updates.getDifference user uid's sessions have
+// had answered: a test waits for a client's updates to have caught up
+// (its start's getDifference) before it ends the session under it.
+func (s *Server) Differences(uid int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.diffs[uid]
 }
 
 // RevokeSessions terminates every session of user uid, as "Terminate all

@@ -262,6 +262,10 @@ func (s *Server) getState(ctx context.Context) (*tg.UpdatesState, error) {
 // call this auth key was not sent while it was away.
 func (s *Server) getDifference(ctx context.Context, req *tg.UpdatesGetDifferenceRequest) (tg.UpdatesDifferenceClass, error) {
 	return asUser(s, ctx, func(me *account) (tg.UpdatesDifferenceClass, error) {
+		if s.diffs == nil {
+			s.diffs = map[int64]int{}
+		}
+		s.diffs[me.ID]++
 		now := int(time.Now().Unix())
 		calls, callUsers := s.takeMissed(requestOf(ctx).sess.key.ID)
 		if req.Pts >= me.Pts && len(calls) == 0 {

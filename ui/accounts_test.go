@@ -504,6 +504,8 @@ func TestSessionRevokedWhileRunning(t *testing.T) {
 	u := startTwoAccounts(t, env, t.TempDir()) // Bob shown
 	var bob *session
 	inUI(func() { bob = u.accounts[1] })
+	// Ended once his updates have caught up, as a session in use is.
+	waitFor(t, "Bob's updates caught up", func() bool { return env.Server.Differences(102) > 0 })
 	if n := env.Server.RevokeSessions(102); n != 1 {
 		t.Fatalf("revoked %d of Bob's sessions, want 1", n)
 	}
@@ -574,6 +576,7 @@ func TestSessionRevokedInCall(t *testing.T) {
 	v := callWindow(t, u)
 	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
 	<-bob.incoming
+	waitFor(t, "Alice's updates caught up", func() bool { return env.Server.Differences(101) > 0 })
 	if n := env.Server.RevokeSessions(101); n != 1 {
 		t.Fatalf("revoked %d of Alice's sessions, want 1", n)
 	}
