@@ -402,8 +402,7 @@ func TestRevokeSessions(t *testing.T) {
 		aliceID = c.Self().ID
 		return nil
 	})
-	// Revoked between two runs: a client running then would see its
-	// updates fail too, which ends its Run.
+	// Revoked between two runs (TestRevokedWhileRunning: while one runs).
 	if n := env.Server.RevokeSessions(aliceID); n != 1 {
 		t.Errorf("RevokeSessions signed out %d keys, want alice's one", n)
 	}
