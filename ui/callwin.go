@@ -53,8 +53,8 @@ type callView struct {
 	pttNote   bool         // Ctrl+M with push to talk on: the muted note says how to talk, until the user does
 	speaker   *roundButton // shows the device menus
 	hangup    *roundButton
-	input     *widget.Select
-	output    *widget.Select
+	input     *callSelect
+	output    *callSelect
 	devices   *fyne.Container
 	media     *fyne.Container // signal, meters, statistics: once media flows
 	message   *wrapLabel
@@ -121,17 +121,14 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	if u.currentSettings().PushToTalk {
 		v.talk = newHoldButton(talkLabel(false), func(down bool) { v.hold(down) })
 		muteOrTalk = container.NewCenter(v.talk)
-		for _, b := range []*roundButton{v.accept, v.decline, v.mute, v.speaker, v.hangup} {
-			b.talk = v.spaceTalk
-		}
 	}
 	v.input, v.output = v.deviceSelects()
 	v.devices = container.NewVBox(
 		border(nil, nil, newLabel(tr("common.microphone")), nil, v.input),
 		border(nil, nil, newLabel(tr("common.speaker")), nil, v.output))
 	v.devices.Hide()
-	details := widget.NewAccordion(widget.NewAccordionItem(tr("call.statistics"), v.stats))
-	v.media = container.NewVBox(v.quality, container.NewGridWithColumns(2, v.mic, v.spkBar), details)
+	statsToggle := newStatsToggle(v.stats)
+	v.media = container.NewVBox(v.quality, container.NewGridWithColumns(2, v.mic, v.spkBar), statsToggle, v.stats)
 
 	closeBtn := newButton(tr("common.close"), v.close)
 	again := newPrimaryButtonWithIcon(tr("call.again"), iconResource(iconCall, color.White), v.callAgain)
@@ -147,7 +144,17 @@ func (u *session) openCallWindow(c *calling.Call) *callView {
 	)
 	top := container.NewVBox(container.NewCenter(v.emoji), v.explain)
 	buttons := hbox(layout.NewSpacer(), v.decline, v.accept, muteOrTalk, v.speaker, v.hangup, layout.NewSpacer())
-	bottom := container.NewVBox(v.devices, buttons, u.recordControl(c), v.after)
+	record := u.recordControl(c)
+	if v.talk != nil {
+		// Space talks whichever of these has the focus (the talk button
+		// holds by itself).
+		for _, s := range []*spaceTalker{&v.accept.spaceTalker, &v.decline.spaceTalker, &v.mute.spaceTalker,
+			&v.speaker.spaceTalker, &v.hangup.spaceTalker, &v.input.spaceTalker, &v.output.spaceTalker,
+			&statsToggle.spaceTalker, &record.button.spaceTalker} {
+			s.talk = v.spaceTalk
+		}
+	}
+	bottom := container.NewVBox(v.devices, buttons, record, v.after)
 	v.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil,
 		container.NewVScroll(container.New(centreVertically{}, middle)))))
 	v.w.Resize(fyne.NewSize(400, 660))
@@ -254,7 +261,7 @@ func (v *callView) audioConfig() audio.Config {
 
 // deviceSelects switch the call's microphone and speaker live; each shows
 // the device in use.
-func (v *callView) deviceSelects() (*widget.Select, *widget.Select) {
+func (v *callView) deviceSelects() (*callSelect, *callSelect) {
 	devs, err := audio.ListDevices()
 	if err != nil {
 		v.u.log.Warn("list sound devices", "err", err)
@@ -268,9 +275,12 @@ func (v *callView) deviceSelects() (*widget.Select, *widget.Select) {
 // deviceSelect is a device menu with the device in use (id) selected; a
 // device that is not in the list (a virtual one such as tone:440) is
 // listed by its id.
-func deviceSelect(devs []audio.Device, capture bool, id string, chosen func(id, label string)) *widget.Select {
+func deviceSelect(devs []audio.Device, capture bool, id string, chosen func(id, label string)) *callSelect {
 	m := newDeviceMenu(devs, capture, "")
-	sel := m.selectFor(chosen)
+	sel := &callSelect{}
+	sel.Options = m.labels
+	sel.OnChanged = func(label string) { chosen(m.id(label), label) }
+	sel.ExtendBaseWidget(sel)
 	if id == "" {
 		id = audio.DefaultID
 	}
@@ -402,7 +412,7 @@ func (v *callView) render(s calling.Snapshot) {
 	setVisible(v.speaker, live)
 	setVisible(v.hangup, live)
 	if !live {
-		v.devices.Hide()
+		setVisible(v.devices, false)
 	}
 	connected := s.State == calling.StateActive || s.State == calling.StateReconnecting
 	setVisible(v.media, connected)
@@ -561,10 +571,13 @@ func mosWord(m float64) string {
 	return tr("call.quality_poor")
 }
 
+// setVisible shows or hides o; hidden, it takes the keyboard focus from
+// whatever it holds (giveUpFocus).
 func setVisible(o fyne.CanvasObject, on bool) {
 	if on {
 		o.Show()
 	} else {
+		giveUpFocus(o)
 		o.Hide()
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tgphone/tgphone/calling"
@@ -79,22 +78,4 @@ func TestCallPanelReleasedOnClose(t *testing.T) {
 			t.Errorf("a star of the closed rating still chooses (%d)", r.chosen)
 		}
 	})
-}
-
-// holds reports whether target is o or inside o's containers.
-func holds(o, target fyne.CanvasObject) bool {
-	if o == target {
-		return true
-	}
-	switch c := o.(type) {
-	case *fyne.Container:
-		for _, child := range c.Objects {
-			if holds(child, target) {
-				return true
-			}
-		}
-	case *container.Scroll:
-		return holds(c.Content, target)
-	}
-	return false
 }

@@ -423,7 +423,7 @@ var textSinks = map[string]bool{
 	"newStarButton": true, "set": true, "notify": true, "SendNotification": true,
 	"wrapped": true, "heading": true, "add": true, "newHoldButton": true, "setText": true,
 	"newLabel": true, "newLabelWithStyle": true, "newButton": true, "newButtonWithIcon": true,
-	"newCheck": true, "newFormItem": true, "newTabItem": true, "newWrapLabel": true, "shown": true, "newConfirm": true,
+	"newCheck": true, "newCallButton": true, "newFormItem": true, "newTabItem": true, "newWrapLabel": true, "shown": true, "newConfirm": true,
 }
 
 // notWords may appear literally: names that are not translated and

@@ -22,7 +22,7 @@ type recordView struct {
 	u *UI
 	c *calling.Call
 
-	button    *widget.Button
+	button    *callButton
 	indicator *widget.Label
 	saved     *wrapLabel
 	ask       *confirmDialog // the reminder, while shown
@@ -32,9 +32,9 @@ type recordView struct {
 
 // recordControl is the Record button, indicator and reminder for call c.
 // It follows the call by itself until the call ends.
-func (u *UI) recordControl(c *calling.Call) fyne.CanvasObject {
+func (u *UI) recordControl(c *calling.Call) *recordView {
 	r := &recordView{u: u, c: c}
-	r.button = newButtonWithIcon(tr("record.button"), theme.MediaRecordIcon(), r.tapped)
+	r.button = newCallButton(tr("record.button"), theme.MediaRecordIcon(), r.tapped)
 	r.button.Importance = widget.DangerImportance
 	r.indicator = newLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	r.indicator.Importance = widget.DangerImportance
@@ -91,7 +91,7 @@ func (r *recordView) render(s calling.Snapshot) {
 		if s.State == calling.StateActive {
 			r.button.Show()
 		} else {
-			r.button.Hide()
+			setVisible(r.button, false)
 		}
 		r.indicator.Hide()
 	}

@@ -43,7 +43,7 @@ func TestRecordControl(t *testing.T) {
 	cv := callWindow(t, u)
 	var r *recordView
 	inUI(func() {
-		r = u.recordControl(cv.c).(*recordView)
+		r = u.recordControl(cv.c)
 		cv.w.SetContent(r) // the control alone, so its dialog has this window
 		if r.button.Visible() {
 			t.Error("Record is shown before the call is active")

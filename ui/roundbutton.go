@@ -28,13 +28,11 @@ type roundButton struct {
 	fill  func() color.Color
 	glyph func() color.Color // the icon's colour on fill
 	OnTap func()
-	// talk, when set, is offered Space held and released first: push to
-	// talk takes Space whatever has the focus while the call is live, and
-	// says so by returning true; Enter then presses the button.
-	talk func(down bool) bool
+	// spaceTalker: with push to talk on, Space held talks while the call
+	// is live and does not press the button; Enter still presses it.
+	spaceTalker
 
 	hovered, focused bool
-	talking          bool // Space went to talk: its repeats do not press
 }
 
 const roundButtonSize = 56
@@ -75,14 +73,9 @@ func (b *roundButton) press() {
 
 func (b *roundButton) FocusGained() { b.focused = true; b.Refresh() }
 
-// FocusLost lets go of push to talk when Space held here talks (Tab while
-// holding it), and only then: a click on the talk button takes the focus
-// from here just after its press has turned the microphone on.
 func (b *roundButton) FocusLost() {
 	b.focused = false
-	if b.talking {
-		b.release()
-	}
+	b.focusLost()
 	b.Refresh()
 }
 
@@ -95,7 +88,7 @@ func (b *roundButton) TypedKey(k *fyne.KeyEvent) {
 	}
 	switch k.Name {
 	case fyne.KeySpace:
-		if !b.talking {
+		if !b.talks(k) {
 			b.press()
 		}
 	case fyne.KeyReturn, fyne.KeyEnter:
@@ -103,54 +96,18 @@ func (b *roundButton) TypedKey(k *fyne.KeyEvent) {
 	}
 }
 
-// KeyDown offers Space to push to talk (Fyne's desktop driver calls it
-// before TypedKey, and only on the focused widget: the window's own key
-// handlers do not see keys while a widget has the focus).
-func (b *roundButton) KeyDown(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeySpace && b.talk != nil && b.talk(true) {
-		b.talking = true
-	}
-}
-
-// KeyUp ends a Space held to talk. It tells push to talk even when this
-// button did not see the Space go down (held before the focus came here):
-// letting go of a key that was not talking changes nothing.
-func (b *roundButton) KeyUp(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeySpace {
-		b.release()
-	}
-}
-
-// release lets go of push to talk held from this button.
-func (b *roundButton) release() {
-	if b.talk != nil {
-		b.talk(false)
-	}
-	b.talking = false
-}
-
 // Hide and Disable give up the keyboard focus: Fyne keeps it on a hidden
 // or disabled widget, which would then take the keys the window needs
 // (a ringing call's Accept hidden once answered, the rating's keys after
 // the call's buttons went).
 func (b *roundButton) Hide() {
-	b.unfocus()
+	giveUpFocus(b)
 	b.DisableableWidget.Hide()
 }
 
 func (b *roundButton) Disable() {
-	b.unfocus()
+	giveUpFocus(b)
 	b.DisableableWidget.Disable()
-}
-
-func (b *roundButton) unfocus() {
-	if !b.focused {
-		return
-	}
-	if c := fyne.CurrentApp().Driver().CanvasForObject(b); c != nil && c.Focused() == fyne.Focusable(b) {
-		c.Unfocus()
-	}
-	b.focused = false
 }
 
 func (b *roundButton) MouseIn(*desktop.MouseEvent)    { b.hovered = true; b.Refresh() }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -545,6 +546,64 @@ func TestPushToTalk(t *testing.T) {
 		})
 		waitFor(t, "the microphone off when Space is let go", func() bool { return v.last.Muted })
 	}
+
+	// So with the keyboard on any control of the call window: Tab from
+	// nothing reaches the statistics' header first, then the device menus
+	// (shown), Record. Space there used to open or press it instead.
+	c := v.w.Canvas()
+	var order []fyne.Focusable
+	inUI(func() {
+		v.toggleDevices()
+		c.Unfocus()
+		for range 20 {
+			c.FocusNext()
+			if f := c.Focused(); f == nil || (len(order) > 0 && f == order[0]) {
+				break
+			}
+			order = append(order, c.Focused())
+		}
+	})
+	if len(order) < 6 {
+		t.Fatalf("Tab reached %d controls in the call window (%T): want the statistics, two menus, talk, devices, hang up, record", len(order), order)
+	}
+	for _, f := range order {
+		var statsShown bool
+		inUI(func() {
+			c.Focus(f)
+			statsShown = v.stats.Visible()
+			k, ok := f.(desktop.Keyable)
+			if !ok {
+				t.Errorf("Space held on the focused %T cannot talk: it does not see the key go down", f)
+				return
+			}
+			k.KeyDown(space)
+			f.TypedKey(space)
+			f.TypedKey(space)
+		})
+		if _, ok := f.(desktop.Keyable); !ok {
+			continue
+		}
+		waitFor(t, fmt.Sprintf("the microphone on while Space is held on %T", f), func() bool { return !v.last.Muted })
+		inUI(func() {
+			if c.Overlays().Top() != nil || v.stats.Visible() != statsShown || !v.devices.Visible() ||
+				v.hungUpHere || v.c.Snapshot().Recording.Active || c.Focused() != f {
+				t.Errorf("Space held on %T: a menu or question %v, statistics toggled %v, devices hidden %v, hung up %v, recording %v, focus kept %v",
+					f, c.Overlays().Top() != nil, v.stats.Visible() != statsShown, !v.devices.Visible(), v.hungUpHere, v.c.Snapshot().Recording.Active, c.Focused() == f)
+			}
+			f.(desktop.Keyable).KeyUp(space)
+		})
+		waitFor(t, "the microphone off when Space is let go", func() bool { return v.last.Muted })
+	}
+	// A device menu hidden with the focus on it gives the focus up: it kept
+	// it, and took the window's keys while out of sight.
+	inUI(func() {
+		c.Focus(v.input)
+		v.toggleDevices()
+		if c.Focused() != nil {
+			t.Errorf("the hidden device menu kept the focus (%T)", c.Focused())
+		}
+	})
+
 	waitFor(t, "bob to see alice muted at the end", remoteMuted(true))
 	inUI(func() {
 		v.w.Canvas().Focus(v.hangup)
