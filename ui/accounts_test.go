@@ -414,28 +414,7 @@ func TestSignedOutAccountStays(t *testing.T) {
 		if again.session != bob || again.signIn != bob.signIn {
 			t.Error("Bob, shown last, is not shown with his sign-in steps")
 		}
-		note := false
-		for _, o := range test.LaidOutObjects(bob.signIn.root) {
-			if l, ok := o.(*wrapLabel); ok && strings.HasPrefix(l.Text, "Bob Baker was signed out: ") {
-				note = true
-			}
-		}
-		if !note || !bob.signIn.remove.Visible() {
-			t.Errorf("the sign-in steps say nothing of Bob (%v) or offer no Remove account", note)
-		}
-		test.Tap(bob.signIn.back)
-		if again.session == bob || again.self.Username != "alice" {
-			t.Error("Back to my accounts did not show Alice")
-		}
-		again.showSwitcher()
-		var labels []string
-		for _, r := range again.switchRows {
-			labels = append(labels, switcherLine(r.entry))
-		}
-		want := []string{"Alice Archer | @alice · +9996620001 ✓", "Bob Baker | Signed out — sign in again", "Add account", "Sign out of Alice Archer"}
-		if !slices.Equal(labels, want) {
-			t.Errorf("the switcher lists %q, want %q", labels, want)
-		}
+		checkBobListedSignedOut(t, again, bob)
 		r := again.switchRows[1]
 		if r.avatar == nil || r.avatar.contact.Initials() != "BB" || r.detail.Importance != widget.DangerImportance {
 			t.Error("Bob's line has no avatar, or its notice is not marked")
@@ -518,28 +497,7 @@ func TestSessionRevokedWhileRunning(t *testing.T) {
 		if a := u.accounts[0]; a.me == nil || a.signedOut {
 			t.Error("Alice's account went with Bob's")
 		}
-		note := false
-		for _, o := range test.LaidOutObjects(bob.signIn.root) {
-			if l, ok := o.(*wrapLabel); ok && strings.HasPrefix(l.Text, "Bob Baker was signed out: ") {
-				note = true
-			}
-		}
-		if !note || !bob.signIn.remove.Visible() {
-			t.Errorf("the sign-in steps say nothing of Bob (%v) or offer no Remove account", note)
-		}
-		test.Tap(bob.signIn.back)
-		if u.session == bob || u.self.Username != "alice" {
-			t.Fatal("Back to my accounts did not show Alice")
-		}
-		u.showSwitcher()
-		var labels []string
-		for _, r := range u.switchRows {
-			labels = append(labels, switcherLine(r.entry))
-		}
-		want := []string{"Alice Archer | @alice · +9996620001 ✓", "Bob Baker | Signed out — sign in again", "Add account", "Sign out of Alice Archer"}
-		if !slices.Equal(labels, want) {
-			t.Errorf("the switcher lists %q, want %q", labels, want)
-		}
+		checkBobListedSignedOut(t, u, bob)
 		u.hideSwitcher()
 	})
 	if l, err := loadAccountList(u.accountsPath()); err != nil || len(l.Accounts) != 2 || l.Accounts[1].UserID != 102 {
@@ -590,4 +548,34 @@ func TestSessionRevokedInCall(t *testing.T) {
 			t.Error("a rating asked of a signed-out account")
 		}
 	})
+}
+
+// checkBobListedSignedOut checks, on the UI goroutine, what a signed-out
+// Bob beside a signed-in Alice shows: his sign-in steps with the note and
+// Remove account, Back to Alice, and the switcher's lines. It leaves the
+// switcher open.
+func checkBobListedSignedOut(t *testing.T, u *UI, bob *session) {
+	t.Helper()
+	note := false
+	for _, o := range test.LaidOutObjects(bob.signIn.root) {
+		if l, ok := o.(*wrapLabel); ok && strings.HasPrefix(l.Text, "Bob Baker was signed out: ") {
+			note = true
+		}
+	}
+	if !note || !bob.signIn.remove.Visible() {
+		t.Errorf("the sign-in steps say nothing of Bob (%v) or offer no Remove account", note)
+	}
+	test.Tap(bob.signIn.back)
+	if u.session == bob || u.self.Username != "alice" {
+		t.Error("Back to my accounts did not show Alice")
+	}
+	u.showSwitcher()
+	var labels []string
+	for _, r := range u.switchRows {
+		labels = append(labels, switcherLine(r.entry))
+	}
+	want := []string{"Alice Archer | @alice · +9996620001 ✓", "Bob Baker | Signed out — sign in again", "Add account", "Sign out of Alice Archer"}
+	if !slices.Equal(labels, want) {
+		t.Errorf("the switcher lists %q, want %q", labels, want)
+	}
 }
