@@ -526,13 +526,7 @@ func TestSessionRevokedInCall(t *testing.T) {
 	bob := newPeer(t, env, "bob", true)
 	u := startApp(t, env)
 	signInAlice(t, u)
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
-	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	v := dialBobActive(t, u)
 	<-bob.incoming
 	waitFor(t, "Alice's updates caught up", func() bool { return env.Server.Differences(101) > 0 })
 	if n := env.Server.RevokeSessions(101); n != 1 {

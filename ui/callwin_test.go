@@ -199,13 +199,7 @@ func TestCallPanel(t *testing.T) {
 	bob := newPeer(t, env, "bob", true)
 	u := startApp(t, env)
 	signInAlice(t, u)
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
-	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	v := dialBobActive(t, u)
 	in := <-bob.incoming
 	waitFor(t, "bob's photo", func() bool { return v.avatar.photo != nil })
 	inUI(func() {
@@ -295,13 +289,7 @@ func TestCallButtonsByKeyboard(t *testing.T) {
 	bob := newPeer(t, env, "bob", true)
 	u := startApp(t, env)
 	signInAlice(t, u)
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
-	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	v := dialBobActive(t, u)
 	in := <-bob.incoming
 	c := v.w.Canvas()
 	inUI(func() {

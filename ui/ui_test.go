@@ -173,6 +173,20 @@ func signInAlice(t *testing.T, u *UI) {
 	waitFor(t, "the contacts", func() bool { return u.contacts != nil && len(u.contacts.all) == 7 })
 }
 
+// dialBobActive calls @bob from the Dialer tab and waits for the call's
+// window to show the call active.
+func dialBobActive(t *testing.T, u *UI) *callView {
+	t.Helper()
+	inUI(func() {
+		u.tabs.SelectIndex(1)
+		test.Type(u.dialer.entry, "@bob")
+		test.Tap(u.dialer.call)
+	})
+	v := callWindow(t, u)
+	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	return v
+}
+
 // callWindow returns the one open call window.
 func callWindow(t *testing.T, u *UI) *callView {
 	var v *callView
@@ -395,13 +409,7 @@ func TestHeadsetUnpluggedShown(t *testing.T) {
 	rack.Plug("headset", "tone:440")
 	u := startAppOn(t, test.NewTempApp(t), env, "alice", audio.Config{Input: "rack:headset", Output: "null", Ring: "null", Rack: rack})
 	waitFor(t, "signed in", func() bool { return u.mgr != nil && u.dialer != nil })
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
-	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
+	v := dialBobActive(t, u)
 	inUI(func() {
 		if v.device.Visible() {
 			t.Errorf("a device warning %q with the headset in", v.device.Text)
