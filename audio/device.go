@@ -347,11 +347,11 @@ func (v *virtualBackend) pace() {
 			v.mu.Unlock()
 		}()
 	}
-	// The grid is the wall clock's (Truncate drops the monotonic reading),
-	// but the deadlines are kept on the monotonic clock, so a step of the
-	// system time cannot stall or race the devices.
+	// The grid is the wall clock's, but the deadlines are kept on the
+	// monotonic clock (NextOnGrid), so a step of the system time cannot
+	// stall or race the devices.
 	now := clk.Now()
-	next := now.Add(now.Truncate(v.tick).Add(v.tick).Sub(now))
+	next := polltimer.NextOnGrid(now, v.tick)
 	var due []*clockStream
 	v.mu.Lock()
 	kick := v.kick

@@ -43,12 +43,19 @@ func OnGrid(period time.Duration) (*Ticker, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	if err := tk.Start(now.Add(now.Truncate(period).Add(period).Sub(now)), period); err != nil {
+	if err := tk.Start(NextOnGrid(time.Now(), period), period); err != nil {
 		tk.Close()
 		return nil, err
 	}
 	return tk, nil
+}
+
+// NextOnGrid is the first whole multiple of period on the wall clock after
+// now. The result keeps now's monotonic reading (it is now plus the gap),
+// so a step of the system time after this cannot move it.
+func NextOnGrid(now time.Time, period time.Duration) time.Time {
+	// Truncate works on the wall clock and drops the monotonic reading.
+	return now.Add(now.Truncate(period).Add(period).Sub(now))
 }
 
 // Loop calls tick after each expiry of tk, armed with period, until ctx

@@ -169,3 +169,28 @@ func TestLoopOnGrid(t *testing.T) {
 		t.Errorf("ticker after Loop: Wait = %v, want closed", err)
 	}
 }
+
+// TestNextOnGrid: the first whole multiple of the period after now, on the
+// wall clock, as a time that keeps now's monotonic reading.
+func TestNextOnGrid(t *testing.T) {
+	base := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		now    time.Duration // after base
+		period time.Duration
+		want   time.Duration
+	}{
+		{0, 20 * time.Millisecond, 20 * time.Millisecond}, // on the grid: the next point
+		{time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
+		{19*time.Millisecond + 999*time.Microsecond, 20 * time.Millisecond, 20 * time.Millisecond},
+		{130 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond},
+		{250 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond},
+	} {
+		if got := NextOnGrid(base.Add(tc.now), tc.period); !got.Equal(base.Add(tc.want)) {
+			t.Errorf("NextOnGrid(+%v, %v) = +%v, want +%v", tc.now, tc.period, got.Sub(base), tc.want)
+		}
+	}
+	now := time.Now()
+	if next := NextOnGrid(now, time.Second); next.Sub(now) <= 0 || next.Sub(now) > time.Second || next.Round(0) == next {
+		t.Errorf("NextOnGrid(now) = %v: not within a period after now on the monotonic clock", next)
+	}
+}
