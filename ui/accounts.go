@@ -291,12 +291,8 @@ func (s *session) sessionEnded() {
 		}
 		c.Hangup()
 	}
-	s.mgr, s.me = nil, nil
-	s.mu.Lock()
-	s.self = account.Contact{}
-	s.missedN = 0
-	s.mu.Unlock()
-	s.header, s.content, s.tabs = nil, nil, nil
+	s.forgetSignedIn()
+	s.content, s.tabs = nil, nil
 	if s.UI.session == s {
 		s.main.SetTitle("tgphone")
 	}
@@ -306,6 +302,18 @@ func (s *session) sessionEnded() {
 		s.refreshAccountButtons()
 	}
 	s.setMissed(0)
+}
+
+// forgetSignedIn drops what the session held of its signed-in user, as a
+// sign-out (signOut) or the server ending the session (sessionEnded)
+// leaves it.
+func (s *session) forgetSignedIn() {
+	s.mgr, s.me = nil, nil
+	s.mu.Lock()
+	s.self = account.Contact{}
+	s.missedN = 0
+	s.mu.Unlock()
+	s.header = nil
 }
 
 // liveCall is the account's call in progress, nil if none (or no call

@@ -395,12 +395,7 @@ func (u *session) signOut() {
 				u.showError(u.sentence(tr("signout.failed"), err))
 				return
 			}
-			u.mgr, u.me = nil, nil
-			u.mu.Lock()
-			u.self = account.Contact{}
-			u.missedN = 0
-			u.mu.Unlock()
-			u.header = nil
+			u.forgetSignedIn()
 			u.main.SetTitle("tgphone")
 			u.dropAccount(u)
 			u.setMissed(0)
