@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,11 +28,12 @@ func TestPumpCarriesMessagesInOrder(t *testing.T) {
 	a = New(signaling.NewReliable(key, true), func(_ context.Context, p []byte) error { b.Deliver(p); return nil }, log, &media.Rejects{})
 	b = New(signaling.NewReliable(key, false), func(_ context.Context, p []byte) error { a.Deliver(p); return nil }, log, &rejects)
 	got := make(chan string, 100)
-	go a.SendLoop(ctx)
-	go b.SendLoop(ctx)
-	go a.Run(ctx, func([]byte) {})
+	var wg sync.WaitGroup
+	wg.Go(func() { a.SendLoop(ctx) })
+	wg.Go(func() { b.SendLoop(ctx) })
+	wg.Go(func() { a.Run(ctx, func([]byte) {}) })
 	b.Deliver([]byte("not a signalling packet"))
-	go b.Run(ctx, func(m []byte) { got <- string(m) })
+	wg.Go(func() { b.Run(ctx, func(m []byte) { got <- string(m) }) })
 	const n = 20
 	for i := range n {
 		a.Send(fmt.Appendf(nil, `{"n":%d}`, i))
@@ -51,7 +53,11 @@ func TestPumpCarriesMessagesInOrder(t *testing.T) {
 	}
 	// Acks and retransmissions of the reliable framing may still sit in the
 	// queue when it closes; what Close promises is that Send adds nothing.
+	// The loops must have ended first: until then b's SendLoop can still
+	// deliver an ack into a's queue, and a's Run can still queue a resend,
+	// which once failed this test under CI's load.
 	cancel()
+	wg.Wait()
 	a.Close()
 	before := a.Queued()
 	a.Send([]byte(`{"n":"late"}`))
