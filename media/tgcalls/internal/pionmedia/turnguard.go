@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/stun/v3"
@@ -104,12 +106,20 @@ type turnConn struct {
 	after func(time.Duration, func()) stopper // time.AfterFunc; tests run the timers themselves
 
 	mu       sync.Mutex
-	channels map[uint16]bool // bound by the client, learnt from what it sends
-	answers  []injected      // answers made here, for ReadFrom
-	deadline time.Time       // the read deadline the client set
-	peers    map[string]bool // peer IPs the client asked a permission for
+	channels map[uint16]bool   // bound by the client, learnt from what it sends
+	chanPeer map[uint16]string // the peer IP of each channel the client asked to bind
+	answers  []injected        // answers made here, for ReadFrom
+	deadline time.Time         // the read deadline the client set
+	peers    map[string]bool   // peer IPs the client asked a permission for
 	early    map[[stun.TransactionIDSize]byte]*earlyPermission
-	closed   bool
+	// refused holds the peer IPs whose early permission the server
+	// refused (permissionRefusal); pending, the client's own requests
+	// naming one of them, whose success ends the refusal.
+	refused map[string]refusal
+	pending map[[stun.TransactionIDSize]byte][]string
+	closed  bool
+
+	refusedSends atomic.Uint64 // data for refused peers not sent
 }
 
 // stopper is a timer as turnConn uses one.
@@ -117,8 +127,9 @@ type stopper interface{ Stop() bool }
 
 func newTurnConn(pc net.PacketConn, n Net, after func(time.Duration, func()) stopper) *turnConn {
 	return &turnConn{PacketConn: pc, raw: rawudp.New(pc), net: n, after: after,
-		channels: map[uint16]bool{}, peers: map[string]bool{},
-		early: map[[stun.TransactionIDSize]byte]*earlyPermission{}}
+		channels: map[uint16]bool{}, chanPeer: map[uint16]string{}, peers: map[string]bool{},
+		early:   map[[stun.TransactionIDSize]byte]*earlyPermission{},
+		refused: map[string]refusal{}, pending: map[[stun.TransactionIDSize]byte][]string{}}
 }
 
 // earlyPermission is a TURN client's first CreatePermission for a peer,
@@ -141,15 +152,53 @@ func newTurnConn(pc net.PacketConn, n Net, after func(time.Duration, func()) sto
 type earlyPermission struct {
 	raw   []byte
 	to    net.Addr
-	sends int
+	peers []string // the peer IPs it names
+	sends int      // in this round
 	rto   time.Duration
+	round int // rounds of sends after a refusal (permissionRetries)
 	timer stopper
 }
 
 const (
 	permissionRTO   = 200 * time.Millisecond // pion/turn's first retransmission, doubled after each
 	permissionSends = 7                      // pion/turn's sends of a request
+	// permissionRetryWait is the wait before an early permission refused
+	// for a reason that may pass (a timeout, a 5xx) is sent again,
+	// doubled after each of permissionRetries rounds; then pion's own
+	// refresh (2 min) asks again.
+	permissionRetryWait = time.Second
+	permissionRetries   = 4
+	pendingMax          = 64 // the client's requests watched for a refused peer
+	reasonMax           = 64 // bytes of a server's REASON logged
 )
+
+// permissionRefusal: what is done when the server refuses an early
+// permission (an error response, or no answer to its 7 sends).
+//
+// libwebrtc's TurnEntry (tgcalls) fails and prunes the connection to the
+// peer (TurnPort::FailAndPruneConnection) on any CreatePermission error or
+// timeout, but for a 438 Stale Nonce, which it signs again with the new
+// nonce and resends. pion's ICE agent has no way in to fail a pair from
+// here and its TURN client holds the permission granted (answered early),
+// so turnConn stops pretending instead:
+//   - data for the peer (Send indications, ChannelData on its channel) is
+//     not sent and its write fails (errPermissionRefused): pion's ICE agent
+//     does not count the pair as having sent, and the pair fails by pion's
+//     count of unanswered checks (7) while the others go on;
+//   - a refusal that may pass (no answer, 5xx) is sent again after 1, 2,
+//     4, 8 s, as signed by the client (turnConn holds no credentials);
+//   - a request of the client's own naming the peer (its ChannelBind,
+//     which installs the permission too, or its refresh) passes and, when
+//     the server grants it, ends the refusal;
+//   - the first refusal of a peer is logged once, with the server, the
+//     peer, the code and the server's reason; never credentials.
+var errPermissionRefused = errors.New("the TURN server refused the permission for this peer")
+
+// refusal is the server's refusal of an early permission.
+type refusal struct {
+	code    int // ERROR-CODE, 0 when none (pion's server sends none) or timed out
+	timeout bool
+}
 
 // injected is a response made here instead of by the server.
 type injected struct {
@@ -170,13 +219,46 @@ func (c *turnConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		return len(b), nil
 	}
 	if num, ok := channelNumber(b); ok {
-		c.bind(num)
-	} else if num, ok := channelBindRequest(b); ok {
-		c.bind(num)
-	} else if tid, ok := c.firstPermission(b); ok {
-		return c.permitEarly(b, addr, tid)
+		if peer, refused := c.bind(num); refused {
+			return 0, c.refusedSend(peer)
+		}
+	} else if num, peer, tid, ok := channelBindRequest(b); ok {
+		c.bindRequest(num, peer, tid)
+	} else if tid, peers, ok := c.firstPermission(b); ok {
+		return c.permitEarly(b, addr, tid, peers)
+	} else if peer, ok := c.sendToRefused(b); ok {
+		return 0, c.refusedSend(peer)
 	}
 	return c.write(b, addr)
+}
+
+// refusedSend counts data not sent to a refused peer and says why.
+func (c *turnConn) refusedSend(peer string) error {
+	c.refusedSends.Add(1)
+	return fmt.Errorf("turn: send to %s: %w", peer, errPermissionRefused)
+}
+
+// sendToRefused reports a Send indication for a refused peer.
+func (c *turnConn) sendToRefused(b []byte) (string, bool) {
+	c.mu.Lock()
+	none := len(c.refused) == 0
+	c.mu.Unlock()
+	if none || !stun.IsMessage(b) {
+		return "", false
+	}
+	m := &stun.Message{Raw: append([]byte(nil), b...)}
+	if m.Decode() != nil || m.Type != stun.NewType(stun.MethodSend, stun.ClassIndication) {
+		return "", false
+	}
+	var peer stun.XORMappedAddress // XOR-PEER-ADDRESS is encoded alike
+	if peer.GetFromAs(m, stun.AttrXORPeerAddress) != nil {
+		return "", false
+	}
+	ip := peer.IP.String()
+	c.mu.Lock()
+	_, refused := c.refused[ip]
+	c.mu.Unlock()
+	return ip, refused
 }
 
 func (c *turnConn) write(b []byte, addr net.Addr) (int, error) {
@@ -196,16 +278,18 @@ func (c *turnConn) answer(resp []byte, from net.Addr) {
 
 // firstPermission reports a CreatePermission request naming a peer IP the
 // client never asked a permission for (pion's relay conn's first write to
-// it), and notes its peers.
-func (c *turnConn) firstPermission(b []byte) ([stun.TransactionIDSize]byte, bool) {
+// it), with the peer IPs it names, and notes its peers. A later request
+// (pion's refresh) naming a refused peer is watched (pending).
+func (c *turnConn) firstPermission(b []byte) ([stun.TransactionIDSize]byte, []string, bool) {
 	if !stun.IsMessage(b) {
-		return [stun.TransactionIDSize]byte{}, false
+		return [stun.TransactionIDSize]byte{}, nil, false
 	}
 	m := &stun.Message{Raw: append([]byte(nil), b...)}
 	if m.Decode() != nil || m.Type != stun.NewType(stun.MethodCreatePermission, stun.ClassRequest) {
-		return [stun.TransactionIDSize]byte{}, false
+		return [stun.TransactionIDSize]byte{}, nil, false
 	}
 	first := false
+	var peers []string
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range m.Attributes {
@@ -216,17 +300,41 @@ func (c *turnConn) firstPermission(b []byte) ([stun.TransactionIDSize]byte, bool
 		if peer.GetFromAs(&stun.Message{TransactionID: m.TransactionID, Attributes: stun.Attributes{a}}, stun.AttrXORPeerAddress) != nil {
 			continue
 		}
-		if ip := peer.IP.String(); !c.peers[ip] {
+		ip := peer.IP.String()
+		peers = append(peers, ip)
+		if !c.peers[ip] {
 			c.peers[ip] = true
 			first = true
 		}
 	}
-	return m.TransactionID, first
+	if !first {
+		c.watchLocked(m.TransactionID, peers)
+	}
+	return m.TransactionID, peers, first
+}
+
+// watchLocked notes a request of the client's naming a refused peer, whose
+// success ends the refusal (permissionRefusal). c.mu is held.
+func (c *turnConn) watchLocked(tid [stun.TransactionIDSize]byte, peers []string) {
+	var refused []string
+	for _, ip := range peers {
+		if _, ok := c.refused[ip]; ok {
+			refused = append(refused, ip)
+		}
+	}
+	if len(refused) == 0 {
+		return
+	}
+	if len(c.pending) >= pendingMax {
+		// Requests never answered; the next refresh is watched again.
+		clear(c.pending)
+	}
+	c.pending[tid] = refused
 }
 
 // permitEarly sends a first CreatePermission, answers it here and keeps
 // sending it until the server answers (earlyPermission).
-func (c *turnConn) permitEarly(b []byte, to net.Addr, tid [stun.TransactionIDSize]byte) (int, error) {
+func (c *turnConn) permitEarly(b []byte, to net.Addr, tid [stun.TransactionIDSize]byte, peers []string) (int, error) {
 	if n, err := c.write(b, to); err != nil {
 		return n, err // the transaction fails in pion as it would have
 	}
@@ -234,7 +342,7 @@ func (c *turnConn) permitEarly(b []byte, to net.Addr, tid [stun.TransactionIDSiz
 	if err != nil {
 		return 0, fmt.Errorf("answer a permission request: %w", err)
 	}
-	p := &earlyPermission{raw: append([]byte(nil), b...), to: to, sends: 1, rto: permissionRTO}
+	p := &earlyPermission{raw: append([]byte(nil), b...), to: to, peers: peers, sends: 1, rto: permissionRTO}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -257,13 +365,21 @@ func (c *turnConn) resendPermission(tid [stun.TransactionIDSize]byte) {
 		return
 	}
 	if p.sends >= permissionSends {
-		delete(c.early, tid)
+		first := c.refuseLocked(tid, p, refusal{timeout: true})
 		c.mu.Unlock()
-		c.net.Log.Warn("turn: the server never answered a permission request", "server", p.to, "sends", p.sends)
+		if len(first) > 0 {
+			c.net.Log.Warn("turn: the server never answered a permission request; no data for the peer through this relay",
+				"server", p.to, "peers", first, "sends", p.sends, "round", p.round)
+		}
 		return
 	}
+	if p.sends == 0 { // a new round after a refusal
+		p.round++
+		p.rto = permissionRTO
+	} else {
+		p.rto *= 2
+	}
 	p.sends++
-	p.rto *= 2
 	p.timer = c.after(p.rto, func() { c.resendPermission(tid) })
 	c.mu.Unlock()
 	if _, err := c.write(p.raw, p.to); errors.Is(err, net.ErrClosed) {
@@ -275,7 +391,9 @@ func (c *turnConn) resendPermission(tid [stun.TransactionIDSize]byte) {
 }
 
 // answeredEarly takes the server's answer to a permission request already
-// answered here: it ends the retransmission and is not passed on.
+// answered here: it ends the retransmission and is not passed on. A
+// refusal is handled as permissionRefusal says. What does not decode, or
+// answers another method, is no answer to it.
 func (c *turnConn) answeredEarly(b []byte) bool {
 	if !stun.IsMessage(b) || len(b) < 20 {
 		return false
@@ -283,22 +401,123 @@ func (c *turnConn) answeredEarly(b []byte) bool {
 	tid := [stun.TransactionIDSize]byte(b[8:20])
 	c.mu.Lock()
 	p := c.early[tid]
-	if p != nil {
-		p.timer.Stop()
-		delete(c.early, tid)
-	}
 	c.mu.Unlock()
 	if p == nil {
 		return false
 	}
 	m := &stun.Message{Raw: append([]byte(nil), b...)}
+	if m.Decode() != nil || m.Type.Method != stun.MethodCreatePermission ||
+		(m.Type.Class != stun.ClassSuccessResponse && m.Type.Class != stun.ClassErrorResponse) {
+		return false
+	}
+	c.mu.Lock()
+	if c.early[tid] != p {
+		c.mu.Unlock()
+		return true // answered meanwhile: a duplicate
+	}
+	if m.Type.Class == stun.ClassSuccessResponse {
+		p.timer.Stop()
+		delete(c.early, tid)
+		granted := c.grantLocked(p.peers)
+		c.mu.Unlock()
+		if len(granted) > 0 {
+			c.net.Log.Info("turn: the server granted a refused permission", "server", p.to, "peers", granted, "round", p.round)
+		}
+		return true
+	}
 	var code stun.ErrorCodeAttribute
-	if m.Decode() == nil && m.Type.Class == stun.ClassErrorResponse && code.GetFrom(m) == nil {
-		// pion holds the permission granted; the pairs through this
-		// relay fail their checks until its refresh asks again.
-		c.net.Log.Warn("turn: the server refused a permission answered early", "server", p.to, "code", code.Code, "reason", string(code.Reason))
+	r := refusal{}
+	if code.GetFrom(m) == nil {
+		r.code = int(code.Code)
+	}
+	first := c.refuseLocked(tid, p, r)
+	c.mu.Unlock()
+	if len(first) > 0 {
+		c.net.Log.Warn("turn: the server refused a permission answered early; no data for the peer through this relay",
+			"server", p.to, "peers", first, "code", r.code, "reason", reasonOf(code.Reason), "retry", transient(r))
 	}
 	return true
+}
+
+// refuseLocked notes the server's refusal of p, sent again later if the
+// refusal may pass, and returns the peers refused for the first time on
+// this connection (logged by the caller). c.mu is held.
+func (c *turnConn) refuseLocked(tid [stun.TransactionIDSize]byte, p *earlyPermission, r refusal) []string {
+	p.timer.Stop()
+	var first []string
+	for _, ip := range p.peers {
+		if _, ok := c.refused[ip]; !ok {
+			first = append(first, ip)
+		}
+		c.refused[ip] = r
+	}
+	if !transient(r) || p.round >= permissionRetries || c.closed {
+		delete(c.early, tid)
+		return first
+	}
+	// The same request, as the client signed it, in a new round of sends.
+	p.sends = 0
+	p.timer = c.after(permissionRetryWait<<p.round, func() { c.resendPermission(tid) })
+	return first
+}
+
+// grantLocked ends the refusal of peers and returns those that were
+// refused. c.mu is held.
+func (c *turnConn) grantLocked(peers []string) []string {
+	var granted []string
+	for _, ip := range peers {
+		if _, ok := c.refused[ip]; ok {
+			delete(c.refused, ip)
+			granted = append(granted, ip)
+		}
+	}
+	return granted
+}
+
+// transient reports a refusal a later send of the same request may pass:
+// no answer, or the server's own trouble (5xx: 500, 508 Insufficient
+// Capacity). A 4xx (403 Forbidden, 400, 401, 438 Stale Nonce: the
+// request's credentials) would be refused again as it is.
+func transient(r refusal) bool {
+	return r.timeout || (r.code >= 500 && r.code < 600)
+}
+
+// reasonOf is a server's REASON as logged: valid UTF-8, at most reasonMax
+// bytes.
+func reasonOf(b []byte) string {
+	if len(b) > reasonMax {
+		b = b[:reasonMax]
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// observe ends refusals when the server grants a request of the client's
+// naming a refused peer (watchLocked). The answer passes on as it is.
+func (c *turnConn) observe(b []byte, from net.Addr) {
+	if !stun.IsMessage(b) || len(b) < 20 {
+		return
+	}
+	tid := [stun.TransactionIDSize]byte(b[8:20])
+	c.mu.Lock()
+	peers, ok := c.pending[tid]
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	m := &stun.Message{Raw: append([]byte(nil), b...)}
+	if m.Decode() != nil || (m.Type.Class != stun.ClassSuccessResponse && m.Type.Class != stun.ClassErrorResponse) {
+		return
+	}
+	c.mu.Lock()
+	delete(c.pending, tid)
+	var granted []string
+	if m.Type.Class == stun.ClassSuccessResponse {
+		granted = c.grantLocked(peers)
+	}
+	c.mu.Unlock()
+	if len(granted) > 0 {
+		c.net.Log.Info("turn: the server granted a refused permission", "server", from, "method", m.Type.Method.String(), "peers", granted)
+	}
 }
 
 // Close ends the retransmissions and closes the socket.
@@ -313,10 +532,27 @@ func (c *turnConn) Close() error {
 	return c.PacketConn.Close()
 }
 
-func (c *turnConn) bind(num uint16) {
+// bind notes a channel the client sends on and reports its peer if refused.
+func (c *turnConn) bind(num uint16) (string, bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.channels[num] = true
-	c.mu.Unlock()
+	if len(c.refused) == 0 {
+		return "", false
+	}
+	peer := c.chanPeer[num]
+	_, refused := c.refused[peer]
+	return peer, refused
+}
+
+// bindRequest notes a ChannelBind request's channel and peer; one naming a
+// refused peer is watched (a ChannelBind installs the permission too).
+func (c *turnConn) bindRequest(num uint16, peer string, tid [stun.TransactionIDSize]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.channels[num] = true
+	c.chanPeer[num] = peer
+	c.watchLocked(tid, []string{peer})
 }
 
 func (c *turnConn) ReadFrom(p []byte) (int, net.Addr, error) {
@@ -344,6 +580,7 @@ func (c *turnConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		if c.answeredEarly(p[:n]) {
 			continue
 		}
+		c.observe(p[:n], net.UDPAddrFromAddrPort(from))
 		reason := c.refuse(p[:n])
 		if reason == "" {
 			return n, net.UDPAddrFromAddrPort(from), nil
@@ -386,20 +623,27 @@ func channelNumber(b []byte) (uint16, bool) {
 	return num, true
 }
 
-// channelBindRequest reads the CHANNEL-NUMBER of a ChannelBind request.
-func channelBindRequest(b []byte) (uint16, bool) {
+// channelBindRequest reads the CHANNEL-NUMBER, the XOR-PEER-ADDRESS's IP
+// ("" if none) and the transaction of a ChannelBind request.
+func channelBindRequest(b []byte) (uint16, string, [stun.TransactionIDSize]byte, bool) {
+	var tid [stun.TransactionIDSize]byte
 	if !stun.IsMessage(b) {
-		return 0, false
+		return 0, "", tid, false
 	}
 	m := &stun.Message{Raw: append([]byte(nil), b...)}
 	if m.Decode() != nil || m.Type != stun.NewType(stun.MethodChannelBind, stun.ClassRequest) {
-		return 0, false
+		return 0, "", tid, false
 	}
 	v, err := m.Get(stun.AttrChannelNumber)
 	if err != nil || len(v) < 2 {
-		return 0, false
+		return 0, "", tid, false
 	}
-	return binary.BigEndian.Uint16(v), true
+	peer := ""
+	var pa stun.XORMappedAddress // XOR-PEER-ADDRESS is encoded alike
+	if pa.GetFromAs(m, stun.AttrXORPeerAddress) == nil {
+		peer = pa.IP.String()
+	}
+	return binary.BigEndian.Uint16(v), peer, m.TransactionID, true
 }
 
 // peerIsSynthetic reports a TURN request or indication whose XOR-PEER-ADDRESS
