@@ -30,6 +30,10 @@ type Options struct {
 	// loopback addresses are accepted: the sandbox never opens the machine.
 	Addr   string
 	Logger *slog.Logger
+	// RefusePermission, when set, refuses CreatePermission and
+	// ChannelBind for the peer IPs it returns true for, as a server whose
+	// policy forbids a peer does (tests of the clients' handling).
+	RefusePermission func(peer net.IP) bool
 }
 
 // Server is a TURN+STUN server relaying only on loopback.
@@ -38,6 +42,8 @@ type Server struct {
 	conn   *pausableConn
 	server *pionturn.Server
 	secret [32]byte
+
+	refused atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -70,6 +76,16 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("turn listen %s: %w", addr, err)
 	}
 	s.conn = &pausableConn{PacketConn: pc}
+	var permit pionturn.PermissionHandler
+	if refuse := opts.RefusePermission; refuse != nil {
+		permit = func(_ net.Addr, peer net.IP) bool {
+			if refuse(peer) {
+				s.refused.Add(1)
+				return false
+			}
+			return true
+		}
+	}
 	s.server, err = pionturn.NewServer(pionturn.ServerConfig{
 		Realm:       Realm,
 		AuthHandler: s.auth,
@@ -80,6 +96,7 @@ func New(opts Options) (*Server, error) {
 				RelayAddress: ip,
 				Address:      ip.String(),
 			},
+			PermissionHandler: permit,
 		}},
 	})
 	if err != nil {
@@ -110,6 +127,13 @@ func (s *Server) Addr() *net.UDPAddr {
 // SetPaused drops (true) or serves again (false) every incoming packet, to
 // simulate a relay outage without losing allocations.
 func (s *Server) SetPaused(paused bool) { s.conn.paused.Store(paused) }
+
+// Refused counts the peers refused (Options.RefusePermission), one per
+// peer a CreatePermission or ChannelBind names.
+func (s *Server) Refused() uint64 { return s.refused.Load() }
+
+// PeerData counts the Send indications and ChannelData clients sent.
+func (s *Server) PeerData() uint64 { return s.conn.peerData.Load() }
 
 // Dropped counts packets discarded while paused.
 func (s *Server) Dropped() uint64 { return s.conn.dropped.Load() }
@@ -161,18 +185,32 @@ func (s *Server) auth(username, realm string, src net.Addr) ([]byte, bool) {
 // the server survive, so resuming restores the relay like a network outage ends.
 type pausableConn struct {
 	net.PacketConn
-	paused  atomic.Bool
-	dropped atomic.Uint64
+	paused   atomic.Bool
+	dropped  atomic.Uint64
+	peerData atomic.Uint64
 }
 
 func (c *pausableConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	for {
 		n, addr, err := c.PacketConn.ReadFrom(p)
 		if err != nil || !c.paused.Load() {
+			if err == nil && isPeerData(p[:n]) {
+				c.peerData.Add(1)
+			}
 			return n, addr, err
 		}
 		c.dropped.Add(1)
 	}
+}
+
+// isPeerData reports ChannelData (first two bits 01) or a STUN Send
+// indication (type 0x0016 with STUN's magic cookie).
+func isPeerData(b []byte) bool {
+	if len(b) >= 4 && b[0]&0xc0 == 0x40 {
+		return true
+	}
+	return len(b) >= 20 && b[0] == 0x00 && b[1] == 0x16 &&
+		b[4] == 0x21 && b[5] == 0x12 && b[6] == 0xa4 && b[7] == 0x42
 }
 
 func (c *pausableConn) WriteTo(p []byte, addr net.Addr) (int, error) {

@@ -171,3 +171,47 @@ func TestCredentialsForm(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusePermission: a peer the option refuses gets no permission, so
+// the client's first send to it fails; other peers are relayed; PeerData
+// counts the data clients sent.
+func TestRefusePermission(t *testing.T) {
+	refused := net.ParseIP("127.0.0.1")
+	s, err := New(Options{RefusePermission: func(peer net.IP) bool { return peer.Equal(refused) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	user, pass := s.Credentials(1)
+	c := newClient(t, s, user, pass)
+	relay, err := c.Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	if _, err := relay.WriteTo([]byte("hello"), &net.UDPAddr{IP: refused, Port: 9}); err == nil {
+		t.Fatal("the send to a refused peer succeeded")
+	}
+	if s.Refused() == 0 {
+		t.Fatal("no refusal counted")
+	}
+	if n := s.PeerData(); n != 0 {
+		t.Fatalf("PeerData = %d before any data left", n)
+	}
+	peer, err := net.ListenPacket("udp4", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	if _, err := relay.WriteTo([]byte("hello"), peer.LocalAddr()); err != nil {
+		t.Fatalf("send to another peer: %v", err)
+	}
+	buf := make([]byte, 100)
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, _, err := peer.ReadFrom(buf); err != nil || string(buf[:n]) != "hello" {
+		t.Fatalf("peer got %q, %v", buf[:n], err)
+	}
+	if s.PeerData() == 0 { // counted as read, before it was relayed
+		t.Fatal("the Send indication was not counted")
+	}
+}
