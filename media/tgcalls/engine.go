@@ -22,6 +22,7 @@ import (
 
 	"github.com/tgphone/tgphone/internal/polltimer"
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/housekeep"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/sigpump"
@@ -70,9 +71,6 @@ const (
 	dtlsMinHandshakeTimeout     = 50 * time.Millisecond
 	dtlsMaxHandshakeTimeout     = 3 * time.Second
 	dtlsDefaultHandshakeTimeout = time.Second
-	// noAudioAfter is how long a connected call may receive no audio from an
-	// unmuted peer before Stats says so (Stats.NoAudio).
-	noAudioAfter = 5 * time.Second
 )
 
 // Engine is one call's tgcalls V2 media: signalling through the call core,
@@ -87,6 +85,7 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	sig    *sigpump.Pump // the version's framing (raw, reliable, SCTP), read by one goroutine
+	keep   *housekeep.Keeper
 
 	mu           sync.Mutex
 	sendMu       sync.Mutex // held across a packet's write (pionmedia.Sender.Mu) and by SetMuted
@@ -103,7 +102,6 @@ type Engine struct {
 	sendOn       bool
 	muted        bool
 	remoteMuted  bool
-	noAudio      bool // Stats.NoAudio, as last reported
 	dc           *webrtc.DataChannel
 	dcOpen       bool
 	teardownOnce sync.Once
@@ -182,6 +180,7 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 		ssrc:       ssrc,
 	}
 	e.sig = sigpump.New(sig, p.SendSignaling, log, &e.stats.Rejects)
+	e.keep = e.keeper()
 	e.refl = newReflectorSet(p.Reflectors, log.With("part", "reflector"), &e.stats.Rejects,
 		pionmedia.Logs{Log: log.With("part", "reflector-turn"), Rejects: &e.stats.Rejects})
 	return e, nil
@@ -251,8 +250,8 @@ func (e *Engine) fail(err error) {
 func (e *Engine) emit(ev media.Event) {
 	e.mu.Lock()
 	ev.RemoteMuted = e.remoteMuted
-	ev.NoAudio = e.noAudio
 	e.mu.Unlock()
+	ev.NoAudio = e.keep.NoAudio()
 	if e.p.OnEvent != nil {
 		e.p.OnEvent(ev)
 	}
@@ -305,36 +304,40 @@ func (e *Engine) sendMsg(m signaling.Message) {
 	e.sig.Send(data)
 }
 
-// timerLoop drives the connect and packet timeouts, the stats and the
+// timerLoop runs the housekeeping (package housekeep): the connect and
+// packet timeouts, the stats, no-audio, the encoder's loss and the
 // signalling's resends. It waits on a polltimer on the wall clock's grid of
 // tick rather than on a time.Ticker: its expiry then comes with a wake-up of
 // the audio devices' 20 ms pacer and wakes no thread of its own, where a
 // runtime timer's wakes three (see package polltimer).
 func (e *Engine) timerLoop(tk *polltimer.Ticker) {
 	defer e.wg.Done()
-	polltimer.Loop(e.ctx, tk, tick, func(err error) {
-		e.log.Warn("housekeeping timer failed, using a time.Ticker", "err", err)
-	}, func() {
-		now := time.Now()
-		e.sig.Tick()
-		e.mu.Lock()
-		st, started := e.st, e.startedAt
-		e.mu.Unlock()
-		e.stats.Update(now)
-		if e.iceUp() {
-			// ICE heard the peer within iceDisconnected: STUN checks
-			// count, so a muted peer that sends no RTP is alive.
-			e.stats.Heard(now)
-		}
-		switch {
-		case (st == lifecycle.Signaling || st == lifecycle.Connecting) && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
-			e.fail(ErrConnectTimeout)
-		case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
-			e.fail(ErrPacketTimeout)
-		}
-		e.checkNoAudio(now)
-		e.adaptEncoder()
-	})
+	e.keep.Loop(e.ctx, tk, tick)
+}
+
+// keeper is the engine's housekeeping: the encoder adapts once our audio
+// is sent, at the frame size negotiated.
+func (e *Engine) keeper() *housekeep.Keeper {
+	return &housekeep.Keeper{
+		Log: e.log, Stats: &e.stats, Signaling: e.sig,
+		ConnectTimeout: e.p.ConnectTimeout, PacketTimeout: e.p.PacketTimeout,
+		ErrConnectTimeout: ErrConnectTimeout, ErrPacketTimeout: ErrPacketTimeout,
+		Call: func() housekeep.Call {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return housekeep.Call{State: e.st, Started: e.startedAt, RemoteMuted: e.remoteMuted}
+		},
+		ICEUp: e.iceUp,
+		Fail:  e.fail,
+		Emit:  e.emit,
+		Encoder: func() (time.Duration, bool) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return e.frame, e.sendOn
+		},
+		SetEncoder: e.p.Audio.SetEncoder,
+		Bitrate:    sendBitrate,
+	}
 }
 
 // handle processes one decrypted JSON message.
@@ -373,23 +376,6 @@ func (e *Engine) handle(data []byte) {
 		e.negotiate(m)
 	case *signaling.MediaState:
 		e.setRemoteMuted(m.Muted)
-	}
-}
-
-// checkNoAudio reports a connected call whose unmuted peer sends no audio,
-// and its end, as they happen.
-func (e *Engine) checkNoAudio(now time.Time) {
-	e.mu.Lock()
-	no := e.st == lifecycle.Connected && !e.remoteMuted && e.stats.NoAudioFor(now) > noAudioAfter
-	changed := no != e.noAudio
-	e.noAudio = no
-	st := e.st
-	e.mu.Unlock()
-	if changed {
-		if no {
-			e.log.Warn("connected, but no audio from the peer", "for", noAudioAfter)
-		}
-		e.emit(media.Event{State: st.Public()})
 	}
 }
 
@@ -967,21 +953,6 @@ func (e *Engine) sendAudio() {
 	}.SendAudio(e.ctx, seq)
 }
 
-// adaptEncoder tells the encoder the loss the peer reports, so in-band FEC
-// scales with it.
-func (e *Engine) adaptEncoder() {
-	loss, changed := e.stats.LossForEncoder()
-	if !changed {
-		return
-	}
-	e.mu.Lock()
-	frame, on := e.frame, e.sendOn
-	e.mu.Unlock()
-	if on {
-		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: loss})
-	}
-}
-
 // SetMuted tells the peer through MediaState.
 func (e *Engine) SetMuted(muted bool) {
 	e.sendMu.Lock() // a packet being written finishes first
@@ -995,12 +966,12 @@ func (e *Engine) SetMuted(muted bool) {
 // Stats is a snapshot for the UI.
 func (e *Engine) Stats() media.Stats {
 	e.mu.Lock()
-	remoteMuted, noAudio, st := e.remoteMuted, e.noAudio, e.st
+	remoteMuted, st := e.remoteMuted, e.st
 	e.mu.Unlock()
 	s := e.stats.Snapshot()
 	s.LibraryVersion = e.p.LibraryVersion
 	s.RemoteMuted = remoteMuted
-	s.NoAudio = noAudio // as checkNoAudio last found it, each tick
+	s.NoAudio = e.keep.NoAudio() // as the housekeeping last found it, each tick
 	if st != lifecycle.Connected {
 		s.SignalBars = 0
 	}

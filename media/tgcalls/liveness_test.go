@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/housekeep"
 )
 
 // TestMutedPeerStaysUp: tgcalls sends no RTP while muted. A peer muted for
@@ -52,7 +53,7 @@ func TestMutedPeerStaysUp(t *testing.T) {
 }
 
 // TestNoAudioIsVisible: a call whose peer, not muted, sends no audio is up
-// on ICE and DTLS but silent; Stats says so after noAudioAfter, while the
+// on ICE and DTLS but silent; Stats says so after housekeep.NoAudioAfter, while the
 // other direction is fine.
 func TestNoAudioIsVisible(t *testing.T) {
 	caller, callee := startCall(t, callOpts{p2p: true, noMic: [2]bool{true, false}}, [2]float64{440, 697})
@@ -62,10 +63,10 @@ func TestNoAudioIsVisible(t *testing.T) {
 	if st := callee.eng.Stats(); st.NoAudio {
 		t.Error("NoAudio at once; want it only after a few seconds")
 	}
-	deadline := time.Now().Add(noAudioAfter + 10*time.Second)
+	deadline := time.Now().Add(housekeep.NoAudioAfter + 10*time.Second)
 	for !callee.eng.Stats().NoAudio {
 		if time.Now().After(deadline) {
-			t.Fatalf("no audio for %v, Stats.NoAudio still false", noAudioAfter+10*time.Second)
+			t.Fatalf("no audio for %v, Stats.NoAudio still false", housekeep.NoAudioAfter+10*time.Second)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

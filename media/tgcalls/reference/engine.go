@@ -20,6 +20,7 @@ import (
 
 	"github.com/tgphone/tgphone/internal/polltimer"
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/housekeep"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/sigpump"
@@ -62,7 +63,6 @@ const (
 	// the audio's: a muted peer sends no RTP.
 	iceDisconnected = 3 * time.Second
 	iceFailed       = 20 * time.Second
-	noAudioAfter    = 5 * time.Second
 )
 
 // Engine is one call's media on tgcalls' reference implementation: a pion
@@ -77,6 +77,7 @@ type Engine struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	sig      *sigpump.Pump // reliable (10.0.0) or SCTP (11.0.0), read by sigLoop
+	keep     *housekeep.Keeper
 	pcClosed chan struct{}
 
 	mu           sync.Mutex
@@ -86,7 +87,6 @@ type Engine struct {
 	startedAt    time.Time
 	muted        bool
 	remoteMuted  bool
-	noAudio      bool
 	dc           *webrtc.DataChannel
 	dcOpen       bool
 	described    bool                      // our first description is out
@@ -140,6 +140,7 @@ func newEngine(p media.Params, n transport.Net, h hooks) (*Engine, error) {
 		pcClosed: make(chan struct{}), hooks: h,
 	}
 	e.sig = sigpump.New(sig, p.SendSignaling, log, &e.stats.Rejects)
+	e.keep = e.keeper()
 	return e, nil
 }
 
@@ -198,8 +199,8 @@ func (e *Engine) fail(err error) {
 func (e *Engine) emit(ev media.Event) {
 	e.mu.Lock()
 	ev.RemoteMuted = e.remoteMuted
-	ev.NoAudio = e.noAudio
 	e.mu.Unlock()
+	ev.NoAudio = e.keep.NoAudio()
 	if e.p.OnEvent != nil {
 		e.p.OnEvent(ev)
 	}
@@ -725,62 +726,43 @@ func (e *Engine) sendAudio() {
 	}.SendAudio(e.ctx, uint16(rand.Uint32()))
 }
 
-// timerLoop drives the connect and packet timeouts, the stats and the
-// signalling's resends, on a polltimer on the wall clock's grid of tick, as
-// the tgcalls engine's does (its expiry shares the audio pacer's wake-up).
-func (e *Engine) timerLoop(tk *polltimer.Ticker) {
-	polltimer.Loop(e.ctx, tk, tick, func(err error) {
-		e.log.Warn("housekeeping timer failed, using a time.Ticker", "err", err)
-	}, func() {
-		now := time.Now()
-		e.sig.Tick()
-		e.mu.Lock()
-		st, started, pc := e.st, e.startedAt, e.pc
-		e.mu.Unlock()
-		e.stats.Update(now)
-		if pc != nil {
-			if s := pc.ICEConnectionState(); s == webrtc.ICEConnectionStateConnected || s == webrtc.ICEConnectionStateCompleted {
-				e.stats.Heard(now) // STUN checks count: a muted peer is alive
+// timerLoop runs the housekeeping (package housekeep) on a polltimer on
+// the wall clock's grid of tick, as the tgcalls engine's does (its expiry
+// shares the audio pacer's wake-up).
+func (e *Engine) timerLoop(tk *polltimer.Ticker) { e.keep.Loop(e.ctx, tk, tick) }
+
+// keeper is the engine's housekeeping: ICE's word on the path comes from
+// the PeerConnection, and the encoder adapts while the call is up, at
+// tgcalls' fixed frame.
+func (e *Engine) keeper() *housekeep.Keeper {
+	return &housekeep.Keeper{
+		Log: e.log, Stats: &e.stats, Signaling: e.sig,
+		ConnectTimeout: e.p.ConnectTimeout, PacketTimeout: e.p.PacketTimeout,
+		ErrConnectTimeout: ErrConnectTimeout, ErrPacketTimeout: ErrPacketTimeout,
+		Call: func() housekeep.Call {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return housekeep.Call{State: e.st, Started: e.startedAt, RemoteMuted: e.remoteMuted}
+		},
+		ICEUp: func() bool {
+			e.mu.Lock()
+			pc := e.pc
+			e.mu.Unlock()
+			if pc == nil {
+				return false
 			}
-		}
-		switch {
-		case st == lifecycle.Connecting && e.p.ConnectTimeout > 0 && now.Sub(started) > e.p.ConnectTimeout:
-			e.fail(ErrConnectTimeout)
-		case (st == lifecycle.Connected || st == lifecycle.Reconnecting) && e.p.PacketTimeout > 0 && e.stats.QuietFor(now) > e.p.PacketTimeout:
-			e.fail(ErrPacketTimeout)
-		}
-		e.checkNoAudio(now)
-		e.adaptEncoder()
-	})
-}
-
-func (e *Engine) checkNoAudio(now time.Time) {
-	e.mu.Lock()
-	no := e.st == lifecycle.Connected && !e.remoteMuted && e.stats.NoAudioFor(now) > noAudioAfter
-	changed := no != e.noAudio
-	e.noAudio = no
-	st := e.st
-	e.mu.Unlock()
-	if changed {
-		if no {
-			e.log.Warn("connected, but no audio from the peer", "for", noAudioAfter)
-		}
-		e.emit(media.Event{State: st.Public()})
-	}
-}
-
-// adaptEncoder tells the encoder the loss the peer reports, so in-band FEC
-// scales with it.
-func (e *Engine) adaptEncoder() {
-	loss, changed := e.stats.LossForEncoder()
-	if !changed {
-		return
-	}
-	e.mu.Lock()
-	on := e.st == lifecycle.Connected || e.st == lifecycle.Reconnecting
-	e.mu.Unlock()
-	if on {
-		e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: loss})
+			s := pc.ICEConnectionState()
+			return s == webrtc.ICEConnectionStateConnected || s == webrtc.ICEConnectionStateCompleted
+		},
+		Fail: e.fail,
+		Emit: e.emit,
+		Encoder: func() (time.Duration, bool) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return frame, e.st == lifecycle.Connected || e.st == lifecycle.Reconnecting
+		},
+		SetEncoder: e.p.Audio.SetEncoder,
+		Bitrate:    sendBitrate,
 	}
 }
 
@@ -805,7 +787,7 @@ func (e *Engine) Stats() media.Stats {
 	if st != lifecycle.Connected {
 		s.SignalBars = 0
 	}
-	s.NoAudio = st == lifecycle.Connected && !remoteMuted && e.stats.NoAudioFor(time.Now()) > noAudioAfter
+	s.NoAudio = e.keep.NoAudio() // as the housekeeping last found it, each tick
 	s.Audio = e.p.Audio.AudioStats()
 	return s
 }
