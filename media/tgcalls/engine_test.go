@@ -51,6 +51,8 @@ type callOpts struct {
 	// noMic makes a side's microphone produce nothing, as a broken or
 	// misnegotiated sender would.
 	noMic [2]bool
+	// log, when set, takes both sides' logs besides testLogger's.
+	log slog.Handler
 }
 
 func testLogger() *slog.Logger {
@@ -81,6 +83,10 @@ func startCall(t testing.TB, o callOpts, freqs [2]float64) (caller, callee *side
 			pt = o.packetTimeout
 		}
 		out := relays[i]
+		logger := testLogger()
+		if o.log != nil {
+			logger = slog.New(teeHandler{logger.Handler(), o.log})
+		}
 		eng, err := newEngine(media.Params{
 			Key: key, Outgoing: i == 0, LibraryVersion: o.version,
 			WebRTCServers: o.servers, Reflectors: o.reflectors[i], P2PAllowed: o.p2p,
@@ -103,7 +109,7 @@ func startCall(t testing.TB, o callOpts, freqs [2]float64) (caller, callee *side
 				default:
 				}
 			},
-			Logger: testLogger().With("side", []string{"caller", "callee"}[i]),
+			Logger: logger.With("side", []string{"caller", "callee"}[i]),
 		}, o.nets[i])
 		if err != nil {
 			t.Fatal(err)

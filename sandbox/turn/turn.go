@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gotd/td/tg"
+	"github.com/pion/stun/v3"
 	pionturn "github.com/pion/turn/v4"
 )
 
@@ -34,6 +35,10 @@ type Options struct {
 	// ChannelBind for the peer IPs it returns true for, as a server whose
 	// policy forbids a peer does (tests of the clients' handling).
 	RefusePermission func(peer net.IP) bool
+	// FailPermissions answers the first so many CreatePermission requests,
+	// and as many ChannelBind requests, 508 Insufficient Capacity, as a
+	// server short of resources for a while does.
+	FailPermissions int
 }
 
 // Server is a TURN+STUN server relaying only on loopback.
@@ -76,6 +81,8 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("turn listen %s: %w", addr, err)
 	}
 	s.conn = &pausableConn{PacketConn: pc}
+	s.conn.failPerm.Store(int64(opts.FailPermissions))
+	s.conn.failBind.Store(int64(opts.FailPermissions))
 	var permit pionturn.PermissionHandler
 	if refuse := opts.RefusePermission; refuse != nil {
 		permit = func(_ net.Addr, peer net.IP) bool {
@@ -135,6 +142,9 @@ func (s *Server) Refused() uint64 { return s.refused.Load() }
 // PeerData counts the Send indications and ChannelData clients sent.
 func (s *Server) PeerData() uint64 { return s.conn.peerData.Load() }
 
+// Failed counts the requests answered 508 (Options.FailPermissions).
+func (s *Server) Failed() uint64 { return s.conn.failed.Load() }
+
 // Dropped counts packets discarded while paused.
 func (s *Server) Dropped() uint64 { return s.conn.dropped.Load() }
 
@@ -188,6 +198,9 @@ type pausableConn struct {
 	paused   atomic.Bool
 	dropped  atomic.Uint64
 	peerData atomic.Uint64
+
+	failPerm, failBind atomic.Int64 // requests still to answer 508
+	failed             atomic.Uint64
 }
 
 func (c *pausableConn) ReadFrom(p []byte) (int, net.Addr, error) {
@@ -197,10 +210,46 @@ func (c *pausableConn) ReadFrom(p []byte) (int, net.Addr, error) {
 			if err == nil && isPeerData(p[:n]) {
 				c.peerData.Add(1)
 			}
+			if err == nil && c.fail(p[:n], addr) {
+				continue
+			}
 			return n, addr, err
 		}
 		c.dropped.Add(1)
 	}
+}
+
+// fail answers a CreatePermission or ChannelBind request 508 while
+// FailPermissions lasts, and reports it answered.
+func (c *pausableConn) fail(b []byte, from net.Addr) bool {
+	if !stun.IsMessage(b) {
+		return false
+	}
+	m := &stun.Message{Raw: append([]byte(nil), b...)}
+	if m.Decode() != nil || m.Type.Class != stun.ClassRequest {
+		return false
+	}
+	var left *atomic.Int64
+	switch m.Type.Method {
+	case stun.MethodCreatePermission:
+		left = &c.failPerm
+	case stun.MethodChannelBind:
+		left = &c.failBind
+	default:
+		return false
+	}
+	if left.Add(-1) < 0 {
+		left.Store(-1)
+		return false
+	}
+	resp, err := stun.Build(stun.NewTransactionIDSetter(m.TransactionID),
+		stun.NewType(m.Type.Method, stun.ClassErrorResponse), stun.CodeInsufficientCapacity, stun.Fingerprint)
+	if err != nil {
+		return false
+	}
+	c.failed.Add(1)
+	_, _ = c.PacketConn.WriteTo(resp.Raw, from)
+	return true
 }
 
 // isPeerData reports ChannelData (first two bits 01) or a STUN Send

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,18 +178,7 @@ func TestCredentialsForm(t *testing.T) {
 // counts the data clients sent.
 func TestRefusePermission(t *testing.T) {
 	refused := net.ParseIP("127.0.0.1")
-	s, err := New(Options{RefusePermission: func(peer net.IP) bool { return peer.Equal(refused) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	user, pass := s.Credentials(1)
-	c := newClient(t, s, user, pass)
-	relay, err := c.Allocate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer relay.Close()
+	s, relay := allocated(t, Options{RefusePermission: func(peer net.IP) bool { return peer.Equal(refused) }})
 	if _, err := relay.WriteTo([]byte("hello"), &net.UDPAddr{IP: refused, Port: 9}); err == nil {
 		t.Fatal("the send to a refused peer succeeded")
 	}
@@ -198,20 +188,56 @@ func TestRefusePermission(t *testing.T) {
 	if n := s.PeerData(); n != 0 {
 		t.Fatalf("PeerData = %d before any data left", n)
 	}
-	peer, err := net.ListenPacket("udp4", "127.0.0.2:0")
+	relayed(t, relay, "127.0.0.2:0")
+	if s.PeerData() == 0 { // counted as read, before it was relayed
+		t.Fatal("the Send indication was not counted")
+	}
+}
+
+// TestFailPermissions: the first CreatePermission (and ChannelBind) is
+// answered 508; the next is served.
+func TestFailPermissions(t *testing.T) {
+	s, relay := allocated(t, Options{FailPermissions: 1})
+	if _, err := relay.WriteTo([]byte("hello"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); err == nil || !strings.Contains(err.Error(), "508") {
+		t.Fatalf("first send: %v, want the permission's 508", err)
+	}
+	if s.Failed() != 1 {
+		t.Fatalf("Failed = %d", s.Failed())
+	}
+	relayed(t, relay, "127.0.0.1:0")
+}
+
+// allocated is a server with opts and a client's relayed conn on it.
+func allocated(t *testing.T, opts Options) (*Server, net.PacketConn) {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	user, pass := s.Credentials(1)
+	relay, err := newClient(t, s, user, pass).Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = relay.Close() })
+	return s, relay
+}
+
+// relayed sends through relay to a peer listening at addr, which gets it.
+func relayed(t *testing.T, relay net.PacketConn, addr string) {
+	t.Helper()
+	peer, err := net.ListenPacket("udp4", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer peer.Close()
 	if _, err := relay.WriteTo([]byte("hello"), peer.LocalAddr()); err != nil {
-		t.Fatalf("send to another peer: %v", err)
+		t.Fatalf("send to %v: %v", peer.LocalAddr(), err)
 	}
 	buf := make([]byte, 100)
 	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if n, _, err := peer.ReadFrom(buf); err != nil || string(buf[:n]) != "hello" {
 		t.Fatalf("peer got %q, %v", buf[:n], err)
-	}
-	if s.PeerData() == 0 { // counted as read, before it was relayed
-		t.Fatal("the Send indication was not counted")
 	}
 }

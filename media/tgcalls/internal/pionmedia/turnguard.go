@@ -113,9 +113,12 @@ type turnConn struct {
 	peers    map[string]bool   // peer IPs the client asked a permission for
 	early    map[[stun.TransactionIDSize]byte]*earlyPermission
 	// refused holds the peer IPs whose early permission the server
-	// refused (permissionRefusal); pending, the client's own requests
-	// naming one of them, whose success ends the refusal.
+	// refused (permissionRefusal); granted, those it granted a
+	// permission-installing request for (a later refusal of an early
+	// permission does not undo that); pending, the client's own requests
+	// watched for the server's grant.
 	refused map[string]refusal
+	granted map[string]bool
 	pending map[[stun.TransactionIDSize]byte][]string
 	closed  bool
 
@@ -129,7 +132,8 @@ func newTurnConn(pc net.PacketConn, n Net, after func(time.Duration, func()) sto
 	return &turnConn{PacketConn: pc, raw: rawudp.New(pc), net: n, after: after,
 		channels: map[uint16]bool{}, chanPeer: map[uint16]string{}, peers: map[string]bool{},
 		early:   map[[stun.TransactionIDSize]byte]*earlyPermission{},
-		refused: map[string]refusal{}, pending: map[[stun.TransactionIDSize]byte][]string{}}
+		refused: map[string]refusal{}, granted: map[string]bool{},
+		pending: map[[stun.TransactionIDSize]byte][]string{}}
 }
 
 // earlyPermission is a TURN client's first CreatePermission for a peer,
@@ -165,8 +169,10 @@ const (
 	// permissionRetryWait is the wait before an early permission refused
 	// for a reason that may pass (a timeout, a 5xx) is sent again,
 	// doubled after each of permissionRetries rounds; then pion's own
-	// refresh (2 min) asks again.
-	permissionRetryWait = time.Second
+	// refresh (2 min) asks again. The first is sent while pion's ICE
+	// agent still checks the pairs (it gives a pair up after 8 checks,
+	// 200 ms apart).
+	permissionRetryWait = 500 * time.Millisecond
 	permissionRetries   = 4
 	pendingMax          = 64 // the client's requests watched for a refused peer
 	reasonMax           = 64 // bytes of a server's REASON logged
@@ -185,11 +191,12 @@ const (
 //     not sent and its write fails (errPermissionRefused): pion's ICE agent
 //     does not count the pair as having sent, and the pair fails by pion's
 //     count of unanswered checks (7) while the others go on;
-//   - a refusal that may pass (no answer, 5xx) is sent again after 1, 2,
-//     4, 8 s, as signed by the client (turnConn holds no credentials);
+//   - a refusal that may pass (no answer, 5xx) is sent again after 0.5, 1,
+//     2, 4 s, as signed by the client (turnConn holds no credentials);
 //   - a request of the client's own naming the peer (its ChannelBind,
 //     which installs the permission too, or its refresh) passes and, when
-//     the server grants it, ends the refusal;
+//     the server grants it, ends the refusal, or forestalls it: pion sends
+//     its ChannelBind right after the permission answered early;
 //   - the first refusal of a peer is logged once, with the server, the
 //     peer, the code and the server's reason; never credentials.
 var errPermissionRefused = errors.New("the TURN server refused the permission for this peer")
@@ -308,17 +315,18 @@ func (c *turnConn) firstPermission(b []byte) ([stun.TransactionIDSize]byte, []st
 		}
 	}
 	if !first {
-		c.watchLocked(m.TransactionID, peers)
+		c.watchLocked(m.TransactionID, peers, false)
 	}
 	return m.TransactionID, peers, first
 }
 
-// watchLocked notes a request of the client's naming a refused peer, whose
-// success ends the refusal (permissionRefusal). c.mu is held.
-func (c *turnConn) watchLocked(tid [stun.TransactionIDSize]byte, peers []string) {
+// watchLocked notes a request of the client's naming peers, whose
+// success ends their refusal or forestalls it (permissionRefusal): any
+// ChannelBind (all), else one naming a refused peer. c.mu is held.
+func (c *turnConn) watchLocked(tid [stun.TransactionIDSize]byte, peers []string, all bool) {
 	var refused []string
 	for _, ip := range peers {
-		if _, ok := c.refused[ip]; ok {
+		if _, ok := c.refused[ip]; ok || (all && ip != "" && !c.granted[ip]) {
 			refused = append(refused, ip)
 		}
 	}
@@ -446,6 +454,9 @@ func (c *turnConn) refuseLocked(tid [stun.TransactionIDSize]byte, p *earlyPermis
 	p.timer.Stop()
 	var first []string
 	for _, ip := range p.peers {
+		if c.granted[ip] {
+			continue // installed by another request the server granted
+		}
 		if _, ok := c.refused[ip]; !ok {
 			first = append(first, ip)
 		}
@@ -461,11 +472,12 @@ func (c *turnConn) refuseLocked(tid [stun.TransactionIDSize]byte, p *earlyPermis
 	return first
 }
 
-// grantLocked ends the refusal of peers and returns those that were
-// refused. c.mu is held.
+// grantLocked notes peers granted and ends their refusal; it returns
+// those that were refused. c.mu is held.
 func (c *turnConn) grantLocked(peers []string) []string {
 	var granted []string
 	for _, ip := range peers {
+		c.granted[ip] = true
 		if _, ok := c.refused[ip]; ok {
 			delete(c.refused, ip)
 			granted = append(granted, ip)
@@ -491,8 +503,8 @@ func reasonOf(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// observe ends refusals when the server grants a request of the client's
-// naming a refused peer (watchLocked). The answer passes on as it is.
+// observe notes the server's grant of a request of the client's it
+// watches (watchLocked). The answer passes on as it is.
 func (c *turnConn) observe(b []byte, from net.Addr) {
 	if !stun.IsMessage(b) || len(b) < 20 {
 		return
@@ -545,14 +557,14 @@ func (c *turnConn) bind(num uint16) (string, bool) {
 	return peer, refused
 }
 
-// bindRequest notes a ChannelBind request's channel and peer; one naming a
-// refused peer is watched (a ChannelBind installs the permission too).
+// bindRequest notes a ChannelBind request's channel and peer, and watches
+// it: a ChannelBind installs the permission too.
 func (c *turnConn) bindRequest(num uint16, peer string, tid [stun.TransactionIDSize]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.channels[num] = true
 	c.chanPeer[num] = peer
-	c.watchLocked(tid, []string{peer})
+	c.watchLocked(tid, []string{peer}, true)
 }
 
 func (c *turnConn) ReadFrom(p []byte) (int, net.Addr, error) {

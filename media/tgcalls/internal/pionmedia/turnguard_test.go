@@ -311,7 +311,7 @@ func TestTurnConnPermitsEarly(t *testing.T) {
 	}
 
 	// A server that never answers gets the request 7 times in a round;
-	// then the peer is refused and the request sent again a second later.
+	// then the peer is refused and the request sent again 0.5 s later.
 	lost := createPermission(t, "127.0.0.3")
 	if _, err := client.WriteTo(lost.Raw, server.LocalAddr()); err != nil {
 		t.Fatal(err)
@@ -578,7 +578,7 @@ func TestTurnConnPermissionRefused(t *testing.T) {
 }
 
 // TestTurnConnPermissionRetried: a refusal that may pass (508, or no
-// answer) is sent again after 1 s, doubled, the same request; the
+// answer) is sent again after 0.5 s, doubled, the same request; the
 // server's grant ends the refusal; after permissionRetries rounds it is
 // left to pion's refresh, which, granted, ends it too.
 func TestTurnConnPermissionRetried(t *testing.T) {
@@ -591,8 +591,8 @@ func TestTurnConnPermissionRetried(t *testing.T) {
 	if err := r.write(sendIndication(t, "127.0.0.4")); !errors.Is(err, errPermissionRefused) {
 		t.Fatalf("Send indication while refused: %v", err)
 	}
-	if d := r.timers.fire(); d != time.Second {
-		t.Fatalf("sent again after %v, want 1 s", d)
+	if d := r.timers.fire(); d != permissionRetryWait {
+		t.Fatalf("sent again after %v, want %v", d, permissionRetryWait)
 	}
 	if got := r.serverRead("the request sent again"); string(got) != string(req.Raw) {
 		t.Fatal("the request sent again differs")
@@ -606,9 +606,9 @@ func TestTurnConnPermissionRetried(t *testing.T) {
 		t.Fatalf("a timer after the grant: %v", d)
 	}
 
-	// Refused at every try: 1, 2, 4, 8 s, then no more.
+	// Refused at every try: 0.5, 1, 2, 4 s, then no more.
 	req = r.permit("127.0.0.6")
-	for round, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 0} {
+	for round, wait := range []time.Duration{permissionRetryWait, 2 * permissionRetryWait, 4 * permissionRetryWait, 8 * permissionRetryWait, 0} {
 		r.serverSend(errorResponse(req.TransactionID, stun.MethodCreatePermission, stun.CodeServerError))
 		d := r.timers.fire()
 		if d != wait {
@@ -707,4 +707,29 @@ func FuzzTurnConnAnswer(f *testing.F) {
 		for timers.fire() != 0 {
 		}
 	})
+}
+
+// TestTurnConnPermissionForestalled: pion sends its ChannelBind right
+// after the permission answered early; when the server grants it (it
+// installs the permission) before it refuses the CreatePermission, the
+// peer is not refused.
+func TestTurnConnPermissionForestalled(t *testing.T) {
+	r := newRefusalRig(t)
+	req := r.permit("127.0.0.7")
+	bind := channelBind(t, 0x4002, "127.0.0.7")
+	if err := r.write(bind.Raw); err != nil {
+		t.Fatal(err)
+	}
+	r.serverRead("the ChannelBind")
+	if got := r.serverSend(successResponse(bind.TransactionID, stun.MethodChannelBind),
+		errorResponse(req.TransactionID, stun.MethodCreatePermission, stun.CodeForbidden)); len(got) != 1 {
+		t.Fatalf("%d messages to the client, want the ChannelBind's answer", len(got))
+	}
+	if err := r.write(channelData(0x4002, []byte("rtp"))); err != nil {
+		t.Fatalf("ChannelData: %v", err)
+	}
+	r.serverRead("ChannelData")
+	if w := r.log.lines("refused"); len(w) != 0 {
+		t.Fatalf("logged %q", w)
+	}
 }
