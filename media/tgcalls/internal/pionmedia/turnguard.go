@@ -117,7 +117,7 @@ type turnConn struct {
 	// permission-installing request for (a later refusal of an early
 	// permission does not undo that); pending, the client's own requests
 	// watched for the server's grant.
-	refused map[string]refusal
+	refused map[string]bool
 	granted map[string]bool
 	pending map[[stun.TransactionIDSize]byte][]string
 	closed  bool
@@ -132,7 +132,7 @@ func newTurnConn(pc net.PacketConn, n Net, after func(time.Duration, func()) sto
 	return &turnConn{PacketConn: pc, raw: rawudp.New(pc), net: n, after: after,
 		channels: map[uint16]bool{}, chanPeer: map[uint16]string{}, peers: map[string]bool{},
 		early:   map[[stun.TransactionIDSize]byte]*earlyPermission{},
-		refused: map[string]refusal{}, granted: map[string]bool{},
+		refused: map[string]bool{}, granted: map[string]bool{},
 		pending: map[[stun.TransactionIDSize]byte][]string{}}
 }
 
@@ -189,8 +189,8 @@ const (
 // so turnConn stops pretending instead:
 //   - data for the peer (Send indications, ChannelData on its channel) is
 //     not sent and its write fails (errPermissionRefused): pion's ICE agent
-//     does not count the pair as having sent, and the pair fails by pion's
-//     count of unanswered checks (7) while the others go on;
+//     logs it and does not mark the candidate as having sent, and the pair
+//     fails once its 7 checks go unanswered while the others go on;
 //   - a refusal that may pass (no answer, 5xx) is sent again after 0.5, 1,
 //     2, 4 s, as signed by the client (turnConn holds no credentials);
 //   - a request of the client's own naming the peer (its ChannelBind,
@@ -263,7 +263,7 @@ func (c *turnConn) sendToRefused(b []byte) (string, bool) {
 	}
 	ip := peer.IP.String()
 	c.mu.Lock()
-	_, refused := c.refused[ip]
+	refused := c.refused[ip]
 	c.mu.Unlock()
 	return ip, refused
 }
@@ -326,7 +326,7 @@ func (c *turnConn) firstPermission(b []byte) ([stun.TransactionIDSize]byte, []st
 func (c *turnConn) watchLocked(tid [stun.TransactionIDSize]byte, peers []string, all bool) {
 	var refused []string
 	for _, ip := range peers {
-		if _, ok := c.refused[ip]; ok || (all && ip != "" && !c.granted[ip]) {
+		if c.refused[ip] || (all && ip != "" && !c.granted[ip]) {
 			refused = append(refused, ip)
 		}
 	}
@@ -382,6 +382,11 @@ func (c *turnConn) resendPermission(tid [stun.TransactionIDSize]byte) {
 		return
 	}
 	if p.sends == 0 { // a new round after a refusal
+		if !c.anyRefusedLocked(p.peers) { // granted meanwhile (a ChannelBind)
+			delete(c.early, tid)
+			c.mu.Unlock()
+			return
+		}
 		p.round++
 		p.rto = permissionRTO
 	} else {
@@ -457,10 +462,10 @@ func (c *turnConn) refuseLocked(tid [stun.TransactionIDSize]byte, p *earlyPermis
 		if c.granted[ip] {
 			continue // installed by another request the server granted
 		}
-		if _, ok := c.refused[ip]; !ok {
+		if !c.refused[ip] {
 			first = append(first, ip)
 		}
-		c.refused[ip] = r
+		c.refused[ip] = true
 	}
 	if !transient(r) || p.round >= permissionRetries || c.closed {
 		delete(c.early, tid)
@@ -472,13 +477,23 @@ func (c *turnConn) refuseLocked(tid [stun.TransactionIDSize]byte, p *earlyPermis
 	return first
 }
 
+// anyRefusedLocked reports one of peers refused. c.mu is held.
+func (c *turnConn) anyRefusedLocked(peers []string) bool {
+	for _, ip := range peers {
+		if c.refused[ip] {
+			return true
+		}
+	}
+	return false
+}
+
 // grantLocked notes peers granted and ends their refusal; it returns
 // those that were refused. c.mu is held.
 func (c *turnConn) grantLocked(peers []string) []string {
 	var granted []string
 	for _, ip := range peers {
 		c.granted[ip] = true
-		if _, ok := c.refused[ip]; ok {
+		if c.refused[ip] {
 			delete(c.refused, ip)
 			granted = append(granted, ip)
 		}
@@ -553,8 +568,7 @@ func (c *turnConn) bind(num uint16) (string, bool) {
 		return "", false
 	}
 	peer := c.chanPeer[num]
-	_, refused := c.refused[peer]
-	return peer, refused
+	return peer, c.refused[peer]
 }
 
 // bindRequest notes a ChannelBind request's channel and peer, and watches

@@ -697,7 +697,7 @@ func FuzzTurnConnAnswer(f *testing.F) {
 		}
 		c.answeredEarly(in)
 		c.mu.Lock()
-		c.refused["127.0.0.2"] = refusal{code: 403}
+		c.refused["127.0.0.2"] = true
 		c.chanPeer[0x4001] = "127.0.0.2"
 		c.pending[tid] = []string{"127.0.0.2"}
 		c.mu.Unlock()
@@ -712,7 +712,7 @@ func FuzzTurnConnAnswer(f *testing.F) {
 // TestTurnConnPermissionForestalled: pion sends its ChannelBind right
 // after the permission answered early; when the server grants it (it
 // installs the permission) before it refuses the CreatePermission, the
-// peer is not refused.
+// peer is not refused; granted after, the permission is not sent again.
 func TestTurnConnPermissionForestalled(t *testing.T) {
 	r := newRefusalRig(t)
 	req := r.permit("127.0.0.7")
@@ -731,5 +731,23 @@ func TestTurnConnPermissionForestalled(t *testing.T) {
 	r.serverRead("ChannelData")
 	if w := r.log.lines("refused"); len(w) != 0 {
 		t.Fatalf("logged %q", w)
+	}
+
+	// Refused 508, then its ChannelBind granted: the permission is not
+	// sent again.
+	req = r.permit("127.0.0.8")
+	r.serverSend(errorResponse(req.TransactionID, stun.MethodCreatePermission, stun.CodeInsufficientCapacity))
+	bind = channelBind(t, 0x4003, "127.0.0.8")
+	if err := r.write(bind.Raw); err != nil {
+		t.Fatal(err)
+	}
+	r.serverRead("the ChannelBind")
+	r.serverSend(successResponse(bind.TransactionID, stun.MethodChannelBind))
+	if d := r.timers.fire(); d != permissionRetryWait {
+		t.Fatalf("timer %v, want the retry's", d)
+	}
+	r.serverNothing("the permission granted by the ChannelBind")
+	if err := r.write(channelData(0x4003, []byte("rtp"))); err != nil {
+		t.Fatalf("ChannelData: %v", err)
 	}
 }
