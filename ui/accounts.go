@@ -471,7 +471,7 @@ func (u *UI) selectAccount(i int) {
 // the missed calls on the other accounts; it opens the switcher.
 type accountButton struct {
 	widget.BaseWidget
-	btn    *widget.Button
+	btn    *enterButton
 	pic    *avatar // its photo, once loaded, starts the switcher's line too
 	name   *widget.Label
 	others *widget.Label

@@ -143,7 +143,7 @@ func TestAccountSwitcher(t *testing.T) {
 		v := u.openSettings()
 		outs := 0
 		for _, o := range test.LaidOutObjects(v.accountSection()) {
-			if b, ok := o.(*widget.Button); ok && b.Text == "Sign out…" {
+			if b, ok := o.(*enterButton); ok && b.Text == "Sign out…" {
 				outs++
 			}
 		}

@@ -250,14 +250,6 @@ func newLabelWithStyle(text string, align fyne.TextAlign, style fyne.TextStyle) 
 	return widget.NewLabelWithStyle(shown(text), align, style)
 }
 
-func newButton(text string, tapped func()) *widget.Button {
-	return widget.NewButton(shown(text), tapped)
-}
-
-func newButtonWithIcon(text string, icon fyne.Resource, tapped func()) *widget.Button {
-	return widget.NewButtonWithIcon(shown(text), icon, tapped)
-}
-
 func newCheck(text string, changed func(bool)) *widget.Check {
 	return widget.NewCheck(shown(text), changed)
 }

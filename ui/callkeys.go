@@ -80,7 +80,7 @@ func newCallButton(label string, icon fyne.Resource, tapped func()) *callButton 
 }
 
 func (b *callButton) TypedKey(k *fyne.KeyEvent) {
-	if !b.talks(k) {
+	if !b.talks(k) && !keyPresses(&b.Button, k) {
 		b.Button.TypedKey(k)
 	}
 }

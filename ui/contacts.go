@@ -85,7 +85,7 @@ type contactRow struct {
 	avatar *fyne.Container
 	name   *widget.Label
 	sub    *widget.Label
-	star   *widget.Button
+	star   *enterButton
 	call   *rowCallButton
 }
 

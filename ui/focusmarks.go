@@ -169,15 +169,16 @@ func (r *primaryRenderer) Objects() []fyne.CanvasObject {
 // TypedKey: Esc goes to the window, as if no button had the focus (Fyne
 // gives keys to the focused widget only, and its button drops Esc, so a
 // question or the rating could not be dismissed once Tab had reached one
-// of its buttons); Space presses the button as Fyne's does.
+// of its buttons); Space and Enter press the button (keyPresses).
 func (b *primaryButton) TypedKey(k *fyne.KeyEvent) {
-	if escToWindow(b, k) {
+	if escToWindow(b, k) || keyPresses(&b.Button, k) {
 		return
 	}
 	b.Button.TypedKey(k)
 }
 
-// escButton is a widget.Button that gives Esc to its window likewise.
+// escButton is a widget.Button that gives Esc to its window likewise,
+// and that Enter presses.
 type escButton struct{ widget.Button }
 
 func newEscButtonWithIcon(label string, icon fyne.Resource, tapped func()) *escButton {
@@ -188,7 +189,7 @@ func newEscButtonWithIcon(label string, icon fyne.Resource, tapped func()) *escB
 }
 
 func (b *escButton) TypedKey(k *fyne.KeyEvent) {
-	if escToWindow(b, k) {
+	if escToWindow(b, k) || keyPresses(&b.Button, k) {
 		return
 	}
 	b.Button.TypedKey(k)

@@ -41,6 +41,8 @@ func overlayTexts(w fyne.Window) (labels []string, buttons map[string]*widget.Bu
 			labels = append(labels, o.logical)
 		case *widget.Button:
 			buttons[o.Text] = o
+		case *enterButton:
+			buttons[o.Text] = &o.Button
 		case *primaryButton:
 			buttons[o.Text] = &o.Button
 		case *escButton:

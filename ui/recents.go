@@ -78,8 +78,8 @@ type recentRow struct {
 	name    *widget.Label
 	icon    *widget.Icon
 	line    *widget.Label
-	log     *widget.Button
-	rec     *widget.Button
+	log     *enterButton
+	rec     *enterButton
 	back    *rowCallButton
 }
 

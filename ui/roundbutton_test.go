@@ -176,6 +176,8 @@ func names(fs []fyne.Focusable) []string {
 			out = append(out, o.Text)
 		case *widget.Button:
 			out = append(out, o.Text)
+		case *enterButton:
+			out = append(out, o.Text)
 		default:
 			out = append(out, "?")
 		}

@@ -42,6 +42,8 @@ func TestSettingsSectionsAndCancel(t *testing.T) {
 	closes := map[string]func(v *settingsView){
 		"Cancel": func(v *settingsView) { test.Tap(v.cancel) },
 		"Esc":    func(v *settingsView) { v.w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) },
+		// The window's Enter saves; Enter on the focused Cancel cancels.
+		"Enter on Cancel": func(v *settingsView) { v.w.Canvas().Focus(v.cancel); typeKey(v.w.Canvas(), fyne.KeyReturn) },
 		"Ctrl+W": func(v *settingsView) {
 			canvasShortcut(t, v.w, &desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault})
 		},
@@ -74,6 +76,16 @@ func TestSettingsSectionsAndCancel(t *testing.T) {
 		if u.settingsWin != nil || !u.currentSettings().DoNotDisturb {
 			t.Errorf("Save: open %v, %+v", u.settingsWin != nil, u.currentSettings())
 		}
+		v = u.openSettings()
+		v.dnd.SetChecked(false)
+		v.w.Canvas().Focus(v.saveBtn)
+		typeKey(v.w.Canvas(), fyne.KeyEnter) // the keypad's
+		if u.settingsWin != nil || u.currentSettings().DoNotDisturb {
+			t.Errorf("keypad Enter on Save: open %v, %+v", u.settingsWin != nil, u.currentSettings())
+		}
+		v = u.openSettings()
+		v.dnd.SetChecked(true)
+		typeKey(v.w.Canvas(), fyne.KeyReturn) // nothing focused: the window's Enter
 		v = u.openSettings()
 		if !v.dnd.Checked {
 			t.Error("reopened Settings does not show the saved choice")

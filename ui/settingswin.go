@@ -27,7 +27,7 @@ type settingsView struct {
 	p2p                 *widget.RadioGroup
 	lang                *widget.Select // "" (the system's) first, then languages in order
 	meter               *levelMeter
-	test                *widget.Button
+	test                *enterButton
 	message             *wrapLabel
 	tray                *wrapLabel // why there is no tray icon, when there is none
 	saveBtn             *primaryButton

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"github.com/gotd/td/tg"
@@ -30,7 +29,7 @@ type signInView struct {
 	last     *keyEntry
 	sendCode *primaryButton
 	submit   *primaryButton
-	qr       *widget.Button // switches between the QR code and the phone number
+	qr       *enterButton // switches between the QR code and the phone number
 	qrLink   *widget.Hyperlink
 	qrCode   *canvas.Image
 	message  *wrapLabel
@@ -45,15 +44,15 @@ type signInView struct {
 	qrRun  int
 	// codeField holds code, sized by the request's code length.
 	codeField  *fyne.Container
-	resend     *widget.Button // sends the code the request's Next way
-	resendNote *widget.Label  // counts down to when resend is offered
-	tickStop   chan struct{}  // stops the countdown's ticker
+	resend     *enterButton  // sends the code the request's Next way
+	resendNote *widget.Label // counts down to when resend is offered
+	tickStop   chan struct{} // stops the countdown's ticker
 	resending  bool
-	email      *keyEntry      // the login email an account must add
-	cancel     *widget.Button // back to the accounts signed in, while adding one
+	email      *keyEntry    // the login email an account must add
+	cancel     *enterButton // back to the accounts signed in, while adding one
 	// A signed-out account's: back to the accounts signed in (shown once
 	// one is), and its removal.
-	back, remove *widget.Button
+	back, remove *enterButton
 	ageOK        *widget.Check // the terms' minimum age confirmed
 }
 
@@ -360,11 +359,6 @@ func (v *signInView) qrLogin() {
 			}
 		})
 	}()
-}
-
-// showErrorOn shows err as one sentence in a dialog over w.
-func showErrorOn(w fyne.Window, err error) {
-	dialog.ShowError(err, w)
 }
 
 // askSignOut asks before signing out: signing in again takes a login code

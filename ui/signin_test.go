@@ -22,8 +22,8 @@ func drawn(w fyne.Window, o fyne.CanvasObject) bool {
 // button is the button labelled text in w's content, or nil.
 func button(w fyne.Window, text string) *widget.Button {
 	for _, o := range test.LaidOutObjects(w.Content()) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() {
-			return b
+		if b, ok := o.(*enterButton); ok && b.Text == text && b.Visible() {
+			return &b.Button
 		}
 	}
 	return nil

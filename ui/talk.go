@@ -27,27 +27,33 @@ func (b *holdButton) MouseDown(*desktop.MouseEvent) { b.onHold(true) }
 func (b *holdButton) MouseUp(*desktop.MouseEvent)   { b.onHold(false) }
 
 // KeyDown and KeyUp: Space on the focused talk button talks while held, as
-// it does with nothing focused. Fyne's desktop driver gives keys to the
-// focused widget only, and its button took Space as a click, which here
-// did nothing but drop the focus.
+// it does with nothing focused, and so does Enter, which presses the other
+// buttons. Fyne's desktop driver gives keys to the focused widget only,
+// and its button took Space as a click, which here did nothing but drop
+// the focus.
 func (b *holdButton) KeyDown(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeySpace {
+	if holdKey(k) {
 		b.keyHeld = true
 		b.onHold(true)
 	}
 }
 
 func (b *holdButton) KeyUp(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeySpace {
+	if holdKey(k) {
 		b.keyHeld = false
 		b.onHold(false)
 	}
 }
 
-// TypedKey leaves Space to KeyDown and KeyUp (its repeats too); Esc goes
-// to the window as from a primaryButton.
+// holdKey tells whether k is one the talk button is held with.
+func holdKey(k *fyne.KeyEvent) bool {
+	return k.Name == fyne.KeySpace || k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter
+}
+
+// TypedKey leaves Space and Enter to KeyDown and KeyUp (their repeats
+// too); Esc goes to the window as from a primaryButton.
 func (b *holdButton) TypedKey(k *fyne.KeyEvent) {
-	if k.Name != fyne.KeySpace {
+	if !holdKey(k) {
 		b.primaryButton.TypedKey(k)
 	}
 }

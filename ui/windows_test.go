@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
@@ -207,7 +206,7 @@ func TestEndOfCallShownOnce(t *testing.T) {
 			t.Errorf("Call again called %q", w.last.Peer.Username)
 		}
 		for _, o := range test.LaidOutObjects(w.after) {
-			if b, ok := o.(*widget.Button); ok && b.Text == "Close" {
+			if b, ok := o.(*enterButton); ok && b.Text == "Close" {
 				test.Tap(b)
 			}
 		}
