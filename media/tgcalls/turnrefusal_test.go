@@ -100,11 +100,14 @@ func (w *warnings) first(msg string) time.Time {
 
 // TestEngineRelayRefusesPermission: of two TURN servers, one refuses every
 // permission (its policy forbids the peers). The call connects through the
-// other; each side logs the refusal once, naming the refusing server; and
-// the refusing server gets no data for the refused peer after its refusal
-// (pion's ICE agent's checks through it fail to be written): at most one
-// check a pair, those written before the refusal came back, where it got
-// pion's 8 a pair before.
+// other; each side logs the refusal once a peer, naming the refusing
+// server, no password. The refusing server gets only the checks written
+// before its refusal came back (3–6 in all, under -race). Before the
+// refusal was handled the call connected as soon (pion's ICE agent does
+// not wait for the refused pairs, and stops checking them once it has
+// chosen), with 4–9 checks through the refusing relay and no log line:
+// the bound below guards against data for a refused peer going on, not
+// against the old code.
 func TestEngineRelayRefusesPermission(t *testing.T) {
 	var refusedAt struct {
 		sync.Mutex
@@ -172,10 +175,10 @@ func TestEngineRelayRefusesPermission(t *testing.T) {
 		}
 	}
 	// 2 pairs a side through the refusing relay; a check or two a pair
-	// may leave before the refusal is back.
+	// may leave before the refusal is back, a third under load.
 	const pairs = 4
-	if n := refusing.PeerData(); n > 2*pairs {
-		t.Errorf("the refusing server got %d Send indications or ChannelData, want at most %d (2 a pair)", n, 2*pairs)
+	if n := refusing.PeerData(); n > 3*pairs {
+		t.Errorf("the refusing server got %d Send indications or ChannelData, want at most %d (3 a pair)", n, 3*pairs)
 	}
 	refusedAt.Lock()
 	t.Logf("refusing relay got %d peer data; first refusal -> both connected %v",
