@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tgphone/tgphone/audio"
@@ -333,8 +334,7 @@ type sigSocket struct {
 func dialSignal(ctx context.Context, spec string) (*sigSocket, error) {
 	switch {
 	case strings.HasPrefix(spec, "unix:"):
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "unix", strings.TrimPrefix(spec, "unix:"))
+		c, err := dialUnixWaiting(ctx, strings.TrimPrefix(spec, "unix:"), 50*time.Millisecond)
 		if err != nil {
 			return nil, fmt.Errorf("signal socket: %w", err)
 		}
@@ -367,6 +367,47 @@ func dialSignal(ctx context.Context, spec string) (*sigSocket, error) {
 		}
 	}
 	return nil, fmt.Errorf("signal %q: want unix:PATH or unix-listen:PATH", spec)
+}
+
+// dialUnixWaiting connects to the unix socket at path, trying again every
+// retry while nobody listens there yet (no socket file, or a file left by an
+// earlier run and no listener behind it): the two sides of a call are
+// started together, and a loaded machine can start the dialling side before
+// the listening one has made its socket. Other errors end it at once; so
+// does ctx, whose error names the path.
+// dialRetrying, when set by a test, is called before each wait for a
+// listener.
+var dialRetrying func()
+
+func dialUnixWaiting(ctx context.Context, path string, retry time.Duration) (net.Conn, error) {
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(ctx, "unix", path)
+		if err == nil {
+			return c, nil
+		}
+		switch {
+		case errors.Is(err, syscall.ENOENT):
+		case errors.Is(err, syscall.ECONNREFUSED):
+			// Linux refuses a connect to a file that is not a socket
+			// too, and that will not change by waiting.
+			if fi, serr := os.Stat(path); serr == nil && fi.Mode()&os.ModeSocket == 0 {
+				return nil, fmt.Errorf("%s is not a socket: %w", path, err)
+			}
+		default:
+			return nil, err
+		}
+		if dialRetrying != nil {
+			dialRetrying()
+		}
+		t := time.NewTimer(retry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("nobody listening at %s: %w", path, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // Send writes one frame.
