@@ -11,7 +11,7 @@ BIN := bin/tgphone
 # and the tabs' sliding underline; tgphone has no animations of its own.
 TAGS ?= no_animations
 
-.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fyne-package flatpak fuzz soak soak-ui bench clean
+.PHONY: run test build deps deps-test vet fmt-check test-race test-short sandbox screenshots install-desktop deb appimage fyne-package flatpak fuzz soak soak-ui bench cpu-calls clean
 
 run: deps build
 	$(BIN) $(ARGS)
@@ -47,6 +47,12 @@ CALLS_SEEDS ?= 3
 bench: deps-test
 	$(GO) test ./audio -run '^$$' -bench 'ReceivePath$$' -benchtime 1x -receivepath-json $(CURDIR)/bench/receivepath.json
 	cd bench && $(GO) test . -run '^$$' -bench Report -benchtime 1x -timeout 0 -calls-seeds $(CALLS_SEEDS)
+
+# CPU of one side of a clean 22 s call, 2.4.4 and V2 with 60 ms and 20 ms packets, ROUNDS rounds back to back
+# (scripts/cpu-calls.sh; about 80 s a round). The README's "CPU of a call" figures come from it.
+ROUNDS ?= 6
+cpu-calls: build
+	BIN=$(BIN) scripts/cpu-calls.sh $(ROUNDS)
 
 # 100 consecutive calls through the sandbox, mixing engines and endings (CI runs 10).
 soak: deps-test
