@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
 
 	"github.com/tgphone/tgphone/account"
@@ -18,12 +19,42 @@ import (
 // nameOf is how the UI names c: its name, or "Deleted Account" in the
 // UI's language for a deleted account. The UI never shows Contact.Name
 // itself, whose words are English for logs and the command line
-// (TestContactNamesThroughNameOf).
+// (TestContactNamesThroughNameOf), and which ends in "user N".
+//
+// A user with neither a first nor a last name is named as Telegram
+// Desktop names one: by the phone number, formatted (tdesktop's
+// Session::processUser names a user by Ui::FormatPhone(phone) then), else
+// by the @username, else in the words tdesktop shows for a person with no
+// name, its lng_deleted ("Deleted Account"; its export names an empty name
+// so, and Telegram for Android's HiddenName is the same words).
 func nameOf(c account.Contact) string {
 	if c.Deleted {
 		return tr("contact.deleted")
 	}
-	return c.Name()
+	if n := strings.TrimSpace(c.FirstName + " " + c.LastName); n != "" {
+		return n
+	}
+	switch {
+	case c.Phone != "":
+		return formatPhone(c.Phone)
+	case c.Username != "":
+		return "@" + c.Username
+	}
+	return tr("contact.deleted")
+}
+
+// formatPhone is phone (digits, as Telegram sends them, with or without
+// the +) as Telegram Desktop shows a number: the country code and the
+// national number's groups apart by spaces ("+7 999 123 45 67"), by
+// libphonenumber's international format; a number it does not know (the
+// test numbers +999…) is its digits after a +.
+func formatPhone(phone string) string {
+	digits := strings.TrimPrefix(phone, "+")
+	n, err := phonenumbers.Parse("+"+digits, "")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "+" + digits
+	}
+	return strings.ReplaceAll(phonenumbers.Format(n, phonenumbers.INTERNATIONAL), "-", " ")
 }
 
 // stateText is the in-call window's words for a call state.
