@@ -22,6 +22,7 @@ import (
 
 	"github.com/tgphone/tgphone/internal/polltimer"
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/dtlsrtx"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/housekeep"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
@@ -61,16 +62,6 @@ const (
 	// check, so 2 s without a packet is one answer missed and the next late.
 	iceDisconnected = 2 * time.Second
 	iceFailed       = 20 * time.Second
-	// DTLS handshake retransmission as libwebrtc's DtlsTransport sets it
-	// (ConfigureHandshakeTimeout): a flight not answered is sent again
-	// after twice the ICE round trip, no sooner than 50 ms and no later than
-	// 3 s, the wait doubling from there (BoringSSL, and pion's handshaker
-	// alike, up to 60 s); without a round trip measured, BoringSSL's 1 s.
-	// pion's own default is that 1 s whatever the path: a flight lost twice
-	// through a lossy relay then cost 3 s, three times 7 s.
-	dtlsMinHandshakeTimeout     = 50 * time.Millisecond
-	dtlsMaxHandshakeTimeout     = 3 * time.Second
-	dtlsDefaultHandshakeTimeout = time.Second
 )
 
 // Engine is one call's tgcalls V2 media: signalling through the call core,
@@ -677,16 +668,13 @@ func (e *Engine) startTransport() {
 
 // newDTLS makes the DTLS transport once ICE is connected, with the
 // handshake's retransmission timer set from the round trip ICE measured on
-// the selected pair (dtlsHandshakeTimeout), as libwebrtc does when its ICE
+// the selected pair (package dtlsrtx), as libwebrtc does when its ICE
 // transport turns writable. pion reads the timer from the API's settings,
 // so the transport, and what is built on it, come from an API of its own.
 func (e *Engine) newDTLS() (*webrtc.DTLSTransport, error) {
-	var rtt time.Duration
-	if st, ok := e.ice.GetSelectedCandidatePairStats(); ok {
-		rtt = time.Duration(st.CurrentRoundTripTime * float64(time.Second))
-	}
+	rtt := dtlsrtx.PairRTT(e.ice)
 	se := e.settings
-	rtx := dtlsHandshakeTimeout(rtt)
+	rtx := dtlsrtx.FirstWait(rtt)
 	se.SetDTLSRetransmissionInterval(rtx)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(e.codecs), webrtc.WithInterceptorRegistry(e.rtcp), webrtc.WithSettingEngine(se))
 	dtlsT, err := api.NewDTLSTransport(e.ice, []webrtc.Certificate{e.cert})
@@ -703,15 +691,6 @@ func (e *Engine) newDTLS() (*webrtc.DTLSTransport, error) {
 	e.mu.Unlock()
 	e.log.Debug("dtls handshake", "ice rtt", rtt, "first retransmission after", rtx)
 	return dtlsT, nil
-}
-
-// dtlsHandshakeTimeout is the wait before a DTLS flight is first sent
-// again, from the ICE round trip rtt (0: none measured).
-func dtlsHandshakeTimeout(rtt time.Duration) time.Duration {
-	if rtt <= 0 {
-		return dtlsDefaultHandshakeTimeout
-	}
-	return min(max(2*rtt, dtlsMinHandshakeTimeout), dtlsMaxHandshakeTimeout)
 }
 
 // remoteDTLSRole is the peer's DTLS role, which pion's Start takes (ours is

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tgphone/tgphone/internal/polltimer"
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/dtlsrtx"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/housekeep"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
@@ -329,8 +330,16 @@ func (e *Engine) build() error {
 	pc.OnICECandidate(e.onLocalCandidate)
 	pc.OnConnectionStateChange(e.onPCState)
 	pc.OnTrack(e.onTrack)
-	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+	dtlsT := pc.SCTP().Transport()
+	iceT := dtlsT.ICETransport()
+	iceT.OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
 		e.stats.SetPath(pionmedia.Path(p))
+	})
+	dtlsT.OnStateChange(func(s webrtc.DTLSTransportState) {
+		// pion holds dtlsT's lock here: nothing of dtlsT may be called.
+		if s == webrtc.DTLSTransportStateConnecting {
+			e.setDTLSRetransmission(api, iceT)
+		}
 	})
 	if !e.p.Outgoing {
 		pc.OnDataChannel(e.bindDataChannel)
@@ -342,6 +351,22 @@ func (e *Engine) build() error {
 	}
 	e.bindDataChannel(dc)
 	return e.addSender()
+}
+
+// setDTLSRetransmission sets the DTLS handshake's first retransmission
+// wait from the round trip ICE measured on the selected pair, as libwebrtc
+// does when its ICE transport turns writable (package dtlsrtx), instead of
+// pion's fixed 1 s. The PeerConnection's DTLS transport calls it as it
+// starts, once ICE is connected, just before its handshake reads the wait
+// from api's settings; pion offers no other moment to set it.
+func (e *Engine) setDTLSRetransmission(api *webrtc.API, iceT *webrtc.ICETransport) {
+	rtt := dtlsrtx.PairRTT(iceT)
+	wait := dtlsrtx.FirstWait(rtt)
+	if err := dtlsrtx.SetOnAPI(api, wait); err != nil {
+		e.log.Warn("dtls handshake keeps pion's first retransmission after 1 s", "err", err)
+		return
+	}
+	e.log.Debug("dtls handshake", "ice rtt", rtt, "first retransmission after", wait)
 }
 
 // addSender adds our audio as a sendrecv transceiver of its own (tgcalls'
