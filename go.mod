@@ -7,7 +7,6 @@ require (
 	github.com/gotd/ige v0.3.0
 	github.com/gotd/log v0.1.0
 	github.com/gotd/td v0.162.0
-	github.com/nyaruka/phonenumbers v1.8.1
 	github.com/pion/ice/v4 v4.4.0
 	github.com/pion/interceptor v0.1.47
 	github.com/pion/logging v0.2.4
@@ -18,8 +17,6 @@ require (
 	github.com/pion/webrtc/v4 v4.2.18
 	gopkg.in/hraban/opus.v2 v2.0.0-20230925203106-0188a62cb302
 )
-
-require google.golang.org/protobuf v1.36.11 // indirect
 
 require (
 	fyne.io/fyne/v2 v2.8.1
@@ -98,7 +95,7 @@ require (
 	golang.org/x/mod v0.38.0 // indirect
 	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
-	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/sys v0.47.0
 	golang.org/x/text v0.40.0
 	golang.org/x/time v0.14.0 // indirect
 	golang.org/x/tools v0.48.0 // indirect

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
 
 	"github.com/tgphone/tgphone/account"
@@ -22,8 +21,8 @@ import (
 // (TestContactNamesThroughNameOf), and which ends in "user N".
 //
 // A user with neither a first nor a last name is named as Telegram
-// Desktop names one: by the phone number, formatted (tdesktop's
-// Session::processUser names a user by Ui::FormatPhone(phone) then), else
+// Desktop names one: by the phone number (tdesktop's Session::processUser
+// names a user by Ui::FormatPhone(phone) then; see formatPhone), else
 // by the @username, else in the words tdesktop shows for a person with no
 // name, its lng_deleted ("Deleted Account"; its export names an empty name
 // so, and Telegram for Android's HiddenName is the same words).
@@ -44,17 +43,15 @@ func nameOf(c account.Contact) string {
 }
 
 // formatPhone is phone (digits, as Telegram sends them, with or without
-// the +) as Telegram Desktop shows a number: the country code and the
-// national number's groups apart by spaces ("+7 999 123 45 67"), by
-// libphonenumber's international format; a number it does not know (the
-// test numbers +999…) is its digits after a +.
+// the +) after a +, as Telegram Desktop shows a number for which it knows
+// no grouping pattern. tdesktop groups known countries' numbers by its
+// table of patterns (Resources/numbers.txt, help.getCountriesList); tgphone
+// has no such table yet. libphonenumber (github.com/nyaruka/phonenumbers)
+// would group them, but it decodes its whole metadata at package init:
+// +35 ms of CPU and +7.5 MiB resident in every tgphone process, the app and
+// each `tgphone media` alike, for a name shown only for users without one.
 func formatPhone(phone string) string {
-	digits := strings.TrimPrefix(phone, "+")
-	n, err := phonenumbers.Parse("+"+digits, "")
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "+" + digits
-	}
-	return strings.ReplaceAll(phonenumbers.Format(n, phonenumbers.INTERNATIONAL), "-", " ")
+	return "+" + strings.TrimPrefix(phone, "+")
 }
 
 // stateText is the in-call window's words for a call state.
