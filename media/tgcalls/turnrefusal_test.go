@@ -152,9 +152,15 @@ func TestEngineRelayRefusesPermission(t *testing.T) {
 	if refusing.Refused() == 0 {
 		t.Fatal("the refusing server refused nothing: the test tests nothing")
 	}
-	// Each side asks the refusing relay for its 2 pairs' peers, the peer's
-	// relayed addresses on 127.0.0.1 and 127.0.0.2: one warning a peer.
+	// Each side may ask the refusing relay for its 2 pairs' peers, the
+	// peer's relayed addresses on 127.0.0.1 and 127.0.0.2, but only until
+	// ICE has chosen the working relay's pair: under load a side can
+	// connect before asking for one of them. So: at most one warning a
+	// peer, and a warning from some side.
 	refusals := warn.matching("refused a permission")
+	if len(refusals) == 0 {
+		t.Error("no side logged the refusal")
+	}
 	for _, side := range []string{"caller", "callee"} {
 		peers := map[string]int{}
 		for _, l := range refusals {
@@ -170,8 +176,8 @@ func TestEngineRelayRefusesPermission(t *testing.T) {
 				}
 			}
 		}
-		if peers["127.0.0.1"] != 1 || peers["127.0.0.2"] != 1 {
-			t.Errorf("%s logged refusals %v, want one for each peer: %q", side, peers, refusals)
+		if peers["127.0.0.1"] > 1 || peers["127.0.0.2"] > 1 {
+			t.Errorf("%s logged refusals %v, want at most one a peer: %q", side, peers, refusals)
 		}
 	}
 	// 2 pairs a side through the refusing relay; a check or two a pair
@@ -215,7 +221,15 @@ func TestEngineRelayPermissionRetried(t *testing.T) {
 			t.Errorf("path = %q, want through the relay", p)
 		}
 	}
+	// Which of a side's requests meet the server's 508s depends on their
+	// order, which load changes: a side's early-answered CreatePermission
+	// (turnConn's refusal, logged) or pion's own ChannelBind (pion's).
+	// The call connecting through the only relay shows every refused
+	// permission was asked again; some side must have met one through
+	// turnConn, each side logs at most one, and a side that logged one
+	// logs its grant.
 	refusals := warn.matching("refused a permission")
+	total := 0
 	for _, side := range []string{"caller", "callee"} {
 		n := 0
 		for _, l := range refusals {
@@ -223,18 +237,22 @@ func TestEngineRelayPermissionRetried(t *testing.T) {
 				n++
 			}
 		}
-		if n != 1 {
-			t.Errorf("%s logged %d refusals, want 1: %q", side, n, refusals)
+		if n > 1 {
+			t.Errorf("%s logged %d refusals, want at most 1: %q", side, n, refusals)
 		}
-		n = 0
+		total += n
+		g := 0
 		for _, l := range warn.matching("granted a refused permission") {
 			if strings.Contains(l, "side="+side) {
-				n++
+				g++
 			}
 		}
-		if n != 1 {
-			t.Errorf("%s logged %d grants after the refusal, want 1", side, n)
+		if g != n {
+			t.Errorf("%s logged %d grants after %d refusals", side, g, n)
 		}
+	}
+	if total == 0 {
+		t.Errorf("no side logged a 508 refusal: %q", refusals)
 	}
 	t.Logf("start -> both connected %v; first refusal -> both connected %v",
 		connected.Sub(start), connected.Sub(warn.first("refused a permission")))
