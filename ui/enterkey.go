@@ -64,8 +64,20 @@ func showErrorOn(w fyne.Window, err error) {
 	}
 	var d *dialog.CustomDialog
 	ok := newButton(tr("common.ok"), func() { d.Hide() })
-	d = dialog.NewCustomWithoutButtons(shown(tr("common.error")), wrapped(text), w)
+	label := wrapped(text)
+	d = dialog.NewCustomWithoutButtons(shown(tr("common.error")), label, w)
 	d.SetIcon(theme.ErrorIcon())
 	d.SetButtons([]fyne.CanvasObject{ok})
+	// As wide as the sentence on one line, up to 600 and to nine tenths of
+	// the window, as Fyne's text dialogs are (its createBeforeShowHook;
+	// 32 is its dialog's padWidth): a custom dialog is as narrow as its
+	// content allows, and a wrapping label allows a word a line. The label
+	// is laid out at its width first, so that the dialog's height is that
+	// of its lines there, not of a word a line.
+	const padWidth = 32
+	oneLine := widget.NewLabel(text).MinSize().Width
+	width := min(oneLine+padWidth+2*theme.Padding(), 600, w.Canvas().Size().Width*0.9)
+	label.Resize(fyne.NewSize(min(oneLine, width-padWidth-2*theme.Padding()), label.MinSize().Height))
+	d.Resize(fyne.NewSize(width, d.MinSize().Height))
 	d.Show()
 }

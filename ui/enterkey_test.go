@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/audio"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
@@ -150,7 +151,8 @@ func TestEnterHoldsTalkButton(t *testing.T) {
 }
 
 // TestErrorDialogEnter: the error dialog's OK, focused, closes it on Enter
-// (Fyne's took Space only); its text starts with a capital as Fyne's did.
+// (Fyne's took Space only); its text starts with a capital and stands on
+// one line when it fits, as Fyne's did.
 func TestErrorDialogEnter(t *testing.T) {
 	inUI(func() {
 		test.NewTempApp(t)
@@ -164,10 +166,24 @@ func TestErrorDialogEnter(t *testing.T) {
 			t.Fatalf("the error dialog shows %q with buttons %v", labels, buttons)
 		}
 		var okButton fyne.Focusable
+		var text *wrapLabel
 		for _, o := range test.LaidOutObjects(w.Canvas().Overlays().Top()) {
 			if b, isB := o.(*enterButton); isB && &b.Button == ok {
 				okButton = b
 			}
+			if l, isL := o.(*wrapLabel); isL {
+				text = l
+			}
+		}
+		// On one line, as Fyne's error dialog showed it, not a word a line,
+		// and OK just under it, not under the height of a word a line.
+		if oneLine := widget.NewLabel("Could not call Bob").MinSize().Width; text == nil || text.Size().Width < oneLine {
+			t.Fatalf("the error's text is laid out narrower than its %v on one line", oneLine)
+		}
+		d := fyne.CurrentApp().Driver()
+		gap := d.AbsolutePositionForObject(okButton.(fyne.CanvasObject)).Y - d.AbsolutePositionForObject(text).Y - text.MinSize().Height
+		if gap > 6*theme.Padding() {
+			t.Errorf("OK is %v under the error's text", gap)
 		}
 		w.Canvas().Focus(okButton)
 		typeKey(w.Canvas(), fyne.KeyReturn)
