@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"unicode"
 	"unicode/utf8"
 
@@ -14,9 +15,10 @@ import (
 // softphones and GTK, Qt and Windows buttons are pressed by Enter (Return
 // or the keypad's Enter) as well, so every button tgphone builds
 // (enterButton, primaryButton, escButton, callButton, roundButton; the
-// dialogs' too, showErrorOn's for Fyne's error dialog) takes both. The
-// window's own Enter (dial, save, accept, yes) is reached as before with
-// no button focused: Fyne gives a key to the focused widget only.
+// dialogs' too, showErrorOn's for Fyne's error dialog) takes both, and
+// so does a link (enterLink). The window's own Enter (dial, save, accept,
+// yes) is reached as before with no button focused: Fyne gives a key to
+// the focused widget only.
 
 // keyPresses presses b when k is Space, Return or the keypad's Enter and
 // tells whether it was one of them. A disabled or hidden button (Fyne
@@ -50,6 +52,24 @@ func (b *enterButton) TypedKey(k *fyne.KeyEvent) {
 	if !keyPresses(&b.Button, k) {
 		b.Button.TypedKey(k)
 	}
+}
+
+// enterLink is a widget.Hyperlink that Enter follows too, as Space does
+// (and as Enter follows a link in a browser); Fyne's takes Space only.
+type enterLink struct{ widget.Hyperlink }
+
+func newLink(text string, u *url.URL) *enterLink {
+	l := &enterLink{}
+	l.Text, l.URL = text, u
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+func (l *enterLink) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
+		k = &fyne.KeyEvent{Name: fyne.KeySpace, Physical: k.Physical}
+	}
+	l.Hyperlink.TypedKey(k)
 }
 
 // showErrorOn shows err as one sentence in a dialog over w: Fyne's error

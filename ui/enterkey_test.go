@@ -130,6 +130,31 @@ func forceHidden(b keyButton) {
 	}
 }
 
+// TestEnterFollowsLink: Return and the keypad's Enter follow a focused
+// link (the sign-in's QR login link, Fragment's), as Space does; other
+// keys do not.
+func TestEnterFollowsLink(t *testing.T) {
+	inUI(func() {
+		test.NewTempApp(t)
+		followed := 0
+		l := newLink("tg://login?token=x", nil)
+		l.OnTapped = func() { followed++ }
+		w := test.NewWindow(container.NewVBox(l))
+		defer w.Close()
+		for _, k := range []struct {
+			key  fyne.KeyName
+			want int
+		}{{fyne.KeyReturn, 1}, {fyne.KeyEnter, 1}, {fyne.KeySpace, 1}, {fyne.KeyA, 0}, {fyne.KeyEscape, 0}} {
+			followed = 0
+			w.Canvas().Focus(l)
+			typeKey(w.Canvas(), k.key)
+			if followed != k.want {
+				t.Errorf("%s on the link: followed %d times, want %d", k.key, followed, k.want)
+			}
+		}
+	})
+}
+
 // TestEnterHoldsTalkButton: Enter held on the focused push-to-talk button
 // talks while held, as Space does, instead of a click that did nothing.
 func TestEnterHoldsTalkButton(t *testing.T) {

@@ -30,7 +30,7 @@ type signInView struct {
 	sendCode *primaryButton
 	submit   *primaryButton
 	qr       *enterButton // switches between the QR code and the phone number
-	qrLink   *widget.Hyperlink
+	qrLink   *enterLink
 	qrCode   *canvas.Image
 	message  *wrapLabel
 	body     *fyne.Container // the current step's widgets
@@ -86,7 +86,7 @@ func (u *session) showSignIn() {
 	v.sendCode = newPrimaryButton(tr("signin.send_code"), v.requestCode)
 	v.submit = newPrimaryButton(tr("signin.sign_in"), v.next)
 	v.qr = newButton(qrButtonText(), v.toggleQR)
-	v.qrLink = widget.NewHyperlink("", nil)
+	v.qrLink = newLink("", nil)
 	v.qrLink.Wrapping = fyne.TextWrapBreak
 	v.qrCode = canvas.NewImageFromImage(nil)
 	v.qrCode.ScaleMode = canvas.ImageScalePixels

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/sandbox"
@@ -194,7 +193,7 @@ func TestSignInFragment(t *testing.T) {
 	inUI(func() {
 		found := false
 		for _, o := range v.body.Objects {
-			if l, ok := o.(*widget.Hyperlink); ok && l.URL != nil && l.URL.String() == v.req.URL && drawn(u.main, l) {
+			if l, ok := o.(*enterLink); ok && l.URL != nil && l.URL.String() == v.req.URL && drawn(u.main, l) {
 				found = true
 			}
 		}

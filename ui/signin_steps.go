@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/tgphone/tgphone/account"
 )
@@ -123,7 +122,7 @@ func (v *signInView) showCode(req account.CodeRequest) {
 	objs := []fyne.CanvasObject{sent}
 	if req.Via == account.ViaFragment && req.URL != "" {
 		if u, err := url.Parse(req.URL); err == nil {
-			link := widget.NewHyperlink(req.URL, u)
+			link := newLink(req.URL, u)
 			link.Wrapping = fyne.TextWrapBreak
 			objs = append(objs, link)
 		}
