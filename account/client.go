@@ -16,14 +16,12 @@ import (
 	"time"
 
 	"github.com/gotd/log/logslog"
-	"github.com/gotd/td/bin"
 	"github.com/gotd/td/exchange"
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
-	"github.com/gotd/td/tgerr"
 )
 
 // Sandbox points the client at a tgphone sandbox server instead of Telegram.
@@ -115,7 +113,7 @@ func New(opts Options) (*Client, error) {
 		Logger:            logslog.New(quieter(opts.Logger, slog.LevelWarn).With("component", "mtproto")),
 		UpdateHandler:     updateRouter{c},
 		OnConnectionState: c.onConnectionState,
-		Middlewares:       []telegram.Middleware{c.floodWaiter(), c.sessionWatch()},
+		Middlewares:       []telegram.Middleware{c.floodWaiter()},
 		// A *_MIGRATE answer makes gotd create an auth key with the other
 		// DC before it repeats the request. Its default 15 s for all of
 		// that failed sign-ins on a loaded 2-core machine (the key exchange
@@ -235,8 +233,7 @@ func (c *Client) OnConnection(h func(online bool)) {
 }
 
 // OnSessionEnded is told when the server ends the signed-in session while
-// Run runs (SessionEnded: terminated from another device), as the first
-// request to learn it, whichever it is, hears it (sessionWatch): the account is
+// Run runs (SessionEnded: terminated from another device): the account is
 // signed out then, as LogOut leaves it, and Run keeps the connection for
 // a new sign-in. It must not block.
 func (c *Client) OnSessionEnded(h func()) {
@@ -366,8 +363,6 @@ func (c *Client) runUpdates(ctx context.Context) error {
 		}
 		if err != nil && ctx.Err() == nil && SessionEnded(err) {
 			// Terminated from another device: signed out, not broken.
-			// sessionWatch has normally done it as the request failed
-			// (a.left above); this is for a 401 it did not see.
 			c.log.Warn("the server ended this session: signed out", "err", err)
 			c.sessionEnded(a)
 			continue
@@ -432,36 +427,6 @@ func (c *Client) signedOut() {
 	c.acct = c.newSignedIn()
 	c.mu.Unlock()
 	old.leftOnce.Do(func() { close(old.left) })
-}
-
-// sessionWatch notices the server ending the signed-in session in the
-// answer to any request, not only the updates' getDifference: placing a
-// call, loading contacts or resolving a username after "Terminate other
-// sessions" signs the account out (sessionEnded) then, once, for the first
-// request to hear it; the request still fails with the server's error.
-// Requests sent before sign-in (its status, the sign-in's own 401s such as
-// SESSION_PASSWORD_NEEDED) and auth.logOut (LogOut) are left alone.
-func (c *Client) sessionWatch() telegram.Middleware {
-	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
-		return func(ctx context.Context, in bin.Encoder, out bin.Decoder) error {
-			a := c.current() // the account the request is sent for
-			err := next.Invoke(ctx, in, out)
-			if err == nil || !SessionEnded(err) || tgerr.Is(err, "SESSION_PASSWORD_NEEDED") {
-				return err
-			}
-			if _, ok := in.(*tg.AuthLogOutRequest); ok {
-				return err
-			}
-			select {
-			case <-a.authed:
-			default:
-				return err // not signed in when sent
-			}
-			c.log.Warn("the server ended this session: signed out", "method", methodName(in), "err", err)
-			c.sessionEnded(a)
-			return err
-		}
-	})
 }
 
 // sessionEnded signs account a out after the server ended its session,
