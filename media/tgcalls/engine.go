@@ -25,6 +25,7 @@ import (
 	"github.com/tgphone/tgphone/media/tgcalls/internal/dtlsrtx"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/housekeep"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/mediastate"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/sigpump"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
@@ -43,7 +44,6 @@ const (
 	// opusPayloadType is the id tgphone offers Opus under (libwebrtc's); the
 	// peer's stream uses whatever id its own offer gives.
 	opusPayloadType = 111
-	dataLabel       = "data"
 	// ptimeTgphone is the fmtp key by which tgphone tells a peer it accepts
 	// 20 ms frames. libwebrtc ignores opus parameters it does not know, and a
 	// peer that does not send it gets tgcalls' 60 ms.
@@ -77,6 +77,7 @@ type Engine struct {
 	wg     sync.WaitGroup
 	sig    *sigpump.Pump // the version's framing (raw, reliable, SCTP), read by one goroutine
 	keep   *housekeep.Keeper
+	ms     *mediastate.State // our MediaState on the data channel, and the peer's
 
 	mu           sync.Mutex
 	sendMu       sync.Mutex // held across a packet's write (pionmedia.Sender.Mu) and by SetMuted
@@ -92,9 +93,6 @@ type Engine struct {
 	recvOn       bool
 	sendOn       bool
 	muted        bool
-	remoteMuted  bool
-	dc           *webrtc.DataChannel
-	dcOpen       bool
 	teardownOnce sync.Once
 
 	// api makes the ICE objects, and from the DTLS transport on all the
@@ -172,6 +170,7 @@ func newEngine(p media.Params, n transport.Net) (*Engine, error) {
 	}
 	e.sig = sigpump.New(sig, p.SendSignaling, log, &e.stats.Rejects)
 	e.keep = e.keeper()
+	e.ms = &mediastate.State{Log: log, Heard: e.stats.Heard, Changed: e.reportState}
 	e.refl = newReflectorSet(p.Reflectors, log.With("part", "reflector"), &e.stats.Rejects,
 		pionmedia.Logs{Log: log.With("part", "reflector-turn"), Rejects: &e.stats.Rejects})
 	return e, nil
@@ -239,9 +238,7 @@ func (e *Engine) fail(err error) {
 }
 
 func (e *Engine) emit(ev media.Event) {
-	e.mu.Lock()
-	ev.RemoteMuted = e.remoteMuted
-	e.mu.Unlock()
+	ev.RemoteMuted = e.ms.RemoteMuted()
 	ev.NoAudio = e.keep.NoAudio()
 	if e.p.OnEvent != nil {
 		e.p.OnEvent(ev)
@@ -316,7 +313,7 @@ func (e *Engine) keeper() *housekeep.Keeper {
 		Call: func() housekeep.Call {
 			e.mu.Lock()
 			defer e.mu.Unlock()
-			return housekeep.Call{State: e.st, Started: e.startedAt, RemoteMuted: e.remoteMuted}
+			return housekeep.Call{State: e.st, Started: e.startedAt, RemoteMuted: e.ms.RemoteMuted()}
 		},
 		ICEUp: e.iceUp,
 		Fail:  e.fail,
@@ -366,7 +363,7 @@ func (e *Engine) handle(data []byte) {
 	case *signaling.NegotiateChannels:
 		e.negotiate(m)
 	case *signaling.MediaState:
-		e.setRemoteMuted(m.Muted)
+		e.ms.SetRemoteMuted(m.Muted)
 	}
 }
 
@@ -382,15 +379,12 @@ func (e *Engine) iceUp() bool {
 	return s == webrtc.ICETransportStateConnected || s == webrtc.ICETransportStateCompleted
 }
 
-func (e *Engine) setRemoteMuted(muted bool) {
+// reportState reports the call's state again (the peer's mute changed).
+func (e *Engine) reportState() {
 	e.mu.Lock()
-	changed := e.remoteMuted != muted
-	e.remoteMuted = muted
 	st := e.st
 	e.mu.Unlock()
-	if changed {
-		e.emit(media.Event{State: st.Public()})
-	}
+	e.emit(media.Event{State: st.Public()})
 }
 
 // iceServers is the call's own STUN/TURN servers and the call's Telegram
@@ -734,7 +728,7 @@ func (e *Engine) startMedia() {
 	e.sctp = sctp
 	e.mu.Unlock()
 	if !e.p.Outgoing {
-		sctp.OnDataChannel(e.bindDataChannel)
+		sctp.OnDataChannel(func(dc *webrtc.DataChannel) { e.ms.Bind(dc) })
 	}
 	e.wg.Add(1)
 	go func() {
@@ -748,67 +742,15 @@ func (e *Engine) startMedia() {
 		}
 		if e.p.Outgoing {
 			id := uint16(0)
-			dc, err := e.api.NewDataChannel(sctp, &webrtc.DataChannelParameters{Label: dataLabel, ID: &id, Ordered: true})
+			dc, err := e.api.NewDataChannel(sctp, &webrtc.DataChannelParameters{Label: mediastate.Label, ID: &id, Ordered: true})
 			if err != nil {
 				e.log.Debug("open data channel", "err", err)
 				return
 			}
-			e.bindDataChannel(dc)
+			e.ms.Bind(dc)
 		}
 	}()
 	e.maybeStartStreams()
-}
-
-func (e *Engine) bindDataChannel(dc *webrtc.DataChannel) {
-	if dc.Label() != dataLabel {
-		return
-	}
-	e.mu.Lock()
-	e.dc = dc
-	e.mu.Unlock()
-	dc.OnOpen(func() {
-		e.mu.Lock()
-		e.dcOpen = true
-		e.mu.Unlock()
-		e.sendMediaState()
-	})
-	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
-		e.stats.Heard(time.Now())
-		m, err := signaling.Parse(msg.Data)
-		if err != nil {
-			e.log.Debug("data channel message", "err", err)
-			return
-		}
-		if ms, ok := m.(*signaling.MediaState); ok {
-			e.setRemoteMuted(ms.Muted)
-		}
-	})
-	// A channel that opened before OnOpen was set fires nothing.
-	if dc.ReadyState() == webrtc.DataChannelStateOpen {
-		e.mu.Lock()
-		already := e.dcOpen
-		e.dcOpen = true
-		e.mu.Unlock()
-		if !already {
-			e.sendMediaState()
-		}
-	}
-}
-
-func (e *Engine) sendMediaState() {
-	e.mu.Lock()
-	dc, open, muted := e.dc, e.dcOpen, e.muted
-	e.mu.Unlock()
-	if dc == nil || !open {
-		return // sent on open
-	}
-	data, err := signaling.Marshal(&signaling.MediaState{Muted: muted, VideoState: "inactive", ScreencastState: "inactive"})
-	if err != nil {
-		return
-	}
-	if err := dc.SendText(string(data)); err != nil {
-		e.log.Debug("send MediaState", "err", err)
-	}
 }
 
 // maybeStartStreams starts, once DTLS is up, the sender when an answer
@@ -939,17 +881,17 @@ func (e *Engine) SetMuted(muted bool) {
 	e.muted = muted
 	e.mu.Unlock()
 	e.sendMu.Unlock()
-	e.sendMediaState()
+	e.ms.SetMuted(muted)
 }
 
 // Stats is a snapshot for the UI.
 func (e *Engine) Stats() media.Stats {
 	e.mu.Lock()
-	remoteMuted, st := e.remoteMuted, e.st
+	st := e.st
 	e.mu.Unlock()
 	s := e.stats.Snapshot()
 	s.LibraryVersion = e.p.LibraryVersion
-	s.RemoteMuted = remoteMuted
+	s.RemoteMuted = e.ms.RemoteMuted()
 	s.NoAudio = e.keep.NoAudio() // as the housekeeping last found it, each tick
 	if st != lifecycle.Connected {
 		s.SignalBars = 0
@@ -973,13 +915,11 @@ func (e *Engine) teardown() {
 		e.cancel()
 		e.sig.Close()
 		e.mu.Lock()
-		dc, sender, receiver, sctp := e.dc, e.sender, e.receiver, e.sctp
+		sender, receiver, sctp := e.sender, e.receiver, e.sctp
 		dtlsT, iceT, gatherer := e.dtls, e.ice, e.gatherer
 		e.mu.Unlock()
 		defer e.refl.close() // after pion let go of the façades' sockets
-		if dc != nil {
-			_ = dc.Close()
-		}
+		e.ms.Close()
 		if sctp != nil {
 			_ = sctp.Stop()
 		}

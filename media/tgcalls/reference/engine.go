@@ -23,6 +23,7 @@ import (
 	"github.com/tgphone/tgphone/media/tgcalls/internal/dtlsrtx"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/housekeep"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/lifecycle"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/mediastate"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/sigpump"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
@@ -47,7 +48,6 @@ var (
 
 const (
 	opusPayloadType = 111 // libwebrtc's, and what tgcalls' offers use
-	dataLabel       = "data"
 	// streamID and trackID are what tgcalls names its audio (a=msid:0 0).
 	streamID = "0"
 	trackID  = "0"
@@ -79,6 +79,7 @@ type Engine struct {
 	wg       sync.WaitGroup
 	sig      *sigpump.Pump // reliable (10.0.0) or SCTP (11.0.0), read by sigLoop
 	keep     *housekeep.Keeper
+	ms       *mediastate.State // our MediaState on the data channel, and the peer's
 	pcClosed chan struct{}
 
 	mu           sync.Mutex
@@ -87,9 +88,6 @@ type Engine struct {
 	closing      bool // no more goroutines may start
 	startedAt    time.Time
 	muted        bool
-	remoteMuted  bool
-	dc           *webrtc.DataChannel
-	dcOpen       bool
 	described    bool                      // our first description is out
 	early        []webrtc.ICECandidateInit // local candidates gathered before it
 	pc           *webrtc.PeerConnection
@@ -142,6 +140,7 @@ func newEngine(p media.Params, n transport.Net, h hooks) (*Engine, error) {
 	}
 	e.sig = sigpump.New(sig, p.SendSignaling, log, &e.stats.Rejects)
 	e.keep = e.keeper()
+	e.ms = &mediastate.State{Log: log, Heard: e.stats.Heard, Changed: e.reportState}
 	return e, nil
 }
 
@@ -198,9 +197,7 @@ func (e *Engine) fail(err error) {
 }
 
 func (e *Engine) emit(ev media.Event) {
-	e.mu.Lock()
-	ev.RemoteMuted = e.remoteMuted
-	e.mu.Unlock()
+	ev.RemoteMuted = e.ms.RemoteMuted()
 	ev.NoAudio = e.keep.NoAudio()
 	if e.p.OnEvent != nil {
 		e.p.OnEvent(ev)
@@ -342,14 +339,14 @@ func (e *Engine) build() error {
 		}
 	})
 	if !e.p.Outgoing {
-		pc.OnDataChannel(e.bindDataChannel)
+		pc.OnDataChannel(func(dc *webrtc.DataChannel) { e.ms.Bind(dc) })
 		return nil
 	}
-	dc, err := pc.CreateDataChannel(dataLabel, nil)
+	dc, err := pc.CreateDataChannel(mediastate.Label, nil)
 	if err != nil {
 		return fmt.Errorf("data channel: %w", err)
 	}
-	e.bindDataChannel(dc)
+	e.ms.Bind(dc)
 	return e.addSender()
 }
 
@@ -500,7 +497,7 @@ func (e *Engine) handle(data []byte) {
 	case *candidate:
 		e.onRemoteCandidate(m)
 	case *signaling.MediaState:
-		e.setRemoteMuted(m.Muted)
+		e.ms.SetRemoteMuted(m.Muted)
 	}
 }
 
@@ -662,69 +659,12 @@ func (e *Engine) commitCandidates() {
 	}
 }
 
-func (e *Engine) bindDataChannel(dc *webrtc.DataChannel) {
-	if dc.Label() != dataLabel {
-		return
-	}
+// reportState reports the call's state again (the peer's mute changed).
+func (e *Engine) reportState() {
 	e.mu.Lock()
-	e.dc = dc
-	e.mu.Unlock()
-	dc.OnOpen(func() {
-		e.mu.Lock()
-		e.dcOpen = true
-		e.mu.Unlock()
-		e.sendMediaState()
-	})
-	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
-		e.stats.Heard(time.Now())
-		if !msg.IsString {
-			return // tgcalls rejects binary messages too
-		}
-		m, err := signaling.Parse(msg.Data)
-		if err != nil {
-			e.log.Debug("data channel message", "err", err)
-			return
-		}
-		if ms, ok := m.(*signaling.MediaState); ok {
-			e.setRemoteMuted(ms.Muted)
-		}
-	})
-	if dc.ReadyState() == webrtc.DataChannelStateOpen {
-		e.mu.Lock()
-		already := e.dcOpen
-		e.dcOpen = true
-		e.mu.Unlock()
-		if !already {
-			e.sendMediaState()
-		}
-	}
-}
-
-func (e *Engine) sendMediaState() {
-	e.mu.Lock()
-	dc, open, muted := e.dc, e.dcOpen, e.muted
-	e.mu.Unlock()
-	if dc == nil || !open {
-		return // sent on open
-	}
-	data, err := signaling.Marshal(&signaling.MediaState{Muted: muted, VideoState: "inactive", ScreencastState: "inactive"})
-	if err != nil {
-		return
-	}
-	if err := dc.SendText(string(data)); err != nil {
-		e.log.Debug("send MediaState", "err", err)
-	}
-}
-
-func (e *Engine) setRemoteMuted(muted bool) {
-	e.mu.Lock()
-	changed := e.remoteMuted != muted
-	e.remoteMuted = muted
 	st := e.st
 	e.mu.Unlock()
-	if changed {
-		e.emit(media.Event{State: st.Public()})
-	}
+	e.emit(media.Event{State: st.Public()})
 }
 
 // onTrack receives the peer's audio (pion calls it on the first packet).
@@ -767,7 +707,7 @@ func (e *Engine) keeper() *housekeep.Keeper {
 		Call: func() housekeep.Call {
 			e.mu.Lock()
 			defer e.mu.Unlock()
-			return housekeep.Call{State: e.st, Started: e.startedAt, RemoteMuted: e.remoteMuted}
+			return housekeep.Call{State: e.st, Started: e.startedAt, RemoteMuted: e.ms.RemoteMuted()}
 		},
 		ICEUp: func() bool {
 			e.mu.Lock()
@@ -798,17 +738,17 @@ func (e *Engine) SetMuted(muted bool) {
 	e.muted = muted
 	e.mu.Unlock()
 	e.sendMu.Unlock()
-	e.sendMediaState()
+	e.ms.SetMuted(muted)
 }
 
 // Stats is a snapshot for the UI.
 func (e *Engine) Stats() media.Stats {
 	e.mu.Lock()
-	remoteMuted, st := e.remoteMuted, e.st
+	st := e.st
 	e.mu.Unlock()
 	s := e.stats.Snapshot()
 	s.LibraryVersion = e.p.LibraryVersion
-	s.RemoteMuted = remoteMuted
+	s.RemoteMuted = e.ms.RemoteMuted()
 	if st != lifecycle.Connected {
 		s.SignalBars = 0
 	}

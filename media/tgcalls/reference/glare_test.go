@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/mediastate"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 )
@@ -88,7 +89,7 @@ func newNegotiator(t *testing.T, outgoing bool) *negotiator {
 		t.Fatal(err)
 	}
 	if !outgoing { // the peer is the caller
-		if _, err := peer.CreateDataChannel(dataLabel, nil); err != nil {
+		if _, err := peer.CreateDataChannel(mediastate.Label, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := peer.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
