@@ -1,11 +1,7 @@
 package tgcalls
 
 import (
-	"bufio"
 	"context"
-	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -14,6 +10,7 @@ import (
 
 	"github.com/tgphone/tgphone/media"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/transcript"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 )
 
@@ -22,43 +19,14 @@ import (
 // to tgphone's engine in the other role, with the call's key, and check
 // that every frame opens and that tgphone answers as tgcalls did.
 
-// transcriptKey is the key the transcripts were recorded with: 00 01 .. ff.
-func transcriptKey() (k [256]byte) {
-	for i := range k {
-		k[i] = byte(i)
-	}
-	return k
-}
-
 // frames reads the frames one side of a transcript sent, in order.
 func frames(t *testing.T, version, side string) [][]byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "tgcalls", version, side+".out.jsonl"))
+	raw, err := transcript.ReadRaw(filepath.Join("testdata", "tgcalls", version, side+".out.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Hex string `json:"hex"`
-			Len int    `json:"len"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			t.Fatal(err)
-		}
-		b, err := hex.DecodeString(line.Hex)
-		if err != nil || len(b) != line.Len {
-			t.Fatalf("frame %q: %v", line.Hex, err)
-		}
-		out = append(out, b)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return transcript.Out(raw)
 }
 
 // sigMsg is one signalling message as sent, in send order.
@@ -72,7 +40,7 @@ type sigMsg struct {
 // (7.0.0), otherwise the reliable one.
 func openAll(t *testing.T, framesOf [][]byte, fromOutgoing, raw bool) []signaling.Message {
 	t.Helper()
-	return openWith(t, transcriptKey(), framesOf, fromOutgoing, raw)
+	return openWith(t, transcript.Key(), framesOf, fromOutgoing, raw)
 }
 
 func openWith(t *testing.T, key [256]byte, framesOf [][]byte, fromOutgoing, raw bool) []signaling.Message {
@@ -206,7 +174,7 @@ func newReplayEngine(t *testing.T, version string, outgoing bool, ssrc uint32, e
 	t.Helper()
 	r := &replayEngine{}
 	eng, err := newEngine(media.Params{
-		Key: transcriptKey(), Outgoing: outgoing, LibraryVersion: version,
+		Key: transcript.Key(), Outgoing: outgoing, LibraryVersion: version,
 		Audio: toneaudio.New(t, 440),
 		SendSignaling: func(_ context.Context, data []byte) error {
 			r.mu.Lock()

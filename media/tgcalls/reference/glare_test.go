@@ -15,6 +15,7 @@ import (
 	"github.com/tgphone/tgphone/media/tgcalls/internal/mediastate"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/transcript"
 )
 
 // negotiator is an engine whose negotiation a test drives message by
@@ -55,7 +56,7 @@ func newNegotiator(t *testing.T, outgoing bool) *negotiator {
 	t.Cleanup(func() { _ = router.Stop() })
 	n := &negotiator{}
 	e, err := newEngine(media.Params{
-		Key: transcriptKey(), Outgoing: outgoing, LibraryVersion: "10.0.0", P2PAllowed: true,
+		Key: transcript.Key(), Outgoing: outgoing, LibraryVersion: "10.0.0", P2PAllowed: true,
 		Audio: toneaudio.New(t, 440), SendSignaling: func(context.Context, []byte) error { return nil },
 		Logger: testLogger(),
 	}, nets[0], hooks{sent: func(m []byte) {

@@ -1,11 +1,7 @@
 package reference
 
 import (
-	"bufio"
 	"context"
-	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -16,7 +12,9 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/replaytest"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/transcript"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 )
 
@@ -28,46 +26,14 @@ import (
 // nothing leaves the process, so ICE, DTLS, the data channel and RTP are
 // not exercised here (TestCall does those, tgphone↔tgphone).
 
-// transcriptKey is the key the transcripts were recorded with: 00 01 .. ff.
-func transcriptKey() (k [256]byte) {
-	for i := range k {
-		k[i] = byte(i)
-	}
-	return k
-}
-
 // tgFrames reads the frames one tgcalls side sent, in order.
 func tgFrames(t testing.TB, version, side string) [][]byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "tgcalls", version, side+".sig.jsonl"))
+	raw, err := transcript.ReadRaw(filepath.Join("testdata", "tgcalls", version, side+".sig.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var out [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Dir string `json:"dir"`
-			Len int    `json:"len"`
-			Hex string `json:"hex"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			t.Fatal(err)
-		}
-		b, err := hex.DecodeString(line.Hex)
-		if err != nil || len(b) != line.Len {
-			t.Fatalf("frame %.40q: %v", line.Hex, err)
-		}
-		if line.Dir == "out" {
-			out = append(out, b)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return transcript.Out(raw)
 }
 
 // openFrames decrypts the frames one side sent, as its peer would, and
@@ -76,7 +42,7 @@ func tgFrames(t testing.TB, version, side string) [][]byte {
 // packets (deduplicated by TSN, reassembled), each a raw-framed gzip body.
 func openFrames(t testing.TB, version string, frames [][]byte, fromOutgoing bool) []string {
 	t.Helper()
-	key := transcriptKey()
+	key := transcript.Key()
 	var out []string
 	if version == "10.0.0" {
 		rx := signaling.NewReliable(key, !fromOutgoing)
@@ -141,30 +107,6 @@ func TestTranscriptsFollowTheRules(t *testing.T) {
 	}
 }
 
-// stripSacks removes SACK chunks from a replayed tgcalls SCTP packet: they
-// acknowledge the TSNs of the tgcalls peer it was recorded with, not ours.
-// nil when nothing is left.
-func stripSacks(t *testing.T, pkt []byte) []byte {
-	p, err := signaling.ParseSCTP(pkt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep []signaling.SCTPChunk
-	for _, c := range p.Chunks {
-		if c.Type != signaling.ChunkSack {
-			keep = append(keep, c)
-		}
-	}
-	if len(keep) == len(p.Chunks) {
-		return pkt
-	}
-	if len(keep) == 0 {
-		return nil
-	}
-	p.Chunks = keep
-	return signaling.MarshalSCTP(p)
-}
-
 // replay runs tgphone's engine in the role opposite to tgcalls' side tg,
 // feeds it every frame that side sent, and returns the engine (still
 // running), the messages it handled and sent, and the frames it sent.
@@ -201,7 +143,7 @@ func replay(t *testing.T, version, tg string, done func(r *replayRun) bool) *rep
 	t.Cleanup(func() { _ = router.Stop() })
 	r := &replayRun{}
 	eng, err := newEngine(media.Params{
-		Key: transcriptKey(), Outgoing: tg == "callee", LibraryVersion: version, P2PAllowed: true,
+		Key: transcript.Key(), Outgoing: tg == "callee", LibraryVersion: version, P2PAllowed: true,
 		Audio: toneaudio.New(t, 440),
 		SendSignaling: func(_ context.Context, data []byte) error {
 			r.mu.Lock()
@@ -232,7 +174,10 @@ func replay(t *testing.T, version, tg string, done func(r *replayRun) bool) *rep
 	}
 	for _, f := range tgFrames(t, version, tg) {
 		if version == "11.0.0" {
-			if f = stripSacks(t, f); f == nil {
+			var err error
+			if f, err = replaytest.StripSacks(f); err != nil {
+				t.Fatal(err)
+			} else if f == nil {
 				continue
 			}
 		}
@@ -259,16 +204,7 @@ func TestReplay(t *testing.T) {
 
 		// tgcalls calls, tgphone answers.
 		t.Run(v+"/tgcalls-caller", func(t *testing.T) {
-			r := replay(t, v, "caller", func(r *replayRun) bool {
-				h, s, _ := r.snapshot()
-				return len(h) == len(tgCaller) && len(sdpOf(t, s)) >= 2
-			})
-			handled, sent, _ := r.snapshot()
-			checkHandled(t, r.eng, handled, tgCaller)
-			ours := sdpOf(t, sent)
-			if len(ours) != 2 {
-				t.Fatalf("we sent %d descriptions, want the answer and our offer", len(ours))
-			}
+			r, ours := replayTgcalls(t, v, "caller", tgCaller, "the answer and our offer")
 			checkDesc(t, "our answer to tgcalls' offer", ours[0], typeAnswer, wantCalleeAnswer())
 			mid := newMid(t, ours[1])
 			checkDesc(t, "our offer", ours[1], typeOffer, wantCalleeOffer(mid))
@@ -293,21 +229,11 @@ func TestReplay(t *testing.T) {
 				t.Logf("tgcalls' recorded answer is for mid %s, ours offers mid %s: refused as it must be", tgMid, mid)
 			}
 			checkOurFrames(t, v, r, false)
-			t.Logf("fed %d frames, %d messages handled", len(tgFrames(t, v, "caller")), len(handled))
 		})
 
 		// tgphone calls, tgcalls answers.
 		t.Run(v+"/tgcalls-callee", func(t *testing.T) {
-			r := replay(t, v, "callee", func(r *replayRun) bool {
-				h, s, _ := r.snapshot()
-				return len(h) == len(tgCallee) && len(sdpOf(t, s)) >= 2
-			})
-			handled, sent, _ := r.snapshot()
-			checkHandled(t, r.eng, handled, tgCallee)
-			ours := sdpOf(t, sent)
-			if len(ours) != 2 {
-				t.Fatalf("we sent %d descriptions, want our offer and the answer to tgcalls' offer", len(ours))
-			}
+			r, ours := replayTgcalls(t, v, "callee", tgCallee, "our offer and the answer to tgcalls' offer")
 			checkDesc(t, "our offer", ours[0], typeOffer, wantCallerOffer())
 			tg := sdpOf(t, tgCallee)
 			mid := newMid(t, tg[len(tg)-1])
@@ -319,9 +245,28 @@ func TestReplay(t *testing.T) {
 				t.Errorf("%d of tgcalls' descriptions refused", n)
 			}
 			checkOurFrames(t, v, r, true)
-			t.Logf("fed %d frames, %d messages handled", len(tgFrames(t, v, "callee")), len(handled))
 		})
 	}
+}
+
+// replayTgcalls replays tgcalls' side tg to tgphone (replay), checks that
+// tgphone handled all tgMsgs, the messages that side sent (checkHandled),
+// and returns the run and the two descriptions tgphone sent, which want
+// names.
+func replayTgcalls(t *testing.T, version, tg string, tgMsgs []string, want string) (*replayRun, []*description) {
+	t.Helper()
+	r := replay(t, version, tg, func(r *replayRun) bool {
+		h, s, _ := r.snapshot()
+		return len(h) == len(tgMsgs) && len(sdpOf(t, s)) >= 2
+	})
+	handled, sent, _ := r.snapshot()
+	checkHandled(t, r.eng, handled, tgMsgs)
+	ours := sdpOf(t, sent)
+	if len(ours) != 2 {
+		t.Fatalf("we sent %d descriptions, want %s", len(ours), want)
+	}
+	t.Logf("fed %d frames, %d messages handled", len(tgFrames(t, version, tg)), len(handled))
+	return r, ours
 }
 
 // checkHandled: every tgcalls frame opened, and the engine handled every

@@ -9,32 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tgphone/tgphone/media/tgcalls/internal/replaytest"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/transcript"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
 )
 
-// stripSacks removes SACK chunks from a replayed tgcalls packet: they
-// acknowledge the TSNs of the tgcalls peer it was recorded with, not ours.
-// nil when nothing is left.
+// stripSacks is replaytest.StripSacks on a checked-in frame.
 func stripSacks(pkt []byte) []byte {
-	p, err := signaling.ParseSCTP(pkt)
+	out, err := replaytest.StripSacks(pkt)
 	if err != nil {
 		panic(err)
 	}
-	var keep []signaling.SCTPChunk
-	for _, c := range p.Chunks {
-		if c.Type != signaling.ChunkSack {
-			keep = append(keep, c)
-		}
-	}
-	if len(keep) == len(p.Chunks) {
-		return pkt
-	}
-	if len(keep) == 0 {
-		return nil
-	}
-	p.Chunks = keep
-	return signaling.MarshalSCTP(p)
+	return out
 }
 
 // stateCookie returns the State Cookie parameter of an INIT ACK.

@@ -1,7 +1,8 @@
 // Package transcript loads the tgcalls signalling transcripts (golden vectors
 // of real tgcalls↔tgcalls calls, copied from ../shared/testdata/tgcalls into
 // media/tgcalls/signaling/testdata/tgcalls) for the replay tests of the
-// signalling framings. It is test support: nothing in the app imports it.
+// signalling framings, and the captures of the engines' replay tests
+// (ReadRaw). It is test support: nothing in the app imports it.
 package transcript
 
 import (
@@ -125,7 +126,14 @@ func (r RawFrame) Bytes() []byte { return MustHex(r.Hex) }
 
 // LoadRaw reads raw/<version>/<side>.sig.jsonl.
 func LoadRaw(version, side string) ([]RawFrame, error) {
-	fh, err := os.Open(filepath.Join(Dir(), "raw", version, side+".sig.jsonl"))
+	return ReadRaw(filepath.Join(Dir(), "raw", version, side+".sig.jsonl"))
+}
+
+// ReadRaw reads a complete capture in the lines of raw/<version>/<side>.sig.jsonl
+// (the engines' replay tests keep theirs in their own testdata). A line
+// whose hex does not decode to its len bytes is an error.
+func ReadRaw(path string) ([]RawFrame, error) {
+	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +144,17 @@ func LoadRaw(version, side string) ([]RawFrame, error) {
 	for sc.Scan() {
 		var r RawFrame
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", version, side, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if b, err := hex.DecodeString(r.Hex); err != nil || len(b) != r.Len {
+			return nil, fmt.Errorf("%s: frame %d (%.40q) is not %d bytes of hex: %v", path, r.N, r.Hex, r.Len, err)
 		}
 		out = append(out, r)
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
 }
 
 // Out returns the frames a side sent, in order.
