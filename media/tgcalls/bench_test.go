@@ -7,6 +7,7 @@ import (
 
 	"github.com/tgphone/tgphone/internal/schedstat"
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/calltest"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 )
 
@@ -19,20 +20,20 @@ func BenchmarkCallLoopback(b *testing.B) {
 	for b.Loop() {
 		began := time.Now()
 		caller, callee := startCall(b, callOpts{p2p: true}, [2]float64{440, 660})
-		waitPackets(b, callee, 1)
+		calltest.WaitPackets(b, callee, 1)
 		first = append(first, float64(time.Since(began))/float64(time.Millisecond))
-		waitState(b, caller, media.StateConnected)
+		calltest.WaitState(b, caller, media.StateConnected)
 		c0, w0 := schedstat.ProcessCPU(), time.Now()
-		waitPackets(b, callee, 150)
+		calltest.WaitPackets(b, callee, 150)
 		cpu = append(cpu, 100*float64(schedstat.ProcessCPU()-c0)/float64(time.Since(w0)))
-		d := toneaudio.Delays(caller.audio, callee.audio)
+		d := toneaudio.Delays(caller.Audio, callee.Audio)
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		if len(d) > 0 {
 			m2e = append(m2e, float64(d[len(d)/2])/float64(time.Millisecond))
 			p95 = append(p95, float64(d[len(d)*95/100])/float64(time.Millisecond))
 		}
-		_ = caller.eng.Close()
-		_ = callee.eng.Close()
+		_ = caller.Eng.Close()
+		_ = callee.Eng.Close()
 	}
 	b.ReportMetric(mean(m2e), "ms-mouth-to-ear-p50")
 	b.ReportMetric(mean(p95), "ms-mouth-to-ear-p95")

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/calltest"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/pionmedia"
 	"github.com/tgphone/tgphone/sandbox/reflector"
-	"github.com/tgphone/tgphone/sandbox/turn"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -273,16 +273,16 @@ func TestEngineReflectorOnly(t *testing.T) {
 			}
 			start := time.Now()
 			caller, callee := startCall(t, callOpts{reflectors: [2][]media.Reflector{refl(callerTag), refl(calleeTag)}}, [2]float64{523, 811})
-			waitState(t, caller, media.StateConnected)
-			waitState(t, callee, media.StateConnected)
+			calltest.WaitState(t, caller, media.StateConnected)
+			calltest.WaitState(t, callee, media.StateConnected)
 			t.Logf("%s: connected after %v", tc.name, time.Since(start).Round(time.Millisecond))
-			checkTones(t, caller, callee, 60)
+			calltest.CheckTones(t, caller, callee, 60)
 			want := pathReflector + " " + ap.String() + " " + map[bool]string{false: "udp", true: "tcp"}[tc.tcp]
 			for _, s := range []*side{caller, callee} {
-				if p := s.eng.Stats().Path; p != want {
+				if p := s.Eng.Stats().Path; p != want {
 					t.Errorf("path = %q, want %q", p, want)
 				}
-				if st := s.eng.Stats(); st.Route != media.RouteRelay || pathReflector+" "+st.RouteAddr != want {
+				if st := s.Eng.Stats(); st.Route != media.RouteRelay || pathReflector+" "+st.RouteAddr != want {
 					t.Errorf("route %d %q, want the relay at %q", st.Route, st.RouteAddr, want)
 				}
 			}
@@ -344,23 +344,14 @@ func TestReflectorCandidateLine(t *testing.T) {
 // port dropped in silence stalled every check for seconds (calls failed to
 // connect), so the guard answers it 403 at once.
 func TestEngineReflectorBesideTURN(t *testing.T) {
-	srv, err := turn.New(turn.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	var servers []media.WebRTCServer
-	for _, w := range srv.WebRTCServers(1) {
-		servers = append(servers, media.WebRTCServer{ID: w.ID, IP: w.IP, IPv6: w.Ipv6, Port: w.Port,
-			Username: w.Username, Password: w.Password, TURN: w.Turn, STUN: w.Stun})
-	}
+	servers := calltest.TURNServers(t)
 	ap := startReflector(t).Addr()
 	refl := []media.Reflector{{ID: 1, IP: ap.Addr().String(), Port: int(ap.Port()), PeerTag: testPeerTag}}
 	for _, p2p := range []bool{true, false} {
 		caller, callee := startCall(t, callOpts{servers: servers, p2p: p2p, reflectors: [2][]media.Reflector{refl, refl}}, [2]float64{523, 811})
-		waitState(t, caller, media.StateConnected)
-		waitState(t, callee, media.StateConnected)
-		t.Logf("p2p %v: path %q", p2p, caller.eng.Stats().Path)
+		calltest.WaitState(t, caller, media.StateConnected)
+		calltest.WaitState(t, callee, media.StateConnected)
+		t.Logf("p2p %v: path %q", p2p, caller.Eng.Stats().Path)
 	}
 }
 

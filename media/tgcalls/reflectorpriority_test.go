@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/calltest"
 )
 
 // tgcallsRelayPriority is the priority ReflectorPort gives its candidate
@@ -94,16 +95,16 @@ func TestEngineReflectorUDPOverTCP(t *testing.T) {
 		}
 	}
 	caller, callee := startCall(t, callOpts{reflectors: [2][]media.Reflector{refl(callerTag), refl(calleeTag)}}, [2]float64{523, 811})
-	waitState(t, caller, media.StateConnected)
-	waitState(t, callee, media.StateConnected)
-	checkTones(t, caller, callee, 60)
+	calltest.WaitState(t, caller, media.StateConnected)
+	calltest.WaitState(t, callee, media.StateConnected)
+	calltest.CheckTones(t, caller, callee, 60)
 	for _, s := range []*side{caller, callee} {
-		p := s.eng.Stats().Path
+		p := s.Eng.Stats().Path
 		if p != pathReflector+" "+ap.String()+" udp" && p != pathReflector+" "+ap.String()+" tcp" {
 			t.Errorf("path = %q, want the reflector %s", p, ap)
 		}
 		t.Logf("path %s", p)
-		prio := gatheredReflectorPriorities(t, s.eng)
+		prio := gatheredReflectorPriorities(t, s.Eng)
 		t.Logf("relay candidate priorities: %v", prio)
 		if prio["udp"] == 0 || prio["tcp"] == 0 || prio["udp"] <= prio["tcp"] {
 			t.Errorf("priorities %v: want both gathered, UDP above TCP", prio)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/calltest"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/toneaudio"
 	"github.com/tgphone/tgphone/media/tgcalls/internal/transcript"
 	"github.com/tgphone/tgphone/media/tgcalls/signaling"
@@ -306,16 +307,16 @@ func TestTgphoneTranscriptFollowsTheRules(t *testing.T) {
 	}{{"8.0.0", false}, {"7.0.0", true}} {
 		t.Run(tt.version, func(t *testing.T) {
 			caller, callee := startCall(t, callOpts{p2p: true, version: tt.version}, [2]float64{440, 697})
-			waitState(t, caller, media.StateConnected)
-			waitState(t, callee, media.StateConnected)
-			checkTones(t, caller, callee, 25)
+			calltest.WaitState(t, caller, media.StateConnected)
+			calltest.WaitState(t, callee, media.StateConnected)
+			calltest.CheckTones(t, caller, callee, 25)
 			var rec [2][]signaling.Message
 			for i, s := range []*side{caller, callee} {
-				rec[i] = openWith(t, s.eng.p.Key, s.frames(), i == 0, tt.raw)
+				rec[i] = openWith(t, s.Eng.p.Key, s.Frames(), i == 0, tt.raw)
 			}
 			a, b := checkNegotiationRules(t, rec[0], rec[1])
-			if a != caller.eng.ssrc || b != callee.eng.ssrc {
-				t.Errorf("offered SSRCs %d/%d, engines send on %d/%d", a, b, caller.eng.ssrc, callee.eng.ssrc)
+			if a != caller.Eng.ssrc || b != callee.Eng.ssrc {
+				t.Errorf("offered SSRCs %d/%d, engines send on %d/%d", a, b, caller.Eng.ssrc, callee.Eng.ssrc)
 			}
 		})
 	}

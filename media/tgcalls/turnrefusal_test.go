@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tgphone/tgphone/media"
+	"github.com/tgphone/tgphone/media/tgcalls/internal/calltest"
 	"github.com/tgphone/tgphone/sandbox/turn"
 )
 
@@ -140,12 +141,12 @@ func TestEngineRelayRefusesPermission(t *testing.T) {
 	}
 	warn := newWarnings()
 	caller, callee := startCall(t, callOpts{servers: servers, p2p: false, log: warn}, [2]float64{523, 811})
-	waitState(t, caller, media.StateConnected)
-	waitState(t, callee, media.StateConnected)
+	calltest.WaitState(t, caller, media.StateConnected)
+	calltest.WaitState(t, callee, media.StateConnected)
 	connected := time.Now()
-	checkTones(t, caller, callee, 30)
+	calltest.CheckTones(t, caller, callee, 30)
 	for _, s := range []*side{caller, callee} {
-		if p := s.eng.Stats().Path; !strings.HasPrefix(p, "turn 127.0.0.2:") {
+		if p := s.Eng.Stats().Path; !strings.HasPrefix(p, "turn 127.0.0.2:") {
 			t.Errorf("path = %q, want through the working relay (127.0.0.2)", p)
 		}
 	}
@@ -209,15 +210,15 @@ func TestEngineRelayPermissionRetried(t *testing.T) {
 	warn := newWarnings()
 	start := time.Now()
 	caller, callee := startCall(t, callOpts{servers: servers, p2p: false, log: warn}, [2]float64{523, 811})
-	waitState(t, caller, media.StateConnected)
-	waitState(t, callee, media.StateConnected)
+	calltest.WaitState(t, caller, media.StateConnected)
+	calltest.WaitState(t, callee, media.StateConnected)
 	connected := time.Now()
-	checkTones(t, caller, callee, 30)
+	calltest.CheckTones(t, caller, callee, 30)
 	if srv.Failed() != 4 {
 		t.Fatalf("the server failed %d requests, want 4: the test tests nothing", srv.Failed())
 	}
 	for _, s := range []*side{caller, callee} {
-		if p := s.eng.Stats().Path; !strings.HasPrefix(p, "turn 127.0.0.1:") {
+		if p := s.Eng.Stats().Path; !strings.HasPrefix(p, "turn 127.0.0.1:") {
 			t.Errorf("path = %q, want through the relay", p)
 		}
 	}

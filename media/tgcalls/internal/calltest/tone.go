@@ -1,19 +1,18 @@
-package tgcalls
+package calltest
 
 import (
 	"math"
-	"testing"
 
 	"github.com/tgphone/tgphone/media"
 )
 
-// dominantFrequency finds the strongest tone between 100 and 2000 Hz with a
+// DominantFrequency finds the strongest tone between 100 and 2000 Hz with a
 // Goertzel scan, then refines it to 0.1 Hz around the peak. Segments are
 // windowed separately and their power summed, so the phase jumps at lost
 // packets do not smear the peak. Long segments are cut into 250 ms chunks:
 // a longer window's main lobe gets narrower than the 5 Hz coarse step, and
 // the scan would miss the tone.
-func dominantFrequency(segs [][]int16) float64 {
+func DominantFrequency(segs [][]int16) float64 {
 	const chunk = media.SampleRate / 4
 	var chunks [][]int16
 	for _, s := range segs {
@@ -65,39 +64,4 @@ func dominantFrequency(segs [][]int16) float64 {
 		}
 	}
 	return best
-}
-
-// toneSegments is secs seconds of a freq Hz tone as 20 ms packets, one in
-// ten lost (its segment cut there, as the fake audio records a gap).
-func toneSegments(freq float64, secs int) [][]int16 {
-	const frame = media.SampleRate / 50
-	var segs [][]int16
-	var cur []int16
-	for p := 0; p < secs*50; p++ {
-		if p%10 == 9 {
-			segs, cur = append(segs, cur), nil
-			continue
-		}
-		for i := 0; i < frame; i++ {
-			n := p*frame + i
-			cur = append(cur, int16(8000*math.Sin(2*math.Pi*freq*float64(n)/media.SampleRate)))
-		}
-	}
-	return append(segs, cur)
-}
-
-// TestDominantFrequency: the scan finds a tone cut into packets with gaps.
-func TestDominantFrequency(t *testing.T) {
-	for _, f := range []float64{440, 811, 1477} {
-		if got := dominantFrequency(toneSegments(f, 1)); math.Abs(got-f) > 0.5 {
-			t.Errorf("%.0f Hz tone: found %.1f Hz", f, got)
-		}
-	}
-}
-
-func BenchmarkDominantFrequency(b *testing.B) {
-	segs := toneSegments(697, 3)
-	for b.Loop() {
-		dominantFrequency(segs)
-	}
 }
