@@ -9,15 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/transport/v4"
-	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/internal/polltimer"
@@ -58,7 +54,7 @@ const (
 	// never the audio's: tgcalls sends no RTP at all while muted, and its
 	// STUN checks and RTCP keep the path alive (NativeNetworkingImpl fails a
 	// call only after 20 s without any packet). pion checks the selected
-	// pair every second (the keepalive below) and the peer answers each
+	// pair every second (pionmedia.Setup's keepalive) and the peer answers each
 	// check, so 2 s without a packet is one answer missed and the next late.
 	iceDisconnected = 2 * time.Second
 	iceFailed       = 20 * time.Second
@@ -99,10 +95,8 @@ type Engine struct {
 	// others: the DTLS transport's is made once ICE measured the round trip
 	// that sets its retransmission timer (newDTLS).
 	api      *webrtc.API
-	settings webrtc.SettingEngine
-	rtcp     *interceptor.Registry
+	pion     pionmedia.Pion // its Codecs take the payload types of the peer's stream as negotiated
 	cert     webrtc.Certificate
-	codecs   *webrtc.MediaEngine // payload types of the peer's stream are added as negotiated
 	gatherer *webrtc.ICEGatherer
 	ice      *webrtc.ICETransport
 	dtls     *webrtc.DTLSTransport
@@ -401,49 +395,17 @@ func iceServers(servers []media.WebRTCServer, refl *reflectorSet) []webrtc.ICESe
 }
 
 func (e *Engine) gather() error {
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: pionmedia.OpusCapability(),
-		PayloadType:        opusPayloadType,
-	}, webrtc.RTPCodecTypeAudio); err != nil {
-		return fmt.Errorf("register opus: %w", err)
+	pion, err := pionmedia.Setup{
+		Log: e.log, Rejects: &e.stats.Rejects, Net: e.net, Divert: e.refl.divert(),
+		PayloadType: opusPayloadType, Servers: e.p.WebRTCServers, Reflectors: e.p.Reflectors, P2PAllowed: e.p.P2PAllowed,
+		Disconnected: iceDisconnected, Failed: iceFailed,
+	}.Pion()
+	if err != nil {
+		return err
 	}
-	ir := &interceptor.Registry{}
-	// Sender and receiver reports feed Stats (loss, jitter, RTT).
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return fmt.Errorf("rtcp reports: %w", err)
-	}
-	se := webrtc.SettingEngine{LoggerFactory: pionmedia.Logs{Log: e.log, Rejects: &e.stats.Rejects}}
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
-	se.SetICETimeouts(iceDisconnected, iceFailed, time.Second)
-	base := e.net
-	if base == nil {
-		std, err := stdnet.NewNet()
-		if err != nil {
-			return fmt.Errorf("network: %w", err)
-		}
-		base = std
-	}
-	se.SetNet(pionmedia.Net{Net: base, Log: e.log, Rejects: &e.stats.Rejects, Divert: e.refl.divert()})
-	if e.net == nil && pionmedia.LoopbackOnly(e.p.WebRTCServers, e.p.Reflectors) {
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	}
-	if !e.p.P2PAllowed {
-		// pion holds relay pairs back 2 s hoping for a direct one; with
-		// relays only there is none to wait for.
-		se.SetRelayAcceptanceMinWait(0)
-	}
-	e.codecs, e.settings, e.rtcp = me, se, ir
-	e.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-
-	policy := webrtc.ICETransportPolicyAll
-	if !e.p.P2PAllowed {
-		policy = webrtc.ICETransportPolicyRelay
-	}
+	e.pion, e.api = pion, pion.API()
 	gatherer, err := e.api.NewICEGatherer(webrtc.ICEGatherOptions{
-		ICEServers: iceServers(e.p.WebRTCServers, e.refl), ICEGatherPolicy: policy,
+		ICEServers: iceServers(e.p.WebRTCServers, e.refl), ICEGatherPolicy: pion.Policy,
 	})
 	if err != nil {
 		return fmt.Errorf("ice gatherer: %w", err)
@@ -667,10 +629,10 @@ func (e *Engine) startTransport() {
 // so the transport, and what is built on it, come from an API of its own.
 func (e *Engine) newDTLS() (*webrtc.DTLSTransport, error) {
 	rtt := dtlsrtx.PairRTT(e.ice)
-	se := e.settings
+	pion := e.pion
 	rtx := dtlsrtx.FirstWait(rtt)
-	se.SetDTLSRetransmissionInterval(rtx)
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(e.codecs), webrtc.WithInterceptorRegistry(e.rtcp), webrtc.WithSettingEngine(se))
+	pion.Settings.SetDTLSRetransmissionInterval(rtx)
+	api := pion.API()
 	dtlsT, err := api.NewDTLSTransport(e.ice, []webrtc.Certificate{e.cert})
 	if err != nil {
 		return nil, fmt.Errorf("dtls transport: %w", err)
@@ -827,7 +789,7 @@ func (e *Engine) startSender() error {
 func (e *Engine) startReceiver(peer uint32, pt int) error {
 	// The peer's payload type id is its own (tgcalls may shift ids by 3);
 	// pion drops packets of an id its media engine does not know.
-	if err := e.codecs.RegisterCodec(webrtc.RTPCodecParameters{
+	if err := e.pion.Codecs.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: pionmedia.OpusCapability(), PayloadType: webrtc.PayloadType(pt),
 	}, webrtc.RTPCodecTypeAudio); err != nil {
 		return fmt.Errorf("register the peer's opus payload type %d: %w", pt, err)

@@ -6,16 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/transport/v4"
-	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/tgphone/tgphone/internal/polltimer"
@@ -255,19 +251,14 @@ func (e *Engine) ReceiveSignaling(data []byte) {
 // relay-only without P2P. The caller creates the data channel "data" and
 // its audio transceiver now; the callee adds its audio after answering.
 func (e *Engine) build() error {
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: pionmedia.OpusCapability(), PayloadType: opusPayloadType},
-		webrtc.RTPCodecTypeAudio); err != nil {
-		return fmt.Errorf("register opus: %w", err)
+	pion, err := pionmedia.Setup{
+		Log: e.log, Rejects: &e.stats.Rejects, Net: e.net,
+		PayloadType: opusPayloadType, Servers: e.p.WebRTCServers, P2PAllowed: e.p.P2PAllowed,
+		Disconnected: iceDisconnected, Failed: iceFailed,
+	}.Pion()
+	if err != nil {
+		return err
 	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil { // loss, jitter and RTT for Stats
-		return fmt.Errorf("rtcp reports: %w", err)
-	}
-	se := webrtc.SettingEngine{LoggerFactory: pionmedia.Logs{Log: e.log, Rejects: &e.stats.Rejects}}
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
-	se.SetICETimeouts(iceDisconnected, iceFailed, time.Second)
 	// The DTLS role is set by the first answer and cannot change after the
 	// handshake: libwebrtc fails a later remote answer that reverses it ("SSL
 	// Role can't be reversed"), and tgcalls' callee would never get its own
@@ -279,31 +270,13 @@ func (e *Engine) build() error {
 	if e.p.Outgoing {
 		answering = webrtc.DTLSRoleServer
 	}
-	if err := se.SetAnsweringDTLSRole(answering); err != nil {
+	if err := pion.Settings.SetAnsweringDTLSRole(answering); err != nil {
 		return fmt.Errorf("dtls role: %w", err)
 	}
-	base := e.net
-	if base == nil {
-		std, err := stdnet.NewNet()
-		if err != nil {
-			return fmt.Errorf("network: %w", err)
-		}
-		base = std
-	}
-	se.SetNet(pionmedia.Net{Net: base, Log: e.log, Rejects: &e.stats.Rejects})
-	if e.net == nil && pionmedia.LoopbackOnly(e.p.WebRTCServers, nil) {
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	}
-	policy := webrtc.ICETransportPolicyAll
-	if !e.p.P2PAllowed {
-		policy = webrtc.ICETransportPolicyRelay
-		se.SetRelayAcceptanceMinWait(0) // no direct pair to wait for
-	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	api := pion.API()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		ICEServers:         pionmedia.ICEServers(e.p.WebRTCServers),
-		ICETransportPolicy: policy,
+		ICETransportPolicy: pion.Policy,
 		BundlePolicy:       webrtc.BundlePolicyMaxBundle,
 		RTCPMuxPolicy:      webrtc.RTCPMuxPolicyRequire,
 	})
