@@ -184,24 +184,16 @@ const begin = lifecycle.Begin(lifecycle.Signaling)
 
 // fire runs one transition and executes its actions.
 func (e *Engine) fire(ev lifecycle.Event, cause error) {
-	e.mu.Lock()
-	from := e.st
-	to, acts, err := begin.Next(from, ev)
-	e.st = to
-	e.mu.Unlock()
-	if err != nil {
-		if !errors.Is(err, lifecycle.ErrIgnored) {
-			e.log.Warn("unexpected engine event", "err", err)
-		}
-		return
-	}
-	e.log.Debug("engine transition", "from", from, "event", ev, "to", to)
-	for _, a := range acts {
+	for _, a := range begin.Fire(&e.mu, &e.st, ev, e.log) {
 		e.do(a, cause)
 	}
 }
 
 func (e *Engine) do(a lifecycle.Action, cause error) {
+	if ev, ok := a.Report(cause); ok {
+		e.emit(ev)
+		return
+	}
 	switch a {
 	case lifecycle.Setup:
 		if err := e.gather(); err != nil {
@@ -215,12 +207,6 @@ func (e *Engine) do(a lifecycle.Action, cause error) {
 		e.startTransport()
 	case lifecycle.StartMedia:
 		e.startMedia()
-	case lifecycle.ReportConnected:
-		e.emit(media.Event{State: media.StateConnected})
-	case lifecycle.ReportReconnecting:
-		e.emit(media.Event{State: media.StateReconnecting})
-	case lifecycle.ReportFailed:
-		e.emit(media.Event{State: media.StateFailed, Err: cause})
 	case lifecycle.Teardown:
 		e.teardown()
 	}

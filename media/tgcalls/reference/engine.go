@@ -146,19 +146,11 @@ const begin = lifecycle.Begin(lifecycle.Connecting)
 
 // fire runs one transition and executes its actions.
 func (e *Engine) fire(ev lifecycle.Event, cause error) {
-	e.mu.Lock()
-	from := e.st
-	to, acts, err := begin.Next(from, ev)
-	e.st = to
-	e.mu.Unlock()
-	if err != nil {
-		if !errors.Is(err, lifecycle.ErrIgnored) {
-			e.log.Warn("unexpected engine event", "err", err)
+	for _, a := range begin.Fire(&e.mu, &e.st, ev, e.log) {
+		if rep, ok := a.Report(cause); ok {
+			e.emit(rep)
+			continue
 		}
-		return
-	}
-	e.log.Debug("engine transition", "from", from, "event", ev, "to", to)
-	for _, a := range acts {
 		switch a {
 		case lifecycle.Setup:
 			if err := e.build(); err != nil {
@@ -170,12 +162,6 @@ func (e *Engine) fire(ev lifecycle.Event, cause error) {
 		case lifecycle.StartMedia:
 			e.p.Audio.SetEncoder(media.EncoderConfig{FrameDuration: frame, Bitrate: sendBitrate, FEC: true, PacketLossPct: 5})
 			e.goroutine(e.sendAudio)
-		case lifecycle.ReportConnected:
-			e.emit(media.Event{State: media.StateConnected})
-		case lifecycle.ReportReconnecting:
-			e.emit(media.Event{State: media.StateReconnecting})
-		case lifecycle.ReportFailed:
-			e.emit(media.Event{State: media.StateFailed, Err: cause})
 		case lifecycle.Teardown:
 			e.teardown()
 		}

@@ -1,13 +1,16 @@
 // Package lifecycle is the transport state table of tgphone's two pion-based
 // tgcalls engines (media/tgcalls, media/tgcalls/reference): which events
 // move a call between idle, connecting, connected, reconnecting, failed and
-// closed, and what the engine does on each move. The engines differ only in
-// where Start leads (Begin).
+// closed, and what the engine does on each move (Next; Fire runs one on an
+// engine's state, Action.Report is the event a move reports). The engines
+// differ only in where Start leads (Begin).
 package lifecycle
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 
 	"github.com/tgphone/tgphone/media"
 )
@@ -146,4 +149,38 @@ func (b Begin) Next(s State, e Event) (State, []Action, error) {
 		return s, nil, ErrIgnored
 	}
 	return s, nil, fmt.Errorf("lifecycle: %s in state %s", e, s)
+}
+
+// Fire runs event e on the engine's state *st, which mu (the engine's lock)
+// guards, and returns the actions the engine runs next, in order. An event
+// the table does not expect is logged as a warning, an ignored one is not;
+// neither moves the state nor returns an action.
+func (b Begin) Fire(mu sync.Locker, st *State, e Event, log *slog.Logger) []Action {
+	mu.Lock()
+	from := *st
+	to, acts, err := b.Next(from, e)
+	*st = to
+	mu.Unlock()
+	if err != nil {
+		if !errors.Is(err, ErrIgnored) {
+			log.Warn("unexpected engine event", "err", err)
+		}
+		return nil
+	}
+	log.Debug("engine transition", "from", from, "event", e, "to", to)
+	return acts
+}
+
+// Report is the event a Report action gives OnEvent, cause being the
+// failure's; ok is false for the other actions.
+func (a Action) Report(cause error) (ev media.Event, ok bool) {
+	switch a {
+	case ReportConnected:
+		return media.Event{State: media.StateConnected}, true
+	case ReportReconnecting:
+		return media.Event{State: media.StateReconnecting}, true
+	case ReportFailed:
+		return media.Event{State: media.StateFailed, Err: cause}, true
+	}
+	return media.Event{}, false
 }

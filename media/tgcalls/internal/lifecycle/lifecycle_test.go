@@ -1,9 +1,12 @@
 package lifecycle
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/tgphone/tgphone/media"
@@ -81,6 +84,55 @@ func TestNames(t *testing.T) {
 	for s, w := range want {
 		if s.Public() != w {
 			t.Errorf("%s.Public() = %v, want %v", s, s.Public(), w)
+		}
+	}
+}
+
+// TestFire: a move changes the state and returns its actions; an ignored
+// event and a refused one change nothing, and only the refused one warns.
+func TestFire(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		from     State
+		ev       Event
+		to       State
+		acts     []Action
+		warnings int
+	}{
+		{"move", Connected, PathLost, Reconnecting, []Action{ReportReconnecting}, 0},
+		{"ignored", Connected, PathBack, Connected, nil, 0},
+		{"refused", Idle, TransportUp, Idle, nil, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logged bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			var mu sync.Mutex
+			st := tc.from
+			acts := Begin(Connecting).Fire(&mu, &st, tc.ev, log)
+			if st != tc.to || !slices.Equal(acts, tc.acts) {
+				t.Errorf("Fire(%s, %s) = %s %v, want %s %v", tc.from, tc.ev, st, acts, tc.to, tc.acts)
+			}
+			if n := bytes.Count(logged.Bytes(), []byte("level=WARN")); n != tc.warnings {
+				t.Errorf("%d warnings, want %d: %s", n, tc.warnings, logged.String())
+			}
+		})
+	}
+}
+
+// TestReport: the Report actions give OnEvent their state (the failure its
+// cause); the others give nothing.
+func TestReport(t *testing.T) {
+	cause := errors.New("cause")
+	want := map[Action]media.Event{
+		ReportConnected:    {State: media.StateConnected},
+		ReportReconnecting: {State: media.StateReconnecting},
+		ReportFailed:       {State: media.StateFailed, Err: cause},
+	}
+	for a := Setup; a <= Teardown; a++ {
+		ev, ok := a.Report(cause)
+		w, report := want[a]
+		if ok != report || ev != w {
+			t.Errorf("action %d: %+v %v, want %+v %v", a, ev, ok, w, report)
 		}
 	}
 }
