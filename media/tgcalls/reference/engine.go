@@ -179,10 +179,8 @@ func (e *Engine) fail(err error) {
 }
 
 func (e *Engine) emit(ev media.Event) {
-	ev.RemoteMuted = e.ms.RemoteMuted()
-	ev.NoAudio = e.keep.NoAudio()
 	if e.p.OnEvent != nil {
-		e.p.OnEvent(ev)
+		e.p.OnEvent(e.keep.Event(ev))
 	}
 }
 
@@ -702,16 +700,8 @@ func (e *Engine) SetMuted(muted bool) {
 
 // Stats is a snapshot for the UI.
 func (e *Engine) Stats() media.Stats {
-	e.mu.Lock()
-	st := e.st
-	e.mu.Unlock()
-	s := e.stats.Snapshot()
+	s := e.keep.Snapshot(e.stats.Snapshot())
 	s.LibraryVersion = e.p.LibraryVersion
-	s.RemoteMuted = e.ms.RemoteMuted()
-	if st != lifecycle.Connected {
-		s.SignalBars = 0
-	}
-	s.NoAudio = e.keep.NoAudio() // as the housekeeping last found it, each tick
 	s.Audio = e.p.Audio.AudioStats()
 	return s
 }

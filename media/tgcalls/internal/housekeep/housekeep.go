@@ -4,7 +4,8 @@
 // peer heard, fails a call past its connect or packet timeout, reports a
 // connected call whose unmuted peer sends no audio (and the end of that),
 // and tells the encoder the loss the peer reports, so in-band FEC scales
-// with it.
+// with it. The engine's events and Stats carry what it found (Event,
+// Snapshot).
 //
 // The decisions read the engine through the functions of a Keeper and the
 // time the caller passes to Tick, so tests feed them states and stats and a
@@ -65,7 +66,7 @@ type Keeper struct {
 	ICEUp func() bool // ICE has a working path now: its checks count as the peer heard
 	Fail  func(error)
 	// Emit reports the call's state again when NoAudio changed (the
-	// engine adds NoAudio from Keeper.NoAudio).
+	// engine adds NoAudio, see Event).
 	Emit func(media.Event)
 	// Encoder is the frame the audio sender runs and whether it runs now;
 	// SetEncoder is told the new loss then (media.Audio.SetEncoder).
@@ -79,6 +80,26 @@ type Keeper struct {
 // NoAudio is whether the last tick found a connected call whose unmuted
 // peer sent no audio for NoAudioAfter.
 func (k *Keeper) NoAudio() bool { return k.noAudio.Load() }
+
+// Event is ev as the engine reports it: with the peer's mute and NoAudio.
+func (k *Keeper) Event(ev media.Event) media.Event {
+	ev.RemoteMuted = k.Call().RemoteMuted
+	ev.NoAudio = k.NoAudio()
+	return ev
+}
+
+// Snapshot is s, a snapshot of the call's counters, as the engine reports
+// it: with the peer's mute and NoAudio, and no signal bars unless the call
+// is connected.
+func (k *Keeper) Snapshot(s media.Stats) media.Stats {
+	c := k.Call()
+	s.RemoteMuted = c.RemoteMuted
+	s.NoAudio = k.NoAudio() // as the last tick found it
+	if c.State != lifecycle.Connected {
+		s.SignalBars = 0
+	}
+	return s
+}
 
 // Loop ticks on tk, a polltimer on the wall clock's grid of period, until
 // ctx ends (see polltimer.Loop: a failed timer falls back to a

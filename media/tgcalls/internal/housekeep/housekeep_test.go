@@ -233,3 +233,38 @@ func TestTickEncoder(t *testing.T) {
 		})
 	}
 }
+
+// TestReport: events and stats carry the peer's mute and what the last
+// tick found of its audio; signal bars only while connected.
+func TestReport(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name        string
+		st          lifecycle.State
+		remoteMuted bool
+		noAudioFor  time.Duration // at the last tick
+		wantNoAudio bool
+		wantBars    int
+	}{
+		{"connected, audio", lifecycle.Connected, false, 0, false, 4},
+		{"connected, silent peer", lifecycle.Connected, false, time.Minute, true, 4},
+		{"connected, muted peer", lifecycle.Connected, true, time.Minute, false, 4},
+		{"reconnecting", lifecycle.Reconnecting, false, time.Minute, false, 0},
+		{"connecting, muted peer", lifecycle.Connecting, true, 0, false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &engine{call: Call{State: tc.st, Started: t0, RemoteMuted: tc.remoteMuted}}
+			k := newKeeper(e, &fakeStats{noAudio: tc.noAudioFor}, new(counter))
+			k.Tick(t0.Add(time.Minute))
+			ev := k.Event(media.Event{State: tc.st.Public()})
+			if ev.State != tc.st.Public() || ev.RemoteMuted != tc.remoteMuted || ev.NoAudio != tc.wantNoAudio {
+				t.Errorf("event %+v, want state %v, remote muted %v, no audio %v", ev, tc.st.Public(), tc.remoteMuted, tc.wantNoAudio)
+			}
+			s := k.Snapshot(media.Stats{SignalBars: 4, PacketsRecv: 7})
+			if s.RemoteMuted != tc.remoteMuted || s.NoAudio != tc.wantNoAudio || s.SignalBars != tc.wantBars || s.PacketsRecv != 7 {
+				t.Errorf("stats %+v, want remote muted %v, no audio %v, bars %d, the counters kept", s, tc.remoteMuted, tc.wantNoAudio, tc.wantBars)
+			}
+		})
+	}
+}
