@@ -294,6 +294,11 @@ func (c *Client) Run(ctx context.Context, f func(ctx context.Context) error) err
 		defer cancel()
 		updErr := make(chan error, 1)
 		go func() { updErr <- c.runUpdates(ctx) }()
+		// The country list, for grouping phone numbers (phonefmt.Current); Run
+		// returns once it is loaded or given up.
+		countries := make(chan struct{})
+		go func() { defer close(countries); c.loadCountries(ctx) }()
+		defer func() { cancel(); <-countries }()
 
 		st, err := c.tg.Auth().Status(ctx)
 		if err != nil {

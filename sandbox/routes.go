@@ -17,6 +17,7 @@ func (s *Server) routes() *tg.ServerDispatcher {
 		return nil, tgerr.New(400, "INPUT_METHOD_INVALID")
 	})
 	d.OnHelpGetConfig(s.getConfig)
+	d.OnHelpGetCountriesList(s.getCountriesList)
 	d.OnHelpGetNearestDC(func(ctx context.Context) (*tg.NearestDC, error) {
 		return &tg.NearestDC{Country: "ZZ", ThisDC: s.dc, NearestDC: s.dc}, nil
 	})
