@@ -212,7 +212,7 @@ func peerHandle(c account.Contact) string {
 		parts = append(parts, "@"+c.Username)
 	}
 	if c.Phone != "" {
-		parts = append(parts, "+"+strings.TrimPrefix(c.Phone, "+"))
+		parts = append(parts, formatPhone(c.Phone))
 	}
 	return strings.Join(parts, " · ")
 }

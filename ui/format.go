@@ -12,6 +12,7 @@ import (
 
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/internal/phonefmt"
 	"github.com/tgphone/tgphone/media"
 )
 
@@ -43,16 +44,11 @@ func nameOf(c account.Contact) string {
 }
 
 // formatPhone is phone (digits, as Telegram sends them, with or without
-// the +) after a +, as Telegram Desktop shows a number for which it knows
-// no grouping pattern. tdesktop groups known countries' numbers by its
-// table of patterns (Resources/numbers.txt, help.getCountriesList); tgphone
-// has no such table yet. libphonenumber (github.com/nyaruka/phonenumbers)
-// would group them, but it decodes its whole metadata at package init:
-// +35 ms of CPU and +7.5 MiB resident in every tgphone process, the app and
-// each `tgphone media` alike, for a name shown only for users without one.
-func formatPhone(phone string) string {
-	return "+" + strings.TrimPrefix(phone, "+")
-}
+// the +) grouped as Telegram's apps show it, by the server's country list
+// (help.getCountriesList, which each account's client loads when it
+// connects), or after a + as it is until that list is loaded and for a
+// number it has no pattern for, as Telegram Desktop does.
+func formatPhone(phone string) string { return phonefmt.Current().Format(phone) }
 
 // stateText is the in-call window's words for a call state.
 func stateText(s calling.Snapshot) string {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tgphone/tgphone/account"
 	"github.com/tgphone/tgphone/calling"
+	"github.com/tgphone/tgphone/internal/phonefmt"
 )
 
 // A deleted account is "Deleted Account" in the UI's language wherever
@@ -87,11 +88,16 @@ func TestDeletedAccountNamed(t *testing.T) {
 }
 
 // A user with no first or last name who is not deleted is named as
-// Telegram Desktop names one: by the phone number after a + (its groups
-// apart is missing, see formatPhone); else by the @username; else in the
-// words tdesktop shows for a person with no name ("Deleted Account"),
-// in each language tgphone ships. Before, "user N", in English.
+// Telegram Desktop names one: by the phone number, grouped by the server's
+// country list where it has the number's country, else after a + as it
+// is; else by the @username; else in the words tdesktop shows for a person
+// with no name ("Deleted Account"), in each language tgphone ships.
+// Before, "user N", in English.
 func TestNamelessUserNamed(t *testing.T) {
+	// A list as a server gives it, with Russia and the USA but neither
+	// Iran nor Germany (sandbox clients of other tests load the sandbox's).
+	usePhones(t, phonefmt.Code{Calling: "7", Patterns: []string{"XXX XXX XXXX"}},
+		phonefmt.Code{Calling: "1", Patterns: []string{"XXX XXX XXXX"}})
 	deleted := map[string]string{"en": "Deleted Account", "de": "Gelöschtes Konto", "es": "Cuenta eliminada",
 		"ru": "Удалённый аккаунт", "fa": "حساب حذف شده"}
 	cases := []struct {
@@ -101,9 +107,9 @@ func TestNamelessUserNamed(t *testing.T) {
 	}{
 		{"first name", account.Contact{ID: 1, FirstName: "Ann", Phone: "79991234567"}, "Ann"},
 		{"last name only", account.Contact{ID: 2, LastName: "Lee", Username: "lee"}, "Lee"},
-		{"blank names", account.Contact{ID: 3, FirstName: " ", LastName: "", Phone: "79991234567"}, "+79991234567"},
-		{"Russian number", account.Contact{ID: 4, Phone: "79991234567"}, "+79991234567"},
-		{"US number, username too", account.Contact{ID: 5, Phone: "14155552671", Username: "x"}, "+14155552671"},
+		{"blank names", account.Contact{ID: 3, FirstName: " ", LastName: "", Phone: "79991234567"}, "+7 999 123 4567"},
+		{"Russian number", account.Contact{ID: 4, Phone: "79991234567"}, "+7 999 123 4567"},
+		{"US number, username too", account.Contact{ID: 5, Phone: "14155552671", Username: "x"}, "+1 415 555 2671"},
 		{"Iranian number", account.Contact{ID: 6, Phone: "989121234567"}, "+989121234567"},
 		{"German number, with a +", account.Contact{ID: 7, Phone: "+4915123456789"}, "+4915123456789"},
 		{"test number", account.Contact{ID: 8, Phone: "9996620001"}, "+9996620001"},
@@ -134,7 +140,7 @@ func TestNamelessUserNamed(t *testing.T) {
 	cv := newContactsView(u.session)
 	cv.all = []account.Contact{{ID: 11, AccessHash: 1, Phone: "79991234567"}, {ID: 12, AccessHash: 1}}
 	cv.filter("")
-	for i, want := range []string{"+79991234567", "Gelöschtes Konto"} {
+	for i, want := range []string{"+7 999 123 4567", "Gelöschtes Konto"} {
 		row := cv.newRow().(*contactRow)
 		cv.updateRow(i, row)
 		if row.name.Text != want {
@@ -142,9 +148,21 @@ func TestNamelessUserNamed(t *testing.T) {
 		}
 	}
 	snap := calling.Snapshot{Peer: account.Contact{ID: 13, Phone: "14155552671"}, State: calling.StateRinging}
-	if got := callTitle(snap, ""); !strings.HasSuffix(got, " +14155552671") {
+	if got := callTitle(snap, ""); !strings.HasSuffix(got, " +1 415 555 2671") {
 		t.Errorf("call window title %q", got)
 	}
+	// The line under the name in the call window, and Settings' account.
+	if got := peerHandle(account.Contact{Username: "bob", Phone: "14155552671"}); got != "@bob · +1 415 555 2671" {
+		t.Errorf("call window's handle line %q", got)
+	}
+}
+
+// usePhones has phone numbers grouped by a country list of codes until
+// the test ends: the list is the process's, and the sandbox clients of
+// earlier tests have loaded the sandbox's.
+func usePhones(t *testing.T, codes ...phonefmt.Code) {
+	prev := phonefmt.SetCurrent(phonefmt.New(codes))
+	t.Cleanup(func() { phonefmt.SetCurrent(prev) })
 }
 
 // No ui code names a person with account.Contact.Name, whose words are

@@ -193,7 +193,7 @@ func (v *settingsView) accountSection() fyne.CanvasObject {
 		c := account.ContactFromUser(s.me)
 		who := nameOf(c)
 		if c.Phone != "" {
-			who += " (+" + strings.TrimPrefix(c.Phone, "+") + ")"
+			who += " (" + formatPhone(c.Phone) + ")"
 		}
 		out := newButton(tr("settings.sign_out_button"), func() {
 			v.w.Close()
