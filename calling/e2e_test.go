@@ -482,7 +482,7 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 		{name: "8.0.0 TURN 3s outage", version: "8.0.0", outage: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			retryStarved(t, func(t *testing.T) ([]string, float64, time.Duration) {
+			retryStarved(t, func(t *testing.T) ([]string, window) {
 				// Telegram's own 30 s connect timeout. Under a fifth of packets lost
 				// end to end V2's DTLS handshake took 0.7–4.4 s on an idle machine
 				// and once over the tests' usual 10 s on a loaded one, when pion
@@ -532,7 +532,7 @@ func TestE2EMediaOverImpairedRelays(t *testing.T) {
 				if strings.Contains(path, "p2p") || path == "" {
 					t.Errorf("media path %q, want the relay", path)
 				}
-				return append(heardProblems(t, aWAV, 1000, 2.0/3), heardProblems(t, bWAV, 440, 2.0/3)...), starved, wall
+				return append(heardProblems(t, aWAV, 1000, 2.0/3), heardProblems(t, bWAV, 440, 2.0/3)...), window{wait: starved, wall: wall}
 			})
 		})
 	}

@@ -231,7 +231,7 @@ func TestE2ESpeechUnderLoss(t *testing.T) {
 			min     float64
 		}{{"clean", 0, 0.9}, {"20% loss", 20, 0.7}} {
 			t.Run(version+"/"+tt.name, func(t *testing.T) {
-				retryStarved(t, func(t *testing.T) ([]string, float64, time.Duration) {
+				retryStarved(t, func(t *testing.T) ([]string, window) {
 					leg := 100 * (1 - math.Sqrt(1-tt.lossPct/100))
 					// On V2 the loss is there from the first packet, so the call
 					// also connects through it (TestE2EConnectThroughLoss checks
@@ -288,11 +288,12 @@ func TestE2ESpeechUnderLoss(t *testing.T) {
 					t.Logf("envelope correlation %.3f; bob lost %d of %d packets, concealed %.1f %%, FEC recovered %d, jitter buffer %v",
 						match, st.Audio.PacketsLost, st.Audio.PacketsLost+st.Audio.PacketsReceived, 100*concealed,
 						st.Audio.FECPacketsRecovered, st.Audio.JitterBufferDelay.Round(time.Millisecond))
+					w := window{wait: starved, wall: wall, dry: tt.lossPct == 0 && st.Audio.PacketsLost == 0 && concealed > 0}
 					if match < tt.min {
 						return []string{fmt.Sprintf("envelope correlation %.3f < %.2f: the speech is not understood; bob lost %d of %d packets, concealed %.1f %%",
-							match, tt.min, st.Audio.PacketsLost, st.Audio.PacketsLost+st.Audio.PacketsReceived, 100*concealed)}, starved, wall
+							match, tt.min, st.Audio.PacketsLost, st.Audio.PacketsLost+st.Audio.PacketsReceived, 100*concealed)}, w
 					}
-					return nil, starved, wall
+					return nil, w
 				})
 			})
 		}
