@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/gotd/log/logslog"
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/exchange"
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 )
 
 // Sandbox points the client at a tgphone sandbox server instead of Telegram.
@@ -113,7 +115,7 @@ func New(opts Options) (*Client, error) {
 		Logger:            logslog.New(quieter(opts.Logger, slog.LevelWarn).With("component", "mtproto")),
 		UpdateHandler:     updateRouter{c},
 		OnConnectionState: c.onConnectionState,
-		Middlewares:       []telegram.Middleware{c.floodWaiter()},
+		Middlewares:       []telegram.Middleware{c.floodWaiter(), c.sessionWatch()},
 		// A *_MIGRATE answer makes gotd create an auth key with the other
 		// DC before it repeats the request. Its default 15 s for all of
 		// that failed sign-ins on a loaded 2-core machine (the key exchange
@@ -233,7 +235,8 @@ func (c *Client) OnConnection(h func(online bool)) {
 }
 
 // OnSessionEnded is told when the server ends the signed-in session while
-// Run runs (SessionEnded: terminated from another device): the account is
+// Run runs (SessionEnded: terminated from another device), as the first
+// request to learn it, whichever it is, hears it (sessionWatch): the account is
 // signed out then, as LogOut leaves it, and Run keeps the connection for
 // a new sign-in. It must not block.
 func (c *Client) OnSessionEnded(h func()) {
@@ -368,6 +371,8 @@ func (c *Client) runUpdates(ctx context.Context) error {
 		}
 		if err != nil && ctx.Err() == nil && SessionEnded(err) {
 			// Terminated from another device: signed out, not broken.
+			// sessionWatch has normally done it as the request failed
+			// (a.left above); this is for a 401 it did not see.
 			c.log.Warn("the server ended this session: signed out", "err", err)
 			c.sessionEnded(a)
 			continue
@@ -424,6 +429,16 @@ func (c *Client) markAuthorized(u *tg.User) {
 	a.authOnce.Do(func() { close(a.authed) })
 }
 
+// isAuthed reports whether a has signed in.
+func (a *signedIn) isAuthed() bool {
+	select {
+	case <-a.authed:
+		return true
+	default:
+		return false
+	}
+}
+
 // signedOut forgets the account: its updates manager stops and the next
 // sign-in starts a new one.
 func (c *Client) signedOut() {
@@ -432,6 +447,38 @@ func (c *Client) signedOut() {
 	c.acct = c.newSignedIn()
 	c.mu.Unlock()
 	old.leftOnce.Do(func() { close(old.left) })
+}
+
+// sessionWatch notices the server ending the signed-in session in the
+// answer to any request, not only the updates' getDifference: placing a
+// call, loading contacts or resolving a username after "Terminate other
+// sessions" signs the account out (sessionEnded) then, once, for the first
+// request to hear it; the request still fails with the server's error.
+// Requests sent before sign-in (its status, the sign-in's own 401s such as
+// SESSION_PASSWORD_NEEDED) and auth.logOut (LogOut) are left alone.
+//
+// Whether the account was signed in is decided as the request is sent, not
+// as its answer comes: gotd handles each answer on a goroutine of its own,
+// so the AUTH_KEY_UNREGISTERED of a request the server served before the
+// sign-in (gotd's own users.getUsers of self as its connection starts) can
+// be handled after the sign-in's answer has signed the account in.
+func (c *Client) sessionWatch() telegram.Middleware {
+	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
+		return func(ctx context.Context, in bin.Encoder, out bin.Decoder) error {
+			a := c.current() // the account the request is sent for
+			sentSignedIn := a.isAuthed()
+			err := next.Invoke(ctx, in, out)
+			if err == nil || !sentSignedIn || !SessionEnded(err) || tgerr.Is(err, "SESSION_PASSWORD_NEEDED") {
+				return err
+			}
+			if _, ok := in.(*tg.AuthLogOutRequest); ok {
+				return err
+			}
+			c.log.Warn("the server ended this session: signed out", "method", methodName(in), "err", err)
+			c.sessionEnded(a)
+			return err
+		}
+	})
 }
 
 // sessionEnded signs account a out after the server ended its session,

@@ -326,9 +326,10 @@ func (c *Client) AcceptQR(ctx context.Context, url string) error {
 }
 
 // LogOut ends the session on the server and forgets it locally; the
-// Client can then sign in as anyone, with a clean updates state.
+// Client can then sign in as anyone, with a clean updates state. A session
+// the server has already ended (SessionEnded) is out as asked.
 func (c *Client) LogOut(ctx context.Context) error {
-	if _, err := c.api.AuthLogOut(ctx); err != nil {
+	if _, err := c.api.AuthLogOut(ctx); err != nil && !SessionEnded(err) {
 		return fmt.Errorf("log out: %w", err)
 	}
 	c.signedOut()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -442,15 +443,7 @@ func TestRevokedWhileRunning(t *testing.T) {
 	alice := env.SignIn(t, "alice", func(c *account.Client) {
 		c.OnSessionEnded(func() { ended <- struct{}{} })
 	})
-	for i := 0; env.Server.Differences(alice.Self.ID) == 0; i++ { // its updates caught up once
-		if i == 3000 {
-			t.Fatal("alice's updates never caught up")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := env.Server.RevokeSessions(alice.Self.ID); n != 1 {
-		t.Fatalf("RevokeSessions signed out %d keys, want alice's one", n)
-	}
+	revokeCaughtUp(t, env, alice)
 	// Its updates learn it on the catch-up after a reconnect.
 	env.Server.DropConnections()
 	select {
@@ -467,6 +460,68 @@ func TestRevokedWhileRunning(t *testing.T) {
 	if !account.SessionEnded(err) {
 		t.Errorf("a request after the revocation: %v, want one SessionEnded names", err)
 	}
+	signInAliceAgain(t, alice)
+}
+
+// TestRevokedSeenByAnyRequest: a terminated session is noticed by the first
+// request to hear SESSION_REVOKED, whichever it is (contacts, a username
+// looked up), not only by the updates' getDifference after a reconnect:
+// the client signs out and tells OnSessionEnded once, however many
+// requests heard it; another user's session is untouched; LogOut of the
+// ended session succeeds; the client signs in again.
+func TestRevokedSeenByAnyRequest(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	var ended atomic.Int32
+	alice := env.SignIn(t, "alice", func(c *account.Client) {
+		c.OnSessionEnded(func() { ended.Add(1) })
+	})
+	bob := env.SignIn(t, "bob")
+	revokeCaughtUp(t, env, alice)
+	errs := make(chan error, 2)
+	go func() { _, err := alice.Contacts(alice.Ctx); errs <- err }()
+	go func() { _, err := alice.Resolve(alice.Ctx, "@bob"); errs <- err }()
+	for range 2 {
+		if err := <-errs; !account.SessionEnded(err) {
+			t.Errorf("a request after the revocation: %v, want one SessionEnded names", err)
+		}
+	}
+	if n := ended.Load(); n != 1 {
+		t.Errorf("OnSessionEnded told %d times, want once", n)
+	}
+	if u := alice.Client.Self(); u != nil {
+		t.Errorf("still signed in as %s", u.Username)
+	}
+	if _, err := bob.Contacts(bob.Ctx); err != nil || bob.Client.Self() == nil {
+		t.Errorf("bob's session went with alice's: %v", err)
+	}
+	if err := alice.LogOut(alice.Ctx); err != nil {
+		t.Errorf("LogOut of the ended session: %v", err)
+	}
+	if n := ended.Load(); n != 1 {
+		t.Errorf("OnSessionEnded told %d times after LogOut, want once", n)
+	}
+	signInAliceAgain(t, alice)
+}
+
+// revokeCaughtUp terminates alice's session once her client's updates have
+// caught up (its start's getDifference), as a session in use is.
+func revokeCaughtUp(t *testing.T, env *sandboxtest.Env, alice *sandboxtest.Client) {
+	t.Helper()
+	for i := 0; env.Server.Differences(alice.Self.ID) == 0; i++ {
+		if i == 3000 {
+			t.Fatal("alice's updates never caught up")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := env.Server.RevokeSessions(alice.Self.ID); n != 1 {
+		t.Fatalf("RevokeSessions signed out %d keys, want alice's one", n)
+	}
+}
+
+// signInAliceAgain signs alice's client, signed out by the server, in
+// again on the connection it kept.
+func signInAliceAgain(t *testing.T, alice *sandboxtest.Client) {
+	t.Helper()
 	req, err := alice.SendCode(alice.Ctx, demoPhone(t, "alice"))
 	if err != nil {
 		t.Fatal(err)

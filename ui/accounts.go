@@ -282,13 +282,15 @@ func (s *session) sessionEnded() {
 		return
 	}
 	s.saveAccounts() // who it was, for its signed-out line and its call's end
-	if c := s.liveCall(); c != nil {
-		// Its requests fail now: the call ends, its window saying why.
-		for _, v := range s.calls {
-			if v.u == s {
-				v.signedOut = true
-			}
+	// Its requests fail now: its call ends, its window saying why; so does
+	// one that has just failed by the request that heard it (a call being
+	// placed), whose end is yet to reach its window.
+	for _, v := range s.calls {
+		if v.u == s && !v.last.State.Terminal() {
+			v.signedOut = true
 		}
+	}
+	if c := s.liveCall(); c != nil {
 		c.Hangup()
 	}
 	s.forgetSignedIn()

@@ -477,17 +477,7 @@ func TestSignedOutAccountStays(t *testing.T) {
 // the app runs (terminated from another device) lists him as signed out,
 // as a restart would, not "could not stay connected"; Alice stays.
 func TestSessionRevokedWhileRunning(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	env := sandboxtest.Start(t, sandboxtest.Options{})
-	u := startTwoAccounts(t, env, t.TempDir()) // Bob shown
-	var bob *session
-	inUI(func() { bob = u.accounts[1] })
-	// Ended once his updates have caught up, as a session in use is.
-	waitFor(t, "Bob's updates caught up", func() bool { return env.Server.Differences(102) > 0 })
-	if n := env.Server.RevokeSessions(102); n != 1 {
-		t.Fatalf("revoked %d of Bob's sessions, want 1", n)
-	}
+	env, u, bob := twoAccountsBobRevoked(t)
 	// The app learns it on its next request: a reconnect's catch-up.
 	env.Server.DropConnections()
 	waitFor(t, "Bob listed as signed out", func() bool {
@@ -542,6 +532,76 @@ func TestSessionRevokedInCall(t *testing.T) {
 			t.Error("a rating asked of a signed-out account")
 		}
 	})
+}
+
+// TestSessionRevokedSeenByCall: the only account's session ended by the
+// server is first heard of by placing a call (no reconnect, no
+// getDifference): the call ends, its window saying the account was signed
+// out, as in a call, and the sign-in steps follow; no error dialog.
+func TestSessionRevokedSeenByCall(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startApp(t, env)
+	signInAlice(t, u)
+	waitFor(t, "Alice's updates caught up", func() bool { return env.Server.Differences(101) > 0 })
+	if n := env.Server.RevokeSessions(101); n != 1 {
+		t.Fatalf("revoked %d of Alice's sessions, want 1", n)
+	}
+	inUI(func() {
+		i := contactIndex(u.contacts, "bob")
+		if i < 0 {
+			t.Fatal("no Bob among Alice's contacts")
+		}
+		u.dial(u.contacts.shown[i])
+	})
+	v := callWindow(t, u)
+	waitFor(t, "the call ended, saying Alice was signed out", func() bool {
+		return v.last.State.Terminal() && strings.HasPrefix(v.message.Text, "Alice Archer was signed out: ")
+	})
+	waitFor(t, "the sign-in steps", func() bool { return u.me == nil && u.signIn != nil && u.content == nil })
+	inUI(func() {
+		if v.rating != nil || u.main.Canvas().Overlays().Top() != nil {
+			t.Errorf("rating asked %v, a dialog over the main window %v", v.rating != nil, u.main.Canvas().Overlays().Top() != nil)
+		}
+	})
+}
+
+// TestSessionRevokedSeenByContacts: Bob's session ended by the server is
+// first heard of by reloading his contacts: he is listed as signed out,
+// saying so, as when his updates hear it; Alice stays signed in.
+func TestSessionRevokedSeenByContacts(t *testing.T) {
+	_, u, bob := twoAccountsBobRevoked(t)
+	inUI(func() { bob.contacts.load() })
+	waitFor(t, "Bob listed as signed out", func() bool {
+		return bob.signedOut && bob.me == nil && bob.signIn != nil && u.session == bob
+	})
+	inUI(func() {
+		if a := u.accounts[0]; a.me == nil || a.signedOut || a.contacts == nil || len(a.contacts.all) != 7 {
+			t.Error("Alice's account went with Bob's")
+		}
+		if u.main.Canvas().Overlays().Top() != nil {
+			t.Error("a dialog over the main window")
+		}
+		checkBobListedSignedOut(t, u, bob)
+		u.hideSwitcher()
+	})
+}
+
+// twoAccountsBobRevoked starts the app with Alice and Bob signed in, Bob
+// shown, and ends Bob's session on the server once his updates have
+// caught up, as a session in use is; the app has not heard it yet.
+func twoAccountsBobRevoked(t *testing.T) (*sandboxtest.Env, *UI, *session) {
+	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	u := startTwoAccounts(t, env, t.TempDir()) // Bob shown
+	var bob *session
+	inUI(func() { bob = u.accounts[1] })
+	waitFor(t, "Bob's updates caught up", func() bool { return env.Server.Differences(102) > 0 })
+	if n := env.Server.RevokeSessions(102); n != 1 {
+		t.Fatalf("revoked %d of Bob's sessions, want 1", n)
+	}
+	return env, u, bob
 }
 
 // checkBobListedSignedOut checks, on the UI goroutine, what a signed-out

@@ -211,18 +211,27 @@ func (u *session) applyAccountSettings(s Settings, store bool) {
 }
 
 // rpc runs f off the UI goroutine, on u's account's connection, and hands
-// its result back to it.
+// its result back to it. An answer saying the server ended the account's
+// session (account.SessionEnded) is dropped once the account is signed out
+// of that: sessionEnded says so, once, however many requests heard it.
 func rpc[T any](u *session, f func(ctx context.Context) (T, error), done func(T, error)) {
 	ctx := u.ctx
 	if ctx == nil {
 		done(*new(T), errors.New(tr("main.not_connected")))
 		return
 	}
+	self := u.acct.Self()
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		v, err := f(ctx)
-		u.do(func() { done(v, err) })
+		u.do(func() {
+			if err != nil && self != nil && u.acct.Self() != self && account.SessionEnded(err) {
+				u.log.Info("an answer of a session the server ended dropped", "err", err)
+				return
+			}
+			done(v, err)
+		})
 	}()
 }
 
