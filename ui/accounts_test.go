@@ -516,7 +516,7 @@ func TestSessionRevokedInCall(t *testing.T) {
 	bob := newPeer(t, env, "bob", true)
 	u := startApp(t, env)
 	signInAlice(t, u)
-	v := dialBobActive(t, u)
+	v := dialActive(t, u, "@bob")
 	<-bob.incoming
 	waitFor(t, "Alice's updates caught up", func() bool { return env.Server.Differences(101) > 0 })
 	if n := env.Server.RevokeSessions(101); n != 1 {

@@ -1,13 +1,11 @@
 package ui
 
 import (
-	"fmt"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/tgphone/tgphone/calling"
 	"github.com/tgphone/tgphone/sandbox/sandboxtest"
 )
 
@@ -22,20 +20,8 @@ func TestCallPanelReleasedOnClose(t *testing.T) {
 	newPeer(t, env, "carol", true) // a second call, to someone not just hung up on
 	u := startApp(t, env)
 	signInAlice(t, u)
-	dial := func(n int, who string) *callView {
-		inUI(func() {
-			u.tabs.SelectIndex(1)
-			u.dialer.entry.SetText("")
-			test.Type(u.dialer.entry, "@"+who)
-			test.Tap(u.dialer.call)
-		})
-		v := callWindow(t, u)
-		waitFor(t, fmt.Sprintf("call %d to become active", n), func() bool { return v.last.State == calling.StateActive })
-		return v
-	}
-
 	// Closed mid-call: the close hangs up, the end comes after.
-	v := dial(1, "bob")
+	v := dialActive(t, u, "@bob")
 	var state string
 	inUI(func() {
 		state = v.state.Text
@@ -60,7 +46,7 @@ func TestCallPanelReleasedOnClose(t *testing.T) {
 	})
 
 	// Hung up and the rating dismissed with Esc.
-	v = dial(2, "carol")
+	v = dialActive(t, u, "@carol")
 	inUI(func() { test.Tap(v.hangup) })
 	waitFor(t, "the rating", func() bool { return v.rating != nil })
 	var r *ratingView

@@ -200,7 +200,7 @@ func TestCallPanel(t *testing.T) {
 	bob := newPeer(t, env, "bob", true)
 	u := startApp(t, env)
 	signInAlice(t, u)
-	v := dialBobActive(t, u)
+	v := dialActive(t, u, "@bob")
 	in := <-bob.incoming
 	waitFor(t, "bob's photo", func() bool { return v.avatar.photo != nil })
 	inUI(func() {
@@ -290,7 +290,7 @@ func TestCallButtonsByKeyboard(t *testing.T) {
 	bob := newPeer(t, env, "bob", true)
 	u := startApp(t, env)
 	signInAlice(t, u)
-	v := dialBobActive(t, u)
+	v := dialActive(t, u, "@bob")
 	in := <-bob.incoming
 	c := v.w.Canvas()
 	inUI(func() {

@@ -128,12 +128,7 @@ func failedPrivateCall(t *testing.T, lang string) *callView {
 	if currentLanguage() != lang {
 		t.Fatalf("speaking %q with TGPHONE_LANG=%s", currentLanguage(), lang)
 	}
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@private")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
+	v := dialFromDialer(t, u, "@private")
 	waitFor(t, "the call to fail", func() bool { return v.last.State == calling.StateFailed })
 	waitFor(t, "the sentence saying why", func() bool { return v.message.Visible() })
 	return v

@@ -64,14 +64,8 @@ func TestQuitDuringCallAsksAndHangsUp(t *testing.T) {
 	a := &quitApp{App: test.NewTempApp(t)}
 	u := startAppOn(t, a, env, "alice", audio.Config{Input: "tone:440", Output: "null", Ring: "null"})
 	waitFor(t, "signed in", func() bool { return u.mgr != nil && u.dialer != nil })
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
+	v := dialActive(t, u, "@bob")
 	in := <-bob.incoming
-	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
 
 	ask := func() map[string]*widget.Button {
 		var buttons map[string]*widget.Button

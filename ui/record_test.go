@@ -35,12 +35,7 @@ func TestRecordControl(t *testing.T) {
 	bob := newPeer(t, env, "bob", false) // microphone tone:660
 	u := startAppOn(t, test.NewTempApp(t), env, "alice", audio.Config{Input: "tone:440", Output: "null", Ring: "null"})
 	waitFor(t, "signed in", func() bool { return u.mgr != nil && u.dialer != nil })
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
-		test.Tap(u.dialer.call)
-	})
-	cv := callWindow(t, u)
+	cv := dialFromDialer(t, u, "@bob")
 	var r *recordView
 	inUI(func() {
 		r = u.recordControl(cv.c)

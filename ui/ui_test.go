@@ -173,16 +173,30 @@ func signInAlice(t *testing.T, u *UI) {
 	waitFor(t, "the contacts", func() bool { return u.contacts != nil && len(u.contacts.all) == 7 })
 }
 
-// dialBobActive calls @bob from the Dialer tab and waits for the call's
-// window to show the call active.
-func dialBobActive(t *testing.T, u *UI) *callView {
-	t.Helper()
+// pressCall types who (an @username or a number) into the Dialer tab's
+// emptied field and presses Call.
+func pressCall(u *UI, who string) {
 	inUI(func() {
 		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
+		u.dialer.entry.SetText("")
+		test.Type(u.dialer.entry, who)
 		test.Tap(u.dialer.call)
 	})
-	v := callWindow(t, u)
+}
+
+// dialFromDialer calls who from the Dialer tab and returns the call's
+// window.
+func dialFromDialer(t *testing.T, u *UI, who string) *callView {
+	t.Helper()
+	pressCall(u, who)
+	return callWindow(t, u)
+}
+
+// dialActive calls who from the Dialer tab and waits for the call's window
+// to show the call active.
+func dialActive(t *testing.T, u *UI, who string) *callView {
+	t.Helper()
+	v := dialFromDialer(t, u, who)
 	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
 	return v
 }
@@ -263,19 +277,11 @@ func TestIncomingCallAndErrors(t *testing.T) {
 	waitFor(t, "the window to close", func() bool { return len(u.calls) == 0 })
 
 	// The dialer: nobody matches, then a user whose privacy forbids calls.
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@nobody_here")
-		test.Tap(u.dialer.call)
-	})
+	pressCall(u, "@nobody_here")
 	waitFor(t, "the no-match sentence", func() bool {
 		return u.dialer.message.Text == "Nobody on the sandbox matches “@nobody_here”."
 	})
-	inUI(func() {
-		u.dialer.entry.SetText("@private")
-		test.Tap(u.dialer.call)
-	})
-	p := callWindow(t, u)
+	p := dialFromDialer(t, u, "@private")
 	waitFor(t, "the privacy sentence", func() bool {
 		return p.message.Text == "Private Person's privacy settings do not allow calls."
 	})
@@ -324,11 +330,7 @@ func TestTwoAppsHearEachOther(t *testing.T) {
 		return alice.mgr != nil && bob.mgr != nil && bob.contacts != nil && len(bob.contacts.all) > 0
 	})
 
-	inUI(func() {
-		alice.tabs.SelectIndex(1)
-		test.Type(alice.dialer.entry, "@bob")
-		test.Tap(alice.dialer.call)
-	})
+	pressCall(alice, "@bob")
 	in := callWindow(t, bob)
 	waitFor(t, "Bob's ringing window", func() bool { return in.last.State == calling.StateRinging && in.accept.Visible() })
 	inUI(func() { test.Tap(in.accept) })
@@ -409,7 +411,7 @@ func TestHeadsetUnpluggedShown(t *testing.T) {
 	rack.Plug("headset", "tone:440")
 	u := startAppOn(t, test.NewTempApp(t), env, "alice", audio.Config{Input: "rack:headset", Output: "null", Ring: "null", Rack: rack})
 	waitFor(t, "signed in", func() bool { return u.mgr != nil && u.dialer != nil })
-	v := dialBobActive(t, u)
+	v := dialActive(t, u, "@bob")
 	inUI(func() {
 		if v.device.Visible() {
 			t.Errorf("a device warning %q with the headset in", v.device.Text)
@@ -495,14 +497,8 @@ func TestPushToTalk(t *testing.T) {
 	u.mu.Lock()
 	u.settings.PushToTalk = true
 	u.mu.Unlock()
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@bob")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
+	v := dialActive(t, u, "@bob")
 	in := <-bob.incoming
-	waitFor(t, "the call to become active", func() bool { return v.last.State == calling.StateActive })
 	remoteMuted := func(want bool) func() bool {
 		return func() bool { return in.Snapshot().RemoteMuted == want }
 	}

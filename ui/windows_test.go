@@ -150,12 +150,7 @@ func TestEndOfCallShownOnce(t *testing.T) {
 	env := sandboxtest.Start(t, sandboxtest.Options{})
 	u := startApp(t, env)
 	signInAlice(t, u)
-	inUI(func() {
-		u.tabs.SelectIndex(1)
-		test.Type(u.dialer.entry, "@busy")
-		test.Tap(u.dialer.call)
-	})
-	v := callWindow(t, u)
+	v := dialFromDialer(t, u, "@busy")
 	waitFor(t, "the busy end", func() bool { return v.last.State.Terminal() && v.after.Visible() })
 	inUI(func() {
 		if v.message.Text == "" || v.state.Text == v.message.Text || strings.Contains(v.state.Text, v.message.Text) {
