@@ -85,29 +85,11 @@ func loadState(path string) (appState, error) {
 
 // save writes the state atomically, 0600 in a 0700 folder.
 func (s appState) save(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("save app state: %w", err)
-	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("save app state: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".state-*")
-	if err != nil {
-		return fmt.Errorf("save app state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save app state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save app state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save app state: %w", err)
-	}
-	return nil
+	return writeFileAtomic(path, b)
 }
 
 func (s appState) isFavorite(id int64) bool { return slices.Contains(s.Favorites, id) }
