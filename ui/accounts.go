@@ -15,7 +15,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/gotd/td/tg"
 
@@ -484,13 +483,10 @@ type accountButton struct {
 func (s *session) newAccountButton() *accountButton {
 	b := &accountButton{btn: newButton("", s.showSwitcher)}
 	b.btn.Importance = widget.LowImportance
-	b.name = newLabelWithStyle(nameOf(s.self), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	b.name.Truncation = fyne.TextTruncateEllipsis
+	b.name = newRowName(nameOf(s.self))
 	// Under the name, so the name keeps its room in a narrow window.
-	b.others = newLabel("")
+	b.others = newRowDetail("")
 	b.others.Importance = widget.DangerImportance
-	b.others.SizeName = theme.SizeNameCaptionText
-	b.others.Truncation = fyne.TextTruncateEllipsis
 	b.others.Hide()
 	b.pic = s.newAvatar(s.self, 28)
 	b.lines = container.New(shownLines{}, b.name, b.others)

@@ -51,10 +51,8 @@ func newContactsView(u *session) *contactsView {
 		u.log.Warn("app state", "err", err)
 	}
 	v.favorites = st.Favorites
-	v.search = u.newEntry()
-	v.search.SetPlaceHolder(shown(tr("contacts.search")))
+	v.search = withHint(u.newEntry(), tr("contacts.search"), v.callSelected)
 	v.search.OnChanged = v.filter
-	v.search.OnSubmitted = func(string) { v.callSelected() }
 	// Up and Down move the selection while the focus stays in the search
 	// field, so typing goes on and Enter calls the row shown selected.
 	v.search.onKey = func(k *fyne.KeyEvent) bool {
@@ -91,11 +89,8 @@ type contactRow struct {
 
 func (v *contactsView) newRow() fyne.CanvasObject {
 	r := &contactRow{avatar: container.NewStack()}
-	r.name = newLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.sub = newLabel("")
-	r.sub.Truncation = fyne.TextTruncateEllipsis
-	r.sub.SizeName = theme.SizeNameCaptionText
+	r.name = newRowName("")
+	r.sub = newRowDetail("")
 	r.star = newButtonWithIcon("", fgIcon(starBorderIcon), nil)
 	r.star.Importance = widget.LowImportance
 	r.call = newRowCallButton(nil)

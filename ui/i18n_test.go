@@ -424,6 +424,7 @@ var textSinks = map[string]bool{
 	"wrapped": true, "heading": true, "add": true, "newHoldButton": true, "setText": true,
 	"newLabel": true, "newLabelWithStyle": true, "newButton": true, "newButtonWithIcon": true,
 	"newCheck": true, "newCallButton": true, "newFormItem": true, "newTabItem": true, "newWrapLabel": true, "shown": true, "newConfirm": true,
+	"withHint": true, "newRowName": true, "newRowDetail": true,
 }
 
 // notWords may appear literally: names that are not translated and

@@ -58,6 +58,16 @@ func (u *UI) newEntry() *keyEntry {
 	return e
 }
 
+// withHint gives e the placeholder hint and has Enter in it call enter
+// (nil: Enter does nothing more than the entry itself does); it returns e.
+func withHint(e *keyEntry, hint string, enter func()) *keyEntry {
+	e.SetPlaceHolder(shown(hint))
+	if enter != nil {
+		e.OnSubmitted = func(string) { enter() }
+	}
+	return e
+}
+
 // newPasswordEntry is widget.NewPasswordEntry as a keyEntry: Fyne gives a
 // password field its show-password button when it draws it.
 func (u *UI) newPasswordEntry() *keyEntry {

@@ -87,12 +87,9 @@ func (v *recentsView) newRow() fyne.CanvasObject {
 	r := &recentRow{avatar: container.NewStack()}
 	r.heading = newLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.heading.SizeName = theme.SizeNameCaptionText
-	r.name = newLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.name = newRowName("")
 	r.icon = widget.NewIcon(nil)
-	r.line = newLabel("")
-	r.line.Truncation = fyne.TextTruncateEllipsis
-	r.line.SizeName = theme.SizeNameCaptionText
+	r.line = newRowDetail("")
 	r.log = newButtonWithIcon(tr("recents.log"), theme.FileTextIcon(), nil)
 	r.log.Importance = widget.LowImportance
 	r.rec = newButtonWithIcon("", theme.MediaPlayIcon(), nil) // plays the call's recording

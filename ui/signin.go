@@ -64,25 +64,15 @@ func phoneButtonText() string { return tr("signin.phone_button") }
 func (u *session) showSignIn() {
 	v := &signInView{u: u, stage: "phone"}
 	u.signIn = v
-	v.phone = u.newEntry()
-	v.phone.SetPlaceHolder(shown(tr("signin.phone_placeholder")))
-	v.phone.OnSubmitted = func(string) { v.requestCode() }
-	v.code = u.newEntry()
-	v.code.SetPlaceHolder(shown(tr("signin.code_placeholder")))
-	v.code.OnSubmitted = func(string) { v.next() }
+	v.phone = withHint(u.newEntry(), tr("signin.phone_placeholder"), v.requestCode)
+	v.code = withHint(u.newEntry(), tr("signin.code_placeholder"), v.next)
 	v.codeField = container.New(&codeFieldLayout{}, v.code)
 	v.resend = newButton(tr("signin.resend"), v.resendCode)
 	v.resendNote = newLabel("")
-	v.email = u.newEntry()
-	v.email.SetPlaceHolder(shown(tr("signin.email_placeholder")))
-	v.email.OnSubmitted = func(string) { v.next() }
-	v.password = u.newPasswordEntry()
-	v.password.SetPlaceHolder(shown(tr("signin.password_placeholder")))
-	v.password.OnSubmitted = func(string) { v.next() }
-	v.first = u.newEntry()
-	v.first.SetPlaceHolder(shown(tr("signin.first_name")))
-	v.last = u.newEntry()
-	v.last.SetPlaceHolder(shown(tr("signin.last_name")))
+	v.email = withHint(u.newEntry(), tr("signin.email_placeholder"), v.next)
+	v.password = withHint(u.newPasswordEntry(), tr("signin.password_placeholder"), v.next)
+	v.first = withHint(u.newEntry(), tr("signin.first_name"), nil)
+	v.last = withHint(u.newEntry(), tr("signin.last_name"), nil)
 	v.sendCode = newPrimaryButton(tr("signin.send_code"), v.requestCode)
 	v.submit = newPrimaryButton(tr("signin.sign_in"), v.next)
 	v.qr = newButton(qrButtonText(), v.toggleQR)

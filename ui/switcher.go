@@ -158,9 +158,7 @@ func (u *UI) newSwitcherRow(e switcherEntry) *switcherRow {
 			r.avatar.photo, r.avatar.round = h.pic.photo, h.pic.round
 		}
 	}
-	r.detail = newLabel(e.detail)
-	r.detail.SizeName = theme.SizeNameCaptionText
-	r.detail.Truncation = fyne.TextTruncateEllipsis
+	r.detail = newRowDetail(e.detail)
 	if e.signedOut {
 		r.detail.Importance = widget.DangerImportance
 	}

@@ -43,9 +43,7 @@ type dialerView struct {
 
 func newDialerView(u *session) *dialerView {
 	v := &dialerView{u: u}
-	v.entry = u.newEntry()
-	v.entry.SetPlaceHolder(shown(tr("dialer.placeholder")))
-	v.entry.OnSubmitted = func(string) { v.dial() }
+	v.entry = withHint(u.newEntry(), tr("dialer.placeholder"), v.dial)
 	v.message = newWrapLabel("")
 	keys := container.NewGridWithColumns(3)
 	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0", "⌫"} {

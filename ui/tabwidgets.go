@@ -248,6 +248,23 @@ func (l *keyList) show(i int) {
 	l.Refresh() // the row the highlight left
 }
 
+// newRowName is a row's name: bold, cut short with an ellipsis where the
+// row is too narrow for it.
+func newRowName(text string) *widget.Label {
+	l := newLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
+// newRowDetail is the smaller line under a row's name, cut short with an
+// ellipsis likewise.
+func newRowDetail(text string) *widget.Label {
+	l := newLabel(text)
+	l.SizeName = theme.SizeNameCaptionText
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
 // twoLines lays out a name above a smaller line as one block, without the
 // padding each label keeps above and below its text (which made rows 78 px).
 type twoLines struct{}
