@@ -265,24 +265,32 @@ func (v *signInView) showEmailSetup() {
 	v.u.main.Canvas().Focus(v.email)
 }
 
+// submitStep runs call for the step stage with the submit button disabled
+// and status said meanwhile; its answer reaches done only while that step
+// is still the one shown.
+func submitStep[T any](v *signInView, stage, status string, call func(context.Context) (T, error), done func(T, error)) {
+	v.submit.Disable()
+	v.say(status)
+	rpc(v.u, call, func(r T, err error) {
+		v.submit.Enable()
+		if v.u.signIn == v && v.stage == stage {
+			done(r, err)
+		}
+	})
+}
+
 // sendEmailCode sends a code to the address typed in the email step.
 func (v *signInView) sendEmailCode() {
 	addr := strings.TrimSpace(v.email.Text)
 	req := v.req
-	v.submit.Disable()
-	v.say(tr("signin.sending"))
 	type sent struct {
 		n       int
 		pattern string
 	}
-	rpc(v.u, func(ctx context.Context) (sent, error) {
+	submitStep(v, "email", tr("signin.sending"), func(ctx context.Context) (sent, error) {
 		n, p, err := v.u.acct.SendLoginEmailCode(ctx, req, addr)
 		return sent{n, p}, err
 	}, func(s sent, err error) {
-		v.submit.Enable()
-		if v.u.signIn != v || v.stage != "email" {
-			return
-		}
 		if err != nil {
 			v.say(authErrorText(err, v.u.serviceName()))
 			return
@@ -309,16 +317,10 @@ func (v *signInView) sendEmailCode() {
 func (v *signInView) verifyEmail() {
 	code := strings.TrimSpace(v.code.Text)
 	req := v.req
-	v.submit.Disable()
-	v.say(tr("signin.signing_in"))
-	rpc(v.u, func(ctx context.Context) (account.CodeRequest, error) {
+	submitStep(v, "email_code", tr("signin.signing_in"), func(ctx context.Context) (account.CodeRequest, error) {
 		return v.u.acct.VerifyLoginEmail(ctx, req, code)
 	},
 		func(nreq account.CodeRequest, err error) {
-			v.submit.Enable()
-			if v.u.signIn != v || v.stage != "email_code" {
-				return
-			}
 			if err != nil {
 				if errors.Is(err, account.ErrAlreadySignedIn) {
 					v.sendCodeFailed(nreq, err)
