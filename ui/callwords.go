@@ -11,65 +11,52 @@ import (
 // for scripts. Here the same events are worded from the catalogue, with
 // the peer's name as an argument.
 
+// endingKeys are the catalogue keys of the endings that need no more than
+// the peer's name, which each is given (a sentence without {{.Name}}
+// ignores it).
+var endingKeys = map[calling.EndReason]string{
+	calling.EndPrivacyRestricted: "end.privacy_restricted",
+	calling.EndPeerOutdated:      "end.peer_outdated",
+	calling.EndBlocked:           "end.blocked",
+	calling.EndUserInvalid:       "end.user_invalid",
+	calling.EndProtocol:          "end.protocol_invalid",
+	calling.EndEncryption:        "end.encryption_failed",
+	calling.EndConnectFailed:     "end.connect_failed",
+	calling.EndConnectionLost:    "end.connection_lost",
+	calling.EndKeysTimeout:       "end.keys_timeout",
+	calling.EndCallInvalid:       "end.call_invalid",
+	calling.EndInCall:            "end.in_call",
+	calling.EndUnreachable:       "end.unreachable",
+	calling.EndInternal:          "end.internal",
+	calling.EndBusy:              "end.busy",
+	calling.EndPeerDeclined:      "call.peer_declined",
+	calling.EndYouDeclined:       "end.you_declined",
+	calling.EndNoAnswer:          "end.no_answer",
+	calling.EndMissed:            "end.missed",
+	calling.EndAnsweredElsewhere: "end.answered_elsewhere",
+	calling.EndDeclinedElsewhere: "end.declined_elsewhere",
+	calling.EndEndedElsewhere:    "end.ended_elsewhere",
+	calling.EndMovedToGroupCall:  "end.moved_to_group_call",
+}
+
 // endingText is the sentence saying how a call ended, in the UI's
 // language; "" for an end that needs none. name is the peer's.
 func endingText(e calling.Ending, name string) string {
 	switch e.Reason {
 	case calling.EndNone:
 		return ""
-	case calling.EndPrivacyRestricted:
-		return tr("end.privacy_restricted", "Name", name)
-	case calling.EndPeerOutdated:
-		return tr("end.peer_outdated", "Name", name)
-	case calling.EndBlocked:
-		return tr("end.blocked", "Name", name)
-	case calling.EndUserInvalid:
-		return tr("end.user_invalid")
-	case calling.EndProtocol:
-		return tr("end.protocol_invalid")
-	case calling.EndEncryption:
-		return tr("end.encryption_failed")
 	case calling.EndNoEngine:
 		if e.Detail == "" {
 			return tr("end.no_media_engine_unknown")
 		}
 		return tr("end.no_media_engine", "Version", e.Detail)
-	case calling.EndConnectFailed:
-		return tr("end.connect_failed", "Name", name)
-	case calling.EndConnectionLost:
-		return tr("end.connection_lost")
-	case calling.EndKeysTimeout:
-		return tr("end.keys_timeout")
-	case calling.EndCallInvalid:
-		return tr("end.call_invalid")
-	case calling.EndInCall:
-		return tr("end.in_call")
 	case calling.EndServerRefused:
 		return tr("end.server_refused", "Type", e.Detail)
-	case calling.EndUnreachable:
-		return tr("end.unreachable")
-	case calling.EndInternal:
-		return tr("end.internal")
-	case calling.EndBusy:
-		return tr("end.busy", "Name", name)
-	case calling.EndPeerDeclined:
-		return tr("call.peer_declined", "Name", name)
-	case calling.EndYouDeclined:
-		return tr("end.you_declined")
-	case calling.EndNoAnswer:
-		return tr("end.no_answer", "Name", name)
-	case calling.EndMissed:
-		return tr("end.missed", "Name", name)
-	case calling.EndAnsweredElsewhere:
-		return tr("end.answered_elsewhere")
-	case calling.EndDeclinedElsewhere:
-		return tr("end.declined_elsewhere")
-	case calling.EndEndedElsewhere:
-		return tr("end.ended_elsewhere")
-	case calling.EndMovedToGroupCall:
-		return tr("end.moved_to_group_call")
 	}
-	// EndFailed, and a reason newer than this switch (the catalogue test
+	if key, ok := endingKeys[e.Reason]; ok {
+		return tr(key, "Name", name)
+	}
+	// EndFailed, and a reason newer than endingKeys (the catalogue test
 	// walks calling.EndReasons, so that is a failing test, not a release).
 	return tr("end.failed")
 }
@@ -79,21 +66,21 @@ func endingText(e calling.Ending, name string) string {
 func deviceText(s calling.Snapshot) string {
 	name := nameOf(s.Peer)
 	var parts []string
-	switch s.Mic {
-	case calling.DeviceReopening:
-		parts = append(parts, tr("device.mic_reopening"))
-	case calling.DeviceFallback:
-		parts = append(parts, tr("device.mic_fallback"))
-	case calling.DeviceMissing:
-		parts = append(parts, tr("device.mic_missing", "Name", name))
-	}
-	switch s.Speaker {
-	case calling.DeviceReopening:
-		parts = append(parts, tr("device.speaker_reopening"))
-	case calling.DeviceFallback:
-		parts = append(parts, tr("device.speaker_fallback"))
-	case calling.DeviceMissing:
-		parts = append(parts, tr("device.speaker_missing", "Name", name))
+	for _, d := range []struct {
+		trouble                      calling.DeviceTrouble
+		reopening, fallback, missing string
+	}{
+		{s.Mic, "device.mic_reopening", "device.mic_fallback", "device.mic_missing"},
+		{s.Speaker, "device.speaker_reopening", "device.speaker_fallback", "device.speaker_missing"},
+	} {
+		switch d.trouble {
+		case calling.DeviceReopening:
+			parts = append(parts, tr(d.reopening))
+		case calling.DeviceFallback:
+			parts = append(parts, tr(d.fallback))
+		case calling.DeviceMissing:
+			parts = append(parts, tr(d.missing, "Name", name))
+		}
 	}
 	return strings.Join(parts, " ")
 }

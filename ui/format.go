@@ -50,11 +50,28 @@ func nameOf(c account.Contact) string {
 // number it has no pattern for, as Telegram Desktop does.
 func formatPhone(phone string) string { return phonefmt.Current().Format(phone) }
 
+// stateKeys are the catalogue keys of the call states said in words
+// alone, without the peer, the direction or the duration.
+var stateKeys = map[calling.State]string{
+	calling.StateIdle:              "state.requesting",
+	calling.StateRequesting:        "state.requesting",
+	calling.StateAccepting:         "state.answering",
+	calling.StateExchangingKeys:    "state.exchanging_keys",
+	calling.StateConnecting:        "common.connecting",
+	calling.StateReconnecting:      "state.reconnecting",
+	calling.StateHangingUp:         "state.hanging_up",
+	calling.StateBusy:              "state.busy",
+	calling.StateDeclined:          "call.declined",
+	calling.StateFailed:            "state.failed",
+	calling.StateAnsweredElsewhere: "state.answered_elsewhere",
+	calling.StateDeclinedElsewhere: "state.declined_elsewhere",
+	calling.StateEndedElsewhere:    "state.ended_elsewhere",
+	calling.StateMovedToGroupCall:  "state.moved_to_group_call",
+}
+
 // stateText is the in-call window's words for a call state.
 func stateText(s calling.Snapshot) string {
 	switch s.State {
-	case calling.StateIdle, calling.StateRequesting:
-		return tr("state.requesting")
 	case calling.StateWaiting:
 		return tr("state.waiting", "Name", nameOf(s.Peer))
 	case calling.StateRinging:
@@ -62,39 +79,18 @@ func stateText(s calling.Snapshot) string {
 			return tr("state.ringing")
 		}
 		return tr("state.incoming")
-	case calling.StateAccepting:
-		return tr("state.answering")
-	case calling.StateExchangingKeys:
-		return tr("state.exchanging_keys")
-	case calling.StateConnecting:
-		return tr("common.connecting")
 	case calling.StateActive:
 		return formatDuration(s.Duration)
-	case calling.StateReconnecting:
-		return tr("state.reconnecting")
-	case calling.StateHangingUp:
-		return tr("state.hanging_up")
 	case calling.StateEnded:
 		return tr("state.ended", "Duration", formatDuration(s.Duration))
-	case calling.StateBusy:
-		return tr("state.busy")
-	case calling.StateDeclined:
-		return tr("call.declined")
 	case calling.StateMissed:
 		if s.Outgoing {
 			return tr("state.no_answer")
 		}
 		return tr("state.missed")
-	case calling.StateFailed:
-		return tr("state.failed")
-	case calling.StateAnsweredElsewhere:
-		return tr("state.answered_elsewhere")
-	case calling.StateDeclinedElsewhere:
-		return tr("state.declined_elsewhere")
-	case calling.StateEndedElsewhere:
-		return tr("state.ended_elsewhere")
-	case calling.StateMovedToGroupCall:
-		return tr("state.moved_to_group_call")
+	}
+	if key, ok := stateKeys[s.State]; ok {
+		return tr(key)
 	}
 	// Every State has its words above; this is a value outside them. The
 	// sentence saying why a call ended (endMessage) goes below, once.
