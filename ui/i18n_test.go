@@ -215,36 +215,28 @@ func TestLanguageChoice(t *testing.T) {
 	for _, env := range []string{"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "TGPHONE_LANG"} {
 		t.Setenv(env, "")
 	}
-	t.Setenv("LANG", "ru_RU.UTF-8")
-	if got := chooseLanguage(""); got != "ru" {
-		t.Errorf("LANG=ru_RU.UTF-8 chose %q", got)
-	}
-	t.Setenv("LC_MESSAGES", "fa_IR.UTF-8")
-	if got := chooseLanguage(""); got != "fa" {
-		t.Errorf("LC_MESSAGES=fa_IR over LANG=ru_RU chose %q", got)
-	}
-	t.Setenv("LC_ALL", "de_AT.UTF-8")
-	if got := chooseLanguage(""); got != "de" {
-		t.Errorf("LC_ALL=de_AT chose %q", got)
-	}
-	t.Setenv("TGPHONE_LANG", "es")
-	if got := chooseLanguage(""); got != "es" {
-		t.Errorf("TGPHONE_LANG=es chose %q", got)
-	}
-	if got := chooseLanguage("ru"); got != "ru" {
-		t.Errorf("the Settings choice ru chose %q", got)
-	}
-	if got := chooseLanguage("xx"); got != "es" {
-		t.Errorf("an unknown Settings choice chose %q, want TGPHONE_LANG's es", got)
-	}
-	t.Setenv("TGPHONE_LANG", "")
-	t.Setenv("LC_ALL", "ja_JP.UTF-8")
-	if got := chooseLanguage(""); got != "en" {
-		t.Errorf("a locale without a catalogue chose %q, want en", got)
-	}
-	t.Setenv("LC_ALL", "C")
-	if got := chooseLanguage(""); got != "en" {
-		t.Errorf("LC_ALL=C chose %q, want en", got)
+	// Each step's variables stay set for the steps after it.
+	for _, c := range []struct {
+		what   string
+		set    []string // variable, value, ...
+		choice string   // Settings' language
+		want   string
+	}{
+		{"LANG=ru_RU.UTF-8", []string{"LANG", "ru_RU.UTF-8"}, "", "ru"},
+		{"LC_MESSAGES=fa_IR over LANG=ru_RU", []string{"LC_MESSAGES", "fa_IR.UTF-8"}, "", "fa"},
+		{"LC_ALL=de_AT", []string{"LC_ALL", "de_AT.UTF-8"}, "", "de"},
+		{"TGPHONE_LANG=es", []string{"TGPHONE_LANG", "es"}, "", "es"},
+		{"the Settings choice ru", nil, "ru", "ru"},
+		{"an unknown Settings choice, under TGPHONE_LANG=es", nil, "xx", "es"},
+		{"a locale without a catalogue", []string{"TGPHONE_LANG", "", "LC_ALL", "ja_JP.UTF-8"}, "", "en"},
+		{"LC_ALL=C", []string{"LC_ALL", "C"}, "", "en"},
+	} {
+		for i := 0; i+1 < len(c.set); i += 2 {
+			t.Setenv(c.set[i], c.set[i+1])
+		}
+		if got := chooseLanguage(c.choice); got != c.want {
+			t.Errorf("%s chose %q, want %q", c.what, got, c.want)
+		}
 	}
 }
 
