@@ -249,10 +249,7 @@ func (v *signInView) next() {
 		v.submit.Enable()
 		switch {
 		case errors.Is(err, account.ErrPasswordNeeded):
-			setText(v.submit, tr("signin.check_password"))
-			v.show("password", newLabel(tr("signin.two_step")), v.password, v.submit)
-			v.say("")
-			v.u.main.Canvas().Focus(v.password)
+			v.showPassword()
 		case errors.Is(err, account.ErrSignUpRequired):
 			var su *account.SignUpRequiredError
 			if errors.As(err, &su) && v.stage != "signup" {
@@ -336,10 +333,7 @@ func (v *signInView) qrLogin() {
 			v.stopQR()
 			switch {
 			case errors.Is(err, account.ErrPasswordNeeded):
-				setText(v.submit, tr("signin.check_password"))
-				v.show("password", newLabel(tr("signin.two_step")), v.password, v.submit)
-				v.say("")
-				v.u.main.Canvas().Focus(v.password)
+				v.showPassword()
 			case err != nil:
 				v.u.log.Warn("QR login", "err", err)
 				v.showPhone()

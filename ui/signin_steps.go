@@ -255,6 +255,14 @@ func (v *signInView) sendCodeFailed(req account.CodeRequest, err error) {
 	}
 }
 
+// showPassword asks for the account's two-step verification password.
+func (v *signInView) showPassword() {
+	setText(v.submit, tr("signin.check_password"))
+	v.show("password", newLabel(tr("signin.two_step")), v.password, v.submit)
+	v.say("")
+	v.u.main.Canvas().Focus(v.password)
+}
+
 // showEmailSetup asks for the login email address an account must add
 // before Telegram sends it a code.
 func (v *signInView) showEmailSetup() {
