@@ -369,11 +369,21 @@ func (s *Server) logOut(ctx context.Context) (*tg.AuthLoggedOut, error) {
 	return &tg.AuthLoggedOut{}, nil
 }
 
-// exportLoginToken starts (or, once scanned, finishes) a QR login.
+// exportLoginToken starts (or, once scanned, finishes) a QR login. A
+// session the login has signed in is answered the success again, not a
+// new token: a client's token refresh can ask at the moment the scan
+// lands (gotd's qrlogin refreshes the token as it expires and asks again
+// on updateLoginToken), and the second ask must not start a login over.
 func (s *Server) exportLoginToken(ctx context.Context) (tg.AuthLoginTokenClass, error) {
 	sess := requestOf(ctx).sess
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if u := s.st.Users[s.userOf(sess)]; u != nil {
+		return &tg.AuthLoginTokenSuccess{Authorization: &tg.AuthAuthorization{User: s.st.view(u.ID, u, true)}}, nil
+	}
+	if _, owes := s.twoFA[sess.key.ID]; owes {
+		return nil, errPassword // scanned; the password is still owed
+	}
 	for name, lt := range s.logins {
 		if lt.waiting.key.ID != sess.key.ID {
 			continue

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gotd/td/telegram/auth/qrlogin"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -532,4 +534,46 @@ func signInAliceAgain(t *testing.T, alice *sandboxtest.Client) {
 	if u := alice.Client.Self(); u == nil || u.ID != alice.Self.ID {
 		t.Errorf("signed in again as %v, want alice", u)
 	}
+}
+
+// TestQRExportAfterSuccess: once a QR login has signed the session in, the
+// session's next auth.exportLoginToken is the success again, not a new
+// token. gotd's qrlogin refreshes the token as it expires and asks again
+// when the scan's update comes; both asks can meet the scan, and a new
+// token for the second failed the sign-in ("unexpected type
+// *tg.AuthLoginToken", TestQRSignIn past the token's 30 s under load).
+func TestQRExportAfterSuccess(t *testing.T) {
+	env := sandboxtest.Start(t, sandboxtest.Options{})
+	alice := env.SignIn(t, "alice")
+	c := env.KeyedAccount(t)
+	run(t, c, func(ctx context.Context) error {
+		export := func() (tg.AuthLoginTokenClass, error) {
+			return c.API().AuthExportLoginToken(ctx, &tg.AuthExportLoginTokenRequest{APIID: 1, APIHash: "sandbox"})
+		}
+		res, err := export()
+		if err != nil {
+			return err
+		}
+		tok, ok := res.(*tg.AuthLoginToken)
+		if !ok {
+			return fmt.Errorf("the first export is %T, not a token", res)
+		}
+		if err := alice.AcceptQR(ctx, qrlogin.NewToken(tok.Token, tok.Expires).URL()); err != nil {
+			return err
+		}
+		for i := 1; i <= 2; i++ {
+			res, err := export()
+			if err != nil {
+				return fmt.Errorf("export %d after the scan: %w", i, err)
+			}
+			s, ok := res.(*tg.AuthLoginTokenSuccess)
+			if !ok {
+				return fmt.Errorf("export %d after the scan: %T, want the success", i, res)
+			}
+			if a, ok := s.Authorization.(*tg.AuthAuthorization); !ok || a.User.GetID() != alice.Self.ID {
+				t.Errorf("export %d signed in as %+v, want alice", i, s.Authorization)
+			}
+		}
+		return nil
+	})
 }
