@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -23,9 +24,7 @@ func (c *Client) loadCountries(ctx context.Context) {
 	for {
 		t, err := c.fetchCountries(ctx)
 		if err == nil {
-			if t != nil {
-				phonefmt.SetCurrent(t) // the UI groups numbers by it
-			}
+			phonefmt.SetCurrent(t) // the UI groups numbers by it
 			return
 		}
 		if ctx.Err() != nil {
@@ -41,8 +40,8 @@ func (c *Client) loadCountries(ctx context.Context) {
 }
 
 // fetchCountries asks for the list in English (tgphone shows no country
-// names from it, only the patterns); a nil table without error when the
-// server says the list has not changed.
+// names from it, only the patterns). It sends no hash, so the only answer
+// that is not the list (countriesListNotModified) is an error.
 func (c *Client) fetchCountries(ctx context.Context) (*phonefmt.Table, error) {
 	res, err := c.api.HelpGetCountriesList(ctx, &tg.HelpGetCountriesListRequest{LangCode: "en"})
 	if err != nil {
@@ -50,7 +49,7 @@ func (c *Client) fetchCountries(ctx context.Context) (*phonefmt.Table, error) {
 	}
 	list, ok := res.(*tg.HelpCountriesList)
 	if !ok {
-		return nil, nil
+		return nil, fmt.Errorf("help.getCountriesList without a hash answered %T", res)
 	}
 	return countryTable(list), nil
 }

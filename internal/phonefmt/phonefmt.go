@@ -46,14 +46,6 @@ func New(codes []Code) *Table {
 	return t
 }
 
-// Len is how many calling codes the table knows.
-func (t *Table) Len() int {
-	if t == nil {
-		return 0
-	}
-	return len(t.codes)
-}
-
 // Format is phone (digits, with or without a leading +) as "+CODE GROUPS":
 // the calling code whose code and prefix match the longest start of the
 // number, its digits grouped by that code's pattern that matches the most
@@ -82,17 +74,14 @@ func (t *Table) Format(phone string) string {
 	}
 	c := t.codes[best]
 	national := digits[len(c.Calling):]
-	grouped, most := "", -1
+	if national == "" {
+		return "+" + c.Calling
+	}
+	grouped, most := national, -1 // ungrouped unless a pattern fits
 	for _, p := range c.Patterns {
 		if g, fixed, ok := apply(p, national); ok && fixed >= most {
 			grouped, most = g, fixed
 		}
-	}
-	if grouped == "" {
-		grouped = national
-	}
-	if grouped == "" {
-		return "+" + c.Calling
 	}
 	return "+" + c.Calling + " " + grouped
 }

@@ -48,11 +48,14 @@ func TestNoTable(t *testing.T) {
 	if got := tb.Format("15551234567"); got != "+15551234567" {
 		t.Errorf("nil table: %q", got)
 	}
-	if tb.Len() != 0 || New(nil).Len() != 0 {
-		t.Error("empty tables know codes")
+	if got := New(nil).Format("15551234567"); got != "+15551234567" {
+		t.Errorf("empty table: %q", got)
 	}
-	if got := New(list).Len(); got != 7 {
-		t.Errorf("Len = %d, want 7 (the code that is not digits dropped)", got)
+	// Calling codes that are not digits are dropped: an empty one would
+	// otherwise start every number.
+	junk := New([]Code{{Calling: "", Prefixes: []string{"1"}, Patterns: []string{"X X"}}, {Calling: "x1", Patterns: []string{"X"}}})
+	if got := junk.Format("15551234567"); got != "+15551234567" {
+		t.Errorf("a list of no real calling code grouped %q", got)
 	}
 }
 
